@@ -1,0 +1,68 @@
+# Two commands: `make run` (the application with a demo department) and `make test`.
+SHELL := /bin/bash
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+# Django 6 needs Python 3.12+: take the first one found (PATH, then pyenv).
+PYTHON ?= $(shell for p in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bin/python $$HOME/.pyenv/versions/3.12*/bin/python /root/.pyenv/versions/3.12*/bin/python; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; done)
+
+.PHONY: run test lint format bench venv deps dev-deps browser-deps check-services migrate seed clean
+
+$(VENV)/.created:
+	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is required (Django 6)."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	touch $@
+
+$(VENV)/.deps: requirements.txt $(VENV)/.created
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-deps: requirements-dev.txt requirements.txt $(VENV)/.deps
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+deps: $(VENV)/.deps
+dev-deps: $(VENV)/.dev-deps
+
+migrate: deps
+	mkdir -p var/broker var/broker-processed var/outbox
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo --if-empty
+
+## run: install, migrate, load the demo department if empty, start web + worker + beat
+run: seed
+	@echo "Open http://localhost:$(PORT)/ and log in as scheduler / technologist / radiologist / manager"
+	$(VENV)/bin/honcho start -f Procfile -p $(PORT)
+
+## Browser tests use Debian's chromium; install it when we can (root), else they skip locally.
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = "0" ]; then (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+			|| echo "Could not install chromium: browser tests will not run."; \
+		else echo "Not root: install Debian's chromium to run the browser tests."; fi; fi
+
+check-services: dev-deps
+	$(PY) scripts/check_services.py
+
+lint: dev-deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: dev-deps
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+## test: lint, migrations up to date, the whole pytest suite
+test: dev-deps browser-deps lint
+	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: dev-deps
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) var db.sqlite3 staticfiles

@@ -1,0 +1,24 @@
+from django import forms
+
+from radiology.models import AppointmentStatus
+from radiology.services.transitions import ACTIONS
+
+
+class AppointmentFilterForm(forms.Form):
+    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    status = forms.ChoiceField(choices=[("", "Any status"), *AppointmentStatus.choices], required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", "The end date is before the start date.")
+        if data.get("start") and data.get("end") and (data["end"] - data["start"]).days > 366:
+            self.add_error("end", "Please choose a range of at most one year.")
+        return data
+
+
+class TransitionForm(forms.Form):
+    action = forms.ChoiceField(choices=[(name, a.label) for name, a in ACTIONS.items()])
+    note = forms.CharField(required=False, max_length=1000)
+    reason = forms.CharField(required=False, max_length=300)

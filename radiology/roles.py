@@ -1,0 +1,73 @@
+"""Role groups and their permissions. A migration creates them; seed_demo and tests use them.
+
+Changing a role: edit ROLE_PERMISSIONS and add a migration that calls sync_role_groups,
+so existing databases follow.
+"""
+
+VIEW_DEPARTMENT = [
+    "radiology.view_appointment",
+    "radiology.view_patient",
+    "radiology.view_room",
+    "radiology.view_staffmember",
+    "radiology.view_day_list",
+    "procedures.view_procedure",
+]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    "scheduler": [
+        *VIEW_DEPARTMENT,
+        "radiology.add_patient",
+        "radiology.change_patient",
+        "radiology.book_appointment",
+        "radiology.mark_no_show",
+        "notifications.view_message",
+    ],
+    "technologist": [
+        *VIEW_DEPARTMENT,
+        "radiology.check_in_appointment",
+        "radiology.perform_procedure",
+        "radiology.mark_no_show",
+    ],
+    "nurse": [
+        *VIEW_DEPARTMENT,
+        "radiology.check_in_appointment",
+        "radiology.perform_procedure",
+        "radiology.mark_no_show",
+    ],
+    "radiologist": [
+        *VIEW_DEPARTMENT,
+        "radiology.perform_procedure",
+        "radiology.arrange_follow_up",
+    ],
+    # Managers get every permission of these apps (see sync_role_groups).
+    "manager": ["radiology.view_dashboard", "notifications.view_message"],
+}
+MANAGER_APPS = ("radiology", "procedures", "scheduling", "notifications")
+
+
+def sync_role_groups(apps) -> None:
+    """Create the role groups and set exactly their permissions (works in migrations)."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0, apps=apps)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, names in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = set()
+        for name in names:
+            app_label, codename = name.split(".")
+            wanted.update(
+                Permission.objects.filter(content_type__app_label=app_label, codename=codename).values_list(
+                    "pk", flat=True
+                )
+            )
+        if role == "manager":
+            wanted.update(
+                Permission.objects.filter(content_type__app_label__in=MANAGER_APPS).values_list("pk", flat=True)
+            )
+        group.permissions.set(wanted)

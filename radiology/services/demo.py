@@ -1,0 +1,188 @@
+"""The demo department: 2 rooms, 3 radiologists, 4 technologists/nurses, a scheduler, a
+manager, 40 patients and two weeks of galactograms in a mix of states. Idempotent."""
+
+import random
+from datetime import date, datetime, time, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from procedures.models import Procedure
+from radiology.models import Appointment, Patient, StaffMember, clinic_zone
+from radiology.services.department import ensure_room, ensure_staff_member
+from radiology.services.transitions import perform_transition
+from scheduling.models import Reservation
+
+DEMO_MRN_PREFIX = "DEMO"
+R = StaffMember.Role
+STAFF = [
+    ("scheduler", R.SCHEDULER, "Sam", "Reyes"),
+    ("manager", R.MANAGER, "Morgan", "Lee"),
+    ("radiologist", R.RADIOLOGIST, "Dana", "Okafor"),
+    ("radiologist2", R.RADIOLOGIST, "Priya", "Raman"),
+    ("radiologist3", R.RADIOLOGIST, "Elena", "Vasquez"),
+    ("technologist", R.TECHNOLOGIST, "Terry", "Nguyen"),
+    ("technologist2", R.TECHNOLOGIST, "Alex", "Kim"),
+    ("nurse", R.NURSE, "Nora", "Fischer"),
+    ("nurse2", R.NURSE, "Grace", "Mensah"),
+]
+GIVEN = "Ana Beth Carla Diane Ella Fatima Gloria Hana Iris Julia Kate Lena Maria Nadia Olga Paula Rosa Sara Tina Uma"
+FAMILY = "Adams Brown Chen Diaz Evans Garcia Harris Ito Jones Khan Lopez Miller Novak Ortiz Patel Quinn Rossi Smith"
+# (days from today, local hour:minute, room index, final state)
+PAST_STATES = ["completed", "follow_up", "follow_up", "no_show", "cancelled", "incomplete", "completed"]
+FUTURE_STATES = ["booked", "prep_sent", "reminded", "reminded", "booked", "cancelled"]
+TODAY_STATES = ["checked_in", "in_procedure", "reminded", "reminded", "prep_sent", "completed"]
+SLOTS = [
+    (time(8, 30), 0),
+    (time(9, 30), 1),
+    (time(10, 30), 0),
+    (time(13, 0), 1),
+    (time(14, 0), 0),
+    (time(15, 0), 1),
+]
+
+
+def build_demo_department(*, password: str, log=print) -> dict[str, int]:
+    log("Rooms and staff…")
+    rooms = [
+        ensure_room(name="Mammo 1", location="Breast Imaging, Level 2, Room 2.14"),
+        ensure_room(name="Mammo 2", location="Breast Imaging, Level 2, Room 2.16"),
+    ]
+    staff = {}
+    for username, role, first, last in STAFF:
+        hours = [(d, time(8), time(17)) for d in (1, 3)] if username == "radiologist3" else None
+        staff[username] = ensure_staff_member(
+            username=username, role=role, first_name=first, last_name=last, password=password, hours=hours
+        )
+    log("Patients…")
+    patients = _ensure_patients(40)
+    if Appointment.objects.filter(patient__mrn__startswith=DEMO_MRN_PREFIX).exists():
+        log("Demo appointments already present; nothing more to do.")
+    else:
+        _build_appointments(rooms, staff, patients, log)
+    return {
+        "rooms": len(rooms),
+        "staff": StaffMember.objects.count(),
+        "patients": Patient.objects.count(),
+        "appointments": Appointment.objects.count(),
+    }
+
+
+def _ensure_patients(count: int) -> list[Patient]:
+    rng = random.Random(20261124)  # noqa: S311 - demo data, not security
+    given, family = GIVEN.split(), FAMILY.split()
+    patients = []
+    for n in range(count):
+        mrn = f"{DEMO_MRN_PREFIX}{n + 1:04d}"
+        patient, _ = Patient.objects.get_or_create(
+            mrn=mrn,
+            defaults={
+                "given_name": given[n % len(given)],
+                "family_name": family[(n * 7) % len(family)],
+                "birth_date": date(1950 + rng.randint(0, 50), rng.randint(1, 12), rng.randint(1, 28)),
+                "phone": f"+1202555{1000 + n:04d}",
+                "email": f"patient{n + 1}@example.org",
+                "preferred_channel": "sms" if n % 3 else "email",
+                "language": "es" if n % 10 == 7 else "en",
+                "contrast_allergy": n % 9 == 4,
+                "contrast_allergy_note": "Hives after CT contrast (2019)" if n % 9 == 4 else "",
+            },
+        )
+        patients.append(patient)
+    return patients
+
+
+def _build_appointments(rooms, staff, patients, log) -> None:
+    procedure = Procedure.objects.get(slug="galactogram")
+    zone = clinic_zone()
+    today = timezone.now().astimezone(zone).date()
+    radiologists = [staff["radiologist"], staff["radiologist2"]]
+    assistants = [staff["technologist"], staff["nurse"], staff["technologist2"], staff["nurse2"]]
+    patient_iter = iter(patients * 2)
+    count = 0
+    for offset in range(-7, 8):
+        day = today + timedelta(days=offset)
+        if day.weekday() >= 5:
+            continue
+        states = TODAY_STATES if offset == 0 else PAST_STATES if offset < 0 else FUTURE_STATES
+        for index, (slot, room_index) in enumerate(SLOTS[: 3 + (offset % 3)]):
+            start = datetime.combine(day, slot, tzinfo=zone)
+            with transaction.atomic():
+                appointment = Appointment.objects.create(
+                    patient=next(patient_iter),
+                    procedure=procedure,
+                    start=start,
+                    end=start + timedelta(minutes=45 if index % 2 == 0 else 30),
+                    duration_minutes=45 if index % 2 == 0 else 30,
+                    room=rooms[room_index],
+                    radiologist=radiologists[room_index],
+                    technologist=assistants[(index + offset) % len(assistants)],
+                    booked_by=staff["scheduler"].user,
+                )
+                for resource in (
+                    appointment.room.resource,
+                    appointment.radiologist.resource,
+                    appointment.technologist.resource,
+                ):
+                    Reservation.objects.create(
+                        resource=resource,
+                        start=appointment.start,
+                        end=appointment.end,
+                        holder=appointment.holder,
+                    )
+                _walk_to(appointment, states[(index + offset) % len(states)], staff)
+            count += 1
+        log(f"  {day:%a %d %b}: {count} appointments so far")
+
+
+PATHS = {
+    "booked": [],
+    "prep_sent": ["send_prep"],
+    "reminded": ["send_prep", "send_no_expression_reminder"],
+    "checked_in": ["send_prep", "send_no_expression_reminder", "check_in"],
+    "in_procedure": ["send_prep", "send_no_expression_reminder", "check_in", "start"],
+    "completed": ["send_prep", "send_no_expression_reminder", "check_in", "start", "complete"],
+    "follow_up": [
+        "send_prep",
+        "send_no_expression_reminder",
+        "check_in",
+        "start",
+        "complete",
+        "arrange_follow_up",
+    ],
+    "incomplete": ["send_prep", "send_no_expression_reminder", "check_in", "abort"],
+    "cancelled": ["send_prep", "cancel"],
+    "no_show": ["send_prep", "send_no_expression_reminder", "no_show"],
+}
+
+
+def _walk_to(appointment: Appointment, state: str, staff) -> None:
+    """Move a demo appointment to a state through the real transitions, at plausible times."""
+    start = appointment.start
+    moments = {
+        "send_prep": (start - timedelta(days=6), None),
+        "send_no_expression_reminder": (start - timedelta(hours=48), None),
+        "check_in": (start - timedelta(minutes=10), appointment.technologist.user),
+        "start": (start + timedelta(minutes=2), appointment.technologist.user),
+        "complete": (
+            start + timedelta(minutes=appointment.duration_minutes - 5),
+            appointment.radiologist.user,
+        ),
+        "arrange_follow_up": (start + timedelta(hours=3), appointment.radiologist.user),
+        "abort": (start + timedelta(minutes=5), appointment.technologist.user),
+        "cancel": (start - timedelta(days=3), staff["scheduler"].user),
+        "no_show": (start + timedelta(minutes=30), staff["scheduler"].user),
+    }
+    reasons = {"abort": "Could not cannulate the duct", "cancel": "Patient asked to cancel (travel)"}
+    now = timezone.now()
+    for action in PATHS[state]:
+        at, actor = moments[action]
+        perform_transition(
+            appointment_id=appointment.pk,
+            action=action,
+            actor=actor,
+            reason=reasons.get(action, ""),
+            now=min(at, now),
+        )
+    if state in {"cancelled", "no_show", "incomplete"}:
+        Reservation.objects.filter(holder=appointment.holder, active=True).update(active=False, released_at=now)

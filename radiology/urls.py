@@ -1,0 +1,12 @@
+from django.urls import path
+
+from radiology import views
+
+app_name = "radiology"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("appointments/", views.appointment_list, name="appointment_list"),
+    path("appointments/<int:pk>/", views.appointment_detail, name="appointment_detail"),
+    path("appointments/<int:pk>/transition/", views.appointment_transition, name="appointment_transition"),
+]

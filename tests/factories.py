@@ -1,0 +1,206 @@
+"""factory-boy factories for every model. Clinical staff and rooms come with a calendar
+resource that works Monday–Friday 08:00–17:00 clinic time unless told otherwise."""
+
+from datetime import date, time, timedelta
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from procedures.models import Procedure, ReminderRule
+from radiology.models import Appointment, AppointmentTransition, Patient, Room, StaffMember
+from scheduling.models import Capability, Reservation, Resource, Unavailability, WorkingHours
+
+DEFAULT_PASSWORD = "test-pass-123"  # noqa: S105
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
+
+    @factory.post_generation
+    def groups(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.groups.add(*[Group.objects.get(name=name) for name in extracted])
+        if create:
+            self.save()
+
+
+class CapabilityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Capability
+        django_get_or_create = ("slug",)
+
+    slug = "mammography"
+    name = factory.LazyAttribute(lambda c: c.slug.replace("-", " ").capitalize())
+
+
+class ResourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Resource
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Resource {n}")
+    kind = Resource.Kind.PERSON
+
+    @factory.post_generation
+    def weekday_hours(self, create, extracted, **kwargs):
+        """weekday_hours=[(weekday, start, end), ...]; default Mon–Fri 08:00–17:00; [] for none."""
+        if not create:
+            return
+        blocks = extracted if extracted is not None else [(d, time(8), time(17)) for d in range(5)]
+        for weekday, start, end in blocks:
+            WorkingHours.objects.create(resource=self, weekday=weekday, start_time=start, end_time=end)
+
+
+class WorkingHoursFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WorkingHours
+
+    resource = factory.SubFactory(ResourceFactory, weekday_hours=[])
+    weekday = 0
+    start_time = time(8)
+    end_time = time(17)
+
+
+class UnavailabilityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Unavailability
+
+    resource = factory.SubFactory(ResourceFactory)
+    start = factory.LazyFunction(lambda: timezone.now() + timedelta(days=3))
+    end = factory.LazyAttribute(lambda u: u.start + timedelta(hours=4))
+    kind = Unavailability.Kind.TIME_OFF
+    reason = "Leave"
+
+
+class RoomFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Room
+
+    name = factory.Sequence(lambda n: f"Mammo {n + 1}")
+    location = "Radiology, Level 2"
+    resource = factory.SubFactory(ResourceFactory, kind=Resource.Kind.ROOM, name=factory.SelfAttribute("..name"))
+
+    @factory.post_generation
+    def capabilities(self, create, extracted, **kwargs):
+        if create:
+            for slug in extracted if extracted is not None else ["mammography"]:
+                self.resource.capabilities.add(CapabilityFactory(slug=slug))
+
+
+class StaffMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StaffMember
+
+    role = StaffMember.Role.TECHNOLOGIST
+    user = factory.SubFactory(UserFactory, groups=factory.LazyAttribute(lambda u: [u.factory_parent.role]))
+    resource = factory.Maybe(
+        factory.LazyAttribute(lambda s: s.role in StaffMember.CLINICAL_ROLES),
+        yes_declaration=factory.SubFactory(
+            ResourceFactory, kind=Resource.Kind.PERSON, name=factory.SelfAttribute("..user.username")
+        ),
+        no_declaration=None,
+    )
+
+    class Params:
+        radiologist = factory.Trait(role=StaffMember.Role.RADIOLOGIST)
+        nurse = factory.Trait(role=StaffMember.Role.NURSE)
+        scheduler = factory.Trait(role=StaffMember.Role.SCHEDULER)
+        manager = factory.Trait(role=StaffMember.Role.MANAGER)
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Patient
+
+    mrn = factory.Sequence(lambda n: f"MRN{n:06d}")
+    given_name = factory.Faker("first_name_female")
+    family_name = factory.Faker("last_name")
+    birth_date = factory.Faker("date_of_birth", minimum_age=25, maximum_age=80)
+    sex = Patient.Sex.FEMALE
+    phone = factory.Sequence(lambda n: f"+1202555{n % 10000:04d}")
+    email = factory.LazyAttribute(lambda p: f"{p.mrn.lower()}@patients.example.org")
+
+
+class ProcedureFactory(factory.django.DjangoModelFactory):
+    """The galactogram that the catalog migration loads; other slugs make new procedures."""
+
+    class Meta:
+        model = Procedure
+        django_get_or_create = ("slug",)
+
+    slug = "galactogram"
+    name = "Mammary ductogram (galactogram)"
+    injection_cpt = "19030"
+    summary = "Test procedure"
+    preparation = "- Do not express fluid for 48 hours."
+
+
+class ReminderRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReminderRule
+
+    procedure = factory.SubFactory(ProcedureFactory)
+    kind = factory.Sequence(lambda n: f"kind{n}")
+    anchor = ReminderRule.Anchor.ELAPSED_BEFORE_START
+    offset_minutes = 60
+
+
+def _next_weekday_at(hour: int, days_ahead: int = 7):
+    from radiology.models import clinic_zone
+
+    day = timezone.now().astimezone(clinic_zone()).date() + timedelta(days=days_ahead)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return timezone.datetime.combine(day, time(hour), tzinfo=clinic_zone())
+
+
+class AppointmentFactory(factory.django.DjangoModelFactory):
+    """An appointment (no reservations: use the booking service for those)."""
+
+    class Meta:
+        model = Appointment
+
+    patient = factory.SubFactory(PatientFactory)
+    procedure = factory.SubFactory(ProcedureFactory)
+    start = factory.LazyFunction(lambda: _next_weekday_at(10))
+    duration_minutes = 45
+    end = factory.LazyAttribute(lambda a: a.start + timedelta(minutes=a.duration_minutes))
+    room = factory.SubFactory(RoomFactory)
+    radiologist = factory.SubFactory(StaffMemberFactory, radiologist=True)
+    technologist = factory.SubFactory(StaffMemberFactory)
+
+
+class AppointmentTransitionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AppointmentTransition
+
+    appointment = factory.SubFactory(AppointmentFactory)
+    action = "check_in"
+    from_status = "booked"
+    to_status = "checked_in"
+    at = factory.LazyFunction(timezone.now)
+
+
+class ReservationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Reservation
+
+    resource = factory.SubFactory(ResourceFactory)
+    start = factory.LazyFunction(lambda: _next_weekday_at(9))
+    end = factory.LazyAttribute(lambda r: r.start + timedelta(minutes=45))
+    holder = factory.Sequence(lambda n: f"test:{n}")
+
+
+def a_weekday(days_ahead: int = 7) -> date:
+    return _next_weekday_at(0, days_ahead).date()
