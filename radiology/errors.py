@@ -6,8 +6,10 @@ class AppointmentActionError(Exception):
     "not_found".
     """
 
-    def __init__(self, message: str, *, code: str = "not_allowed", fields: dict | None = None):
+    def __init__(self, message: str, *, code: str = "not_allowed", fields: dict | None = None, suggestions=None):
         super().__init__(message)
         self.message = message
         self.code = code
         self.fields = fields or {}
+        # For code="conflict" on booking: the next free slots to offer instead.
+        self.suggestions = list(suggestions or [])
