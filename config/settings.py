@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "procedures",
     "scheduling",
     "notifications",
@@ -162,19 +163,28 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 
 # E-mail and SMS delivery for reminders.
-EMAIL_BACKEND = env.str(
-    "EMAIL_BACKEND",
-    default="django.core.mail.backends.smtp.EmailBackend"
-    if PRODUCTION
-    else "django.core.mail.backends.filebased.EmailBackend",
-)
-EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "outbox" / "email"))
-EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
-EMAIL_PORT = env.int("EMAIL_PORT", default=25)
-EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
-EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
-EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
-EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
+# Django 6.1 mailers. EMAIL_MODE: "file" (demo default: .eml files under EMAIL_FILE_PATH),
+# "smtp" (production default), "console" or "locmem" (tests).
+EMAIL_MODE = env.str("EMAIL_MODE", default="smtp" if PRODUCTION else "file")
+_MAILER_OPTIONS = {
+    "smtp": {
+        "host": env.str("EMAIL_HOST", default="localhost"),
+        "port": env.int("EMAIL_PORT", default=25),
+        "username": env.str("EMAIL_HOST_USER", default=""),
+        "password": env.str("EMAIL_HOST_PASSWORD", default=""),
+        "use_tls": env.bool("EMAIL_USE_TLS", default=False),
+        "timeout": env.int("EMAIL_TIMEOUT", default=15),
+    },
+    "file": {"file_path": env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "outbox" / "email"))},
+    "console": {},
+    "locmem": {},
+}
+MAILERS = {
+    "default": {
+        "BACKEND": f"django.core.mail.backends.{'filebased' if EMAIL_MODE == 'file' else EMAIL_MODE}.EmailBackend",
+        "OPTIONS": _MAILER_OPTIONS[EMAIL_MODE],
+    }
+}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="imaging@example.org")
 SMS_BACKEND = env.str("SMS_BACKEND", default="notifications.channels.sms.FileSMSBackend")
 SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(BASE_DIR / "var" / "outbox" / "sms"))
@@ -197,8 +207,17 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Galactogram scheduling API",
+    "DESCRIPTION": (
+        "Book, move and follow mammary ductogram (galactogram) appointments. Authenticate with "
+        "`Authorization: Token <token>` (issue one with `manage.py issue_api_token USERNAME`) or a "
+        "browser session. Times are ISO 8601 with an offset; every error is JSON with an `error` sentence."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and Redoc are served from our own static files: no CDN at run time.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Logs carry ids and states, never names or clinical answers.
