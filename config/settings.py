@@ -218,6 +218,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"AppointmentStatusEnum": "radiology.models.AppointmentStatus.choices"},
 }
 
 # Logs carry ids and states, never names or clinical answers.

@@ -1,0 +1,373 @@
+"""Serializers: validate every input, shape every output. No business rules here; the
+services decide, these only check that the input is well-formed and that ids exist.
+
+Times go out as ISO 8601 in the clinic's zone with its offset (2026-03-02T09:30:00-05:00)
+and come in only with an offset or Z: a naive time is refused, never guessed.
+"""
+
+from datetime import timedelta
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from phonenumber_field.serializerfields import PhoneNumberField
+from rest_framework import serializers
+
+from procedures.models import Procedure
+from radiology.models import (
+    AppointmentStatus,
+    AppointmentTransition,
+    Channel,
+    Language,
+    Patient,
+    Room,
+    StaffMember,
+    clinic_zone,
+)
+from radiology.services import reminders
+from radiology.services.transitions import allowed_actions
+
+MAX_RANGE_DAYS = 62
+MAX_SLOTS = 100
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    default_error_messages = {
+        "naive": (
+            "Give the time with its UTC offset, e.g. 2026-03-02T09:30:00-05:00 or 2026-03-02T14:30:00Z; "
+            "a time without an offset is ambiguous."
+        ),
+        "invalid": "Give an ISO 8601 date and time with its UTC offset, e.g. 2026-03-02T09:30:00-05:00.",
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("default_timezone", clinic_zone())
+        super().__init__(**kwargs)
+
+    def enforce_timezone(self, value):
+        if timezone.is_naive(value):
+            self.fail("naive")
+        return super().enforce_timezone(value)
+
+
+class FriendlyDateField(serializers.DateField):
+    default_error_messages = {"invalid": "Give a date as YYYY-MM-DD, e.g. 2026-03-02."}
+
+
+class FriendlyIntegerField(serializers.IntegerField):
+    default_error_messages = {
+        "invalid": "Give a whole number.",
+        "max_value": "At most {max_value}.",
+        "min_value": "At least {min_value}.",
+    }
+
+
+class ProcedureField(serializers.SlugRelatedField):
+    default_error_messages = {
+        "does_not_exist": "Unknown procedure “{value}”; use its short name, e.g. “galactogram”.",
+        "invalid": "Give the procedure's short name, e.g. “galactogram”.",
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="slug", queryset=Procedure.objects.filter(active=True), **kwargs)
+
+
+class IdField(serializers.PrimaryKeyRelatedField):
+    """An id that must exist; the message names what was looked for."""
+
+    def __init__(self, *, what: str, **kwargs):
+        self.what = what
+        super().__init__(**kwargs)
+        self.error_messages.update(
+            {
+                "does_not_exist": f"There is no {what} with id {{pk_value}}.",
+                "incorrect_type": f"Give the {what}'s id as a whole number.",
+                "required": f"Give the {what}'s id.",
+            }
+        )
+
+
+def staff_field(*, role_label: str, roles, **kwargs) -> IdField:
+    return IdField(
+        what=role_label,
+        queryset=StaffMember.objects.select_related("user", "resource").filter(role__in=roles),
+        **kwargs,
+    )
+
+
+def validate_duration(procedure: Procedure, minutes: int) -> None:
+    if minutes not in procedure.allowed_durations:
+        allowed = ", ".join(str(m) for m in procedure.allowed_durations)
+        raise serializers.ValidationError({"duration": f"A {procedure.name} takes {allowed} minutes."})
+
+
+# --- inputs ---
+
+
+class SlotQuerySerializer(serializers.Serializer):
+    procedure = ProcedureField()
+    start = FriendlyDateField(help_text="First local clinic date to search, YYYY-MM-DD.")
+    end = FriendlyDateField(help_text="Last local clinic date to search (inclusive), YYYY-MM-DD.")
+    duration = FriendlyIntegerField(min_value=1, max_value=240, help_text="Minutes, e.g. 30 or 45.")
+    radiologist = staff_field(
+        role_label="radiologist", roles=[StaffMember.Role.RADIOLOGIST], required=False, allow_null=True
+    )
+    patient = IdField(what="patient", queryset=Patient.objects.all(), required=False, allow_null=True)
+    limit = FriendlyIntegerField(min_value=1, max_value=MAX_SLOTS, default=20)
+
+    def validate(self, data):
+        if data["end"] < data["start"]:
+            raise serializers.ValidationError({"end": "The end date is before the start date."})
+        if (data["end"] - data["start"]).days + 1 > MAX_RANGE_DAYS:
+            raise serializers.ValidationError({"end": f"Search at most {MAX_RANGE_DAYS} days at a time."})
+        validate_duration(data["procedure"], data["duration"])
+        return data
+
+
+class PatientInputSerializer(serializers.Serializer):
+    mrn = serializers.RegexField(
+        r"^[A-Za-z0-9-]{3,20}$",
+        error_messages={"invalid": "An MRN is 3–20 letters, digits or dashes."},
+    )
+    given_name = serializers.CharField(max_length=100)
+    family_name = serializers.CharField(max_length=100)
+    birth_date = FriendlyDateField()
+    sex = serializers.ChoiceField(choices=Patient.Sex.choices, default=Patient.Sex.FEMALE)
+    phone = PhoneNumberField(
+        required=False,
+        allow_blank=True,
+        default="",
+        error_messages={"invalid": "That is not a valid phone number; include the area code, e.g. +1 202 555 0123."},
+    )
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    preferred_channel = serializers.ChoiceField(choices=Channel.choices, required=False)
+    language = serializers.ChoiceField(choices=Language.choices, default=Language.ENGLISH)
+    contrast_allergy = serializers.BooleanField(default=False)
+    contrast_allergy_note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+    def validate_birth_date(self, value):
+        today = timezone.now().astimezone(clinic_zone()).date()
+        if value > today:
+            raise serializers.ValidationError("The date of birth is in the future.")
+        if value.year < today.year - 130:
+            raise serializers.ValidationError("That date of birth is more than 130 years ago.")
+        return value
+
+
+class AppointmentInputSerializer(serializers.Serializer):
+    patient = IdField(what="patient", queryset=Patient.objects.all())
+    procedure = ProcedureField()
+    start = AwareDateTimeField()
+    duration = FriendlyIntegerField(min_value=1, max_value=240)
+    room = IdField(what="room", queryset=Room.objects.select_related("resource"), required=False, allow_null=True)
+    radiologist = staff_field(
+        role_label="radiologist", roles=[StaffMember.Role.RADIOLOGIST], required=False, allow_null=True
+    )
+    technologist = staff_field(
+        role_label="technologist or nurse", roles=StaffMember.ASSISTING_ROLES, required=False, allow_null=True
+    )
+    lead_time_override_reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+    def validate(self, data):
+        validate_duration(data["procedure"], data["duration"])
+        validate_not_absurd(data["start"])
+        return data
+
+
+class RescheduleInputSerializer(serializers.Serializer):
+    start = AwareDateTimeField()
+    duration = FriendlyIntegerField(min_value=1, max_value=240, required=False, allow_null=True)
+    room = IdField(what="room", queryset=Room.objects.select_related("resource"), required=False, allow_null=True)
+    radiologist = staff_field(
+        role_label="radiologist", roles=[StaffMember.Role.RADIOLOGIST], required=False, allow_null=True
+    )
+    technologist = staff_field(
+        role_label="technologist or nurse", roles=StaffMember.ASSISTING_ROLES, required=False, allow_null=True
+    )
+    lead_time_override_reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+    def validate(self, data):
+        validate_not_absurd(data["start"])
+        return data
+
+
+class CancelInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=300, error_messages={"blank": "Say why the appointment is cancelled.", "required": "Say why."}
+    )
+
+
+class TransitionInputSerializer(serializers.Serializer):
+    action = serializers.CharField(max_length=50, help_text="check_in, start, complete, abort, no_show, …")
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, default="", help_text="Required for abort and cancel."
+    )
+    checklist = serializers.DictField(required=False, help_text="check_in: the check-in checklist answers.")
+    outcome = serializers.DictField(required=False, help_text="complete: the procedure outcome.")
+    follow_up = serializers.DictField(required=False, help_text="arrange_follow_up: the follow-up plan.")
+
+
+class AppointmentListQuerySerializer(serializers.Serializer):
+    date = FriendlyDateField(required=False, help_text="Local clinic date, YYYY-MM-DD; default today.")
+    room = IdField(what="room", queryset=Room.objects.all(), required=False, allow_null=True)
+    status = serializers.ChoiceField(choices=AppointmentStatus.choices, required=False)
+
+
+class PatientQuerySerializer(serializers.Serializer):
+    mrn = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    q = serializers.CharField(max_length=100, required=False, allow_blank=True, help_text="Part of a name or MRN.")
+
+    def validate(self, data):
+        if not data.get("mrn") and len(data.get("q", "").strip()) < 2:
+            raise serializers.ValidationError({"q": "Give an MRN (?mrn=) or at least 2 letters of a name (?q=)."})
+        return data
+
+
+def validate_not_absurd(start) -> None:
+    now = timezone.now()
+    if start < now - timedelta(days=1) or start > now + timedelta(days=730):
+        raise serializers.ValidationError({"start": "Choose a time between now and two years ahead."})
+
+
+# --- outputs ---
+
+
+class LocalDateTimeField(serializers.DateTimeField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("default_timezone", clinic_zone())
+        super().__init__(**kwargs)
+
+
+class RoomRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class StaffRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    role = serializers.CharField()
+
+
+class SlotSerializer(serializers.Serializer):
+    start = LocalDateTimeField()
+    end = LocalDateTimeField()
+    room = RoomRefSerializer()
+    radiologist = StaffRefSerializer()
+    technologist = StaffRefSerializer()
+
+
+def slot_data(slot) -> dict:
+    return SlotSerializer(slot).data
+
+
+class PatientSerializer(serializers.ModelSerializer):
+    phone = serializers.CharField(read_only=True, help_text="E.164, e.g. +12025550123.")
+
+    class Meta:
+        model = Patient
+        fields = [
+            "id",
+            "mrn",
+            "given_name",
+            "family_name",
+            "birth_date",
+            "sex",
+            "phone",
+            "email",
+            "preferred_channel",
+            "language",
+            "contrast_allergy",
+            "contrast_allergy_note",
+        ]
+        read_only_fields = fields
+
+
+class PatientRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    mrn = serializers.CharField()
+    name = serializers.CharField(source="full_name")
+
+
+class ResourcesSerializer(serializers.Serializer):
+    room = RoomRefSerializer()
+    radiologist = StaffRefSerializer()
+    technologist = StaffRefSerializer()
+
+
+class AppointmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    status_display = serializers.CharField(source="get_status_display")
+    fhir_status = serializers.CharField(help_text="FHIR R4 Appointment.status.")
+    procedure = serializers.CharField(source="procedure.slug")
+    patient = PatientRefSerializer()
+    start = LocalDateTimeField()
+    end = LocalDateTimeField()
+    duration = serializers.IntegerField(source="duration_minutes")
+    resources = serializers.SerializerMethodField()
+    version = serializers.IntegerField()
+    lead_time_override_reason = serializers.CharField()
+    cancel_reason = serializers.CharField()
+
+    @extend_schema_field(ResourcesSerializer)
+    def get_resources(self, appointment) -> dict:
+        return ResourcesSerializer(
+            {"room": appointment.room, "radiologist": appointment.radiologist, "technologist": appointment.technologist}
+        ).data
+
+
+class TransitionSerializer(serializers.ModelSerializer):
+    at = LocalDateTimeField()
+    actor = serializers.CharField(source="actor_name")
+
+    class Meta:
+        model = AppointmentTransition
+        fields = ["action", "from_status", "to_status", "actor", "at", "note"]
+
+
+class ReminderSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    audience = serializers.CharField()
+    channel = serializers.CharField()
+    due_at = LocalDateTimeField()
+    status = serializers.CharField()
+
+
+class AppointmentDetailSerializer(AppointmentSerializer):
+    transitions = TransitionSerializer(many=True, source="transitions.all")
+    allowed_actions = serializers.SerializerMethodField(help_text="What the requesting user may do now.")
+    reminders = serializers.SerializerMethodField(help_text="Planned and sent reminders.")
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_allowed_actions(self, appointment) -> list[str]:
+        request = self.context.get("request")
+        return allowed_actions(appointment, request.user) if request else []
+
+    @extend_schema_field(ReminderSerializer(many=True))
+    def get_reminders(self, appointment) -> list[dict]:
+        reminders_for = getattr(reminders, "reminders_for", None)
+        if reminders_for is None:  # the reminder outbox is not wired in yet
+            return []
+        return ReminderSerializer(reminders_for(appointment), many=True).data
+
+
+class AppointmentSerializerForSchema(serializers.Serializer):
+    """Only for documenting list responses."""
+
+    appointments = AppointmentSerializer(many=True)
+
+
+class SlotListSerializer(serializers.Serializer):
+    slots = SlotSerializer(many=True)
+
+
+class PatientListSerializer(serializers.Serializer):
+    patients = PatientSerializer(many=True)
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = serializers.CharField()
+    fields = serializers.DictField(child=serializers.CharField(), required=False)
+    suggestions = SlotSerializer(many=True, required=False)
