@@ -30,9 +30,10 @@ def _require_services(request):
 
 @pytest.fixture(autouse=True)
 def _isolated_outbox(settings, tmp_path):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Hashing a password properly takes ~0.3 s; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
     settings.SMS_FILE_PATH = str(tmp_path / "sms")
-    settings.EMAIL_FILE_PATH = str(tmp_path / "email")
 
 
 @pytest.fixture
@@ -40,3 +41,12 @@ def galactogram(db):
     from procedures.models import Procedure
 
     return Procedure.objects.get(slug="galactogram")
+
+
+def pytest_collection_modifyitems(items):
+    # A transactional test ends with a flush, which would also remove the rows that data
+    # migrations load (role groups, the procedure catalog). Serialized rollback restores them.
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and "serialized_rollback" not in marker.kwargs:
+            item.add_marker(pytest.mark.django_db(**marker.kwargs, serialized_rollback=True), append=False)

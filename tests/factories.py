@@ -86,6 +86,7 @@ class UnavailabilityFactory(factory.django.DjangoModelFactory):
 class RoomFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Room
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Mammo {n + 1}")
     location = "Radiology, Level 2"
@@ -101,9 +102,10 @@ class RoomFactory(factory.django.DjangoModelFactory):
 class StaffMemberFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = StaffMember
+        skip_postgeneration_save = True
 
     role = StaffMember.Role.TECHNOLOGIST
-    user = factory.SubFactory(UserFactory, groups=factory.LazyAttribute(lambda u: [u.factory_parent.role]))
+    user = factory.SubFactory(UserFactory)
     resource = factory.Maybe(
         factory.LazyAttribute(lambda s: s.role in StaffMember.CLINICAL_ROLES),
         yes_declaration=factory.SubFactory(
@@ -111,6 +113,11 @@ class StaffMemberFactory(factory.django.DjangoModelFactory):
         ),
         no_declaration=None,
     )
+
+    @factory.post_generation
+    def join_role_group(self, create, extracted, **kwargs):
+        if create:
+            self.user.groups.add(Group.objects.get(name=self.role))
 
     class Params:
         radiologist = factory.Trait(role=StaffMember.Role.RADIOLOGIST)

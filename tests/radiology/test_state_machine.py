@@ -1,0 +1,217 @@
+"""The appointment state machine: every legal move, every illegal one refused unchanged."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from radiology.errors import AppointmentActionError
+from radiology.models import Appointment, AppointmentTransition
+from radiology.services.transitions import perform_transition
+from tests.factories import AppointmentFactory, StaffMemberFactory
+
+pytestmark = pytest.mark.django_db
+
+# (action, from, to, acting role, reason)
+LEGAL = [
+    ("send_prep", "booked", "prep_sent", None, ""),
+    ("send_no_expression_reminder", "booked", "reminded", None, ""),
+    ("send_no_expression_reminder", "prep_sent", "reminded", None, ""),
+    ("check_in", "booked", "checked_in", "technologist", ""),
+    ("check_in", "prep_sent", "checked_in", "nurse", ""),
+    ("check_in", "reminded", "checked_in", "technologist", ""),
+    ("start", "checked_in", "in_procedure", "technologist", ""),
+    ("complete", "in_procedure", "completed", "radiologist", ""),
+    ("arrange_follow_up", "completed", "follow_up", "radiologist", ""),
+    ("abort", "checked_in", "incomplete", "technologist", "Patient declined"),
+    ("abort", "in_procedure", "incomplete", "radiologist", "Could not cannulate"),
+    ("cancel", "booked", "cancelled", "scheduler", "Patient request"),
+    ("cancel", "prep_sent", "cancelled", "scheduler", "Patient request"),
+    ("cancel", "reminded", "cancelled", "scheduler", "Patient request"),
+    ("cancel", "checked_in", "cancelled", "manager", "Room out of service"),
+    ("no_show", "booked", "no_show", "technologist", ""),
+    ("no_show", "prep_sent", "no_show", "scheduler", ""),
+    ("no_show", "reminded", "no_show", "nurse", ""),
+    ("step_back_for_reschedule", "reminded", "prep_sent", "scheduler", ""),
+    ("step_back_for_reschedule", "prep_sent", "prep_sent", "scheduler", ""),
+]
+ALL_STATES = [
+    "booked",
+    "prep_sent",
+    "reminded",
+    "checked_in",
+    "in_procedure",
+    "completed",
+    "follow_up",
+    "incomplete",
+    "cancelled",
+    "no_show",
+]
+ROLE_FOR = {
+    "check_in": "technologist",
+    "start": "technologist",
+    "complete": "radiologist",
+    "arrange_follow_up": "radiologist",
+    "abort": "technologist",
+    "cancel": "scheduler",
+    "no_show": "scheduler",
+    "send_prep": None,
+    "send_no_expression_reminder": None,
+}
+REASONS = {"abort": "x", "cancel": "x"}
+ILLEGAL = [
+    (action, state)
+    for action in ROLE_FOR
+    for state in ALL_STATES
+    if not any(a == action and s == state for a, s, *_ in LEGAL)
+]
+
+
+def _appointment_in(state, **kwargs):
+    extra = {}
+    if state == "cancelled":
+        extra["cancel_reason"] = "earlier"
+    if state == "incomplete":
+        extra["abort_reason"] = "earlier"
+    return AppointmentFactory(status=state, **extra, **kwargs)
+
+
+def _actor(role):
+    return None if role is None else StaffMemberFactory(role=role).user
+
+
+def _a_moment_after_start(appointment):
+    # On the appointment's day, after start + grace: every time-guard is satisfied.
+    return appointment.start + timedelta(minutes=20)
+
+
+@pytest.mark.parametrize(("action", "source", "target", "role", "reason"), LEGAL)
+def test_every_legal_transition_moves_the_appointment_and_logs_it(action, source, target, role, reason):
+    appointment = _appointment_in(source)
+    actor = _actor(role)
+    now = _a_moment_after_start(appointment)
+
+    with time_machine.travel(now, tick=False):
+        perform_transition(appointment_id=appointment.pk, action=action, actor=actor, reason=reason, note="n")
+
+    appointment.refresh_from_db()
+    assert appointment.status == target
+    log = AppointmentTransition.objects.get(appointment=appointment)
+    assert (log.action, log.from_status, log.to_status, log.actor, log.at) == (action, source, target, actor, now)
+
+
+@pytest.mark.parametrize(("action", "state"), ILLEGAL)
+def test_every_illegal_transition_is_refused_and_changes_nothing(action, state):
+    appointment = _appointment_in(state)
+    before = Appointment.objects.values().get(pk=appointment.pk)
+
+    with time_machine.travel(_a_moment_after_start(appointment), tick=False):
+        with pytest.raises(AppointmentActionError) as error:
+            perform_transition(
+                appointment_id=appointment.pk,
+                action=action,
+                actor=_actor(ROLE_FOR[action]),
+                reason=REASONS.get(action, ""),
+            )
+
+    assert error.value.code == "not_allowed"
+    assert "Cannot" in error.value.message
+    assert Appointment.objects.values().get(pk=appointment.pk) == before
+    assert not AppointmentTransition.objects.filter(appointment=appointment).exists()
+
+
+def test_the_status_cannot_be_assigned_directly():
+    appointment = AppointmentFactory()
+    with pytest.raises(AttributeError):
+        appointment.status = "completed"
+
+
+@pytest.mark.parametrize("action", ["cancel", "abort"])
+def test_cancel_and_abort_need_a_reason(action):
+    appointment = _appointment_in("checked_in")
+    with time_machine.travel(_a_moment_after_start(appointment), tick=False):
+        with pytest.raises(AppointmentActionError, match="reason") as error:
+            perform_transition(appointment_id=appointment.pk, action=action, actor=_actor("manager"), reason="  ")
+    assert error.value.code == "invalid"
+    appointment.refresh_from_db()
+    assert appointment.status == "checked_in"
+
+
+def test_no_show_is_refused_before_start_plus_grace():
+    appointment = _appointment_in("reminded")
+    with time_machine.travel(appointment.start + timedelta(minutes=10), tick=False):
+        with pytest.raises(AppointmentActionError, match="15 minutes after"):
+            perform_transition(appointment_id=appointment.pk, action="no_show", actor=_actor("technologist"))
+    with time_machine.travel(appointment.start + timedelta(minutes=15), tick=False):
+        perform_transition(appointment_id=appointment.pk, action="no_show", actor=_actor("technologist"))
+    appointment.refresh_from_db()
+    assert appointment.status == "no_show"
+
+
+def test_check_in_is_refused_on_another_day():
+    appointment = _appointment_in("reminded")
+    with time_machine.travel(appointment.start - timedelta(days=1), tick=False):
+        with pytest.raises(AppointmentActionError, match="only on the day"):
+            perform_transition(appointment_id=appointment.pk, action="check_in", actor=_actor("technologist"))
+
+
+def test_check_in_start_and_complete_record_their_times():
+    appointment = _appointment_in("reminded")
+    tech = _actor("technologist")
+    times = {}
+    for action, minutes in [("check_in", -10), ("start", 1), ("complete", 40)]:
+        times[action] = appointment.start + timedelta(minutes=minutes)
+        with time_machine.travel(times[action], tick=False):
+            perform_transition(appointment_id=appointment.pk, action=action, actor=tech)
+    appointment.refresh_from_db()
+    assert (appointment.checked_in_at, appointment.started_at, appointment.completed_at) == (
+        times["check_in"],
+        times["start"],
+        times["complete"],
+    )
+
+
+def test_each_state_has_a_fhir_r4_status():
+    expected = {
+        "booked": "booked",
+        "prep_sent": "booked",
+        "reminded": "booked",
+        "checked_in": "checked-in",
+        "in_procedure": "arrived",
+        "completed": "fulfilled",
+        "follow_up": "fulfilled",
+        "incomplete": "fulfilled",
+        "cancelled": "cancelled",
+        "no_show": "noshow",
+    }
+    assert {state: _appointment_in(state).fhir_status for state in ALL_STATES} == expected
+
+
+def test_an_unknown_action_is_a_clear_error():
+    appointment = AppointmentFactory()
+    with pytest.raises(AppointmentActionError, match="Unknown action"):
+        perform_transition(appointment_id=appointment.pk, action="teleport", actor=None)
+
+
+def test_a_missing_appointment_is_not_found():
+    with pytest.raises(AppointmentActionError) as error:
+        perform_transition(appointment_id=999999, action="send_prep", actor=None)
+    assert error.value.code == "not_found"
+
+
+def test_the_log_keeps_the_whole_history_in_order():
+    appointment = _appointment_in("booked")
+    tech = _actor("technologist")
+    steps = [("send_prep", None, -72 * 60), ("send_no_expression_reminder", None, -48 * 60), ("check_in", tech, -5)]
+    for action, actor, minutes in steps:
+        with time_machine.travel(appointment.start + timedelta(minutes=minutes), tick=False):
+            perform_transition(appointment_id=appointment.pk, action=action, actor=actor, note=f"via {action}")
+    rows = list(appointment.transitions.values_list("action", "from_status", "to_status", "note"))
+    assert rows == [
+        ("send_prep", "booked", "prep_sent", "via send_prep"),
+        ("send_no_expression_reminder", "prep_sent", "reminded", "via send_no_expression_reminder"),
+        ("check_in", "reminded", "checked_in", "via check_in"),
+    ]
+    assert appointment.transitions.first().actor_name == "System"
+    assert timezone.is_aware(appointment.transitions.last().at)
