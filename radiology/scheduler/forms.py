@@ -1,0 +1,275 @@
+"""Scheduler forms. They check input and say what is wrong in a scheduler's words; the
+booking services decide whether a time can be had."""
+
+from datetime import datetime, timedelta
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Field, Layout, Row, Submit
+from django import forms
+from django.utils import timezone
+
+from procedures.models import Procedure
+from radiology.models import Channel, Patient, Room, StaffMember, clinic_zone
+
+MAX_SEARCH_DAYS = 62
+
+
+def local_today():
+    return timezone.now().astimezone(clinic_zone()).date()
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class ProcedureChoiceField(forms.ModelChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(
+            queryset=Procedure.objects.filter(active=True),
+            to_field_name="slug",
+            empty_label=None,
+            error_messages={"invalid_choice": "Choose a procedure from the list."},
+            **kwargs,
+        )
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name
+
+
+def radiologists():
+    return StaffMember.objects.filter(role=StaffMember.Role.RADIOLOGIST).select_related("user")
+
+
+class SlotSearchForm(forms.Form):
+    procedure = ProcedureChoiceField()
+    duration = forms.TypedChoiceField(
+        label="Duration",
+        coerce=int,
+        choices=[(30, "30 minutes"), (45, "45 minutes")],
+        initial=45,
+        help_text="Single duct: usually 30 minutes; allow 45 when more than one duct may be studied.",
+    )
+    start = forms.DateField(label="From", widget=DateInput)
+    end = forms.DateField(label="To (inclusive)", widget=DateInput)
+    radiologist = StaffChoiceField(
+        queryset=radiologists(), required=False, empty_label="Any radiologist", label="Preferred radiologist"
+    )
+    patient = forms.ModelChoiceField(queryset=Patient.objects.all(), required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["radiologist"].queryset = radiologists()
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.form_id = "slot-search"
+        self.helper.layout = Layout(
+            Row(
+                Column("procedure", css_class="col-md-3"),
+                Column("duration", css_class="col-md-2"),
+                Column(Field("start"), css_class="col-md-2"),
+                Column(Field("end"), css_class="col-md-2"),
+                Column("radiologist", css_class="col-md-3"),
+            ),
+            "patient",
+            Submit("search", "Find earliest slots", css_class="btn-primary"),
+        )
+
+    @classmethod
+    def initial_values(cls, *, today=None) -> dict:
+        today = today or local_today()
+        return {"procedure": "galactogram", "duration": 45, "start": today, "end": today + timedelta(days=13)}
+
+    def clean(self):
+        data = super().clean()
+        start, end, procedure = data.get("start"), data.get("end"), data.get("procedure")
+        if start and start < local_today():
+            self.add_error("start", "This day has passed; start from today or later.")
+        if start and end and end < start:
+            self.add_error("end", "The last day is before the first day.")
+        elif start and end and (end - start).days + 1 > MAX_SEARCH_DAYS:
+            self.add_error("end", f"Search at most {MAX_SEARCH_DAYS} days at a time; choose an earlier last day.")
+        if procedure and data.get("duration") and data["duration"] not in procedure.allowed_durations:
+            allowed = " or ".join(str(m) for m in procedure.allowed_durations)
+            self.add_error("duration", f"A {procedure.name.lower()} is booked for {allowed} minutes.")
+        return data
+
+
+class AwareDateTimeField(forms.CharField):
+    """An ISO 8601 time with its offset, as the slot links carry it."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise forms.ValidationError("That time could not be read; pick a slot from the search again.") from None
+        if timezone.is_naive(moment):
+            raise forms.ValidationError("That time has no time zone; pick a slot from the search again.")
+        return moment
+
+
+class SlotChoiceForm(forms.Form):
+    """The slot picked from the search, carried in hidden fields from page to page."""
+
+    procedure = ProcedureChoiceField(widget=forms.HiddenInput)
+    start = AwareDateTimeField(widget=forms.HiddenInput)
+    duration = forms.IntegerField(min_value=15, max_value=240, widget=forms.HiddenInput)
+    room = forms.ModelChoiceField(queryset=Room.objects.select_related("resource"), widget=forms.HiddenInput)
+    radiologist = forms.ModelChoiceField(queryset=radiologists(), widget=forms.HiddenInput)
+    technologist = forms.ModelChoiceField(
+        queryset=StaffMember.objects.filter(role__in=StaffMember.ASSISTING_ROLES).select_related("user"),
+        widget=forms.HiddenInput,
+    )
+
+    SLOT_FIELDS = ("procedure", "start", "duration", "room", "radiologist", "technologist")
+
+    def slot_query(self) -> dict:
+        """The slot as query parameters, to link onwards."""
+        data = self.cleaned_data
+        return {
+            "procedure": data["procedure"].slug,
+            "start": data["start"].isoformat(),
+            "duration": data["duration"],
+            "room": data["room"].pk,
+            "radiologist": data["radiologist"].pk,
+            "technologist": data["technologist"].pk,
+        }
+
+
+def slot_query(slot, *, procedure, duration) -> dict:
+    """Query parameters that select one SlotOption on the booking page."""
+    return {
+        "procedure": procedure.slug,
+        "start": slot.start.astimezone(clinic_zone()).isoformat(),
+        "duration": duration,
+        "room": slot.room.pk,
+        "radiologist": slot.radiologist.pk,
+        "technologist": slot.technologist.pk,
+    }
+
+
+class LeadTimeReasonMixin(forms.Form):
+    lead_time_override_reason = forms.CharField(
+        label="Reason for booking at short notice",
+        required=False,
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=(
+            "Needed when the appointment is less than 48 hours away: the patient must not express "
+            "(squeeze) the nipple for 48 hours before, so short notice needs a reason on record."
+        ),
+    )
+
+
+class BookingForm(SlotChoiceForm, LeadTimeReasonMixin):
+    patient = forms.ModelChoiceField(
+        queryset=Patient.objects.all(),
+        widget=forms.HiddenInput,
+        error_messages={"required": "Choose the patient first.", "invalid_choice": "That patient no longer exists."},
+    )
+
+
+class RescheduleForm(SlotChoiceForm, LeadTimeReasonMixin):
+    note = forms.CharField(
+        label="Note (why it moves)", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is it cancelled?",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Please say why the appointment is cancelled; it is kept on record."},
+        help_text="For example: patient asked to cancel; discharge has stopped; referred elsewhere.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("cancel", "Cancel the appointment", css_class="btn-danger"))
+
+
+class PatientSearchForm(forms.Form):
+    q = forms.CharField(label="Find the patient", max_length=100, required=False)
+
+
+class PatientForm(forms.ModelForm):
+    """A new patient. Saved through register_patient, not form.save()."""
+
+    class Meta:
+        model = Patient
+        fields = [
+            "mrn",
+            "given_name",
+            "family_name",
+            "birth_date",
+            "sex",
+            "phone",
+            "email",
+            "preferred_channel",
+            "language",
+            "contrast_allergy",
+            "contrast_allergy_note",
+        ]
+        labels = {
+            "given_name": "First name",
+            "family_name": "Last name",
+            "birth_date": "Date of birth",
+            "preferred_channel": "Send reminders by",
+            "contrast_allergy": "Has reacted to X-ray dye (contrast) before",
+            "contrast_allergy_note": "What happened (contrast reaction)",
+        }
+        help_texts = {"phone": "A mobile number for text reminders, e.g. (202) 555-0123."}
+        widgets = {"birth_date": DateInput}
+        error_messages = {
+            "mrn": {"unique": "This MRN is already registered: search for the patient instead."},
+            "phone": {"invalid": "That is not a phone number we can text; include the area code, e.g. (202) 555-0123."},
+            "birth_date": {"invalid": "Enter the date of birth, e.g. 04/02/1980."},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].error_messages["invalid"] = self._meta.error_messages["phone"]["invalid"]
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Row(Column("mrn", css_class="col-md-3"), Column("given_name"), Column("family_name")),
+            Row(Column("birth_date", css_class="col-md-3"), Column("sex", css_class="col-md-3"), Column("language")),
+            Row(Column("phone"), Column("email"), Column("preferred_channel")),
+            "contrast_allergy",
+            "contrast_allergy_note",
+        )
+
+    def clean_mrn(self):
+        mrn = self.cleaned_data["mrn"].strip()
+        existing = Patient.objects.filter(mrn__iexact=mrn).first()
+        if existing:
+            raise forms.ValidationError(
+                f"MRN {existing.mrn} is already registered to {existing.full_name} "
+                f"(born {existing.birth_date:%d %b %Y}); search for her instead."
+            )
+        return mrn
+
+    def clean_birth_date(self):
+        born = self.cleaned_data["birth_date"]
+        if born > local_today():
+            raise forms.ValidationError("The date of birth is in the future.")
+        if born.year < local_today().year - 130:
+            raise forms.ValidationError("That date of birth is more than 130 years ago; please check the year.")
+        return born
+
+    def clean(self):
+        data = super().clean()
+        channel = data.get("preferred_channel")
+        if channel == Channel.SMS and not data.get("phone") and "phone" not in self.errors:
+            self.add_error("phone", "Text reminders need a mobile number; add one or choose e-mail.")
+        if channel == Channel.EMAIL and not data.get("email") and "email" not in self.errors:
+            self.add_error("email", "E-mail reminders need an e-mail address; add one or choose text message.")
+        if data.get("contrast_allergy") and not data.get("contrast_allergy_note", "").strip():
+            self.add_error("contrast_allergy_note", "Say briefly what happened, so the team can prepare.")
+        return data
