@@ -100,6 +100,8 @@ def json_exception_handler(exc, context):
 
 def _message_for(exc, response) -> str:
     detail = getattr(exc, "detail", None)
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        return MESSAGES[exceptions.UnsupportedMediaType]
     if isinstance(exc, exceptions.ParseError):
         return f"The request body is not valid JSON ({detail})." if detail else MESSAGES[exceptions.ParseError]
     if detail is not None and str(detail) != str(getattr(exc, "default_detail", "")):
