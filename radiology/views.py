@@ -19,6 +19,9 @@ from radiology.services.transitions import ACTIONS, allowed_actions, perform_tra
 
 @login_required
 def home(request):
+    staff = getattr(request.user, "staff", None)
+    if staff is not None and staff.role == "scheduler":
+        return redirect("radiology:schedule_search")
     return redirect("radiology:appointment_list")
 
 

@@ -97,3 +97,10 @@ def test_a_technologist_cannot_register_patients(client):
     client.force_login(StaffMemberFactory().user)
 
     assert client.post("/schedule/patients/new/", NEW).status_code == 403
+
+
+def test_a_scheduler_starts_on_the_slot_search(scheduler_client):
+    response = scheduler_client.get("/")
+
+    assert response.status_code == 302
+    assert response.url == "/schedule/"
