@@ -211,3 +211,14 @@ class ReservationFactory(factory.django.DjangoModelFactory):
 
 def a_weekday(days_ahead: int = 7) -> date:
     return _next_weekday_at(0, days_ahead).date()
+
+
+def small_department(*, rooms: int = 1, radiologists: int = 1, technologists: int = 1):
+    """Mammography rooms, radiologists and technologists who all work Mon–Fri 08:00–17:00."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        rooms=[RoomFactory() for _ in range(rooms)],
+        radiologists=[StaffMemberFactory(radiologist=True) for _ in range(radiologists)],
+        technologists=[StaffMemberFactory() for _ in range(technologists)],
+    )
