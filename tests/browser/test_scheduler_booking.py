@@ -1,9 +1,11 @@
 """A scheduler finds a slot, books it for a patient found by name, and sees it in the week."""
 
+from datetime import datetime, time
+
 import pytest
 
-from radiology.models import Appointment
-from tests.factories import PatientFactory, StaffMemberFactory, a_weekday, small_department
+from radiology.models import Appointment, clinic_zone
+from tests.factories import PatientFactory, StaffMemberFactory, UnavailabilityFactory, a_weekday, small_department
 
 # Until the booking services land (issue #3, parts 1–2), these wait for them.
 pytest.importorskip("radiology.services.booking")
@@ -16,6 +18,14 @@ def test_a_scheduler_searches_books_and_sees_the_appointment(page, live_server, 
     PatientFactory(given_name="Hana", family_name="Ito", mrn="BR-1001")
     StaffMemberFactory(scheduler=True, user__username="sched")
     day = a_weekday(7)
+    for room in department.rooms:  # something to see in the week: an afternoon of maintenance
+        UnavailabilityFactory(
+            resource=room.resource,
+            start=datetime.combine(day, time(14), tzinfo=clinic_zone()),
+            end=datetime.combine(day, time(16), tzinfo=clinic_zone()),
+            kind="maintenance",
+            reason="Unit service",
+        )
 
     login(page, "sched")
     page.goto(f"{live_server.url}/schedule/")
@@ -42,6 +52,7 @@ def test_a_scheduler_searches_books_and_sees_the_appointment(page, live_server, 
     block = page.locator("[data-testid=booked-block]")
     block.wait_for()
     assert "Ito, H." in block.inner_text()
+    assert "Maintenance: Unit service" in page.locator("[data-testid=week-grid]").inner_text()
     page.screenshot(path=str(screenshot_dir / "scheduler-week-view.png"), full_page=True)
     block.click()
     page.wait_for_url(f"**/appointments/{appointment.pk}/")
