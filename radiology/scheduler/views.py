@@ -78,22 +78,28 @@ def _needs_short_notice_reason(procedure, start) -> bool:
 @login_required
 @permission_required(BOOK, raise_exception=True)
 def schedule_search(request):
-    form = forms.SlotSearchForm(request.GET or None, initial=forms.SlotSearchForm.initial_values())
+    initial = forms.SlotSearchForm.initial_values()
+    patient = None
+    if request.GET.get("patient", "").isdigit():
+        patient = Patient.objects.filter(pk=request.GET["patient"]).first()
+        initial["patient"] = patient
+    # Arriving with only ?patient= (after registering one) is not yet a search.
+    form = forms.SlotSearchForm(request.GET if "procedure" in request.GET else None, initial=initial)
     results = None
     if form.is_valid():
         data = form.cleaned_data
+        patient = data["patient"]
         slots = booking().find_galactogram_slots(
             procedure=data["procedure"],
             duration_minutes=data["duration"],
             start_date=data["start"],
             end_date=data["end"],
             radiologist=data["radiologist"],
-            patient=data["patient"],
+            patient=patient,
             limit=20,
         )
-        extra = {"patient": data["patient"].pk} if data["patient"] else {}
+        extra = {"patient": patient.pk} if patient else {}
         results = _slot_rows(slots, procedure=data["procedure"], duration=data["duration"], extra=extra)
-    patient = form.cleaned_data.get("patient") if form.is_bound and form.is_valid() else None
     return render(
         request,
         "radiology/scheduler/search.html",

@@ -104,3 +104,13 @@ def test_a_scheduler_starts_on_the_slot_search(scheduler_client):
 
     assert response.status_code == 302
     assert response.url == "/schedule/"
+
+
+def test_after_registering_without_a_slot_the_search_opens_for_that_patient_without_errors(scheduler_client):
+    patient = PatientFactory(given_name="Iris", family_name="Khan")
+
+    response = scheduler_client.get("/schedule/", {"patient": patient.pk})
+
+    assert response.status_code == 200
+    assert "Booking for <strong>Iris Khan</strong>" in response.text
+    assert not response.context["form"].is_bound
