@@ -97,3 +97,24 @@ def test_the_browser_session_authenticates_too(client, scheduler):
     client.force_login(scheduler)
 
     assert client.get("/api/v1/appointments").status_code == 200
+
+
+def test_an_appointment_lists_its_planned_reminders_in_clinic_time(api, monkeypatch):
+    from radiology.services import reminders
+
+    due = datetime(2026, 3, 3, 9, 0, tzinfo=clinic_zone())
+    plan = [{"kind": "prep_instructions", "audience": "patient", "channel": "sms", "due_at": due, "status": "pending"}]
+    monkeypatch.setattr(reminders, "reminders_for", lambda appointment: plan, raising=False)
+    appointment = AppointmentFactory()
+
+    body = api.get(f"/api/v1/appointments/{appointment.pk}").json()
+
+    assert body["reminders"] == [
+        {
+            "kind": "prep_instructions",
+            "audience": "patient",
+            "channel": "sms",
+            "due_at": "2026-03-03T09:00:00-05:00",
+            "status": "pending",
+        }
+    ]
