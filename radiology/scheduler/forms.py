@@ -51,8 +51,16 @@ class SlotSearchForm(forms.Form):
         initial=45,
         help_text="Single duct: usually 30 minutes; allow 45 when more than one duct may be studied.",
     )
-    start = forms.DateField(label="From", widget=DateInput)
-    end = forms.DateField(label="To (inclusive)", widget=DateInput)
+    start = forms.DateField(
+        label="From",
+        widget=DateInput,
+        error_messages={"required": "Choose the first day to search.", "invalid": "Enter a date, e.g. 03/02/2026."},
+    )
+    end = forms.DateField(
+        label="To (inclusive)",
+        widget=DateInput,
+        error_messages={"required": "Choose the last day to search.", "invalid": "Enter a date, e.g. 03/13/2026."},
+    )
     radiologist = StaffChoiceField(
         queryset=radiologists(), required=False, empty_label="Any radiologist", label="Preferred radiologist"
     )
@@ -227,9 +235,17 @@ class PatientForm(forms.ModelForm):
         help_texts = {"phone": "A mobile number for text reminders, e.g. (202) 555-0123."}
         widgets = {"birth_date": DateInput}
         error_messages = {
-            "mrn": {"unique": "This MRN is already registered: search for the patient instead."},
+            "mrn": {
+                "unique": "This MRN is already registered: search for the patient instead.",
+                "required": "Enter the MRN from the hospital record.",
+            },
+            "given_name": {"required": "Enter the patient's first name."},
+            "family_name": {"required": "Enter the patient's last name."},
             "phone": {"invalid": "That is not a phone number we can text; include the area code, e.g. (202) 555-0123."},
-            "birth_date": {"invalid": "Enter the date of birth, e.g. 04/02/1980."},
+            "birth_date": {
+                "invalid": "Enter the date of birth, e.g. 04/02/1980.",
+                "required": "Enter the date of birth: it is checked with the patient at check-in.",
+            },
         }
 
     def __init__(self, *args, **kwargs):

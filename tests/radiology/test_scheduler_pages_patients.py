@@ -114,3 +114,12 @@ def test_after_registering_without_a_slot_the_search_opens_for_that_patient_with
     assert response.status_code == 200
     assert "Booking for <strong>Iris Khan</strong>" in response.text
     assert not response.context["form"].is_bound
+
+
+def test_an_empty_form_asks_for_each_missing_detail_in_plain_words(scheduler_client):
+    response = scheduler_client.post("/schedule/patients/new/", {"preferred_channel": "sms", "sex": "female"})
+
+    errors = response.context["form"].errors
+    assert errors["mrn"] == ["Enter the MRN from the hospital record."]
+    assert errors["given_name"] == ["Enter the patient's first name."]
+    assert errors["birth_date"] == ["Enter the date of birth: it is checked with the patient at check-in."]
