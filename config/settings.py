@@ -245,3 +245,24 @@ if PRODUCTION:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SESSION_COOKIE_HTTPONLY = True
     X_FRAME_OPTIONS = "DENY"
+
+# Reminders: the outbox (notifications) and its dispatcher. See docs/reminders.md.
+NOTIFICATIONS_TIME_ZONE = CLINIC_TIME_ZONE
+NOTIFICATIONS_QUEUE = env.str("NOTIFICATIONS_QUEUE", default="celery")
+NOTIFICATIONS_BATCH_SIZE = env.int("NOTIFICATIONS_BATCH_SIZE", default=500)
+NOTIFICATIONS_SEND_CHUNK = env.int("NOTIFICATIONS_SEND_CHUNK", default=10)
+NOTIFICATIONS_MAX_IN_FLIGHT = env.int("NOTIFICATIONS_MAX_IN_FLIGHT", default=20000)
+# A claimed row not started within this is claimed again (its Celery message was lost).
+NOTIFICATIONS_CLAIM_LEASE_SECONDS = env.int("NOTIFICATIONS_CLAIM_LEASE_SECONDS", default=600)
+# A started send not finished within this is `unknown`: checked with the provider, then resent.
+NOTIFICATIONS_SEND_LEASE_SECONDS = env.int("NOTIFICATIONS_SEND_LEASE_SECONDS", default=300)
+NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=5)
+NOTIFICATIONS_RETRY_BASE_SECONDS = env.int("NOTIFICATIONS_RETRY_BASE_SECONDS", default=60)
+SMS_QUIET_HOURS_START = env.str("SMS_QUIET_HOURS_START", default="21:00")
+SMS_QUIET_HOURS_END = env.str("SMS_QUIET_HOURS_END", default="08:00")
+STAFF_DIGEST_TIME = env.str("STAFF_DIGEST_TIME", default="07:00")
+PATIENT_PAGE_RATE_LIMIT = env.str("PATIENT_PAGE_RATE_LIMIT", default="30/m")
+CELERY_BEAT_SCHEDULE = {
+    "dispatch-due-messages": {"task": "notifications.dispatch", "schedule": 30.0, "options": {"expires": 25}},
+    "plan-staff-digests": {"task": "radiology.plan_staff_digests", "schedule": 600.0, "options": {"expires": 300}},
+}

@@ -8,8 +8,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from notifications.models import Message
 from procedures.models import Procedure, ReminderRule
-from radiology.models import Appointment, AppointmentTransition, Patient, Room, StaffMember
+from radiology.models import Appointment, AppointmentTransition, Patient, ReadinessResponse, Room, StaffMember
 from scheduling.models import Capability, Reservation, Resource, Unavailability, WorkingHours
 
 DEFAULT_PASSWORD = "test-pass-123"  # noqa: S105
@@ -222,3 +223,41 @@ def small_department(*, rooms: int = 1, radiologists: int = 1, technologists: in
         radiologists=[StaffMemberFactory(radiologist=True) for _ in range(radiologists)],
         technologists=[StaffMemberFactory() for _ in range(technologists)],
     )
+
+
+class MessageFactory(factory.django.DjangoModelFactory):
+    """An outbox row: an SMS to a patient, due now, about a made-up subject."""
+
+    class Meta:
+        model = Message
+
+    subject = factory.Sequence(lambda n: f"test:{n}")
+    audience = Message.Audience.PATIENT
+    recipient = factory.Sequence(lambda n: f"+1202555{n % 10000:04d}")
+    channel = Message.Channel.SMS
+    kind = "prep"
+    language = "en"
+    context = factory.LazyFunction(
+        lambda: {
+            "first_name": "Ana",
+            "start_at": "2026-03-10T15:00:00+00:00",
+            "tz": "America/New_York",
+            "place": "Radiology, Level 2",
+            "clinic_name": "Breast Imaging",
+            "clinic_phone": "+1 555 0100",
+            "link": "http://testserver/p/1/x/",
+        }
+    )
+    due_at = factory.LazyFunction(timezone.now)
+    idempotency_key = factory.Sequence(lambda n: f"test:{n}:key")
+
+
+class ReadinessResponseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReadinessResponse
+
+    appointment = factory.SubFactory(AppointmentFactory)
+    discharge_present = True
+    expressed_last_48h = False
+    contrast_allergy = False
+    answered_at = factory.LazyFunction(timezone.now)

@@ -1,0 +1,76 @@
+"""The outbox: one row per planned message. The due time is a column; the dispatcher
+claims due rows, Celery send tasks deliver them. Nothing here knows what the subject
+of a message is (an appointment, a day's list): it is an opaque reference."""
+
+from django.db import models
+from django.db.models import Q
+
+
+class Message(models.Model):
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Withdrawn"
+        SKIPPED = "skipped", "Skipped"
+        # A send attempt began and its worker vanished: the provider is asked before any resend.
+        UNKNOWN = "unknown", "Unknown (checking with the provider)"
+
+    class Audience(models.TextChoices):
+        PATIENT = "patient", "Patient"
+        STAFF = "staff", "Staff"
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "E-mail"
+        SMS = "sms", "SMS"
+
+    PENDING = (Status.SCHEDULED, Status.SENDING, Status.UNKNOWN)
+    PROBLEMS = (Status.FAILED, Status.SKIPPED, Status.UNKNOWN)
+
+    subject = models.CharField(max_length=100, help_text='What the message is about, e.g. "appointment:42".')
+    subject_version = models.PositiveIntegerField(default=1)
+    audience = models.CharField(max_length=10, choices=Audience.choices)
+    recipient = models.CharField(max_length=254, help_text="E-mail address or E.164 phone number.")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    kind = models.SlugField(max_length=50, help_text="Template kind, e.g. prep, no_expression.")
+    language = models.CharField(max_length=10, default="en")
+    context = models.JSONField(default=dict, blank=True, help_text="Template values: no clinical content.")
+    meta = models.JSONField(default=dict, blank=True, help_text="For the subject's delivery handler.")
+    due_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="After this, skipped as too late.")
+    quiet_hours = models.BooleanField(default=False, help_text="Deferred out of the SMS quiet hours.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    claim_token = models.UUIDField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    attempt_started_at = models.DateTimeField(null=True, blank=True)
+    check_before_send = models.BooleanField(default=False)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    provider_id = models.CharField(max_length=200, blank=True)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        indexes = [
+            # The dispatcher's two questions: what is due, and whose lease ran out.
+            models.Index(fields=["due_at"], name="message_due", condition=Q(status__in=["scheduled", "unknown"])),
+            models.Index(fields=["lease_until"], name="message_lease", condition=Q(status="sending")),
+            models.Index(fields=["subject", "status"], name="message_subject_status"),
+            models.Index(fields=["status", "due_at"], name="message_status_due"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="sending") | Q(lease_until__isnull=False, claim_token__isnull=False),
+                name="message_sending_has_lease",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False), name="message_sent_has_time"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} to {self.audience} by {self.channel} ({self.status})"

@@ -1,0 +1,242 @@
+"""The outbox's services: plan, withdraw, claim, deliver.
+
+The life of a row:  scheduled ──claim──▶ sending ──deliver──▶ sent | failed | skipped
+                                  ▲          │ (transient error: back to scheduled, later)
+                                  │          └─ lease ran out ─▶ scheduled (never started)
+                                  └──────────────── unknown ◀── (started, outcome lost)
+A claim gives a batch of rows a fresh token and a lease; a send task carries the token, and
+only the holder of the current token may start or finish an attempt, so a stale or
+duplicated Celery message does nothing. A row whose attempt started and whose worker
+vanished is `unknown`: the next attempt asks the provider about its idempotency key first.
+"""
+
+import logging
+import uuid
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Case, F, Q, When
+from django.utils import timezone
+
+from notifications import registry, rendering
+from notifications.channels import LookupUnsupported, PermanentError, TransientError, get_backend
+from notifications.models import Message
+from notifications.quiet_hours import out_of_quiet_hours
+
+logger = logging.getLogger(__name__)
+S = Message.Status
+
+
+# --- planning ---------------------------------------------------------------------------
+
+
+def schedule_messages(*, messages: list[Message]) -> None:
+    """Insert planned rows; a row whose idempotency key already exists is left as it is."""
+    Message.objects.bulk_create(messages, ignore_conflicts=True)
+
+
+def withdraw_messages(*, subject: str, now, reason: str, kinds=None, audience=None) -> int:
+    """Cancel what has not started: scheduled rows and claimed rows no worker has begun.
+    A send already in progress cannot be called back; it finishes or is checked as unknown."""
+    pending = Q(status=S.SCHEDULED) | Q(status=S.SENDING, attempt_started_at__isnull=True)
+    rows = Message.objects.filter(pending, subject=subject)
+    if kinds is not None:
+        rows = rows.filter(kind__in=kinds)
+    if audience is not None:
+        rows = rows.filter(audience=audience)
+    return rows.update(status=S.CANCELLED, last_error=reason[:500], claim_token=None, lease_until=None, updated_at=now)
+
+
+# --- claiming ---------------------------------------------------------------------------
+
+
+def reclaim_expired(*, now) -> int:
+    """Rows whose lease ran out: never started → scheduled again; started → unknown."""
+    expired = Message.objects.filter(status=S.SENDING, lease_until__lt=now)
+    lost = expired.filter(attempt_started_at__isnull=True).update(
+        status=S.SCHEDULED, claim_token=None, lease_until=None, updated_at=now
+    )
+    unknown = expired.filter(attempt_started_at__isnull=False).update(
+        status=S.UNKNOWN,
+        claim_token=None,
+        lease_until=None,
+        attempt_started_at=None,
+        check_before_send=True,
+        last_error="The worker stopped during a send; the provider is checked before any resend.",
+        updated_at=now,
+    )
+    if lost or unknown:
+        logger.warning("Reclaimed %d unstarted and %d interrupted messages", lost, unknown)
+    return lost + unknown
+
+
+def claim_due(*, now, limit: int) -> tuple[list[int], uuid.UUID | None]:
+    """Claim up to `limit` due rows for this caller (SELECT … FOR UPDATE SKIP LOCKED): a
+    second dispatcher running at the same moment skips them and takes others."""
+    with transaction.atomic():
+        ids = list(
+            Message.objects.select_for_update(skip_locked=True)
+            .filter(status__in=[S.SCHEDULED, S.UNKNOWN], due_at__lte=now)
+            .order_by("due_at", "pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if not ids:
+            return [], None
+        token = uuid.uuid4()
+        Message.objects.filter(pk__in=ids, status__in=[S.SCHEDULED, S.UNKNOWN]).update(
+            status=S.SENDING,
+            claim_token=token,
+            lease_until=now + timedelta(seconds=settings.NOTIFICATIONS_CLAIM_LEASE_SECONDS),
+            attempt_started_at=None,
+            check_before_send=Case(When(status=S.UNKNOWN, then=True), default=F("check_before_send")),
+            updated_at=now,
+        )
+        transaction.on_commit(partial(enqueue_sends, message_ids=ids, token=token))
+    return ids, token
+
+
+def enqueue_sends(*, message_ids: list[int], token: uuid.UUID) -> None:
+    """Hand claimed rows to Celery in small chunks. If the broker is down the rows keep
+    their lease and are reclaimed when it runs out: late, not lost."""
+    from notifications.tasks import send_messages
+
+    chunk = settings.NOTIFICATIONS_SEND_CHUNK
+    try:
+        with send_messages.app.producer_or_acquire() as producer:
+            for i in range(0, len(message_ids), chunk):
+                send_messages.apply_async(
+                    args=[message_ids[i : i + chunk], str(token)],
+                    queue=settings.NOTIFICATIONS_QUEUE,
+                    producer=producer,
+                )
+    except Exception:
+        logger.exception("Could not enqueue %d messages; they are retried when their lease ends", len(message_ids))
+
+
+def dispatch_due(*, now=None) -> int:
+    """One dispatcher tick: reclaim expired leases, then claim due rows in batches."""
+    now = now or timezone.now()
+    reclaim_expired(now=now)
+    in_flight = Message.objects.filter(status=S.SENDING).count()
+    room = max(0, settings.NOTIFICATIONS_MAX_IN_FLIGHT - in_flight)
+    claimed = 0
+    while claimed < room:
+        ids, _ = claim_due(now=now, limit=min(settings.NOTIFICATIONS_BATCH_SIZE, room - claimed))
+        if not ids:
+            break
+        claimed += len(ids)
+    return claimed
+
+
+# --- delivering -------------------------------------------------------------------------
+
+
+def _start_attempt(*, message_id: int, token, now) -> bool:
+    return bool(
+        Message.objects.filter(
+            pk=message_id, status=S.SENDING, claim_token=token, attempt_started_at__isnull=True
+        ).update(
+            attempt_started_at=now,
+            attempts=F("attempts") + 1,
+            lease_until=now + timedelta(seconds=settings.NOTIFICATIONS_SEND_LEASE_SECONDS),
+            updated_at=now,
+        )
+    )
+
+
+def _finish(message: Message, token, now, **fields) -> bool:
+    return bool(
+        Message.objects.filter(pk=message.pk, status=S.SENDING, claim_token=token).update(
+            lease_until=None, attempt_started_at=None, updated_at=now, **fields
+        )
+    )
+
+
+def _mark_sent(message: Message, token, now, provider_id: str) -> str:
+    with transaction.atomic():
+        if not _finish(message, token, now, status=S.SENT, sent_at=now, provider_id=provider_id[:200], last_error=""):
+            return "lost-lease"
+        on_delivered = registry.handlers_for(message.subject).on_delivered
+        if on_delivered is not None:
+            message.status, message.sent_at, message.provider_id = S.SENT, now, provider_id
+            on_delivered(message)
+    return "sent"
+
+
+def _retry_or_fail(message: Message, token, now, error: str, *, outcome_unknown: bool) -> str:
+    if message.attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
+        _finish(message, token, now, status=S.FAILED, last_error=f"Gave up after {message.attempts} attempts: {error}")
+        return "failed"
+    backoff = settings.NOTIFICATIONS_RETRY_BASE_SECONDS * 2 ** (message.attempts - 1)
+    # Retries are rows due later, not Celery countdowns: a restart cannot lose them.
+    _finish(
+        message,
+        token,
+        now,
+        status=S.SCHEDULED,
+        due_at=now + timedelta(seconds=backoff),
+        claim_token=None,
+        last_error=error[:500],
+        check_before_send=True if outcome_unknown else F("check_before_send"),
+    )
+    return "retry"
+
+
+def deliver_message(*, message_id: int, token, now=None) -> str:
+    """Deliver one claimed row, once. Returns what happened (for logs and tests)."""
+    now = now or timezone.now()
+    token = uuid.UUID(str(token))
+    if not _start_attempt(message_id=message_id, token=token, now=now):
+        return "not-mine"  # withdrawn, reclaimed, or a duplicate Celery message
+    message = Message.objects.get(pk=message_id)
+    handlers = registry.handlers_for(message.subject)
+    if message.attempts > settings.NOTIFICATIONS_MAX_ATTEMPTS:
+        _finish(message, token, now, status=S.FAILED, last_error=f"Gave up after {message.attempts - 1} attempts.")
+        return "failed"
+    if message.expires_at is not None and now >= message.expires_at:
+        _finish(message, token, now, status=S.SKIPPED, last_error="Too late to be useful when its turn came.")
+        return "skipped"
+    reason = handlers.skip_reason(message) if handlers.skip_reason else None
+    if reason:
+        _finish(message, token, now, status=S.SKIPPED, last_error=reason[:500])
+        return "skipped"
+    if message.quiet_hours and (later := out_of_quiet_hours(now)) != now:
+        _finish(message, token, now, status=S.SCHEDULED, due_at=later, claim_token=None, attempts=F("attempts") - 1)
+        return "deferred"
+
+    backend = get_backend(message.channel)
+    if message.check_before_send:
+        try:
+            provider_id = backend.lookup(message.idempotency_key)
+        except LookupUnsupported:
+            provider_id = None  # resend: the window docs/reminders.md describes
+        except TransientError as error:
+            return _retry_or_fail(message, token, now, str(error), outcome_unknown=True)
+        if provider_id is not None:
+            return _mark_sent(message, token, now, provider_id)
+    try:
+        extra = handlers.context(message) if handlers.context else {}
+        outgoing = rendering.render(message, extra)
+    except Exception as error:
+        logger.exception("Message %s could not be rendered", message.pk)
+        return _retry_or_fail(message, token, now, f"Could not render: {type(error).__name__}", outcome_unknown=False)
+    try:
+        provider_id = backend.send(outgoing)
+    except PermanentError as error:
+        _finish(message, token, now, status=S.FAILED, last_error=str(error)[:500])
+        return "failed"
+    except TransientError as error:
+        return _retry_or_fail(message, token, now, str(error), outcome_unknown=True)
+    return _mark_sent(message, token, now, provider_id)
+
+
+def send_again(*, message_id: int, now=None) -> bool:
+    """Staff: put a failed, skipped or unknown message back in the queue, due now."""
+    now = now or timezone.now()
+    return bool(
+        Message.objects.filter(pk=message_id, status__in=Message.PROBLEMS).update(
+            status=S.SCHEDULED, due_at=now, expires_at=None, attempts=0, claim_token=None, updated_at=now
+        )
+    )

@@ -1,0 +1,36 @@
+"""Thin Celery tasks: beat ticks `dispatch`; `send_messages` delivers claimed rows by id.
+
+Never a countdown or ETA for a reminder: due times are rows. The only Celery retry is for
+the database being briefly unavailable, with a short exponential backoff.
+"""
+
+from celery import shared_task
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+
+from notifications import services
+
+
+@shared_task(name="notifications.dispatch", ignore_result=True)
+def dispatch() -> int:
+    return services.dispatch_due()
+
+
+@shared_task(
+    name="notifications.send_messages",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=2,
+    retry_backoff_max=60,
+    max_retries=5,
+    time_limit=settings.NOTIFICATIONS_SEND_LEASE_SECONDS,
+    ignore_result=True,
+)
+def send_messages(message_ids: list[int], token: str) -> list[str]:
+    return [services.deliver_message(message_id=message_id, token=token) for message_id in message_ids]
+
+
+@shared_task(name="notifications.noop", ignore_result=True)
+def noop() -> None:
+    """The benchmark's baseline: what one Celery task costs with nothing to do."""
