@@ -35,6 +35,11 @@ BEFORE_START_ANCHORS = (A.AT_BOOKING, A.ELAPSED_BEFORE_START, A.WALL_CLOCK)
 STAFF_NOTICE_WINDOW = timedelta(hours=48)
 
 
+def _utc(moment: datetime) -> datetime:
+    """Arithmetic on a datetime in a zone is wall-clock arithmetic; in UTC it is elapsed time."""
+    return moment.astimezone(UTC)
+
+
 def subject_of(appointment_id: int) -> str:
     return f"appointment:{appointment_id}"
 
@@ -52,20 +57,20 @@ def wall_clock_due(*, start: datetime, days_before: int, local_time) -> datetime
 
 def rule_due_at(rule: ReminderRule, *, appointment: Appointment, now: datetime) -> datetime:
     if rule.anchor == A.AT_BOOKING:
-        return now + timedelta(minutes=rule.offset_minutes)
+        return _utc(now) + timedelta(minutes=rule.offset_minutes)
     if rule.anchor == A.ELAPSED_BEFORE_START:
-        return appointment.start - timedelta(minutes=rule.offset_minutes)  # real hours, across DST
+        return _utc(appointment.start) - timedelta(minutes=rule.offset_minutes)  # real hours, across DST
     if rule.anchor == A.WALL_CLOCK:
         return wall_clock_due(start=appointment.start, days_before=rule.days_before, local_time=rule.local_time)
-    return (appointment.completed_at or now) + timedelta(minutes=rule.offset_minutes)
+    return _utc(appointment.completed_at or now) + timedelta(minutes=rule.offset_minutes)
 
 
 def rule_useful_until(rule: ReminderRule, *, appointment: Appointment) -> datetime | None:
     if rule.anchor == A.AFTER_COMPLETION:
         return None
     if rule.send_late_until_minutes_before is not None:
-        return appointment.start - timedelta(minutes=rule.send_late_until_minutes_before)
-    return appointment.start
+        return _utc(appointment.start) - timedelta(minutes=rule.send_late_until_minutes_before)
+    return _utc(appointment.start)
 
 
 def _timing(*, due: datetime, useful_until: datetime | None, quiet: bool, hard_limit, now) -> tuple:
@@ -73,6 +78,7 @@ def _timing(*, due: datetime, useful_until: datetime | None, quiet: bool, hard_l
 
     Past its moment: sent now if still useful, else skipped with the reason. SMS quiet
     hours defer (never drop): a deferred message stays useful until the appointment."""
+    now = _utc(now)
     if due < now:
         if useful_until is not None and now >= useful_until:
             local = useful_until.astimezone(clinic_zone())
@@ -106,7 +112,7 @@ def _patient_context(appointment: Appointment) -> dict:
 def _patient_message(appointment, *, kind, due, useful_until, now, meta=None, hard_limit="start") -> Message:
     patient = appointment.patient
     sms = patient.preferred_channel == Channel.SMS
-    hard_limit = appointment.start if hard_limit == "start" else hard_limit
+    hard_limit = _utc(appointment.start) if hard_limit == "start" else hard_limit
     due_at, expires_at, skip = _timing(due=due, useful_until=useful_until, quiet=sms, hard_limit=hard_limit, now=now)
     return Message(
         subject=subject_of(appointment.pk),
@@ -160,8 +166,8 @@ def _staff_address(member: StaffMember) -> tuple[str, str] | None:
 
 def _staff_messages(appointment: Appointment, *, change: str, now, previous_start=None) -> list[Message]:
     """The assigned radiologist and technologist/nurse hear of changes inside the next 48 h."""
-    nearest = min(appointment.start, previous_start or appointment.start)
-    if not (now - timedelta(hours=1) <= nearest <= now + STAFF_NOTICE_WINDOW):
+    nearest = _utc(min(appointment.start, previous_start or appointment.start))
+    if not (_utc(now) - timedelta(hours=1) <= nearest <= _utc(now) + STAFF_NOTICE_WINDOW):
         return []
     context = {
         "appointment_id": appointment.pk,
