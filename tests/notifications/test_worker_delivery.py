@@ -1,0 +1,146 @@
+"""Delivery through a real Celery worker, real Redis and PostgreSQL (never eager mode)."""
+
+import subprocess
+import threading
+import time
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from notifications import services
+from notifications.models import Message
+from tests.notifications.recording import deliveries
+from tests.notifications.worker_support import (
+    all_sent,
+    broker_at,
+    in_process_worker,
+    make_due_messages,
+    unique_queue,
+    wait_until,
+)
+
+pytestmark = [pytest.mark.postgres, pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def queue(settings):
+    settings.NOTIFICATIONS_QUEUE = unique_queue("delivery")
+    return settings.NOTIFICATIONS_QUEUE
+
+
+def assert_each_delivered_once(log, count):
+    keys = Counter(d["key"] for d in deliveries(log))
+    assert len(keys) == count, "lost messages"
+    assert max(keys.values()) == 1, f"sent twice: {[k for k, n in keys.items() if n > 1][:5]}"
+    assert Message.objects.filter(status=Message.Status.SENT).count() == count
+
+
+def test_a_thousand_due_messages_are_each_delivered_exactly_once(queue, recording_sms):
+    make_due_messages(1000, due_at=timezone.now() - timedelta(minutes=1))
+
+    with in_process_worker(queue=queue):
+        done = wait_until(all_sent(1000), timeout=90, tick=services.dispatch_due, interval=0.5)
+
+    assert done
+    assert_each_delivered_once(recording_sms, 1000)
+
+
+def test_two_dispatchers_ticking_at_once_send_nothing_twice(queue, recording_sms):
+    make_due_messages(400, due_at=timezone.now() - timedelta(minutes=1))
+    claimed = []
+    start = threading.Barrier(2)
+
+    def beat():
+        start.wait()
+        for _ in range(5):
+            claimed.append(services.dispatch_due())
+        from django.db import connection
+
+        connection.close()
+
+    with in_process_worker(queue=queue):
+        beats = [threading.Thread(target=beat) for _ in range(2)]
+        for thread in beats:
+            thread.start()
+        for thread in beats:
+            thread.join()
+        done = wait_until(all_sent(400), timeout=60, tick=services.dispatch_due)
+
+    assert done
+    assert sum(claimed) == 400
+    assert_each_delivered_once(recording_sms, 400)
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A Redis server of this test's own, without persistence, on another port."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    command = ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no", "--dir", str(tmp_path)]
+
+    class Server:
+        url = f"redis://127.0.0.1:{port}/0"
+        process = None
+
+        def start(self):
+            self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)  # noqa: S603
+            import redis
+
+            assert wait_until(lambda: _pings(redis, port), timeout=10, interval=0.05)
+
+        def stop(self):
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+    server = Server()
+    server.start()
+    yield server
+    if server.process.poll() is None:
+        server.stop()
+
+
+def _pings(redis, port):
+    try:
+        return redis.Redis(port=port).ping()
+    except redis.exceptions.ConnectionError:
+        return False
+
+
+def test_redis_stopped_and_restarted_between_claim_and_delivery_delays_messages_but_loses_none(
+    queue, recording_sms, own_redis, settings
+):
+    settings.NOTIFICATIONS_CLAIM_LEASE_SECONDS = 2
+    make_due_messages(100, due_at=timezone.now() - timedelta(minutes=1))
+
+    with broker_at(own_redis.url):
+        assert services.dispatch_due() == 100  # claimed and handed to Redis...
+        own_redis.stop()  # ...which forgets them (no persistence)
+        own_redis.start()
+        assert Message.objects.filter(status="sending").count() == 100
+        with in_process_worker(queue=queue):
+            time.sleep(1)
+            assert deliveries(recording_sms) == []  # nothing came through the restarted Redis
+            done = wait_until(all_sent(100), timeout=30, tick=services.dispatch_due, interval=0.5)
+
+    assert done
+    assert_each_delivered_once(recording_sms, 100)
+
+
+def test_a_dispatcher_tick_while_redis_is_down_leaves_the_rows_for_later(queue, recording_sms, own_redis, settings):
+    settings.NOTIFICATIONS_CLAIM_LEASE_SECONDS = 2
+    make_due_messages(20, due_at=timezone.now() - timedelta(minutes=1))
+
+    with broker_at(own_redis.url):
+        own_redis.stop()
+        services.dispatch_due()  # cannot enqueue: logged, rows keep their lease
+        own_redis.start()
+        with in_process_worker(queue=queue):
+            done = wait_until(all_sent(20), timeout=30, tick=services.dispatch_due, interval=0.5)
+
+    assert done
+    assert_each_delivered_once(recording_sms, 20)
