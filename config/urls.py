@@ -7,5 +7,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("radiology.api.urls")),
+    path("messages/", include("notifications.urls")),
     path("", include("radiology.urls")),
 ]

@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("radiology.scheduler.urls")),
     path("", include("radiology.daylist.urls")),
     path("p/", include("radiology.portal.urls")),
+    path("todo/", include("radiology.reminder_urls")),
 ]

@@ -1,0 +1,98 @@
+"""The schedulers' to-do list and the appointment page's message and readiness partials."""
+
+from datetime import timedelta
+
+import pytest
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from radiology.services import reminders
+from tests.factories import AppointmentFactory, ReadinessResponseFactory, StaffMemberFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def scheduler(client):
+    client.force_login(StaffMemberFactory(scheduler=True).user)
+    return client
+
+
+def soon(**kwargs):
+    return AppointmentFactory(start=timezone.now() + timedelta(days=2), **kwargs)
+
+
+def test_the_todo_list_shows_who_asked_for_another_time_who_has_not_confirmed_and_who_is_not_ready(scheduler):
+    asked = soon(reschedule_requested_at=timezone.now())
+    unconfirmed = soon()
+    not_ready = soon(patient_confirmed_at=timezone.now())
+    ReadinessResponseFactory(appointment=not_ready, expressed_last_48h=True, contrast_allergy=True)
+    fine = soon(patient_confirmed_at=timezone.now())
+    ReadinessResponseFactory(appointment=fine)
+
+    response = scheduler.get("/todo/")
+
+    text = response.text
+    assert response.status_code == 200
+    assert asked.patient.full_name in text and "Asked for another time" in text
+    assert unconfirmed.patient.full_name in text and "Not confirmed" in text
+    assert not_ready.patient.full_name in text and "Expressed in the last 48 h" in text and "Contrast allergy" in text
+    assert fine.patient.full_name not in text
+
+
+def test_the_latest_readiness_answers_count(scheduler):
+    appointment = soon(patient_confirmed_at=timezone.now())
+    ReadinessResponseFactory(
+        appointment=appointment, discharge_present=False, answered_at=timezone.now() - timedelta(hours=2)
+    )
+    ReadinessResponseFactory(appointment=appointment, discharge_present=True)
+
+    assert appointment.patient.full_name not in scheduler.get("/todo/").text
+
+
+def test_the_todo_list_runs_a_fixed_number_of_queries(scheduler, django_assert_max_num_queries):
+    for _ in range(10):
+        ReadinessResponseFactory(appointment=soon(), contrast_allergy=True)
+
+    with django_assert_max_num_queries(8):
+        scheduler.get("/todo/")
+
+
+def test_a_technologist_has_no_todo_list(client):
+    client.force_login(StaffMemberFactory().user)
+
+    assert client.get("/todo/").status_code == 403
+
+
+def test_the_messages_partial_shows_each_message_with_status_and_clinic_time(settings):
+    appointment = AppointmentFactory()
+    reminders.on_booked(appointment=appointment, now=timezone.now())
+
+    html = render_to_string(
+        "radiology/_appointment_messages.html",
+        {
+            "reminder_messages": reminders.appointment_messages(appointment),
+            "CLINIC_TIME_ZONE": settings.CLINIC_TIME_ZONE,
+        },
+    )
+
+    assert "No_expression" in html or "No expression" in html or "no_expression" in html.lower()
+    assert "Scheduled" in html
+    assert f"{appointment.local_start - timedelta(hours=48):%H:%M}" in html
+
+
+def test_the_readiness_partial_shows_the_answers(settings):
+    answers = ReadinessResponseFactory(contrast_allergy=True, discharge_present=None)
+
+    html = render_to_string(
+        "radiology/_appointment_readiness.html",
+        {
+            "appointment": answers.appointment,
+            "readiness": reminders.latest_readiness(answers.appointment),
+            "CLINIC_TIME_ZONE": settings.CLINIC_TIME_ZONE,
+        },
+    )
+
+    assert "Not sure" in html
+    assert "text-danger" in html
+    assert "not confirmed" in html
