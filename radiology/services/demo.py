@@ -9,9 +9,10 @@ from django.utils import timezone
 
 from procedures.models import Procedure
 from radiology.models import Appointment, Patient, StaffMember, clinic_zone
+from radiology.services.booking import book_appointment, cancel_appointment, mark_no_show
 from radiology.services.department import ensure_room, ensure_staff_member
 from radiology.services.transitions import perform_transition
-from scheduling.models import Reservation
+from scheduling.services import release
 
 DEMO_MRN_PREFIX = "DEMO"
 R = StaffMember.Role
@@ -107,29 +108,19 @@ def _build_appointments(rooms, staff, patients, log) -> None:
         states = TODAY_STATES if offset == 0 else PAST_STATES if offset < 0 else FUTURE_STATES
         for index, (slot, room_index) in enumerate(SLOTS[: 3 + (offset % 3)]):
             start = datetime.combine(day, slot, tzinfo=zone)
+            duration = 45 if index % 2 == 0 else 30
+            appointment = book_appointment(
+                patient=next(patient_iter),
+                procedure=procedure,
+                start=start,
+                duration_minutes=duration,
+                actor=staff["scheduler"].user,
+                room=rooms[room_index],
+                radiologist=radiologists[room_index],
+                technologist=assistants[(index + offset) % len(assistants)],
+                now=start - timedelta(days=7),
+            )
             with transaction.atomic():
-                appointment = Appointment.objects.create(
-                    patient=next(patient_iter),
-                    procedure=procedure,
-                    start=start,
-                    end=start + timedelta(minutes=45 if index % 2 == 0 else 30),
-                    duration_minutes=45 if index % 2 == 0 else 30,
-                    room=rooms[room_index],
-                    radiologist=radiologists[room_index],
-                    technologist=assistants[(index + offset) % len(assistants)],
-                    booked_by=staff["scheduler"].user,
-                )
-                for resource in (
-                    appointment.room.resource,
-                    appointment.radiologist.resource,
-                    appointment.technologist.resource,
-                ):
-                    Reservation.objects.create(
-                        resource=resource,
-                        start=appointment.start,
-                        end=appointment.end,
-                        holder=appointment.holder,
-                    )
                 _walk_to(appointment, states[(index + offset) % len(states)], staff)
             count += 1
         log(f"  {day:%a %d %b}: {count} appointments so far")
@@ -177,12 +168,14 @@ def _walk_to(appointment: Appointment, state: str, staff) -> None:
     now = timezone.now()
     for action in PATHS[state]:
         at, actor = moments[action]
-        perform_transition(
-            appointment_id=appointment.pk,
-            action=action,
-            actor=actor,
-            reason=reasons.get(action, ""),
-            now=min(at, now),
-        )
-    if state in {"cancelled", "no_show", "incomplete"}:
-        Reservation.objects.filter(holder=appointment.holder, active=True).update(active=False, released_at=now)
+        at = min(at, now)
+        if action == "cancel":
+            cancel_appointment(appointment_id=appointment.pk, actor=actor, reason=reasons["cancel"], now=at)
+        elif action == "no_show":
+            mark_no_show(appointment_id=appointment.pk, actor=actor, now=at)
+        else:
+            perform_transition(
+                appointment_id=appointment.pk, action=action, actor=actor, reason=reasons.get(action, ""), now=at
+            )
+    if state == "incomplete":
+        release(holder=appointment.holder, now=now)

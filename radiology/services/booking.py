@@ -1,0 +1,400 @@
+"""Booking, rescheduling, cancelling: the scheduler's services.
+
+A galactogram needs one room with the procedure's capability, one radiologist and one
+technologist or nurse, together, for 30 or 45 minutes (the room also for its turnover).
+Each service does its whole change in one transaction: the appointment, its
+reservations, its log row and its reminder plan commit together or not at all.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from procedures.models import Procedure
+from radiology.errors import AppointmentActionError
+from radiology.models import (
+    ACTIVE_STATES,
+    UPCOMING,
+    Appointment,
+    AppointmentStatus,
+    AppointmentTransition,
+    Patient,
+    Room,
+    StaffMember,
+    clinic_zone,
+)
+from radiology.selectors import local_day_bounds
+from radiology.services import reminders
+from radiology.services.transitions import Action, check_permission, lock_appointment, perform_transition
+from scheduling import services as calendar
+
+BOOKING = Action("", "radiology.book_appointment", "Book, reschedule or cancel appointments")
+TAKEN = "That time was just taken. Here are the next free times."
+
+
+@dataclass(frozen=True)
+class SlotOption:
+    start: datetime
+    end: datetime
+    room: Room
+    radiologist: StaffMember
+    technologist: StaffMember
+
+
+# --- candidates and search ---------------------------------------------------------------
+
+
+def _rooms(procedure: Procedure, only: Room | None = None) -> list[Room]:
+    rooms = Room.objects.select_related("resource").filter(
+        resource__active=True, resource__capabilities__slug=procedure.room_capability
+    )
+    if only is not None:
+        rooms = rooms.filter(pk=only.pk)
+    return list(rooms.order_by("name"))
+
+
+def _staff(roles, only: StaffMember | None = None) -> list[StaffMember]:
+    staff = StaffMember.objects.select_related("resource", "user").filter(role__in=roles, resource__active=True)
+    if only is not None:
+        staff = staff.filter(pk=only.pk)
+    return list(staff.order_by("pk"))
+
+
+def _requirements(procedure, *, room=None, radiologist=None, technologist=None):
+    rooms = _rooms(procedure, room)
+    radiologists = _staff([StaffMember.Role.RADIOLOGIST], radiologist)
+    assistants = _staff(StaffMember.ASSISTING_ROLES, technologist)
+    by_resource = {r.resource_id: r for r in [*rooms, *radiologists, *assistants]}
+    requirements = [
+        calendar.Requirement("room", [r.resource for r in rooms], extra_minutes=procedure.turnover_minutes),
+        calendar.Requirement("radiologist", [s.resource for s in radiologists]),
+        calendar.Requirement("technologist", [s.resource for s in assistants]),
+    ]
+    return requirements, by_resource
+
+
+def _patient_busy(patient: Patient | None, start, end, exclude: Appointment | None = None):
+    if patient is None:
+        return []
+    others = Appointment.objects.filter(patient=patient, status__in=ACTIVE_STATES, start__lt=end, end__gt=start)
+    if exclude is not None:
+        others = others.exclude(pk=exclude.pk)
+    return list(others.values_list("start", "end"))
+
+
+def _options(slots, by_resource) -> list[SlotOption]:
+    return [
+        SlotOption(
+            start=slot.start,
+            end=slot.end,
+            room=by_resource[slot.resources["room"].pk],
+            radiologist=by_resource[slot.resources["radiologist"].pk],
+            technologist=by_resource[slot.resources["technologist"].pk],
+        )
+        for slot in slots
+    ]
+
+
+def find_galactogram_slots(
+    *,
+    procedure: Procedure,
+    duration_minutes: int,
+    start_date: date,
+    end_date: date,
+    radiologist: StaffMember | None = None,
+    patient: Patient | None = None,
+    limit: int = 20,
+    now: datetime | None = None,
+    exclude_appointment: Appointment | None = None,
+) -> list[SlotOption]:
+    """The earliest free starts between two local dates (inclusive), never inside the
+    procedure's minimum lead time, never overlapping the patient's other appointments."""
+    now = now or timezone.now()
+    start, _ = local_day_bounds(start_date)
+    _, end = local_day_bounds(end_date)
+    requirements, by_resource = _requirements(procedure, radiologist=radiologist)
+    slots = calendar.find_slots(
+        requirements=requirements,
+        start=start,
+        end=end,
+        duration=timedelta(minutes=duration_minutes),
+        limit=limit,
+        not_before=now + timedelta(hours=procedure.min_lead_time_hours),
+        exclude_holder=exclude_appointment.holder if exclude_appointment else None,
+        extra_busy=_patient_busy(patient, start, end, exclude_appointment),
+    )
+    return _options(slots, by_resource)
+
+
+def next_free_slots(*, procedure, duration_minutes, after: datetime, patient=None, exclude=None, limit=5):
+    """Suggestions after a lost race or a refused time: the next free starts within 4 weeks."""
+    zone = clinic_zone()
+    day = max(after.astimezone(zone).date(), timezone.now().astimezone(zone).date())
+    return find_galactogram_slots(
+        procedure=procedure,
+        duration_minutes=duration_minutes,
+        start_date=day,
+        end_date=day + timedelta(days=28),
+        patient=patient,
+        limit=limit,
+        exclude_appointment=exclude,
+    )
+
+
+# --- rules -------------------------------------------------------------------------------
+
+
+def _invalid(field: str, message: str) -> AppointmentActionError:
+    return AppointmentActionError(message, code="invalid", fields={field: message})
+
+
+def _check_request(*, procedure, start, duration_minutes, room, radiologist, technologist, override, now):
+    if start is None or timezone.is_naive(start):
+        raise _invalid("start", "Give the start time with its time zone (e.g. 2026-12-01T09:00:00-05:00).")
+    if duration_minutes not in procedure.allowed_durations:
+        allowed = " or ".join(str(d) for d in procedure.allowed_durations)
+        raise _invalid("duration", f"A {procedure.name} takes {allowed} minutes.")
+    if start <= now:
+        raise _invalid("start", "That time is in the past. Choose a time from now on.")
+    if start - now < timedelta(hours=procedure.min_lead_time_hours) and not override.strip():
+        raise _invalid(
+            "lead_time_override_reason",
+            f"This is less than {procedure.min_lead_time_hours} hours away, so the patient cannot keep the "
+            "no-expression window. Give a reason to book it anyway.",
+        )
+    if room is not None and not room.resource.capabilities.filter(slug=procedure.room_capability).exists():
+        raise _invalid("room", f"{room.name} has no {procedure.room_capability} unit.")
+    if radiologist is not None and radiologist.role != StaffMember.Role.RADIOLOGIST:
+        raise _invalid("radiologist", f"{radiologist.name} is not a radiologist.")
+    if technologist is not None and technologist.role not in StaffMember.ASSISTING_ROLES:
+        raise _invalid("technologist", f"{technologist.name} is not a technologist or nurse.")
+
+
+def _check_patient_free(patient, start, end, exclude=None):
+    if _patient_busy(patient, start, end, exclude):
+        raise _invalid("start", f"{patient.full_name} already has an appointment at that time.")
+
+
+def _choose(procedure, start, duration_minutes, *, room, radiologist, technologist, exclude_holder=None):
+    """The first free room, radiologist and technologist/nurse at exactly `start`, or a
+    sentence saying which of them is not free."""
+    requirements, by_resource = _requirements(procedure, room=room, radiologist=radiologist, technologist=technologist)
+    duration = timedelta(minutes=duration_minutes)
+    end = start + duration + timedelta(minutes=procedure.turnover_minutes)
+    free = calendar.FreeTime(
+        [r for req in requirements for r in req.candidates], start, end, exclude_holder=exclude_holder
+    )
+    slots = calendar.first_fit(requirements=requirements, starts=[start], duration=duration, free=free, limit=1)
+    if slots:
+        return _options(slots, by_resource)[0]
+    chosen = {"room": room, "radiologist": radiologist, "technologist": technologist}
+    for requirement in requirements:
+        held = end if requirement.label == "room" else start + duration
+        if not any(free.is_free(r.pk, start, held) for r in requirement.candidates):
+            named = chosen[requirement.label]
+            if named is not None:
+                message = f"{named} is not available then (outside working hours, time off or another booking)."
+            else:
+                message = f"No {requirement.label.replace('technologist', 'technologist or nurse')} is free then."
+            raise _invalid(requirement.label if named is not None else "start", message)
+    raise _invalid("start", "That time is not free.")
+
+
+def _holds(option: SlotOption, procedure: Procedure):
+    room_until = option.end + timedelta(minutes=procedure.turnover_minutes)
+    return [
+        (option.room.resource, option.start, room_until),
+        (option.radiologist.resource, option.start, option.end),
+        (option.technologist.resource, option.start, option.end),
+    ]
+
+
+def _taken(procedure, duration_minutes, start, patient, exclude=None) -> AppointmentActionError:
+    suggestions = next_free_slots(
+        procedure=procedure, duration_minutes=duration_minutes, after=start, patient=patient, exclude=exclude
+    )
+    return AppointmentActionError(TAKEN, code="conflict", suggestions=suggestions)
+
+
+# --- services ----------------------------------------------------------------------------
+
+
+def book_appointment(
+    *,
+    patient: Patient,
+    procedure: Procedure,
+    start: datetime,
+    duration_minutes: int,
+    actor,
+    room: Room | None = None,
+    radiologist: StaffMember | None = None,
+    technologist: StaffMember | None = None,
+    lead_time_override_reason: str = "",
+    now: datetime | None = None,
+) -> Appointment:
+    """Book a galactogram: all three resources held together or nothing written."""
+    check_permission(actor, BOOKING)
+    now = now or timezone.now()
+    _check_request(
+        procedure=procedure,
+        start=start,
+        duration_minutes=duration_minutes,
+        room=room,
+        radiologist=radiologist,
+        technologist=technologist,
+        override=lead_time_override_reason,
+        now=now,
+    )
+    try:
+        with transaction.atomic():
+            # Serialise bookings of one patient so two clerks cannot double-book her.
+            Patient.objects.select_for_update().filter(pk=patient.pk).exists()
+            end = start + timedelta(minutes=duration_minutes)
+            _check_patient_free(patient, start, end)
+            option = _choose(
+                procedure, start, duration_minutes, room=room, radiologist=radiologist, technologist=technologist
+            )
+            appointment = Appointment.objects.create(
+                patient=patient,
+                procedure=procedure,
+                start=start,
+                end=end,
+                duration_minutes=duration_minutes,
+                room=option.room,
+                radiologist=option.radiologist,
+                technologist=option.technologist,
+                lead_time_override_reason=lead_time_override_reason.strip(),
+                booked_by=actor,
+            )
+            calendar.reserve(holds=_holds(option, procedure), holder=appointment.holder)
+            _log(appointment, "book", AppointmentStatus.BOOKED, actor, now, _booking_note(appointment))
+            reminders.on_booked(appointment=appointment, now=now)
+    except calendar.SlotTaken:
+        raise _taken(procedure, duration_minutes, start, patient) from None
+    return appointment
+
+
+def reschedule_appointment(
+    *,
+    appointment_id: int,
+    start: datetime,
+    actor,
+    duration_minutes: int | None = None,
+    room: Room | None = None,
+    radiologist: StaffMember | None = None,
+    technologist: StaffMember | None = None,
+    lead_time_override_reason: str = "",
+    note: str = "",
+    now: datetime | None = None,
+) -> Appointment:
+    """Move an upcoming appointment: same appointment, new time and/or people, its
+    reservations moved and its reminders re-planned; it needs its no-expression reminder
+    again, so a reminded appointment steps back to prep sent."""
+    check_permission(actor, BOOKING)
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            appointment = lock_appointment(appointment_id)
+            if appointment.status not in UPCOMING:
+                raise AppointmentActionError(
+                    f"Only upcoming appointments can be moved; this one is {appointment.get_status_display().lower()}."
+                )
+            procedure = appointment.procedure
+            duration_minutes = duration_minutes or appointment.duration_minutes
+            _check_request(
+                procedure=procedure,
+                start=start,
+                duration_minutes=duration_minutes,
+                room=room,
+                radiologist=radiologist,
+                technologist=technologist,
+                override=lead_time_override_reason,
+                now=now,
+            )
+            end = start + timedelta(minutes=duration_minutes)
+            _check_patient_free(appointment.patient, start, end, exclude=appointment)
+            option = _choose(
+                procedure,
+                start,
+                duration_minutes,
+                room=room,
+                radiologist=radiologist,
+                technologist=technologist,
+                exclude_holder=appointment.holder,
+            )
+            calendar.move(holder=appointment.holder, holds=_holds(option, procedure), now=now)
+            previous_start = appointment.start
+            Appointment.objects.filter(pk=appointment.pk).update(
+                start=start,
+                end=end,
+                duration_minutes=duration_minutes,
+                room=option.room,
+                radiologist=option.radiologist,
+                technologist=option.technologist,
+                version=appointment.version + 1,
+                lead_time_override_reason=lead_time_override_reason.strip() or appointment.lead_time_override_reason,
+                reschedule_requested_at=None,
+                updated_at=now,
+            )
+            appointment.refresh_from_db()
+            moved = _moved_note(previous_start, appointment, note)
+            if appointment.status in (AppointmentStatus.PREP_SENT, AppointmentStatus.REMINDED):
+                perform_transition(
+                    appointment_id=appointment.pk, action="step_back_for_reschedule", actor=actor, note=moved, now=now
+                )
+                appointment.refresh_from_db()
+            else:
+                _log(appointment, "reschedule", appointment.status, actor, now, moved)
+            reminders.on_rescheduled(appointment=appointment, previous_start=previous_start, now=now)
+    except calendar.SlotTaken:
+        current = Appointment.objects.select_related("procedure", "patient").get(pk=appointment_id)
+        raise _taken(
+            current.procedure, duration_minutes or current.duration_minutes, start, current.patient, current
+        ) from None
+    return appointment
+
+
+def cancel_appointment(*, appointment_id: int, actor, reason: str, now: datetime | None = None) -> Appointment:
+    """Cancel with a reason: the time is freed and pending reminders are withdrawn."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = perform_transition(
+            appointment_id=appointment_id, action="cancel", actor=actor, reason=reason, now=now
+        )
+        calendar.release(holder=appointment.holder, now=now)
+        reminders.on_cancelled(appointment=appointment, now=now)
+    return appointment
+
+
+def mark_no_show(*, appointment_id: int, actor, now: datetime | None = None) -> Appointment:
+    """Record that the patient did not come (after start + grace) and free the rest of the slot.
+    Every patient reminder was due before the start, so there is nothing left to withdraw."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = perform_transition(appointment_id=appointment_id, action="no_show", actor=actor, now=now)
+        calendar.release(holder=appointment.holder, now=now)
+    return appointment
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _log(appointment, action, status, actor, now, note):
+    AppointmentTransition.objects.create(
+        appointment=appointment, action=action, from_status=status, to_status=status, actor=actor, at=now, note=note
+    )
+
+
+def _booking_note(appointment) -> str:
+    note = f"Booked for {appointment.local_start:%a %d %b %Y %H:%M}, {appointment.duration_minutes} min"
+    if appointment.lead_time_override_reason:
+        note += f"; short notice: {appointment.lead_time_override_reason}"
+    return note
+
+
+def _moved_note(previous_start, appointment, note) -> str:
+    zone = appointment.local_start.tzinfo
+    text = f"Moved from {previous_start.astimezone(zone):%a %d %b %H:%M} to {appointment.local_start:%a %d %b %H:%M}"
+    return f"{text}. {note}".strip() if note else text
