@@ -32,7 +32,7 @@ def _names(kind: str, part: str, language: str, ext: str) -> list[str]:
 def _context(values: dict) -> dict:
     context = {}
     for key, value in values.items():
-        if key.endswith("_at") and isinstance(value, str):
+        if key.endswith("_at") and isinstance(value, str) and value:
             value = datetime.fromisoformat(value)
         context[key] = value
     return context

@@ -144,3 +144,60 @@ def test_a_dispatcher_tick_while_redis_is_down_leaves_the_rows_for_later(queue, 
 
     assert done
     assert_each_delivered_once(recording_sms, 20)
+
+
+def test_a_reschedule_and_a_cancel_withdraw_what_they_should_before_the_worker_sees_it(queue, recording_sms, settings):
+    settings.SMS_QUIET_HOURS_START = settings.SMS_QUIET_HOURS_END = "00:00"  # whatever the hour of the run
+    from radiology.models import clinic_zone
+    from radiology.services.booking import book_appointment, cancel_appointment, reschedule_appointment
+    from tests.factories import PatientFactory, StaffMemberFactory, a_weekday, small_department
+
+    small_department(rooms=1, radiologists=1, technologists=1)
+    scheduler = StaffMemberFactory(scheduler=True).user
+    now = timezone.now()
+    day = a_weekday(days_ahead=2)
+    from datetime import datetime, time
+
+    from procedures.models import Procedure
+
+    galactogram = Procedure.objects.get(slug="galactogram")
+
+    def book(hour):
+        return book_appointment(
+            patient=PatientFactory(),
+            procedure=galactogram,
+            start=datetime.combine(day, time(hour), tzinfo=clinic_zone()),
+            duration_minutes=45,
+            actor=scheduler,
+            lead_time_override_reason="Urgent",
+            now=now,
+        )
+
+    moved, cancelled = book(9), book(11)
+    new_start = datetime.combine(a_weekday(days_ahead=12), time(10), tzinfo=clinic_zone())
+    reschedule_appointment(appointment_id=moved.pk, start=new_start, actor=scheduler, now=now)
+    cancel_appointment(appointment_id=cancelled.pk, actor=scheduler, reason="Patient request", now=now)
+
+    with in_process_worker(queue=queue):
+        assert wait_until(
+            lambda: (
+                not Message.objects.filter(status__in=["sending"]).exists()
+                and not Message.objects.filter(status="scheduled", due_at__lte=timezone.now()).exists()
+            ),
+            timeout=30,
+            tick=services.dispatch_due,
+            interval=0.5,
+        )
+
+    sent = sorted(d["key"].split(":", 2)[2] for d in deliveries(recording_sms))
+    versions = {moved.pk: 2, cancelled.pk: 1}
+    expected = []
+    if Message.objects.filter(subject=f"appointment:{moved.pk}", kind="prep", subject_version=2).exists():
+        expected.append(f"v{versions[moved.pk]}:prep:patient")
+    expected.append("v2:moved:patient")
+    assert [k for k in sent if k.startswith("v2")] == sorted(expected)
+    assert Message.objects.filter(subject=f"appointment:{moved.pk}", subject_version=1, status="sent").count() == 0
+    cancelled_sends = [
+        d["key"] for d in deliveries(recording_sms) if d["key"].startswith(f"appointment:{cancelled.pk}:")
+    ]
+    assert cancelled_sends == [f"appointment:{cancelled.pk}:v1:cancelled:patient"]
