@@ -54,7 +54,15 @@ def clinic_zone() -> ZoneInfo:
 class FreeTime:
     """Free intervals per resource over a period, loaded in three queries."""
 
-    def __init__(self, resources: Iterable[Resource], start: datetime, end: datetime, *, exclude_holder=None):
+    def __init__(
+        self,
+        resources: Iterable[Resource],
+        start: datetime,
+        end: datetime,
+        *,
+        exclude_holder=None,
+        with_reservations: bool = True,
+    ):
         self.zone = clinic_zone()
         ids = {r.pk for r in resources}
         hours = defaultdict(list)
@@ -68,8 +76,9 @@ class FreeTime:
         reservations = Reservation.objects.filter(resource_id__in=ids, active=True, start__lt=end, end__gt=start)
         if exclude_holder:
             reservations = reservations.exclude(holder=exclude_holder)
-        for rid, s, e in reservations.values_list("resource_id", "start", "end"):
-            busy[rid].append((s, e))
+        if with_reservations:
+            for rid, s, e in reservations.values_list("resource_id", "start", "end"):
+                busy[rid].append((s, e))
         self._free: dict[int, tuple[list[datetime], list[datetime]]] = {}
         for rid in ids:
             free = _subtract(self._working(hours[rid], start, end), sorted(busy[rid]))

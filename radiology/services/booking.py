@@ -108,10 +108,14 @@ def find_galactogram_slots(
     limit: int = 20,
     now: datetime | None = None,
     exclude_appointment: Appointment | None = None,
+    earliest: datetime | None = None,
 ) -> list[SlotOption]:
     """The earliest free starts between two local dates (inclusive), never inside the
     procedure's minimum lead time, never overlapping the patient's other appointments."""
     now = now or timezone.now()
+    not_before = now + timedelta(hours=procedure.min_lead_time_hours)
+    if earliest is not None:
+        not_before = max(not_before, earliest)
     start, _ = local_day_bounds(start_date)
     _, end = local_day_bounds(end_date)
     requirements, by_resource = _requirements(procedure, radiologist=radiologist)
@@ -121,7 +125,7 @@ def find_galactogram_slots(
         end=end,
         duration=timedelta(minutes=duration_minutes),
         limit=limit,
-        not_before=now + timedelta(hours=procedure.min_lead_time_hours),
+        not_before=not_before,
         exclude_holder=exclude_appointment.holder if exclude_appointment else None,
         extra_busy=_patient_busy(patient, start, end, exclude_appointment),
     )
@@ -129,10 +133,11 @@ def find_galactogram_slots(
 
 
 def next_free_slots(*, procedure, duration_minutes, after: datetime, patient=None, exclude=None, limit=5):
-    """Suggestions after a lost race or a refused time: the next free starts within 4 weeks."""
+    """Suggestions after a lost race: the next free starts after the wanted one, within 4 weeks."""
     zone = clinic_zone()
     day = max(after.astimezone(zone).date(), timezone.now().astimezone(zone).date())
     return find_galactogram_slots(
+        earliest=after,
         procedure=procedure,
         duration_minutes=duration_minutes,
         start_date=day,
@@ -189,17 +194,28 @@ def _choose(procedure, start, duration_minutes, *, room, radiologist, technologi
     slots = calendar.first_fit(requirements=requirements, starts=[start], duration=duration, free=free, limit=1)
     if slots:
         return _options(slots, by_resource)[0]
+    # Free but for other bookings: it was (or has just been) taken, a conflict to offer
+    # alternatives for. Otherwise the time was never possible: say why.
+    candidates = [r for req in requirements for r in req.candidates]
+    if calendar.first_fit(
+        requirements=requirements,
+        starts=[start],
+        duration=duration,
+        free=calendar.FreeTime(candidates, start, end, with_reservations=False),
+        limit=1,
+    ):
+        raise calendar.SlotTaken
     chosen = {"room": room, "radiologist": radiologist, "technologist": technologist}
     for requirement in requirements:
         held = end if requirement.label == "room" else start + duration
         if not any(free.is_free(r.pk, start, held) for r in requirement.candidates):
             named = chosen[requirement.label]
             if named is not None:
-                message = f"{named} is not available then (outside working hours, time off or another booking)."
+                message = f"{named} is not available then (outside working hours or time off)."
             else:
-                message = f"No {requirement.label.replace('technologist', 'technologist or nurse')} is free then."
+                message = f"No {requirement.label.replace('technologist', 'technologist or nurse')} works then."
             raise _invalid(requirement.label if named is not None else "start", message)
-    raise _invalid("start", "That time is not free.")
+    raise _invalid("start", "That time is not possible for these people and rooms together.")
 
 
 def _holds(option: SlotOption, procedure: Procedure):

@@ -1,0 +1,87 @@
+"""Real threads on PostgreSQL: however many clerks click at once, one booking per slot."""
+
+import threading
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import connection
+
+from radiology.errors import AppointmentActionError
+from radiology.models import Appointment
+from radiology.services.booking import book_appointment, reschedule_appointment
+from scheduling.models import Reservation
+from tests.factories import PatientFactory, StaffMemberFactory, small_department
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+NY = ZoneInfo("America/New_York")
+NOW = datetime(2027, 1, 4, 9, tzinfo=NY)
+SLOT = datetime(2027, 1, 13, 10, tzinfo=NY)
+
+
+def run_together(count, work):
+    barrier = threading.Barrier(count)
+    results = [None] * count
+
+    def run(i):
+        try:
+            barrier.wait()
+            results[i] = work(i)
+        except AppointmentActionError as error:
+            results[i] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def test_twenty_clients_booking_the_same_slot_get_one_booking_and_nineteen_clear_conflicts(galactogram):
+    with time_machine.travel(NOW, tick=False):
+        small_department(rooms=1, radiologists=1, technologists=1)
+        scheduler = StaffMemberFactory(scheduler=True).user
+        patients = [PatientFactory() for _ in range(20)]
+        results = run_together(
+            20,
+            lambda i: book_appointment(
+                patient=patients[i], procedure=galactogram, start=SLOT, duration_minutes=45, actor=scheduler
+            ),
+        )
+    booked = [r for r in results if isinstance(r, Appointment)]
+    refused = [r for r in results if isinstance(r, AppointmentActionError)]
+    assert len(booked) == 1 and len(refused) == 19
+    assert {(r.code, r.message) for r in refused} == {
+        ("conflict", "That time was just taken. Here are the next free times.")
+    }
+    assert all(r.suggestions and r.suggestions[0].start > SLOT for r in refused)
+    assert Appointment.objects.count() == 1
+    per_resource = Reservation.objects.filter(active=True).values_list("resource", flat=True)
+    assert len(per_resource) == 3 and len(set(per_resource)) == 3
+
+
+def test_two_reschedules_into_the_same_free_slot_one_wins(galactogram):
+    with time_machine.travel(NOW, tick=False):
+        small_department(rooms=1, radiologists=1, technologists=1)
+        scheduler = StaffMemberFactory(scheduler=True).user
+        appointments = [
+            book_appointment(
+                patient=PatientFactory(),
+                procedure=galactogram,
+                start=SLOT + timedelta(hours=h),
+                duration_minutes=45,
+                actor=scheduler,
+            )
+            for h in (1, 3)
+        ]
+        results = run_together(
+            2, lambda i: reschedule_appointment(appointment_id=appointments[i].pk, start=SLOT, actor=scheduler)
+        )
+    assert sum(isinstance(r, Appointment) for r in results) == 1
+    assert Appointment.objects.filter(start=SLOT).count() == 1
+    assert Reservation.objects.filter(active=True, start=SLOT).count() == 3
+    assert Reservation.objects.filter(active=True).count() == 6
