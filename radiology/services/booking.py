@@ -263,32 +263,65 @@ def book_appointment(
         override=lead_time_override_reason,
         now=now,
     )
-    try:
-        with transaction.atomic():
-            # Serialise bookings of one patient so two clerks cannot double-book her.
-            Patient.objects.select_for_update().filter(pk=patient.pk).exists()
-            end = start + timedelta(minutes=duration_minutes)
-            _check_patient_free(patient, start, end)
-            option = _choose(
-                procedure, start, duration_minutes, room=room, radiologist=radiologist, technologist=technologist
-            )
-            appointment = Appointment.objects.create(
+    # When the scheduler left the room or people open, a rival may take the one we picked
+    # between our search and our reservation: try the next free ones before giving up.
+    attempts = 1 if (room and radiologist and technologist) else 3
+    for attempt in range(attempts):
+        try:
+            return _book_once(
                 patient=patient,
                 procedure=procedure,
                 start=start,
-                end=end,
                 duration_minutes=duration_minutes,
-                room=option.room,
-                radiologist=option.radiologist,
-                technologist=option.technologist,
-                lead_time_override_reason=lead_time_override_reason.strip(),
-                booked_by=actor,
+                actor=actor,
+                room=room,
+                radiologist=radiologist,
+                technologist=technologist,
+                lead_time_override_reason=lead_time_override_reason,
+                now=now,
             )
-            calendar.reserve(holds=_holds(option, procedure), holder=appointment.holder)
-            _log(appointment, "book", AppointmentStatus.BOOKED, actor, now, _booking_note(appointment))
-            reminders.on_booked(appointment=appointment, now=now)
-    except calendar.SlotTaken:
-        raise _taken(procedure, duration_minutes, start, patient) from None
+        except calendar.SlotTaken:
+            if attempt == attempts - 1:
+                raise _taken(procedure, duration_minutes, start, patient) from None
+    raise AssertionError("unreachable")
+
+
+def _book_once(
+    *,
+    patient,
+    procedure,
+    start,
+    duration_minutes,
+    actor,
+    room,
+    radiologist,
+    technologist,
+    lead_time_override_reason,
+    now,
+) -> Appointment:
+    with transaction.atomic():
+        # Serialise bookings of one patient so two clerks cannot double-book her.
+        Patient.objects.select_for_update().filter(pk=patient.pk).exists()
+        end = start + timedelta(minutes=duration_minutes)
+        _check_patient_free(patient, start, end)
+        option = _choose(
+            procedure, start, duration_minutes, room=room, radiologist=radiologist, technologist=technologist
+        )
+        appointment = Appointment.objects.create(
+            patient=patient,
+            procedure=procedure,
+            start=start,
+            end=end,
+            duration_minutes=duration_minutes,
+            room=option.room,
+            radiologist=option.radiologist,
+            technologist=option.technologist,
+            lead_time_override_reason=lead_time_override_reason.strip(),
+            booked_by=actor,
+        )
+        calendar.reserve(holds=_holds(option, procedure), holder=appointment.holder)
+        _log(appointment, "book", AppointmentStatus.BOOKED, actor, now, _booking_note(appointment))
+        reminders.on_booked(appointment=appointment, now=now)
     return appointment
 
 
