@@ -14,7 +14,9 @@ from radiology import selectors
 from radiology.errors import AppointmentActionError
 from radiology.forms import AppointmentFilterForm, TransitionForm
 from radiology.models import Appointment, clinic_zone
-from radiology.services.transitions import ACTIONS, allowed_actions, perform_transition
+from radiology.services.actions import run_action
+from radiology.services.reminders import appointment_messages, latest_readiness
+from radiology.services.transitions import ACTIONS, allowed_actions
 
 
 @login_required
@@ -57,7 +59,13 @@ def appointment_detail(request, pk):
     except Appointment.DoesNotExist:
         raise Http404("No such appointment") from None
     actions = [(name, ACTIONS[name]) for name in allowed_actions(appointment, request.user)]
-    return render(request, "radiology/appointment_detail.html", {"appointment": appointment, "actions": actions})
+    context = {
+        "appointment": appointment,
+        "actions": actions,
+        "reminder_messages": appointment_messages(appointment),
+        "readiness": latest_readiness(appointment),
+    }
+    return render(request, "radiology/appointment_detail.html", context)
 
 
 @login_required
@@ -68,7 +76,7 @@ def appointment_transition(request, pk):
         messages.error(request, "That action could not be read. Please try again.")
         return redirect("radiology:appointment_detail", pk=pk)
     try:
-        appointment = perform_transition(
+        appointment = run_action(
             appointment_id=pk,
             action=form.cleaned_data["action"],
             actor=request.user,

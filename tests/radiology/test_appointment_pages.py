@@ -47,3 +47,48 @@ def test_the_login_page_is_styled_and_says_who_it_is_for(client):
     page = response.content.decode()
     assert response.status_code == 200
     assert "bootstrap.min.css" in page and "Log in" in page and "Patients: please use the link" in page
+
+
+def test_cancelling_from_the_appointment_page_frees_the_room_and_people(client, galactogram):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    from radiology.services.booking import book_appointment
+    from scheduling.models import Reservation
+    from tests.factories import PatientFactory, small_department
+
+    small_department()
+    scheduler = StaffMemberFactory(scheduler=True).user
+    with time_machine.travel(datetime(2027, 1, 4, 9, tzinfo=ZoneInfo("America/New_York")), tick=False):
+        appointment = book_appointment(
+            patient=PatientFactory(),
+            procedure=galactogram,
+            start=datetime(2027, 1, 13, 10, tzinfo=ZoneInfo("America/New_York")),
+            duration_minutes=45,
+            actor=scheduler,
+        )
+        client.force_login(scheduler)
+        client.post(
+            reverse("radiology:appointment_transition", args=[appointment.pk]),
+            {"action": "cancel", "reason": "Patient moved away"},
+        )
+    appointment.refresh_from_db()
+    assert appointment.status == "cancelled"
+    assert not Reservation.objects.filter(holder=appointment.holder, active=True).exists()
+
+
+def test_the_appointment_page_shows_the_planned_messages_and_the_patients_answers(client):
+    from django.utils import timezone
+
+    from tests.factories import MessageFactory, ReadinessResponseFactory
+
+    appointment = AppointmentFactory(patient__contrast_allergy=True, patient__contrast_allergy_note="Hives")
+    MessageFactory(subject=f"appointment:{appointment.pk}", kind="no_expression")
+    ReadinessResponseFactory(appointment=appointment, discharge_present=True, answered_at=timezone.now())
+    client.force_login(StaffMemberFactory(role="nurse").user)
+    page = client.get(appointment.get_absolute_url()).content.decode()
+    assert "No_expression" in page or "No expression" in page
+    assert "Discharge still present?" in page
+    assert "Contrast allergy." in page and "Hives" in page
