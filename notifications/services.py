@@ -133,17 +133,27 @@ def dispatch_due(*, now=None) -> int:
 # --- delivering -------------------------------------------------------------------------
 
 
-def _start_attempt(*, message_id: int, token, now) -> bool:
-    return bool(
-        Message.objects.filter(
-            pk=message_id, status=S.SENDING, claim_token=token, attempt_started_at__isnull=True
-        ).update(
-            attempt_started_at=now,
-            attempts=F("attempts") + 1,
-            lease_until=now + timedelta(seconds=settings.NOTIFICATIONS_SEND_LEASE_SECONDS),
-            updated_at=now,
+def _start_attempts(*, message_ids: list[int], token, now) -> list[Message]:
+    """Record, durably and before anything is sent, that these rows' attempts have begun.
+    Only rows still claimed with this token and not yet started are taken: a withdrawn,
+    reclaimed or already-started row is left alone. One transaction for a whole chunk."""
+    with transaction.atomic():
+        messages = list(
+            Message.objects.select_for_update()
+            .filter(pk__in=message_ids, status=S.SENDING, claim_token=token, attempt_started_at__isnull=True)
+            .order_by("pk")
         )
-    )
+        if messages:
+            Message.objects.filter(pk__in=[m.pk for m in messages]).update(
+                attempt_started_at=now,
+                attempts=F("attempts") + 1,
+                lease_until=now + timedelta(seconds=settings.NOTIFICATIONS_SEND_LEASE_SECONDS),
+                updated_at=now,
+            )
+    for message in messages:
+        message.attempts += 1
+        message.attempt_started_at = now
+    return messages
 
 
 def _finish(message: Message, token, now, **fields) -> bool:
@@ -184,13 +194,24 @@ def _retry_or_fail(message: Message, token, now, error: str, *, outcome_unknown:
     return "retry"
 
 
-def deliver_message(*, message_id: int, token, now=None) -> str:
-    """Deliver one claimed row, once. Returns what happened (for logs and tests)."""
-    now = now or timezone.now()
+def deliver_messages(*, message_ids: list[int], token, now=None) -> dict[int, str]:
+    """Deliver claimed rows, each once. Returns what happened to each (for logs and tests);
+    rows that are not this claim's any more are "not-mine"."""
     token = uuid.UUID(str(token))
-    if not _start_attempt(message_id=message_id, token=token, now=now):
-        return "not-mine"  # withdrawn, reclaimed, or a duplicate Celery message
-    message = Message.objects.get(pk=message_id)
+    started = _start_attempts(message_ids=message_ids, token=token, now=now or timezone.now())
+    outcomes = dict.fromkeys(message_ids, "not-mine")  # withdrawn, reclaimed, or a duplicate Celery message
+    backends = {}
+    for message in started:
+        backend = backends.get(message.channel) or backends.setdefault(message.channel, get_backend(message.channel))
+        outcomes[message.pk] = _deliver_started(message, token, now or timezone.now(), backend)
+    return outcomes
+
+
+def deliver_message(*, message_id: int, token, now=None) -> str:
+    return deliver_messages(message_ids=[message_id], token=token, now=now)[message_id]
+
+
+def _deliver_started(message: Message, token, now, backend) -> str:
     handlers = registry.handlers_for(message.subject)
     if message.attempts > settings.NOTIFICATIONS_MAX_ATTEMPTS:
         _finish(message, token, now, status=S.FAILED, last_error=f"Gave up after {message.attempts - 1} attempts.")
@@ -205,8 +226,6 @@ def deliver_message(*, message_id: int, token, now=None) -> str:
     if message.quiet_hours and (later := out_of_quiet_hours(now)) != now:
         _finish(message, token, now, status=S.SCHEDULED, due_at=later, claim_token=None, attempts=F("attempts") - 1)
         return "deferred"
-
-    backend = get_backend(message.channel)
     if message.check_before_send:
         try:
             provider_id = backend.lookup(message.idempotency_key)

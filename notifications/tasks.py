@@ -27,8 +27,8 @@ def dispatch() -> int:
     time_limit=settings.NOTIFICATIONS_SEND_LEASE_SECONDS,
     ignore_result=True,
 )
-def send_messages(message_ids: list[int], token: str) -> list[str]:
-    return [services.deliver_message(message_id=message_id, token=token) for message_id in message_ids]
+def send_messages(message_ids: list[int], token: str) -> dict[int, str]:
+    return services.deliver_messages(message_ids=message_ids, token=token)
 
 
 @shared_task(name="notifications.noop", ignore_result=True)

@@ -218,7 +218,7 @@ def test_a_send_whose_worker_vanished_becomes_unknown_and_is_checked_with_the_pr
     message = MessageFactory(due_at=NOW)
     _, token = claim()
     # The worker starts the attempt, the provider takes the SMS, the worker dies before recording it.
-    assert services._start_attempt(message_id=message.pk, token=token, now=NOW)
+    assert services._start_attempts(message_ids=[message.pk], token=token, now=NOW)
     FileSMSBackend().send(Outgoing(recipient=message.recipient, text="x", idempotency_key=message.idempotency_key))
     later = NOW + timedelta(seconds=settings.NOTIFICATIONS_SEND_LEASE_SECONDS + 1)
 
@@ -236,7 +236,7 @@ def test_a_send_whose_worker_vanished_becomes_unknown_and_is_checked_with_the_pr
 def test_an_unknown_message_the_provider_never_received_is_sent(sms_dir, settings):
     message = MessageFactory(due_at=NOW)
     _, token = claim()
-    services._start_attempt(message_id=message.pk, token=token, now=NOW)
+    services._start_attempts(message_ids=[message.pk], token=token, now=NOW)
     later = NOW + timedelta(seconds=settings.NOTIFICATIONS_SEND_LEASE_SECONDS + 1)
 
     services.reclaim_expired(now=later)
@@ -251,7 +251,7 @@ def test_an_unknown_message_the_provider_never_received_is_sent(sms_dir, setting
 def test_the_old_worker_finishing_after_its_lease_was_taken_over_records_nothing():
     message = MessageFactory(due_at=NOW)
     _, token = claim()
-    services._start_attempt(message_id=message.pk, token=token, now=NOW)
+    services._start_attempts(message_ids=[message.pk], token=token, now=NOW)
     services.reclaim_expired(now=NOW + timedelta(days=1))
 
     assert services._mark_sent(message, token, NOW, "late-id") == "lost-lease"
