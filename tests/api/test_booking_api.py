@@ -9,9 +9,6 @@ from radiology.models import Appointment, clinic_zone
 from scheduling.models import Reservation
 from tests.factories import PatientFactory, small_department
 
-# Until the booking services land (issue #3, parts 1–2), these wait for them.
-pytest.importorskip("radiology.services.booking")
-
 pytestmark = pytest.mark.django_db
 
 # Monday 2 March 2026, 08:00 in the clinic; Thursday 5 March is well past the 48-hour lead time.

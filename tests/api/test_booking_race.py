@@ -11,9 +11,6 @@ from scheduling.models import Reservation
 from tests.api.conftest import client_for
 from tests.factories import PatientFactory, StaffMemberFactory, a_weekday, small_department
 
-# Until the booking services land (issue #3, parts 1–2), these wait for them.
-pytest.importorskip("radiology.services.booking")
-
 CLIENTS = 20
 
 

@@ -10,9 +10,6 @@ from radiology.models import Appointment, clinic_zone
 from scheduling.models import Reservation
 from tests.factories import PatientFactory, StaffMemberFactory, small_department
 
-# Until the booking services land (issue #3, parts 1–2), these wait for them.
-pytest.importorskip("radiology.services.booking")
-
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=clinic_zone())  # a Monday
