@@ -1,6 +1,7 @@
 """Which service carries out an action named in POST /appointments/{id}/transitions."""
 
 from radiology.errors import AppointmentActionError
+from radiology.services import booking
 from radiology.services.transitions import USER_ACTIONS, perform_transition
 
 
@@ -14,8 +15,6 @@ def run_action(*, appointment_id: int, action: str, actor, note: str = "", reaso
             fields={"action": f"One of: {', '.join(USER_ACTIONS)}."},
         )
     if action in ("cancel", "no_show"):
-        from radiology.services import booking
-
         if action == "cancel":
             return booking.cancel_appointment(appointment_id=appointment_id, actor=actor, reason=reason or note)
         return booking.mark_no_show(appointment_id=appointment_id, actor=actor)

@@ -16,6 +16,7 @@ from radiology.api.actions import run_action
 from radiology.api.permissions import HasRolePermissions
 from radiology.models import Appointment, Patient, clinic_zone
 from radiology.scheduler.patients import find_patients, register_patient
+from radiology.services import booking
 
 VIEW_APPOINTMENT = "radiology.view_appointment"
 VIEW_PATIENT = "radiology.view_patient"
@@ -23,12 +24,6 @@ BOOK = "radiology.book_appointment"
 
 ERRORS = {400: s.ErrorSerializer, 401: s.ErrorSerializer, 403: s.ErrorSerializer, 404: s.ErrorSerializer}
 CONFLICT = {**ERRORS, 409: s.ErrorSerializer}
-
-
-def booking():
-    from radiology.services import booking
-
-    return booking
 
 
 class ApiView(APIView):
@@ -62,7 +57,7 @@ class SlotsView(ApiView):
         query = s.SlotQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
-        slots = booking().find_galactogram_slots(
+        slots = booking.find_galactogram_slots(
             procedure=data["procedure"],
             duration_minutes=data["duration"],
             start_date=data["start"],
@@ -152,7 +147,7 @@ class AppointmentsView(ApiView):
         body = s.AppointmentInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        appointment = booking().book_appointment(
+        appointment = booking.book_appointment(
             patient=data["patient"],
             procedure=data["procedure"],
             start=data["start"],
@@ -193,7 +188,7 @@ class RescheduleView(ApiView):
         body = s.RescheduleInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        booking().reschedule_appointment(
+        booking.reschedule_appointment(
             appointment_id=pk,
             start=data["start"],
             actor=request.user,
@@ -220,7 +215,7 @@ class CancelView(ApiView):
         appointment_or_404(pk)
         body = s.CancelInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        booking().cancel_appointment(appointment_id=pk, actor=request.user, reason=body.validated_data["reason"])
+        booking.cancel_appointment(appointment_id=pk, actor=request.user, reason=body.validated_data["reason"])
         return appointment_response(request, pk)
 
 

@@ -64,6 +64,10 @@ class SlotSearchForm(forms.Form):
     radiologist = StaffChoiceField(
         queryset=radiologists(), required=False, empty_label="Any radiologist", label="Preferred radiologist"
     )
+    short_notice = forms.BooleanField(
+        required=False,
+        label="Include the next 48 hours (short notice: booking then needs a reason)",
+    )
     patient = forms.ModelChoiceField(queryset=Patient.objects.all(), required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
@@ -80,6 +84,7 @@ class SlotSearchForm(forms.Form):
                 Column(Field("end"), css_class="col-md-2"),
                 Column("radiologist", css_class="col-md-3"),
             ),
+            "short_notice",
             "patient",
             Submit("search", "Find earliest slots", css_class="btn-primary"),
         )
@@ -102,6 +107,14 @@ class SlotSearchForm(forms.Form):
             allowed = " or ".join(str(m) for m in procedure.allowed_durations)
             self.add_error("duration", f"A {procedure.name.lower()} is booked for {allowed} minutes.")
         return data
+
+    def search_now(self):
+        """The `now` to give find_galactogram_slots. It searches from now + the procedure's lead
+        time; a short-notice search moves `now` back by that lead time so it starts at the real now."""
+        now = timezone.now()
+        if self.cleaned_data.get("short_notice"):
+            return now - timedelta(hours=self.cleaned_data["procedure"].min_lead_time_hours)
+        return now
 
 
 class AwareDateTimeField(forms.CharField):

@@ -18,16 +18,10 @@ from radiology.models import UPCOMING, Appointment, Patient, Room, clinic_zone
 from radiology.scheduler import forms
 from radiology.scheduler.patients import find_patients, register_patient
 from radiology.scheduler.week import room_week, week_param
-from radiology.services import reminders
+from radiology.services import booking, reminders
 
 BOOK = "radiology.book_appointment"
 JUST_TAKEN = "That time was just taken by another booking. Here are the next free times."
-
-
-def booking():
-    from radiology.services import booking
-
-    return booking
 
 
 def _url(name, query=None, *args) -> str:
@@ -89,7 +83,7 @@ def schedule_search(request):
     if form.is_valid():
         data = form.cleaned_data
         patient = data["patient"]
-        slots = booking().find_galactogram_slots(
+        slots = booking.find_galactogram_slots(
             procedure=data["procedure"],
             duration_minutes=data["duration"],
             start_date=data["start"],
@@ -97,6 +91,7 @@ def schedule_search(request):
             radiologist=data["radiologist"],
             patient=patient,
             limit=20,
+            now=form.search_now(),
         )
         extra = {"patient": patient.pk} if patient else {}
         results = _slot_rows(slots, procedure=data["procedure"], duration=data["duration"], extra=extra)
@@ -158,7 +153,7 @@ def _book(request):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            appointment = booking().book_appointment(
+            appointment = booking.book_appointment(
                 patient=data["patient"],
                 procedure=data["procedure"],
                 start=data["start"],
@@ -306,7 +301,7 @@ def appointment_reschedule(request, pk):
     results = None
     if search.is_valid():
         data = search.cleaned_data
-        slots = booking().find_galactogram_slots(
+        slots = booking.find_galactogram_slots(
             procedure=data["procedure"],
             duration_minutes=data["duration"],
             start_date=data["start"],
@@ -315,6 +310,7 @@ def appointment_reschedule(request, pk):
             patient=appointment.patient,
             exclude_appointment=appointment,
             limit=20,
+            now=search.search_now(),
         )
         results = _slot_rows(slots, procedure=data["procedure"], duration=data["duration"])
     search.helper.form_action = reverse("radiology:appointment_reschedule", args=[pk])
@@ -346,7 +342,7 @@ def _reschedule(request, appointment):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            booking().reschedule_appointment(
+            booking.reschedule_appointment(
                 appointment_id=appointment.pk,
                 start=data["start"],
                 actor=request.user,
@@ -386,7 +382,7 @@ def appointment_cancel(request, pk):
     form = forms.CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            booking().cancel_appointment(appointment_id=pk, actor=request.user, reason=form.cleaned_data["reason"])
+            booking.cancel_appointment(appointment_id=pk, actor=request.user, reason=form.cleaned_data["reason"])
         except AppointmentActionError as error:
             if error.code == "forbidden":
                 return _forbidden(request, error)

@@ -230,3 +230,24 @@ def test_a_technologist_cannot_open_the_booking_pages(client, dept):
 
     assert client.get("/schedule/").status_code == 403
     assert client.post("/schedule/book/", {}).status_code == 403
+
+
+def test_the_search_starts_after_the_48_hour_lead_time_by_default(scheduler_client, dept):
+    response = scheduler_client.get(
+        "/schedule/", {"procedure": "galactogram", "duration": 45, "start": "2026-03-02", "end": "2026-03-06"}
+    )
+
+    assert response.context["results"][0]["local_start"] >= NOW + timedelta(hours=48)
+
+
+def test_a_short_notice_search_offers_times_inside_48_hours_and_booking_them_asks_for_a_reason(scheduler_client, dept):
+    response = scheduler_client.get(
+        "/schedule/",
+        {"procedure": "galactogram", "duration": 45, "start": "2026-03-02", "end": "2026-03-06", "short_notice": "on"},
+    )
+
+    first = response.context["results"][0]
+    assert first["local_start"] < NOW + timedelta(hours=48)
+    book_page = scheduler_client.get(f"/schedule/book/?{first['query']}&patient={PatientFactory().pk}")
+    assert "Short notice:" in book_page.text
+    assert 'name="lead_time_override_reason"' in book_page.text
