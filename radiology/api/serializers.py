@@ -203,9 +203,6 @@ class TransitionInputSerializer(serializers.Serializer):
     reason = serializers.CharField(
         max_length=300, required=False, allow_blank=True, default="", help_text="Required for abort and cancel."
     )
-    checklist = serializers.DictField(required=False, help_text="check_in: the check-in checklist answers.")
-    outcome = serializers.DictField(required=False, help_text="complete: the procedure outcome.")
-    follow_up = serializers.DictField(required=False, help_text="arrange_follow_up: the follow-up plan.")
 
 
 class AppointmentListQuerySerializer(serializers.Serializer):

@@ -12,11 +12,11 @@ from rest_framework.views import APIView
 
 from radiology import selectors
 from radiology.api import serializers as s
-from radiology.api.actions import run_action
 from radiology.api.permissions import HasRolePermissions
 from radiology.models import Appointment, Patient, clinic_zone
 from radiology.scheduler.patients import find_patients, register_patient
 from radiology.services import booking
+from radiology.services.actions import run_action
 
 VIEW_APPOINTMENT = "radiology.view_appointment"
 VIEW_PATIENT = "radiology.view_patient"
@@ -241,7 +241,6 @@ class TransitionsView(ApiView):
             actor=request.user,
             note=data["note"],
             reason=data["reason"],
-            data=data,
         )
         return appointment_response(request, pk)
 

@@ -14,13 +14,20 @@ from django.utils import timezone
 
 from radiology import selectors
 from radiology.errors import AppointmentActionError
-from radiology.models import UPCOMING, Appointment, Patient, Room, clinic_zone
+from radiology.models import UPCOMING, Appointment, Channel, Patient, Room, clinic_zone
 from radiology.scheduler import forms
 from radiology.scheduler.patients import find_patients, register_patient
 from radiology.scheduler.week import room_week, week_param
 from radiology.services import booking, reminders
 
 BOOK = "radiology.book_appointment"
+REMINDER_LABELS = {
+    "prep": "Preparation instructions",
+    "no_expression": "Reminder: do not express for 48 hours",
+    "day_before": "Day-before reminder",
+    "follow_up": "Follow-up message",
+}
+CHANNEL_LABELS = dict(Channel.choices)
 JUST_TAKEN = "That time was just taken by another booking. Here are the next free times."
 
 
@@ -231,7 +238,8 @@ def schedule_booked(request, pk):
         planned = [
             {
                 **reminder,
-                "label": str(reminder.get("kind", "")).replace("_", " ").capitalize(),
+                "label": REMINDER_LABELS.get(reminder["kind"], str(reminder["kind"]).replace("_", " ").capitalize()),
+                "channel_label": CHANNEL_LABELS.get(reminder["channel"], reminder["channel"]),
                 "due_at_local": reminder["due_at"].astimezone(clinic_zone()) if reminder.get("due_at") else None,
             }
             for reminder in reminders_for(appointment)

@@ -81,6 +81,7 @@ def test_a_scheduler_searches_books_and_sees_the_appointment(page, live_server, 
     assert appointment.patient.mrn == "BR-1001"
     assert appointment.duration_minutes == 30
     assert "Hana Ito" in page.locator("[data-testid=booked]").inner_text()
+    page.screenshot(path=str(screenshot_dir / "scheduler-booked-confirmation.png"), full_page=True)
 
     page.click("text=See the week")
     block = page.locator("[data-testid=booked-block]")

@@ -113,6 +113,7 @@ def test_confirming_books_and_shows_the_confirmation_with_the_reminder_plan(sche
     page = scheduler_client.get(response.url)
     assert "Booked." in page.text
     assert "What the patient will receive" in page.text
+    assert 'data-testid="reminder-plan"' in page.text
 
 
 def test_a_time_just_taken_says_so_and_offers_the_next_free_times(scheduler_client, dept):

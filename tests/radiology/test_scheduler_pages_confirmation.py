@@ -20,7 +20,7 @@ def scheduler_client(client):
 @pytest.fixture
 def planned(monkeypatch):
     plan = [
-        {"kind": "prep_instructions", "audience": "patient", "channel": "sms", "due_at": DUE, "status": "pending"},
+        {"kind": "prep", "audience": "patient", "channel": "sms", "due_at": DUE, "status": "pending"},
         {"kind": "no_expression", "audience": "patient", "channel": "sms", "due_at": DUE, "status": "pending"},
     ]
     monkeypatch.setattr(reminders, "reminders_for", lambda appointment: plan, raising=False)
@@ -33,8 +33,9 @@ def test_the_confirmation_lists_each_planned_reminder_in_clinic_time(scheduler_c
     response = scheduler_client.get(f"/schedule/booked/{appointment.pk}/")
 
     assert response.status_code == 200
-    assert "Prep instructions" in response.text
-    assert "No expression" in response.text
+    assert "Preparation instructions" in response.text
+    assert "Reminder: do not express for 48 hours" in response.text
+    assert "Text message (SMS)" in response.text
     assert "Tue 3 Mar 09:00" in response.text
 
 
