@@ -61,7 +61,11 @@ test: dev-deps browser-deps lint
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
+## bench: the figures are about PostgreSQL and Redis; defaults to the local ones.
+bench: export DATABASE_URL := $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/galactogram)
+bench: export REDIS_URL := $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
 bench: dev-deps
+	$(PY) scripts/check_services.py
 	$(PY) bench/run_all.py
 
 clean:
