@@ -93,3 +93,25 @@ def test_a_scheduler_searches_books_and_sees_the_appointment(page, live_server, 
     page.wait_for_url(f"**/appointments/{appointment.pk}/")
     assert page.locator("[data-testid=booking-actions]").is_visible()
     assert department.rooms[0].name in page.content() or department.rooms[1].name in page.content()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_api_docs_render_with_no_request_leaving_the_site(page, live_server, screenshot_dir):
+    outside = []
+
+    def only_this_site(route):
+        if route.request.url.startswith(live_server.url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_this_site)
+    page.goto(f"{live_server.url}/api/v1/docs/")
+
+    page.locator(".swagger-ui .info .title").wait_for()
+    assert "Galactogram scheduling API" in page.locator(".swagger-ui .info .title").inner_text()
+    assert page.locator(".opblock-summary-path", has_text="/api/v1/appointments").first.is_visible()
+    assert outside == []
+    page.screenshot(path=str(screenshot_dir / "api-docs.png"))
