@@ -50,7 +50,16 @@ class AwareDateTimeField(serializers.DateTimeField):
 
 
 class FriendlyDateField(serializers.DateField):
-    default_error_messages = {"invalid": "Give a date as YYYY-MM-DD, e.g. 2026-03-02."}
+    default_error_messages = {
+        "invalid": "Give a date as YYYY-MM-DD, e.g. 2026-03-02.",
+        "out_of_range": "Give a date between 1900 and 2200.",
+    }
+
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        if not 1900 <= day.year <= 2200:
+            self.fail("out_of_range")
+        return day
 
 
 class FriendlyIntegerField(serializers.IntegerField):
@@ -115,6 +124,9 @@ class SlotQuerySerializer(serializers.Serializer):
     limit = FriendlyIntegerField(min_value=1, max_value=MAX_SLOTS, default=20)
 
     def validate(self, data):
+        today = timezone.now().astimezone(clinic_zone()).date()
+        if data["start"] > today + timedelta(days=730):
+            raise serializers.ValidationError({"start": "Search at most two years ahead."})
         if data["end"] < data["start"]:
             raise serializers.ValidationError({"end": "The end date is before the start date."})
         if (data["end"] - data["start"]).days + 1 > MAX_RANGE_DAYS:

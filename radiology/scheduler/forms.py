@@ -99,6 +99,8 @@ class SlotSearchForm(forms.Form):
         start, end, procedure = data.get("start"), data.get("end"), data.get("procedure")
         if start and start < local_today():
             self.add_error("start", "This day has passed; start from today or later.")
+        elif start and start > local_today() + timedelta(days=730):
+            self.add_error("start", "Bookings open at most two years ahead; choose an earlier day.")
         if start and end and end < start:
             self.add_error("end", "The last day is before the first day.")
         elif start and end and (end - start).days + 1 > MAX_SEARCH_DAYS:

@@ -165,6 +165,7 @@ def _booked_block(appointment, span) -> Block:
 def week_param(value: str | None, *, today: date) -> date:
     """?week=YYYY-MM-DD (any day of the week); today's week when missing or unreadable."""
     try:
-        return monday_of(date.fromisoformat(value)) if value else monday_of(today)
+        day = date.fromisoformat(value) if value else today
     except ValueError:
         return monday_of(today)
+    return monday_of(day) if 1900 <= day.year <= 2200 else monday_of(today)

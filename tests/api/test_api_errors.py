@@ -1,6 +1,7 @@
 """A catalogue of bad requests: each gets a 4xx with a JSON body that says what to fix."""
 
 import json
+from datetime import date, timedelta
 
 import pytest
 
@@ -59,6 +60,7 @@ def body(value):
     return lambda w: value(w) if callable(value) else value
 
 
+YEARS_AHEAD = lambda w: (date.fromisoformat(w["day"]) + timedelta(days=3 * 365)).isoformat()  # noqa: E731
 NAIVE = lambda w: w["start"][:19]  # noqa: E731 - 2026-03-02T10:00:00, no offset
 
 # (what is wrong, method, path, body or query, expected status, field named in "fields" or None)
@@ -98,6 +100,12 @@ BAD_REQUESTS = [
     ("a patient without any contact", "post", PATIENTS, patient(phone=...), 400, "phone"),
     ("a patient search without a query", "get", PATIENTS, body({}), 400, "q"),
     ("appointments on a bad date", "get", BOOK, body({"date": "yesterday"}), 400, "date"),
+    ("appointments at the end of time", "get", BOOK, body({"date": "9999-12-31"}), 400, "date"),
+    ("slots at the end of time", "get", SLOTS, slots(start="9999-12-31", end="9999-12-31"), 400, "start"),
+    ("slots in year one", "get", SLOTS, slots(start="0001-01-01", end="0001-01-01"), 400, "start"),
+    ("slots three years ahead", "get", SLOTS, slots(start=YEARS_AHEAD, end=YEARS_AHEAD), 400, "start"),
+    ("a huge patient id", "post", BOOK, book(patient=10**25), 400, "patient"),
+    ("a huge appointment id", "get", "/api/v1/appointments/" + "9" * 25, body(None), 404, None),
     ("a reschedule with a naive start", "post", ONE + "/reschedule", lambda w: {"start": NAIVE(w)}, 400, "start"),
     ("a cancel without a reason", "post", ONE + "/cancel", body({"reason": ""}), 400, "reason"),
     ("a transition without an action", "post", ONE + "/transitions", body({"note": "x"}), 400, "action"),

@@ -252,3 +252,12 @@ def test_a_short_notice_search_offers_times_inside_48_hours_and_booking_them_ask
     book_page = scheduler_client.get(f"/schedule/book/?{first['query']}&patient={PatientFactory().pk}")
     assert "Short notice:" in book_page.text
     assert 'name="lead_time_override_reason"' in book_page.text
+
+
+def test_the_search_refuses_a_start_years_ahead(scheduler_client, dept):
+    response = scheduler_client.get(
+        "/schedule/", {"procedure": "galactogram", "duration": 45, "start": "9999-12-31", "end": "9999-12-31"}
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["start"] == ["Bookings open at most two years ahead; choose an earlier day."]

@@ -109,3 +109,12 @@ def test_an_unreadable_week_parameter_shows_this_week(scheduler_client, room):
 
     assert response.status_code == 200
     assert "week of 2 Mar" in response.text
+
+
+@pytest.mark.parametrize("week", ["9999-12-31", "0001-01-01"])
+def test_a_week_at_the_edge_of_the_calendar_shows_this_week(scheduler_client, room, week):
+    with time_machine.travel(NOW, tick=False):
+        response = scheduler_client.get(f"/schedule/week/{room.pk}/?week={week}")
+
+    assert response.status_code == 200
+    assert "week of 2 Mar" in response.text
