@@ -150,6 +150,13 @@ class SlotChoiceForm(forms.Form):
 
     SLOT_FIELDS = ("procedure", "start", "duration", "room", "radiologist", "technologist")
 
+    def clean_start(self):
+        start = self.cleaned_data["start"]
+        now = timezone.now()
+        if start is not None and not now - timedelta(days=1) < start < now + timedelta(days=730):
+            raise forms.ValidationError("That time is not one we can book; pick a slot from the search again.")
+        return start
+
     def slot_query(self) -> dict:
         """The slot as query parameters, to link onwards."""
         data = self.cleaned_data

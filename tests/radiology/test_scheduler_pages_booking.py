@@ -261,3 +261,13 @@ def test_the_search_refuses_a_start_years_ahead(scheduler_client, dept):
 
     assert response.status_code == 200
     assert response.context["form"].errors["start"] == ["Bookings open at most two years ahead; choose an earlier day."]
+
+
+@pytest.mark.parametrize("start", ["9999-12-31T10:00:00+00:00", "0001-01-01T10:00:00+00:00", "2026-03-05T10:00:00"])
+def test_a_slot_link_with_an_impossible_time_goes_back_to_the_search(scheduler_client, dept, start):
+    query = urlencode({**slot_fields(dept, at(THURSDAY, 9)), "start": start})
+
+    response = scheduler_client.get(f"/schedule/book/?{query}")
+
+    assert response.status_code == 302
+    assert response.url == "/schedule/"
