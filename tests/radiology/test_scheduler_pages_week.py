@@ -118,3 +118,11 @@ def test_a_week_at_the_edge_of_the_calendar_shows_this_week(scheduler_client, ro
 
     assert response.status_code == 200
     assert "week of 2 Mar" in response.text
+
+
+def test_a_scheduler_can_search_a_coming_day_from_its_heading(scheduler_client, room):
+    with time_machine.travel(NOW, tick=False):
+        response = scheduler_client.get(f"/schedule/week/{room.pk}/?week=2026-03-02")
+
+    assert "start=2026-03-05&amp;end=2026-03-05" in response.text
+    assert "start=2026-03-02&amp;end=2026-03-02" not in response.text  # Monday has passed
