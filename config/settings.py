@@ -107,9 +107,10 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "en-us"
 USE_I18N = True
 USE_TZ = True
-TIME_ZONE = "UTC"
-# The clinic's zone: used only at the edges (forms, pages, messages, wall-clock offsets).
+# The clinic's zone. The database stores UTC whatever this is (USE_TZ); Django uses it only
+# at the edges: pages, forms, messages. Services take and compare aware datetimes.
 CLINIC_TIME_ZONE = env.str("CLINIC_TIME_ZONE", default="America/New_York")
+TIME_ZONE = CLINIC_TIME_ZONE
 CLINIC_NAME = env.str("CLINIC_NAME", default="Breast Imaging Department")
 CLINIC_PHONE = env.str("CLINIC_PHONE", default="+1 555 0100")
 CLINIC_ADDRESS = env.str("CLINIC_ADDRESS", default="Main Hospital, Radiology, Level 2")

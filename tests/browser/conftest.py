@@ -33,9 +33,17 @@ def browser():
         pytest.skip(f"chromium not found at {CHROMIUM}")
     # Playwright's sync API runs an event loop; Django must allow sync DB calls beside it.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    # Inside that loop Django hands out new connection objects (asgiref Local) that lack the
+    # serialized test data; transactional tests after this would lose the role groups and
+    # the catalog on their rollback. Carry the data over.
+    saved = {alias: getattr(connections[alias], "_test_serialized_contents", None) for alias in connections}
     with sync_playwright() as playwright:
+        for alias, contents in saved.items():
+            if contents is not None:
+                connections[alias]._test_serialized_contents = contents
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         yield browser
         browser.close()

@@ -1,48 +1,11 @@
 """A scheduler finds a slot, books it for a patient found by name, and sees it in the week."""
 
-import os
 from datetime import datetime, time
 
 import pytest
-from django.db import connections
 
 from radiology.models import Appointment, clinic_zone
-from tests.browser.conftest import CHROMIUM, FLAGS
 from tests.factories import PatientFactory, StaffMemberFactory, UnavailabilityFactory, a_weekday, small_department
-
-
-@pytest.fixture(scope="session")
-def browser(browser_executable):
-    """tests/browser/conftest.py's browser, keeping serialized_rollback working.
-
-    Playwright's event loop makes Django hand out new connection objects (asgiref Local),
-    without the serialized test data: transactional tests after it would start with no
-    role groups and no catalog. This belongs in conftest.py; until then it lives here.
-    """
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    saved = {alias: getattr(connections[alias], "_test_serialized_contents", None) for alias in connections}
-    with sync_playwright() as playwright:
-        for alias, contents in saved.items():
-            if contents is not None:
-                connections[alias]._test_serialized_contents = contents
-        launched = playwright.chromium.launch(executable_path=browser_executable, args=FLAGS, headless=True)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture(scope="session")
-def browser_executable():
-    from pathlib import Path
-
-    from tests.conftest import IN_CI
-
-    if not Path(CHROMIUM).exists():
-        if IN_CI:
-            pytest.fail(f"chromium not found at {CHROMIUM} (required in CI)", pytrace=False)
-        pytest.skip(f"chromium not found at {CHROMIUM}")
-    return CHROMIUM
 
 
 @pytest.mark.browser
