@@ -14,9 +14,9 @@ from radiology import selectors
 from radiology.api import serializers as s
 from radiology.api.permissions import HasRolePermissions
 from radiology.models import Appointment, Patient, clinic_zone
-from radiology.scheduler.patients import find_patients, register_patient
 from radiology.services import booking
 from radiology.services.actions import run_action
+from radiology.services.patients import find_patients, register_patient
 
 VIEW_APPOINTMENT = "radiology.view_appointment"
 VIEW_PATIENT = "radiology.view_patient"

@@ -110,14 +110,6 @@ class SlotSearchForm(forms.Form):
             self.add_error("duration", f"A {procedure.name.lower()} is booked for {allowed} minutes.")
         return data
 
-    def search_now(self):
-        """The `now` to give find_galactogram_slots. It searches from now + the procedure's lead
-        time; a short-notice search moves `now` back by that lead time so it starts at the real now."""
-        now = timezone.now()
-        if self.cleaned_data.get("short_notice"):
-            return now - timedelta(hours=self.cleaned_data["procedure"].min_lead_time_hours)
-        return now
-
 
 class AwareDateTimeField(forms.CharField):
     """An ISO 8601 time with its offset, as the slot links carry it."""

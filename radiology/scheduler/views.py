@@ -16,9 +16,9 @@ from radiology import selectors
 from radiology.errors import AppointmentActionError
 from radiology.models import UPCOMING, Appointment, Channel, Patient, Room, clinic_zone
 from radiology.scheduler import forms
-from radiology.scheduler.patients import find_patients, register_patient
 from radiology.scheduler.week import room_week, week_param
 from radiology.services import booking, reminders
+from radiology.services.patients import find_patients, register_patient
 
 BOOK = "radiology.book_appointment"
 REMINDER_LABELS = {
@@ -98,7 +98,7 @@ def schedule_search(request):
             radiologist=data["radiologist"],
             patient=patient,
             limit=20,
-            now=form.search_now(),
+            short_notice=data["short_notice"],
         )
         extra = {"patient": patient.pk} if patient else {}
         results = _slot_rows(slots, procedure=data["procedure"], duration=data["duration"], extra=extra)
@@ -318,7 +318,7 @@ def appointment_reschedule(request, pk):
             patient=appointment.patient,
             exclude_appointment=appointment,
             limit=20,
-            now=search.search_now(),
+            short_notice=data["short_notice"],
         )
         results = _slot_rows(slots, procedure=data["procedure"], duration=data["duration"])
     search.helper.form_action = reverse("radiology:appointment_reschedule", args=[pk])

@@ -109,11 +109,13 @@ def find_galactogram_slots(
     now: datetime | None = None,
     exclude_appointment: Appointment | None = None,
     earliest: datetime | None = None,
+    short_notice: bool = False,
 ) -> list[SlotOption]:
-    """The earliest free starts between two local dates (inclusive), never inside the
-    procedure's minimum lead time, never overlapping the patient's other appointments."""
+    """The earliest free starts between two local dates (inclusive), never overlapping the
+    patient's other appointments, and never inside the procedure's minimum lead time unless
+    `short_notice` (booking one then needs a recorded reason)."""
     now = now or timezone.now()
-    not_before = now + timedelta(hours=procedure.min_lead_time_hours)
+    not_before = now if short_notice else now + timedelta(hours=procedure.min_lead_time_hours)
     if earliest is not None:
         not_before = max(not_before, earliest)
     start, _ = local_day_bounds(start_date)
