@@ -10,7 +10,17 @@ from django.utils import timezone
 
 from notifications.models import Message
 from procedures.models import Procedure, ReminderRule
-from radiology.models import Appointment, AppointmentTransition, Patient, ReadinessResponse, Room, StaffMember
+from radiology.models import (
+    Appointment,
+    AppointmentTransition,
+    CheckInChecklist,
+    FollowUpPlan,
+    Patient,
+    ProcedureOutcome,
+    ReadinessResponse,
+    Room,
+    StaffMember,
+)
 from scheduling.models import Capability, Reservation, Resource, Unavailability, WorkingHours
 
 DEFAULT_PASSWORD = "test-pass-123"  # noqa: S105
@@ -261,3 +271,48 @@ class ReadinessResponseFactory(factory.django.DjangoModelFactory):
     expressed_last_48h = False
     contrast_allergy = False
     answered_at = factory.LazyFunction(timezone.now)
+
+
+class CheckInChecklistFactory(factory.django.DjangoModelFactory):
+    """Everything confirmed, as at a normal check-in."""
+
+    class Meta:
+        model = CheckInChecklist
+
+    appointment = factory.SubFactory(AppointmentFactory, status="checked_in")
+    identity_confirmed = True
+    contrast_allergy_asked = True
+    discharge_present_today = True
+    not_expressed_last_48h = True
+    consent_signed = True
+    completed_by = factory.SubFactory(UserFactory)
+    completed_at = factory.LazyFunction(timezone.now)
+
+
+class ProcedureOutcomeFactory(factory.django.DjangoModelFactory):
+    """A single-duct study without complications."""
+
+    class Meta:
+        model = ProcedureOutcome
+
+    appointment = factory.SubFactory(AppointmentFactory, status="completed")
+    ducts = ProcedureOutcome.Ducts.SINGLE
+    injection_cpt = "19030"
+    imaging_cpt = "77053"
+    contrast_volume_ml = 1.5
+    complications = factory.LazyFunction(lambda: ["none"])
+    performing_radiologist = factory.SelfAttribute("appointment.radiologist")
+    performing_technologist = factory.SelfAttribute("appointment.technologist")
+    recorded_by = factory.SelfAttribute("appointment.radiologist.user")
+    recorded_at = factory.LazyFunction(timezone.now)
+
+
+class FollowUpPlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FollowUpPlan
+
+    appointment = factory.SubFactory(AppointmentFactory, status="follow_up")
+    kind = FollowUpPlan.Kind.RESULTS_CONSULTATION
+    scheduled_for = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+    decided_by = factory.SelfAttribute("appointment.radiologist.user")
+    decided_at = factory.LazyFunction(timezone.now)
