@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
 from scheduling.models import Reservation, Resource, Unavailability, WorkingHours
@@ -66,8 +66,10 @@ class FreeTime:
         self.zone = clinic_zone()
         ids = {r.pk for r in resources}
         hours = defaultdict(list)
-        for block in WorkingHours.objects.filter(resource_id__in=ids):
-            hours[block.resource_id].append((block.weekday, block.start_time, block.end_time))
+        for rid, weekday, s, e in WorkingHours.objects.filter(resource_id__in=ids).values_list(
+            "resource_id", "weekday", "start_time", "end_time"
+        ):
+            hours[rid].append((weekday, s, e))
         busy = defaultdict(list)
         for rid, s, e in Unavailability.objects.filter(resource_id__in=ids, start__lt=end, end__gt=start).values_list(
             "resource_id", "start", "end"
@@ -217,22 +219,23 @@ def find_slots(
 def reserve(*, holds: Sequence[tuple[Resource, datetime, datetime]], holder: str) -> list[Reservation]:
     """Hold every (resource, start, end) for `holder`, all or nothing; raise SlotTaken.
 
-    Resource rows are locked in id order, so competing bookers queue up instead of
-    deadlocking, and each sees the others' committed reservations. Where row locks do
-    not exist (SQLite locks the whole file) the check is still exact; on PostgreSQL the
-    exclusion constraint has the last word.
+    On PostgreSQL the exclusion constraint decides: a rival's overlapping insert waits for
+    our commit and then fails. Rows go in in resource-id order, so two bookers wanting the
+    same resources queue up rather than deadlock. Elsewhere (SQLite, which locks the whole
+    file for a write transaction) the overlap is checked here before inserting.
+    Call it inside the caller's transaction: a SlotTaken must roll that back.
     """
+    ordered = sorted(holds, key=lambda hold: hold[0].pk)
     try:
-        with transaction.atomic():
-            ids = sorted({resource.pk for resource, _, _ in holds})
-            list(Resource.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
-            overlap = Q()
-            for resource, start, end in holds:
-                overlap |= Q(resource=resource, start__lt=end, end__gt=start)
-            if Reservation.objects.filter(overlap, active=True).exists():
-                raise SlotTaken
+        with transaction.atomic(savepoint=False):
+            if connection.vendor != "postgresql":
+                overlap = Q()
+                for resource, start, end in ordered:
+                    overlap |= Q(resource=resource, start__lt=end, end__gt=start)
+                if Reservation.objects.filter(overlap, active=True).exists():
+                    raise SlotTaken
             return Reservation.objects.bulk_create(
-                Reservation(resource=resource, start=start, end=end, holder=holder) for resource, start, end in holds
+                Reservation(resource=resource, start=start, end=end, holder=holder) for resource, start, end in ordered
             )
     except IntegrityError as error:
         if "reservation_no_overlap" in str(error):

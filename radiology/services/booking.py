@@ -55,17 +55,17 @@ def _rooms(procedure: Procedure, only: Room | None = None) -> list[Room]:
     return list(rooms.order_by("name"))
 
 
-def _staff(roles, only: StaffMember | None = None) -> list[StaffMember]:
-    staff = StaffMember.objects.select_related("resource", "user").filter(role__in=roles, resource__active=True)
-    if only is not None:
-        staff = staff.filter(pk=only.pk)
-    return list(staff.order_by("pk"))
-
-
 def _requirements(procedure, *, room=None, radiologist=None, technologist=None):
     rooms = _rooms(procedure, room)
-    radiologists = _staff([StaffMember.Role.RADIOLOGIST], radiologist)
-    assistants = _staff(StaffMember.ASSISTING_ROLES, technologist)
+    staff = StaffMember.objects.select_related("resource", "user").filter(
+        role__in=StaffMember.CLINICAL_ROLES, resource__active=True
+    )
+    radiologists, assistants = [], []
+    for member in staff.order_by("pk"):
+        if member.role == StaffMember.Role.RADIOLOGIST and radiologist in (None, member):
+            radiologists.append(member)
+        elif member.role in StaffMember.ASSISTING_ROLES and technologist in (None, member):
+            assistants.append(member)
     by_resource = {r.resource_id: r for r in [*rooms, *radiologists, *assistants]}
     requirements = [
         calendar.Requirement("room", [r.resource for r in rooms], extra_minutes=procedure.turnover_minutes),

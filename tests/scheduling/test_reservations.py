@@ -27,7 +27,7 @@ def test_reserve_is_all_or_nothing_when_one_resource_is_taken():
     a, b = ResourceFactory(), ResourceFactory()
     start, end = _period()
     ReservationFactory(resource=b, start=start + timedelta(minutes=30), end=end + timedelta(hours=1))
-    with pytest.raises(SlotTaken):
+    with pytest.raises(SlotTaken), transaction.atomic():
         reserve(holds=[(a, start, end), (b, start, end)], holder="x:2")
     assert not Reservation.objects.filter(holder="x:2").exists()
 
@@ -63,7 +63,7 @@ def test_a_failed_move_keeps_the_old_reservation():
     start, end = _period()
     reserve(holds=[(a, start, end)], holder="x:8")
     ReservationFactory(resource=a, start=end + timedelta(hours=1), end=end + timedelta(hours=2))
-    with pytest.raises(SlotTaken):
+    with pytest.raises(SlotTaken), transaction.atomic():
         move(holder="x:8", holds=[(a, end + timedelta(hours=1), end + timedelta(hours=2))], now=timezone.now())
     assert Reservation.objects.get(holder="x:8", active=True).start == start
 
