@@ -74,3 +74,8 @@ class Message(models.Model):
 
     def __str__(self):
         return f"{self.kind} to {self.audience} by {self.channel} ({self.status})"
+
+    @property
+    def kind_label(self) -> str:
+        """ "no_expression" → "No expression": kinds are slugs, pages want words."""
+        return self.kind.replace("_", " ").capitalize()

@@ -5,12 +5,16 @@ import random
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
+from notifications.models import Message
 from procedures.models import Procedure
 from radiology.models import Appointment, Patient, StaffMember, clinic_zone
+from radiology.portal.services import confirm_attendance, record_readiness, request_another_time
 from radiology.services.booking import book_appointment, cancel_appointment, mark_no_show
 from radiology.services.department import ensure_room, ensure_staff_member
+from radiology.services.reminders import subject_of
 from radiology.services.transitions import perform_transition
 from scheduling.services import release
 
@@ -120,10 +124,50 @@ def _build_appointments(rooms, staff, patients, log) -> None:
                 technologist=assistants[(index + offset) % len(assistants)],
                 now=start - timedelta(days=7),
             )
+            if offset >= 0:
+                _patient_answers(appointment, index + offset, moment=min(start - timedelta(days=1), timezone.now()))
+            state = states[(index + offset) % len(states)]
             with transaction.atomic():
-                _walk_to(appointment, states[(index + offset) % len(states)], staff)
+                _walk_to(appointment, state, staff)
+                _settle_outbox(appointment, PATHS[state])
             count += 1
         log(f"  {day:%a %d %b}: {count} appointments so far")
+
+
+def _patient_answers(appointment: Appointment, n: int, *, moment) -> None:
+    """Some patients have confirmed, answered the readiness questions or asked to move."""
+    if n % 3 == 0:
+        confirm_attendance(appointment_id=appointment.pk, now=moment)
+    if n % 4 == 1:
+        record_readiness(
+            appointment_id=appointment.pk,
+            discharge_present=True,
+            expressed_last_48h=False,
+            contrast_allergy=False,
+            now=moment,
+        )
+    elif n % 7 == 3:
+        record_readiness(
+            appointment_id=appointment.pk,
+            discharge_present=False,
+            expressed_last_48h=True,
+            contrast_allergy=None,
+            now=moment,
+        )
+    if n % 11 == 5:
+        request_another_time(appointment_id=appointment.pk, now=moment)
+
+
+def _settle_outbox(appointment: Appointment, path: list[str]) -> None:
+    """The demo's history says some messages already went out; make the outbox agree, so
+    the demo's worker does not send weeks of stale reminders when it starts. Messages still
+    due in the future (and prep for appointments booked just now) go out for real."""
+    now = timezone.now()
+    rows = Message.objects.filter(subject=subject_of(appointment.pk), status=Message.Status.SCHEDULED, due_at__lte=now)
+    if appointment.start > now:
+        kinds = {"send_prep": "prep", "send_no_expression_reminder": "no_expression"}
+        rows = rows.filter(kind__in=[kinds[a] for a in path if a in kinds])
+    rows.update(status=Message.Status.SENT, sent_at=F("due_at"), provider_id="demo")
 
 
 PATHS = {
