@@ -1,7 +1,6 @@
 from django import forms
 
 from radiology.models import AppointmentStatus
-from radiology.services.transitions import ACTIONS
 
 
 class AppointmentFilterForm(forms.Form):
@@ -16,9 +15,3 @@ class AppointmentFilterForm(forms.Form):
         if data.get("start") and data.get("end") and (data["end"] - data["start"]).days > 366:
             self.add_error("end", "Please choose a range of at most one year.")
         return data
-
-
-class TransitionForm(forms.Form):
-    action = forms.ChoiceField(choices=[(name, a.label) for name, a in ACTIONS.items()])
-    note = forms.CharField(required=False, max_length=1000)
-    reason = forms.CharField(required=False, max_length=300)

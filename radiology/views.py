@@ -2,29 +2,30 @@
 
 from datetime import timedelta
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from radiology import selectors
-from radiology.errors import AppointmentActionError
-from radiology.forms import AppointmentFilterForm, TransitionForm
+from radiology.forms import AppointmentFilterForm
 from radiology.models import Appointment, clinic_zone
-from radiology.services.actions import run_action
 from radiology.services.reminders import appointment_messages, latest_readiness
-from radiology.services.transitions import ACTIONS, allowed_actions
 
 
 @login_required
 def home(request):
+    """Each role starts where its day starts."""
     staff = getattr(request.user, "staff", None)
-    if staff is not None and staff.role == "scheduler":
-        return redirect("radiology:schedule_search")
-    return redirect("radiology:appointment_list")
+    start_page = {
+        "scheduler": "radiology:schedule_search",
+        "technologist": "radiology:day_list",
+        "nurse": "radiology:day_list",
+        "radiologist": "radiology:radiologist_list",
+        "manager": "radiology:dashboard",
+    }
+    return redirect(start_page.get(staff.role if staff else "", "radiology:appointment_list"))
 
 
 @login_required
@@ -58,37 +59,9 @@ def appointment_detail(request, pk):
         appointment = selectors.appointment_with_history(pk)
     except Appointment.DoesNotExist:
         raise Http404("No such appointment") from None
-    actions = [(name, ACTIONS[name]) for name in allowed_actions(appointment, request.user)]
     context = {
         "appointment": appointment,
-        "actions": actions,
         "reminder_messages": appointment_messages(appointment),
         "readiness": latest_readiness(appointment),
     }
     return render(request, "radiology/appointment_detail.html", context)
-
-
-@login_required
-@require_POST
-def appointment_transition(request, pk):
-    form = TransitionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "That action could not be read. Please try again.")
-        return redirect("radiology:appointment_detail", pk=pk)
-    try:
-        appointment = run_action(
-            appointment_id=pk,
-            action=form.cleaned_data["action"],
-            actor=request.user,
-            note=form.cleaned_data["note"],
-            reason=form.cleaned_data["reason"],
-        )
-    except AppointmentActionError as error:
-        if error.code == "forbidden":
-            return render(request, "403.html", {"message": error.message}, status=403)
-        if error.code == "not_found":
-            raise Http404(error.message) from None
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"Done: the appointment is now {appointment.get_status_display().lower()}.")
-    return redirect("radiology:appointment_detail", pk=pk)

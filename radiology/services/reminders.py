@@ -13,7 +13,7 @@ plan made twice is one plan, and a moved appointment's new plan never collides w
 """
 
 import contextlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.conf import settings
 from django.urls import reverse
@@ -251,6 +251,27 @@ def on_completed(*, appointment, now) -> None:
         audience=Message.Audience.PATIENT,
     )
     outbox.schedule_messages(messages=_rule_messages(appointment, anchors=[A.AFTER_COMPLETION], now=now))
+
+
+def on_follow_up_planned(*, plan, now) -> None:
+    """A booked follow-up gets its own reminder: the day before at the catalog's day-before
+    time (17:00 local), or now if that has passed; useful until the visit."""
+    if plan.scheduled_for is None or plan.kind == "none":
+        return
+    appointment = plan.appointment
+    rule = ReminderRule.objects.filter(procedure_id=appointment.procedure_id, kind="day_before").first()
+    local_time = rule.local_time if rule and rule.local_time else time(17)
+    due = max(wall_clock_due(start=plan.scheduled_for, days_before=1, local_time=local_time), now)
+    message = _patient_message(
+        appointment,
+        kind="follow_up_visit",
+        due=due,
+        useful_until=plan.scheduled_for,
+        now=now,
+        hard_limit=_utc(plan.scheduled_for),
+    )
+    message.context.update(start_at=plan.scheduled_for.isoformat(), visit=plan.get_kind_display())
+    outbox.schedule_messages(messages=[message])
 
 
 # --- selectors --------------------------------------------------------------------------

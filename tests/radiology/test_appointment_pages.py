@@ -70,10 +70,7 @@ def test_cancelling_from_the_appointment_page_frees_the_room_and_people(client, 
             actor=scheduler,
         )
         client.force_login(scheduler)
-        client.post(
-            reverse("radiology:appointment_transition", args=[appointment.pk]),
-            {"action": "cancel", "reason": "Patient moved away"},
-        )
+        client.post(reverse("radiology:appointment_cancel", args=[appointment.pk]), {"reason": "Patient moved away"})
     appointment.refresh_from_db()
     assert appointment.status == "cancelled"
     assert not Reservation.objects.filter(holder=appointment.holder, active=True).exists()

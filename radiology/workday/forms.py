@@ -1,0 +1,110 @@
+from datetime import timedelta
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.utils import timezone
+
+from radiology.models import FollowUpPlan, ProcedureOutcome, Room, StaffMember
+from radiology.services.procedure import ABORT_REASONS
+
+
+def _helper(tag=False):
+    helper = FormHelper()
+    helper.form_tag = tag
+    return helper
+
+
+class DayFilterForm(forms.Form):
+    room = forms.ModelChoiceField(Room.objects.order_by("name"), required=False, empty_label="All rooms")
+    radiologist = forms.ModelChoiceField(
+        StaffMember.objects.filter(role="radiologist").select_related("user"),
+        required=False,
+        empty_label="All radiologists",
+    )
+    mine = forms.BooleanField(required=False, label="Only mine")
+
+
+class CheckInForm(forms.Form):
+    identity_confirmed = forms.BooleanField(required=False, label="Identity confirmed: name and date of birth")
+    contrast_allergy_asked = forms.BooleanField(required=False, label="Asked about contrast (X-ray dye) allergy")
+    contrast_allergy_reported = forms.BooleanField(required=False, label="Patient reports a contrast allergy")
+    discharge_present_today = forms.BooleanField(required=False, label="Discharge present today")
+    not_expressed_last_48h = forms.BooleanField(
+        required=False, label="Nipple not squeezed or expressed in the last 48 hours"
+    )
+    consent_signed = forms.BooleanField(required=False, label="Consent form signed")
+    helper = _helper()
+
+
+class StartForm(forms.Form):
+    radiologist = forms.ModelChoiceField(StaffMember.objects.filter(role="radiologist").select_related("user"))
+    technologist = forms.ModelChoiceField(
+        StaffMember.objects.filter(role__in=StaffMember.ASSISTING_ROLES).select_related("user"),
+        label="Technologist or nurse",
+    )
+    helper = _helper()
+
+
+class CompleteForm(forms.Form):
+    cannulated = forms.BooleanField(label="Duct cannulated and images acquired")
+    ducts = forms.ChoiceField(choices=ProcedureOutcome.Ducts.choices, widget=forms.RadioSelect, label="Ducts studied")
+    contrast_volume_ml = forms.DecimalField(
+        label="Contrast volume (mL)", min_value=0.1, max_value=10, decimal_places=1, max_digits=3
+    )
+    complications = forms.MultipleChoiceField(
+        choices=ProcedureOutcome.Complication.choices, widget=forms.CheckboxSelectMultiple, initial=["none"]
+    )
+    complication_note = forms.CharField(required=False, max_length=500, label="Other complication")
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Note")
+    helper = _helper()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cannulated"].error_messages["required"] = (
+            "If the duct could not be cannulated, abort the procedure with that reason instead."
+        )
+
+
+class AbortForm(forms.Form):
+    reason_code = forms.ChoiceField(choices=[("", "Choose a reason"), *ABORT_REASONS.items()], label="Reason")
+    note = forms.CharField(required=False, max_length=300)
+    helper = _helper()
+
+
+class FollowUpForm(forms.Form):
+    kind = forms.ChoiceField(choices=FollowUpPlan.Kind.choices, label="Follow-up")
+    scheduled_for = forms.DateTimeField(
+        required=False,
+        label="When (if booked)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    reason = forms.CharField(required=False, max_length=500, label="Reason (required for no follow-up)")
+    helper = _helper()
+
+    def clean_scheduled_for(self):
+        value = self.cleaned_data["scheduled_for"]
+        if value and value <= timezone.now():
+            raise forms.ValidationError("Choose a time in the future.")
+        if value and value > timezone.now() + timedelta(days=730):
+            raise forms.ValidationError("Choose a time within two years.")
+        return value
+
+
+class ConfirmForm(forms.Form):
+    """An action with nothing to fill in: the button is the confirmation."""
+
+    helper = _helper()
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="From")
+    end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="To")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end"):
+            if data["end"] < data["start"]:
+                self.add_error("end", "The end is before the start.")
+            elif (data["end"] - data["start"]).days > 366:
+                self.add_error("end", "Choose a period of at most a year.")
+        return data
