@@ -38,7 +38,7 @@ def line_chart(
     points = [p for values in series.values() for p in values]
     if not points:
         return mark_safe('<p class="text-muted">No data for this period.</p>')  # noqa: S308
-    labels = sorted({label for label, _ in points})
+    labels = list(dict.fromkeys(label for label, _ in points))  # in the order given (days, not strings)
     height, left, bottom, right, head = 240, 40, 40, 10, 24
     plot_w, plot_h = width - left - right, height - bottom - head
     step = plot_w / max(len(labels) - 1, 1)
@@ -48,7 +48,7 @@ def line_chart(
         return head + plot_h - min(value, top) / top * plot_h
 
     parts = [
-        f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="100%" '
+        f'<svg class="chart chart-line" role="img" viewBox="0 0 {width} {height}" width="100%" '
         f'xmlns="http://www.w3.org/2000/svg" font-size="11" font-family="system-ui, sans-serif">'
     ]
     for tick in range(0, 101, 25):

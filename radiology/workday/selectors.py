@@ -85,8 +85,9 @@ def day_rows(*, day: date, room_id=None, radiologist_id=None, mine=None) -> list
             DayRow(
                 appointment=a,
                 age=a.patient.age_on(day),
-                prep_sent=prep,
-                no_expression_sent=no_expression,
+                # The state says so for the current time of the appointment; the log for later states.
+                prep_sent=prep or a.status in ("prep_sent", "reminded"),
+                no_expression_sent=no_expression or a.status == "reminded",
                 readiness=a.answers[0] if a.answers else None,
                 left=round(left, 2),
                 width=round(min(a.duration_minutes * 60 / window * 100, 100 - left), 2),

@@ -1,0 +1,94 @@
+"""A technologist runs a patient through the day from the day list; the manager's charts."""
+
+from datetime import datetime, time, timedelta
+
+import pytest
+from django.utils import timezone
+
+from radiology.models import Appointment, clinic_zone
+from tests.factories import AppointmentFactory, MessageFactory, RoomFactory, StaffMemberFactory
+
+
+def _today_at(hour, minute=0):
+    return datetime.combine(timezone.now().astimezone(clinic_zone()).date(), time(hour, minute), tzinfo=clinic_zone())
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_technologist_checks_in_starts_and_completes_from_the_day_list(page, live_server, login, screenshot_dir):
+    tech = StaffMemberFactory(role="technologist", user__username="tech1", user__first_name="Terry")
+    radiologist = StaffMemberFactory(radiologist=True)
+    rooms = [RoomFactory(name="Mammo 1"), RoomFactory(name="Mammo 2")]
+    # Check-in is allowed on the appointment's own day: everything is today, clinic time.
+    appointments = [
+        AppointmentFactory(
+            room=rooms[n % 2],
+            radiologist=radiologist,
+            technologist=tech,
+            start=_today_at(8) + timedelta(minutes=45 * n),
+            status="reminded",
+            patient__contrast_allergy=n == 1,
+            patient__family_name=f"Patient{n}",
+        )
+        for n in range(5)
+    ]
+    target = appointments[0]
+
+    login(page, "tech1")
+    assert page.url.endswith("/day/")
+    assert page.get_by_text("CONTRAST ALLERGY").count() == 1
+    page.screenshot(path=str(screenshot_dir / "day-list.png"), full_page=True)
+
+    row = page.locator(f"tr[data-appointment='{target.pk}']")
+    row.get_by_role("link", name="Check in").click()
+    for label in [
+        "Identity confirmed: name and date of birth",
+        "Asked about contrast (X-ray dye) allergy",
+        "Discharge present today",
+        "Nipple not squeezed or expressed in the last 48 hours",
+        "Consent form signed",
+    ]:
+        page.get_by_label(label).check()
+    page.get_by_role("button", name="Check in").click()
+    assert "check in done — now checked in" in page.content()
+    assert row.get_by_text("Checked in").is_visible()
+
+    row.get_by_role("link", name="Start").click()
+    page.get_by_role("button", name="Start procedure").click()
+    assert row.get_by_text("In procedure").is_visible()
+
+    row.get_by_role("link", name="Complete").click()
+    page.get_by_label("Duct cannulated and images acquired").check()
+    page.get_by_label("Single duct").check()
+    page.get_by_label("Contrast volume (mL)").fill("1.5")
+    page.get_by_role("button", name="Complete procedure").click()
+    assert row.get_by_text("Completed").is_visible()
+    page.screenshot(path=str(screenshot_dir / "day-list-after-completion.png"), full_page=True)
+
+    target.refresh_from_db()
+    assert target.status == "completed"
+    assert target.outcome.imaging_cpt == "77053"
+    assert list(target.transitions.values_list("action", flat=True)) == ["check_in", "start", "complete"]
+    assert Appointment.objects.filter(status="reminded").count() == 4
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_manager_sees_the_dashboard_charts(page, live_server, login, screenshot_dir):
+    StaffMemberFactory(manager=True, user__username="boss")
+    room = RoomFactory(name="Mammo 1")
+    for n, status in enumerate(["completed", "no_show", "cancelled", "completed", "booked"]):
+        appointment = AppointmentFactory(
+            room=room,
+            status=status,
+            start=_today_at(9) - timedelta(days=n),
+            cancel_reason="Patient unwell" if status == "cancelled" else "",
+            started_at=_today_at(9) - timedelta(days=n) if status == "completed" else None,
+            completed_at=_today_at(9, 40) - timedelta(days=n) if status == "completed" else None,
+        )
+        MessageFactory(subject=f"appointment:{appointment.pk}", status="sent", sent_at=timezone.now())
+    login(page, "boss")
+    assert page.url.endswith("/dashboard/")
+    assert page.locator("svg.chart").count() == 6
+    assert page.get_by_text("Patient unwell").first.is_visible()
+    page.screenshot(path=str(screenshot_dir / "dashboard.png"), full_page=True)
