@@ -9,32 +9,41 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# Measure what production runs: no debug mode, so templates are parsed once and cached.
+os.environ.setdefault("DJANGO_DEBUG", "false")
 
 import django  # noqa: E402
 
 django.setup()
 
 from django.conf import settings  # noqa: E402
-from django.test.utils import (  # noqa: E402
-    setup_databases,
-    setup_test_environment,
-    teardown_databases,
-    teardown_test_environment,
-)
+from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 
 
 @contextmanager
 def bench_database(name: str):
-    """A fresh, migrated database named test_<name>, dropped afterwards."""
+    """A fresh, migrated database named test_<name>, dropped afterwards. No test-environment
+    instrumentation: templates render as in production."""
     settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = f"test_{name}"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    setup_test_environment()
     old = setup_databases(verbosity=0, interactive=False, serialized_aliases=[])
     try:
         yield
     finally:
         teardown_databases(old, verbosity=0)
-        teardown_test_environment()
+
+
+def count_queries(fn) -> int:
+    """Queries one call runs (reads Django's query log, so works outside tests too)."""
+    from django.db import connection, reset_queries
+
+    debug, settings.DEBUG = settings.DEBUG, True
+    try:
+        reset_queries()
+        fn()
+        return len(connection.queries)
+    finally:
+        settings.DEBUG = debug
 
 
 def is_postgres() -> bool:

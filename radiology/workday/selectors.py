@@ -10,7 +10,59 @@ from radiology.selectors import APPOINTMENT_RELATED, local_day_bounds
 
 TIMELINE_START = time(7)
 TIMELINE_END = time(19)
+DAY_LIST_FIELDS = (
+    "start",
+    "end",
+    "duration_minutes",
+    "status",
+    "version",
+    "patient_confirmed_at",
+    "patient__mrn",
+    "patient__given_name",
+    "patient__family_name",
+    "patient__birth_date",
+    "patient__contrast_allergy",
+    "room__name",
+    "radiologist__user__first_name",
+    "radiologist__user__last_name",
+    "radiologist__user__username",
+    "technologist__user__first_name",
+    "technologist__user__last_name",
+    "technologist__user__username",
+)
 SENT_ACTIONS = ("send_prep", "send_no_expression_reminder", "step_back_for_reschedule", "reschedule")
+
+
+# (status, permission, label, url name, button style): what a row offers in each state.
+ROW_ACTIONS = [
+    (("booked", "prep_sent", "reminded"), "radiology.check_in_appointment", "Check in", "check_in", "btn-primary"),
+    (("booked", "prep_sent", "reminded"), "radiology.mark_no_show", "No-show", "no_show", "btn-outline-secondary"),
+    (("checked_in",), "radiology.perform_procedure", "Start", "start_procedure", "btn-warning"),
+    (("in_procedure",), "radiology.perform_procedure", "Complete", "complete_procedure", "btn-success"),
+    (("checked_in", "in_procedure"), "radiology.perform_procedure", "Abort", "abort_procedure", "btn-outline-danger"),
+    (("completed",), "radiology.arrange_follow_up", "Follow-up", "follow_up", "btn-outline-primary"),
+]
+
+
+def action_links(*, permissions: set[str], back: str):
+    """A function giving (label, url, style) for an appointment's actions. URLs are reversed
+    once per page, not once per row: the day list is the most-read page."""
+    from urllib.parse import quote
+
+    from django.urls import reverse
+
+    templates = {name: reverse(f"radiology:{name}", args=[0]).replace("/0/", "/{}/") for *_, name, _ in ROW_ACTIONS}
+    suffix = "?next=" + quote(back)
+    allowed = [row for row in ROW_ACTIONS if row[1] in permissions]
+
+    def links(appointment):
+        return [
+            (label, templates[name].format(appointment.pk) + suffix, style)
+            for states, _, label, name, style in allowed
+            if appointment.status in states
+        ]
+
+    return links
 
 
 @dataclass
@@ -22,6 +74,8 @@ class DayRow:
     readiness: ReadinessResponse | None
     left: float  # timeline position, % of the day's window
     width: float
+    time: str = ""
+    actions: list = None
 
     @property
     def confirmed(self) -> bool:
@@ -48,18 +102,22 @@ def _reminders_sent(transitions) -> tuple[bool, bool]:
     return prep, no_expression
 
 
-def day_rows(*, day: date, room_id=None, radiologist_id=None, mine=None) -> list[DayRow]:
+def day_rows(*, day: date, room_id=None, radiologist_id=None, mine=None, links=None) -> list[DayRow]:
     start, end = local_day_bounds(day)
     zone = clinic_zone()
     window_start = datetime.combine(day, TIMELINE_START, tzinfo=zone)
     window = (datetime.combine(day, TIMELINE_END, tzinfo=zone) - window_start).total_seconds()
     appointments = (
         Appointment.objects.filter(start__gte=start, start__lt=end)
-        .select_related(*APPOINTMENT_RELATED)
+        .select_related("patient", "room", "radiologist__user", "technologist__user")
+        # Only what the list shows: the most-read page should not carry catalog text or notes.
+        .only(*DAY_LIST_FIELDS)
         .prefetch_related(
             Prefetch(
                 "transitions",
-                queryset=AppointmentTransition.objects.filter(action__in=SENT_ACTIONS).order_by("at", "pk"),
+                queryset=AppointmentTransition.objects.filter(action__in=SENT_ACTIONS)
+                .only("appointment_id", "action", "from_status", "at")
+                .order_by("at", "pk"),
                 to_attr="sent_transitions",
             ),
             Prefetch(
@@ -91,6 +149,8 @@ def day_rows(*, day: date, room_id=None, radiologist_id=None, mine=None) -> list
                 readiness=a.answers[0] if a.answers else None,
                 left=round(left, 2),
                 width=round(min(a.duration_minutes * 60 / window * 100, 100 - left), 2),
+                time=a.start.astimezone(zone).strftime("%H:%M"),
+                actions=links(a) if links else [],
             )
         )
     return rows

@@ -17,6 +17,7 @@ from radiology.models import Appointment, clinic_zone
 from radiology.services import booking
 from radiology.services import procedure as workflow
 from radiology.workday import charts, dashboard, forms, selectors
+from radiology.workday import rows as rows_html
 
 
 def _today() -> date:
@@ -37,7 +38,10 @@ def day_list(request, day: str | None = None):
         room_id=chosen.get("room") and chosen["room"].pk,
         radiologist_id=chosen.get("radiologist") and chosen["radiologist"].pk,
         mine=request.user if chosen.get("mine") else None,
+        links=selectors.action_links(permissions=request.user.get_all_permissions(), back=request.get_full_path()),
     )
+    for row in rows:
+        row.html, row.block = rows_html.row_html(row), rows_html.block_html(row)
     context = {
         "day": shown,
         "is_today": shown == _today(),
