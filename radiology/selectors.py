@@ -33,9 +33,7 @@ def appointments_between(start: datetime, end: datetime) -> QuerySet[Appointment
 
 def appointment_with_history(pk: int) -> Appointment:
     return (
-        Appointment.objects.select_related(
-            *APPOINTMENT_RELATED, "booked_by", "outcome", "follow_up_plan", "checklist"
-        )
+        Appointment.objects.select_related(*APPOINTMENT_RELATED, "booked_by", "outcome", "follow_up_plan", "checklist")
         .prefetch_related(Prefetch("transitions", queryset=AppointmentTransition.objects.select_related("actor")))
         .get(pk=pk)
     )

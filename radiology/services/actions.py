@@ -2,11 +2,16 @@
 
 Actions that change more than the status go through the service that does the whole
 change: cancel and no-show release the room and the people and withdraw reminders;
-abort releases them too. Everything else is a plain logged transition.
+abort releases them too; complete plans the follow-up message (the page's outcome form
+records the outcome through radiology.services.procedure). Everything else is a plain
+logged transition.
 """
 
+from django.db import transaction
+from django.utils import timezone
+
 from radiology.errors import AppointmentActionError
-from radiology.services import booking
+from radiology.services import booking, reminders
 from radiology.services.transitions import USER_ACTIONS, perform_transition
 from scheduling.services import release
 
@@ -22,9 +27,13 @@ def run_action(*, appointment_id: int, action: str, actor, note: str = "", reaso
         return booking.cancel_appointment(appointment_id=appointment_id, actor=actor, reason=reason or note)
     if action == "no_show":
         return booking.mark_no_show(appointment_id=appointment_id, actor=actor)
-    appointment = perform_transition(
-        appointment_id=appointment_id, action=action, actor=actor, note=note, reason=reason
-    )
-    if action == "abort":
-        release(holder=appointment.holder, now=appointment.transitions.latest("at").at)
+    now = timezone.now()
+    with transaction.atomic():
+        appointment = perform_transition(
+            appointment_id=appointment_id, action=action, actor=actor, note=note, reason=reason, now=now
+        )
+        if action == "abort":
+            release(holder=appointment.holder, now=now)
+        elif action == "complete":
+            reminders.on_completed(appointment=appointment, now=now)
     return appointment

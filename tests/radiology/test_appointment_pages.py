@@ -89,3 +89,15 @@ def test_the_appointment_page_shows_the_planned_messages_and_the_patients_answer
     assert "No_expression" in page or "No expression" in page
     assert "Discharge still present?" in page
     assert "Contrast allergy." in page and "Hives" in page
+
+
+def test_completing_through_the_shared_action_plans_the_follow_up_message():
+    from notifications.models import Message
+    from radiology.services.actions import run_action
+
+    appointment = AppointmentFactory(status="in_procedure")
+    radiologist = appointment.radiologist.user
+    run_action(appointment_id=appointment.pk, action="complete", actor=radiologist)
+    appointment.refresh_from_db()
+    assert appointment.status == "completed"
+    assert Message.objects.filter(subject=f"appointment:{appointment.pk}", kind="follow_up").exists()
