@@ -28,6 +28,21 @@ class Language(models.TextChoices):
 
 
 class Patient(models.Model):
+    # What staff and systems enter about a patient (the registration form and the API).
+    CONTACT_FIELDS = (
+        "mrn",
+        "given_name",
+        "family_name",
+        "birth_date",
+        "sex",
+        "phone",
+        "email",
+        "preferred_channel",
+        "language",
+        "contrast_allergy",
+        "contrast_allergy_note",
+    )
+
     class Sex(models.TextChoices):
         FEMALE = "female", "Female"
         MALE = "male", "Male"

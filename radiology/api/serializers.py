@@ -276,20 +276,7 @@ class PatientSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Patient
-        fields = [
-            "id",
-            "mrn",
-            "given_name",
-            "family_name",
-            "birth_date",
-            "sex",
-            "phone",
-            "email",
-            "preferred_channel",
-            "language",
-            "contrast_allergy",
-            "contrast_allergy_note",
-        ]
+        fields = ["id", *Patient.CONTACT_FIELDS]
         read_only_fields = fields
 
 

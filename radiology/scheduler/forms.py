@@ -225,19 +225,7 @@ class PatientForm(forms.ModelForm):
 
     class Meta:
         model = Patient
-        fields = [
-            "mrn",
-            "given_name",
-            "family_name",
-            "birth_date",
-            "sex",
-            "phone",
-            "email",
-            "preferred_channel",
-            "language",
-            "contrast_allergy",
-            "contrast_allergy_note",
-        ]
+        fields = list(Patient.CONTACT_FIELDS)
         labels = {
             "given_name": "First name",
             "family_name": "Last name",
