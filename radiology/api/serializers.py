@@ -6,6 +6,7 @@ and come in only with an offset or Z: a naive time is refused, never guessed.
 """
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
@@ -19,6 +20,7 @@ from radiology.models import (
     Channel,
     Language,
     Patient,
+    ProcedureOutcome,
     Room,
     StaffMember,
     clinic_zone,
@@ -209,12 +211,46 @@ class CancelInputSerializer(serializers.Serializer):
     )
 
 
+class ChecklistSerializer(serializers.Serializer):
+    """The check-in checklist, as the technologist confirms it on the page."""
+
+    identity_confirmed = serializers.BooleanField()
+    contrast_allergy_asked = serializers.BooleanField()
+    contrast_allergy_reported = serializers.BooleanField(default=False)
+    discharge_present_today = serializers.BooleanField()
+    not_expressed_last_48h = serializers.BooleanField()
+    consent_signed = serializers.BooleanField()
+
+
+class OutcomeSerializer(serializers.Serializer):
+    """The procedure's outcome: ducts studied (→ 77053 or 77054 with 19030), contrast, complications."""
+
+    ducts = serializers.ChoiceField(choices=ProcedureOutcome.Ducts.choices)
+    contrast_volume_ml = serializers.DecimalField(
+        max_digits=3, decimal_places=1, min_value=Decimal("0.1"), max_value=Decimal("10")
+    )
+    complications = serializers.ListField(
+        child=serializers.ChoiceField(choices=ProcedureOutcome.Complication.choices), min_length=1, max_length=6
+    )
+    complication_note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
 class TransitionInputSerializer(serializers.Serializer):
     action = serializers.CharField(max_length=50, help_text="check_in, start, complete, abort, no_show, …")
     note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
     reason = serializers.CharField(
         max_length=300, required=False, allow_blank=True, default="", help_text="Required for abort and cancel."
     )
+    checklist = ChecklistSerializer(required=False, help_text="With check_in: the checklist, stored as on the page.")
+    outcome = OutcomeSerializer(required=False, help_text="With complete: the outcome, stored as on the page.")
+
+    def validate(self, data):
+        if "checklist" in data and data["action"] != "check_in":
+            raise serializers.ValidationError({"checklist": "A checklist goes with the check_in action only."})
+        if "outcome" in data and data["action"] != "complete":
+            raise serializers.ValidationError({"outcome": "An outcome goes with the complete action only."})
+        return data
 
 
 class AppointmentListQuerySerializer(serializers.Serializer):

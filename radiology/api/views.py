@@ -241,6 +241,8 @@ class TransitionsView(ApiView):
             actor=request.user,
             note=data["note"],
             reason=data["reason"],
+            checklist=data.get("checklist"),
+            outcome=data.get("outcome"),
         )
         return appointment_response(request, pk)
 
