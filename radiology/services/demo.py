@@ -3,6 +3,7 @@ manager, 40 patients and two weeks of galactograms in a mix of states. Idempoten
 
 import random
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import F
@@ -12,11 +13,11 @@ from notifications.models import Message
 from procedures.models import Procedure
 from radiology.models import Appointment, Patient, StaffMember, clinic_zone
 from radiology.portal.services import confirm_attendance, record_readiness, request_another_time
+from radiology.services import procedure
 from radiology.services.booking import book_appointment, cancel_appointment, mark_no_show
 from radiology.services.department import ensure_room, ensure_staff_member
 from radiology.services.reminders import subject_of
 from radiology.services.transitions import perform_transition
-from scheduling.services import release
 
 DEMO_MRN_PREFIX = "DEMO"
 R = StaffMember.Role
@@ -110,7 +111,8 @@ def _build_appointments(rooms, staff, patients, log) -> None:
         if day.weekday() >= 5:
             continue
         states = TODAY_STATES if offset == 0 else PAST_STATES if offset < 0 else FUTURE_STATES
-        for index, (slot, room_index) in enumerate(SLOTS[: 3 + (offset % 3)]):
+        slots = SLOTS if offset == 0 else SLOTS[: 3 + (offset % 3)]  # today is a full list
+        for index, (slot, room_index) in enumerate(slots):
             start = datetime.combine(day, slot, tzinfo=zone)
             duration = 45 if index % 2 == 0 else 30
             appointment = book_appointment(
@@ -170,6 +172,8 @@ def _settle_outbox(appointment: Appointment, path: list[str]) -> None:
     rows.update(status=Message.Status.SENT, sent_at=F("due_at"), provider_id="demo")
 
 
+CANCEL_REASONS = ["Patient asked to cancel (travel)", "Patient unwell", "Discharge stopped", "Referrer cancelled"]
+
 PATHS = {
     "booked": [],
     "prep_sent": ["send_prep"],
@@ -192,34 +196,62 @@ PATHS = {
 
 
 def _walk_to(appointment: Appointment, state: str, staff) -> None:
-    """Move a demo appointment to a state through the real transitions, at plausible times."""
-    start = appointment.start
-    moments = {
-        "send_prep": (start - timedelta(days=6), None),
-        "send_no_expression_reminder": (start - timedelta(hours=48), None),
-        "check_in": (start - timedelta(minutes=10), appointment.technologist.user),
-        "start": (start + timedelta(minutes=2), appointment.technologist.user),
-        "complete": (
-            start + timedelta(minutes=appointment.duration_minutes - 5),
-            appointment.radiologist.user,
-        ),
-        "arrange_follow_up": (start + timedelta(hours=3), appointment.radiologist.user),
-        "abort": (start + timedelta(minutes=5), appointment.technologist.user),
-        "cancel": (start - timedelta(days=3), staff["scheduler"].user),
-        "no_show": (start + timedelta(minutes=30), staff["scheduler"].user),
-    }
-    reasons = {"abort": "Could not cannulate the duct", "cancel": "Patient asked to cancel (travel)"}
+    """Move a demo appointment to a state through the same services the pages use, at
+    plausible times: checklist, performers, outcome, follow-up plan, reasons."""
+    start, n = appointment.start, appointment.pk
+    tech, radiologist = appointment.technologist, appointment.radiologist
     now = timezone.now()
+
+    def at(moment):
+        return min(moment, now)
+
     for action in PATHS[state]:
-        at, actor = moments[action]
-        at = min(at, now)
-        if action == "cancel":
-            cancel_appointment(appointment_id=appointment.pk, actor=actor, reason=reasons["cancel"], now=at)
-        elif action == "no_show":
-            mark_no_show(appointment_id=appointment.pk, actor=actor, now=at)
-        else:
-            perform_transition(
-                appointment_id=appointment.pk, action=action, actor=actor, reason=reasons.get(action, ""), now=at
+        if action == "send_prep":  # delivered when booked (a week ahead)
+            perform_transition(appointment_id=n, action=action, actor=None, now=at(start - timedelta(days=7)))
+        elif action == "send_no_expression_reminder":
+            perform_transition(appointment_id=n, action=action, actor=None, now=at(start - timedelta(hours=48)))
+        elif action == "check_in":
+            procedure.check_in_patient(
+                appointment_id=n,
+                actor=tech.user,
+                checklist=procedure.Checklist(True, True, appointment.patient.contrast_allergy, True, True, True),
+                now=at(start - timedelta(minutes=10)),
             )
-    if state == "incomplete":
-        release(holder=appointment.holder, now=now)
+        elif action == "start":
+            procedure.start_procedure(
+                appointment_id=n, actor=tech.user, radiologist=radiologist, technologist=tech, now=at(start)
+            )
+        elif action == "complete":
+            procedure.complete_procedure(
+                appointment_id=n,
+                actor=radiologist.user,
+                ducts="multiple" if n % 4 == 0 else "single",
+                contrast_volume_ml=Decimal("1.5") if n % 4 else Decimal("2.5"),
+                complications=["pain"] if n % 5 == 0 else ["none"],
+                now=at(start + timedelta(minutes=appointment.duration_minutes - 5 + n % 9)),
+            )
+        elif action == "arrange_follow_up":
+            procedure.arrange_follow_up(
+                appointment_id=n,
+                actor=radiologist.user,
+                kind="results_consultation" if n % 3 else "none",
+                reason="" if n % 3 else "Normal ductogram; routine screening",
+                scheduled_for=start + timedelta(days=10) if n % 3 else None,
+                now=at(start + timedelta(hours=3)),
+            )
+        elif action == "abort":
+            procedure.abort_procedure(
+                appointment_id=n,
+                actor=tech.user,
+                reason_code="could_not_cannulate",
+                now=at(start + timedelta(minutes=5)),
+            )
+        elif action == "cancel":
+            cancel_appointment(
+                appointment_id=n,
+                actor=staff["scheduler"].user,
+                reason=CANCEL_REASONS[n % len(CANCEL_REASONS)],
+                now=at(start - timedelta(days=3)),
+            )
+        elif action == "no_show":
+            mark_no_show(appointment_id=n, actor=staff["scheduler"].user, now=at(start + timedelta(minutes=30)))
