@@ -2,6 +2,7 @@
 manager's dashboard. Views parse input, call a service or selector, and render."""
 
 import csv
+import hashlib
 from datetime import date, timedelta
 
 from django.contrib import messages
@@ -11,12 +12,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import condition
+from django.views.decorators.vary import vary_on_headers
 
 from radiology.errors import AppointmentActionError
 from radiology.models import Appointment, clinic_zone
-from radiology.services import booking
+from radiology.permission_cache import with_permissions_preloaded
+from radiology.services import booking, day_version
 from radiology.services import procedure as workflow
-from radiology.workday import charts, dashboard, forms, selectors
+from radiology.workday import charts, dashboard, flow_board, forms, selectors
 from radiology.workday import rows as rows_html
 
 
@@ -24,13 +29,41 @@ def _today() -> date:
     return timezone.now().astimezone(clinic_zone()).date()
 
 
-@login_required
-@permission_required("radiology.view_day_list", raise_exception=True)
-def day_list(request, day: str | None = None):
+def _shown_day(day: str | None) -> date:
     try:
-        shown = date.fromisoformat(day) if day else _today()
+        return date.fromisoformat(day) if day else _today()
     except ValueError:
         raise Http404("Not a date") from None
+
+
+def _day_list_etag(request, day: str | None = None) -> str:
+    """Equal for two requests that would get the same page: the day's data and clock
+    fingerprint, who asks (their actions differ), the filters, full page or htmx fragment."""
+    shown = _shown_day(day)
+    key = "|".join(
+        (
+            day_version.day_fingerprint(day=shown, now=timezone.now()),
+            str(request.user.pk),
+            ",".join(sorted(request.user.get_all_permissions())),
+            request.GET.urlencode(),
+            "htmx" if request.htmx else "page",
+            _today().isoformat(),
+        )
+    )
+    return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+
+
+@login_required
+@with_permissions_preloaded
+@permission_required("radiology.view_day_list", raise_exception=True)
+@vary_on_headers("HX-Request")
+@cache_control(private=True, no_cache=True)
+@condition(etag_func=_day_list_etag)
+def day_list(request, day: str | None = None):
+    """The flow board. Its one-minute poll costs a 304 when nothing changed (see
+    radiology/services/day_version.py)."""
+    shown = _shown_day(day)
+    now = timezone.now()
     filters = forms.DayFilterForm(request.GET or None)
     chosen = filters.cleaned_data if filters.is_valid() else {}
     rows = selectors.day_rows(
@@ -40,18 +73,25 @@ def day_list(request, day: str | None = None):
         mine=request.user if chosen.get("mine") else None,
         links=selectors.action_links(permissions=request.user.get_all_permissions(), back=request.get_full_path()),
     )
+    flow_board.annotate_flow(rows, now=now)
+    rooms = selectors.rows_by_room(rows)
+    for _, room_rows in rooms:
+        flow_board.mark_next(room_rows)
     for row in rows:
-        row.html, row.block = rows_html.row_html(row), rows_html.block_html(row)
+        row.html, row.block = rows_html.row_html(row, now), rows_html.block_html(row)
     context = {
         "day": shown,
         "is_today": shown == _today(),
         "previous": shown - timedelta(days=1),
         "next": shown + timedelta(days=1),
         "rows": rows,
-        "rooms": selectors.rows_by_room(rows),
+        "rooms": rooms,
         "hours": selectors.timeline_hours(),
+        "timeline": flow_board.timeline_window(shown),
+        "legend": flow_board.legend(),
         "filters": filters,
         "query": request.GET.urlencode(),
+        "now": now,
     }
     template = "radiology/workday/_day_body.html" if request.htmx else "radiology/workday/day_list.html"
     return render(request, template, context)

@@ -51,18 +51,20 @@ def test_a_technologist_checks_in_starts_and_completes_from_the_day_list(page, l
         page.get_by_label(label).check()
     page.get_by_role("button", name="Check in").click()
     assert "check in done — now checked in" in page.content()
-    assert row.get_by_text("Checked in").is_visible()
+    # The row shows the patient's flow: arrived, with how long she has been waiting.
+    assert row.locator(".flow-badge").inner_text() == "Arrived"
+    assert row.get_by_text("waiting 0 min").is_visible()
 
     row.get_by_role("link", name="Start").click()
     page.get_by_role("button", name="Start procedure").click()
-    assert row.get_by_text("In procedure").is_visible()
+    assert row.locator(".flow-badge").inner_text() == "In procedure"
 
     row.get_by_role("link", name="Complete").click()
     page.get_by_label("Duct cannulated and images acquired").check()
     page.get_by_label("Single duct").check()
     page.get_by_label("Contrast volume (mL)").fill("1.5")
     page.get_by_role("button", name="Complete procedure").click()
-    assert row.get_by_text("Completed").is_visible()
+    assert row.locator(".flow-badge").inner_text() == "Done"
     page.screenshot(path=str(screenshot_dir / "day-list-after-completion.png"), full_page=True)
 
     target.refresh_from_db()

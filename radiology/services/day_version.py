@@ -1,0 +1,46 @@
+"""What the day list's ETag is made of: has anything about a local day changed?
+
+Two things change what the day list shows:
+- data: every insert, update (bulk `update()` included) or delete of an appointment, a
+  readiness answer, or a change to a patient's record bumps a counter per UTC date, by
+  database trigger in the same transaction (migration 0005_day_versions_todo_notes_search);
+- the clock: an appointment's start (no-show becomes possible) and its start + LATE_AFTER
+  (the late flag) are moments at which the list changes with no write at all.
+
+`day_fingerprint` reads both in one query. Waiting and in-procedure minutes and the "now"
+line are kept current in the browser, so they need no new response.
+"""
+
+from datetime import UTC, date, datetime, timedelta
+
+from django.db import connection
+
+from radiology.selectors import local_day_bounds
+
+# Not checked in this long after the start: the day list flags the patient as late.
+LATE_AFTER = timedelta(minutes=10)
+
+_SQL = """
+SELECT
+  (SELECT COALESCE(SUM(version), 0) FROM radiology_dayversion WHERE day IN (%s, %s)),
+  (SELECT COUNT(*) FROM radiology_appointment WHERE start >= %s AND start < %s AND start <= %s),
+  (SELECT COUNT(*) FROM radiology_appointment WHERE start >= %s AND start < %s AND start <= %s)
+"""
+
+
+def utc_dates(day: date) -> tuple[date, date]:
+    """The UTC calendar dates a local clinic day overlaps (the counters' keys)."""
+    start, end = local_day_bounds(day)
+    last = end - timedelta(microseconds=1)
+    return start.astimezone(UTC).date(), last.astimezone(UTC).date()
+
+
+def day_fingerprint(*, day: date, now: datetime) -> str:
+    """ "version-started-late" for a local day: equal strings mean an identical list (for the
+    same user and filters). One query; no appointment rows are read."""
+    start, end = local_day_bounds(day)
+    first, last = utc_dates(day)
+    with connection.cursor() as cursor:
+        cursor.execute(_SQL, [first, last, start, end, now, start, end, now - LATE_AFTER])
+        version, started, late = cursor.fetchone()
+    return f"{version}-{started}-{late}"
