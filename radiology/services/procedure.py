@@ -51,18 +51,23 @@ def check_in_patient(*, appointment_id: int, actor, checklist: Checklist, now: d
     check-in is refused and the page offers abort or reschedule instead."""
     check_permission(actor, ACTIONS["check_in"])
     now = now or timezone.now()
+    # Every problem at once: the nurse fixes the form in one pass, not one refusal at a time.
+    problems = {}
     if not checklist.identity_confirmed:
-        raise _invalid("identity_confirmed", "Confirm the patient's name and date of birth first.")
+        problems["identity_confirmed"] = "Confirm the patient's name and date of birth first."
     if not checklist.contrast_allergy_asked:
-        raise _invalid("contrast_allergy_asked", "Ask about contrast allergy before checking in.")
+        problems["contrast_allergy_asked"] = "Ask about contrast allergy before checking in."
     if not checklist.consent_signed:
-        raise _invalid("consent_signed", "The consent form must be signed before check-in.")
+        problems["consent_signed"] = "The consent form must be signed before check-in."
     if not checklist.discharge_present_today:
-        raise AppointmentActionError(
-            "No discharge today: the duct cannot be found. Abort with the reason “no discharge” or reschedule.",
-            code="invalid",
-            fields={"discharge_present_today": "No discharge today."},
-        )
+        problems["discharge_present_today"] = "No discharge today."
+    if problems:
+        message = " ".join(problems.values())
+        if "discharge_present_today" in problems:
+            message = (
+                "No discharge today: the duct cannot be found. Abort with the reason “no discharge” or reschedule."
+            )
+        raise AppointmentActionError(message, code="invalid", fields=problems)
     with transaction.atomic():
         appointment = perform_transition(
             appointment_id=appointment_id,
@@ -117,16 +122,19 @@ def complete_procedure(
     check_permission(actor, ACTIONS["complete"])
     now = now or timezone.now()
     codes = set(ProcedureOutcome.Complication.values)
+    problems = {}  # all at once, as at check-in
     if not complications or not set(complications) <= codes:
-        raise _invalid("complications", "Choose the complications from the list, or “None”.")
-    if "none" in complications and len(complications) > 1:
-        raise _invalid("complications", "“None” cannot go with other complications.")
+        problems["complications"] = "Choose the complications from the list, or “None”."
+    elif "none" in complications and len(complications) > 1:
+        problems["complications"] = "“None” cannot go with other complications: untick one."
     if "other" in complications and not complication_note.strip():
-        raise _invalid("complication_note", "Describe the other complication.")
+        problems["complication_note"] = "Describe the other complication."
     if ducts not in ProcedureOutcome.Ducts.values:
-        raise _invalid("ducts", "Say whether one duct or several were studied.")
+        problems["ducts"] = "Say whether one duct or several were studied."
     if not (Decimal("0") < Decimal(contrast_volume_ml) <= Decimal("10")):
-        raise _invalid("contrast_volume_ml", "Contrast volume is between 0.1 and 10 mL.")
+        problems["contrast_volume_ml"] = "Contrast volume is between 0.1 and 10 mL."
+    if problems:
+        raise AppointmentActionError(" ".join(problems.values()), code="invalid", fields=problems)
     with transaction.atomic():
         appointment = perform_transition(appointment_id=appointment_id, action="complete", actor=actor, now=now)
         procedure = appointment.procedure

@@ -24,16 +24,52 @@ class DayFilterForm(forms.Form):
     mine = forms.BooleanField(required=False, label="Only mine")
 
 
-class CheckInForm(forms.Form):
-    identity_confirmed = forms.BooleanField(required=False, label="Identity confirmed: name and date of birth")
-    contrast_allergy_asked = forms.BooleanField(required=False, label="Asked about contrast (X-ray dye) allergy")
-    contrast_allergy_reported = forms.BooleanField(required=False, label="Patient reports a contrast allergy")
-    discharge_present_today = forms.BooleanField(required=False, label="Discharge present today")
-    not_expressed_last_48h = forms.BooleanField(
-        required=False, label="Nipple not squeezed or expressed in the last 48 hours"
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+def _yes_no(label: str, help_text: str = "") -> forms.ChoiceField:
+    """A question with an explicit answer: unanswered means "not asked", never "no"."""
+    return forms.ChoiceField(
+        choices=YES_NO,
+        widget=forms.RadioSelect(attrs={"class": "yes-no"}),
+        label=label,
+        help_text=help_text,
+        error_messages={"required": "Ask the patient and tick Yes or No."},
     )
-    consent_signed = forms.BooleanField(required=False, label="Consent form signed")
+
+
+class CheckInForm(forms.Form):
+    """The check-in checklist. Confirmations are ticks; questions to the patient are Yes/No
+    radios, so an unticked box never has to mean both "no" and "not asked". Every missing
+    answer is reported at once; the service then applies the rules (no discharge today:
+    no check-in)."""
+
+    identity_confirmed = forms.BooleanField(
+        label="Identity confirmed: name and date of birth",
+        error_messages={"required": "Confirm the patient's name and date of birth first."},
+    )
+    contrast_allergy_reported = _yes_no("Does she report an allergy to contrast (X-ray dye)?")
+    discharge_present_today = _yes_no("Is there nipple discharge today?", "Without discharge the duct cannot be found.")
+    expressed_last_48h = _yes_no("Has the nipple been squeezed or expressed in the last 48 hours?")
+    consent_signed = forms.BooleanField(
+        label="Consent form signed",
+        error_messages={"required": "The consent form must be signed before check-in."},
+    )
     helper = _helper()
+
+    def clean(self):
+        """The service's checklist: every question answered means allergy was asked."""
+        data = super().clean()
+        if self.errors:
+            return data
+        return {
+            "identity_confirmed": data["identity_confirmed"],
+            "contrast_allergy_asked": True,
+            "contrast_allergy_reported": data["contrast_allergy_reported"] == "yes",
+            "discharge_present_today": data["discharge_present_today"] == "yes",
+            "not_expressed_last_48h": data["expressed_last_48h"] == "no",
+            "consent_signed": data["consent_signed"],
+        }
 
 
 class StartForm(forms.Form):
@@ -51,8 +87,11 @@ class CompleteForm(forms.Form):
     contrast_volume_ml = forms.DecimalField(
         label="Contrast volume (mL)", min_value=0.1, max_value=10, decimal_places=1, max_digits=3
     )
+    # Nothing ticked in advance: a preselected "None" made ticking "Pain" a contradiction.
     complications = forms.MultipleChoiceField(
-        choices=ProcedureOutcome.Complication.choices, widget=forms.CheckboxSelectMultiple, initial=["none"]
+        choices=ProcedureOutcome.Complication.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Tick the complications, or “None” if there were none."},
     )
     complication_note = forms.CharField(required=False, max_length=500, label="Other complication")
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Note")

@@ -104,6 +104,17 @@ def _back(request, appointment) -> str:
     return appointment.get_absolute_url()
 
 
+# What happened, in plain words, after each action (the flash message).
+DONE = {
+    "Check in": "{name} is checked in and waiting.",
+    "Start procedure": "{name}'s procedure has started.",
+    "Complete procedure": "{name}'s procedure is complete; the outcome is saved.",
+    "Abort procedure": "{name}'s procedure was stopped; the room and staff are free again.",
+    "Mark no-show": "{name} is marked as not having come.",
+    "Arrange follow-up": "{name}'s follow-up is arranged.",
+}
+
+
 def _action_page(request, pk, *, form_class, template, perform, title, initial=None):
     """One click to open, one form to confirm: on success say what happened and go back."""
     appointment = get_object_or_404(Appointment.objects.select_related("patient", "room", "procedure"), pk=pk)
@@ -121,9 +132,8 @@ def _action_page(request, pk, *, form_class, template, perform, title, initial=N
             if not error.fields or not any(f in form.fields for f in error.fields):
                 form.add_error(None, error.message)
         else:
-            messages.success(
-                request, f"{done.patient.full_name}: {title.lower()} done — now {done.get_status_display().lower()}."
-            )
+            sentence = DONE.get(title, "{name}: " + title.lower() + " done.")
+            messages.success(request, sentence.format(name=done.patient.full_name))
             return redirect(_back(request, done))
     return render(
         request,

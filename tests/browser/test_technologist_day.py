@@ -41,16 +41,16 @@ def test_a_technologist_checks_in_starts_and_completes_from_the_day_list(page, l
 
     row = page.locator(f"tr[data-appointment='{target.pk}']")
     row.get_by_role("link", name="Check in").click()
-    for label in [
-        "Identity confirmed: name and date of birth",
-        "Asked about contrast (X-ray dye) allergy",
-        "Discharge present today",
-        "Nipple not squeezed or expressed in the last 48 hours",
-        "Consent form signed",
+    page.get_by_label("Identity confirmed: name and date of birth").check()
+    for question, answer in [
+        ("Does she report an allergy to contrast (X-ray dye)?", "No"),
+        ("Is there nipple discharge today?", "Yes"),
+        ("Has the nipple been squeezed or expressed in the last 48 hours?", "No"),
     ]:
-        page.get_by_label(label).check()
+        page.get_by_role("group", name=question).get_by_label(answer, exact=True).check()
+    page.get_by_label("Consent form signed").check()
     page.get_by_role("button", name="Check in").click()
-    assert "check in done — now checked in" in page.content()
+    assert "is checked in and waiting" in page.content()
     # The row shows the patient's flow: arrived, with how long she has been waiting.
     assert row.locator(".flow-badge").inner_text() == "Arrived"
     assert row.get_by_text("waiting 0 min").is_visible()
@@ -63,6 +63,7 @@ def test_a_technologist_checks_in_starts_and_completes_from_the_day_list(page, l
     page.get_by_label("Duct cannulated and images acquired").check()
     page.get_by_label("Single duct").check()
     page.get_by_label("Contrast volume (mL)").fill("1.5")
+    page.get_by_label("None", exact=True).check()  # nothing is ticked in advance
     page.get_by_role("button", name="Complete procedure").click()
     assert row.locator(".flow-badge").inner_text() == "Done"
     page.screenshot(path=str(screenshot_dir / "day-list-after-completion.png"), full_page=True)

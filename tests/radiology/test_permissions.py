@@ -45,9 +45,9 @@ def test_a_staff_user_cannot_perform_a_system_only_action():
 
 CHECKLIST = {
     "identity_confirmed": "on",
-    "contrast_allergy_asked": "on",
-    "discharge_present_today": "on",
-    "not_expressed_last_48h": "on",
+    "contrast_allergy_reported": "no",
+    "discharge_present_today": "yes",
+    "expressed_last_48h": "no",
     "consent_signed": "on",
 }
 
@@ -68,7 +68,7 @@ def test_the_check_in_page_lets_the_right_role_act(client):
     with time_machine.travel(appointment.start - timedelta(minutes=5), tick=False):
         response = client.post(reverse("radiology:check_in", args=[appointment.pk]), CHECKLIST, follow=True)
     assert response.status_code == 200
-    assert "now checked in" in response.content.decode()
+    assert "is checked in and waiting" in response.content.decode()
     appointment.refresh_from_db()
     assert appointment.status == "checked_in"
 

@@ -27,9 +27,9 @@ NY = ZoneInfo("America/New_York")
 DAY = datetime(2027, 1, 13, tzinfo=NY)  # a Wednesday
 CHECKLIST = {
     "identity_confirmed": "on",
-    "contrast_allergy_asked": "on",
-    "discharge_present_today": "on",
-    "not_expressed_last_48h": "on",
+    "contrast_allergy_reported": "no",
+    "discharge_present_today": "yes",
+    "expressed_last_48h": "no",
     "consent_signed": "on",
 }
 
@@ -142,7 +142,7 @@ def test_check_in_stores_the_checklist(client, tech):
     with time_machine.travel(at(9, 50), tick=False):
         response = client.post(
             reverse("radiology:check_in", args=[appointment.pk]),
-            {**CHECKLIST, "contrast_allergy_reported": "on", "next": day_url()},
+            {**CHECKLIST, "contrast_allergy_reported": "yes", "next": day_url()},
         )
     assert response.status_code == 302 and response.url == day_url()
     checklist = CheckInChecklist.objects.get(appointment=appointment)
@@ -153,7 +153,7 @@ def test_check_in_stores_the_checklist(client, tech):
 
 def test_no_discharge_today_refuses_check_in_and_offers_abort_or_reschedule(client, tech):
     appointment = AppointmentFactory(start=at(10), status="reminded")
-    answers = {k: v for k, v in CHECKLIST.items() if k != "discharge_present_today"}
+    answers = {**CHECKLIST, "discharge_present_today": "no"}
     with time_machine.travel(at(9, 50), tick=False):
         response = client.post(reverse("radiology:check_in", args=[appointment.pk]), answers)
     page = response.content.decode()
@@ -200,7 +200,7 @@ def test_complete_records_the_outcome_codes_and_plans_the_follow_up_message(clie
             },
             follow=True,
         )
-    assert "now completed" in response.content.decode()
+    assert "procedure is complete; the outcome is saved" in response.content.decode()
     outcome = ProcedureOutcome.objects.get(appointment=appointment)
     assert (outcome.injection_cpt, outcome.imaging_cpt) == ("19030", "77054")
     assert outcome.complications == ["pain"] and outcome.actual_minutes == 38
@@ -312,3 +312,66 @@ def test_the_radiologists_list_shows_what_waits_for_a_follow_up_decision(client)
 def test_each_role_lands_on_its_start_page(client, role, start_page):
     client.force_login(StaffMemberFactory(role=role).user)
     assert client.get("/").url == start_page
+
+
+def test_an_empty_check_in_form_names_every_missing_answer_at_once(client, tech):
+    appointment = AppointmentFactory(start=at(10), status="reminded")
+    with time_machine.travel(at(9, 50), tick=False):
+        page = client.post(reverse("radiology:check_in", args=[appointment.pk]), {}).content.decode()
+    assert "Confirm the patient&#x27;s name and date of birth first." in page
+    assert "The consent form must be signed before check-in." in page
+    assert page.count("Ask the patient and tick Yes or No.") == 3
+    appointment.refresh_from_db()
+    assert appointment.status == "reminded"
+
+
+def test_no_to_the_allergy_question_is_recorded_as_asked_and_not_reported(client, tech):
+    appointment = AppointmentFactory(start=at(10), status="reminded")
+    with time_machine.travel(at(9, 50), tick=False):
+        client.post(reverse("radiology:check_in", args=[appointment.pk]), CHECKLIST)
+    checklist = CheckInChecklist.objects.get(appointment=appointment)
+    assert checklist.contrast_allergy_asked and not checklist.contrast_allergy_reported
+    assert checklist.not_expressed_last_48h
+
+
+def test_the_service_reports_every_broken_rule_in_one_refusal(tech):
+    from radiology.errors import AppointmentActionError
+    from radiology.services import procedure as workflow
+
+    appointment = AppointmentFactory(start=at(10), status="reminded")
+    nothing = workflow.Checklist(False, False, False, False, False, False)
+    with time_machine.travel(at(9, 50), tick=False), pytest.raises(AppointmentActionError) as error:
+        workflow.check_in_patient(appointment_id=appointment.pk, actor=tech.user, checklist=nothing)
+    assert set(error.value.fields) == {
+        "identity_confirmed",
+        "contrast_allergy_asked",
+        "consent_signed",
+        "discharge_present_today",
+    }
+
+
+def test_the_complete_form_preselects_no_complication_so_ticking_pain_is_accepted(client):
+    radiologist = StaffMemberFactory(radiologist=True)
+    client.force_login(radiologist.user)
+    appointment = AppointmentFactory(start=at(10), status="in_procedure", radiologist=radiologist)
+    url = reverse("radiology:complete_procedure", args=[appointment.pk])
+    form_page = client.get(url).content.decode()
+    assert not re.search(r'<input[^>]*value="none"[^>]*checked', form_page)
+    with time_machine.travel(at(10, 40), tick=False):
+        response = client.post(
+            url, {"cannulated": "on", "ducts": "single", "contrast_volume_ml": "1.5", "complications": ["pain"]}
+        )
+    assert response.status_code == 302
+    assert ProcedureOutcome.objects.get(appointment=appointment).complications == ["pain"]
+
+
+def test_none_with_another_complication_and_a_missing_volume_are_reported_together(client):
+    radiologist = StaffMemberFactory(radiologist=True)
+    client.force_login(radiologist.user)
+    appointment = AppointmentFactory(start=at(10), status="in_procedure", radiologist=radiologist)
+    with time_machine.travel(at(10, 40), tick=False):
+        page = client.post(
+            reverse("radiology:complete_procedure", args=[appointment.pk]),
+            {"cannulated": "on", "ducts": "single", "contrast_volume_ml": "1", "complications": ["none", "other"]},
+        ).content.decode()
+    assert "“None” cannot go with other complications" in page and "Describe the other complication." in page
