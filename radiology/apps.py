@@ -5,6 +5,12 @@ class RadiologyConfig(AppConfig):
     name = "radiology"
 
     def ready(self):
+        # Accent-insensitive patient search on SQLite (PostgreSQL has the unaccent extension).
+        from django.db.backends.signals import connection_created
+
+        from radiology.search import register_sqlite_unaccent
+
+        connection_created.connect(register_sqlite_unaccent, dispatch_uid="radiology_sqlite_unaccent")
         from notifications import registry
         from radiology import reminder_tasks  # noqa: F401 - registers the digest-planning task
         from radiology.services import reminders

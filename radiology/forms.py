@@ -1,12 +1,14 @@
 from django import forms
 
-from radiology.models import AppointmentStatus
+from radiology.models import AppointmentStatus, Patient
 
 
 class AppointmentFilterForm(forms.Form):
     start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     status = forms.ChoiceField(choices=[("", "Any status"), *AppointmentStatus.choices], required=False)
+    # From the patient page: that patient's appointments, whenever they are.
+    patient = forms.ModelChoiceField(Patient.objects.all(), required=False, widget=forms.HiddenInput)
 
     def clean(self):
         data = super().clean()

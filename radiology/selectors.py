@@ -32,6 +32,19 @@ def appointments_between(start: datetime, end: datetime) -> QuerySet[Appointment
     )
 
 
+def patient_appointment_span(patient) -> tuple[date, date]:
+    """The local days of a patient's first and last appointment (today when she has none)."""
+    from django.db.models import Max, Min
+    from django.utils import timezone
+
+    span = Appointment.objects.filter(patient=patient).aggregate(first=Min("start"), last=Max("start"))
+    today = timezone.now().astimezone(clinic_zone()).date()
+    first, last = span["first"], span["last"]
+    if first is None:
+        return today, today
+    return first.astimezone(clinic_zone()).date(), last.astimezone(clinic_zone()).date()
+
+
 def appointment_with_history(pk: int) -> Appointment:
     return (
         Appointment.objects.select_related(*APPOINTMENT_RELATED, "booked_by", "outcome", "follow_up_plan", "checklist")

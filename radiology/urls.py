@@ -13,4 +13,6 @@ urlpatterns = [
     path("", include("radiology.workday.urls")),
     path("p/", include("radiology.portal.urls")),
     path("todo/", include("radiology.reminder_urls")),
+    # Patient search (top bar) and the patient page (issue 10, item 7).
+    path("", include("radiology.patients.urls")),
 ]

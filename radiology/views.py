@@ -34,8 +34,12 @@ def appointment_list(request):
     form = AppointmentFilterForm(request.GET or None)
     today = timezone.now().astimezone(clinic_zone()).date()
     start_day, end_day = today, today + timedelta(days=14)
-    status = ""
+    status, patient = "", None
     if form.is_valid():
+        patient = form.cleaned_data["patient"]
+        if patient and not (form.cleaned_data["start"] or form.cleaned_data["end"]):
+            # One patient's list: all of her appointments unless dates are given.
+            start_day, end_day = selectors.patient_appointment_span(patient)
         start_day = form.cleaned_data["start"] or start_day
         end_day = form.cleaned_data["end"] or max(end_day, start_day)
         status = form.cleaned_data["status"]
@@ -44,11 +48,13 @@ def appointment_list(request):
     appointments = selectors.appointments_between(start, end)
     if status:
         appointments = appointments.filter(status=status)
+    if patient:
+        appointments = appointments.filter(patient=patient)
     page = Paginator(appointments, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "radiology/appointment_list.html",
-        {"form": form, "page": page, "start_day": start_day, "end_day": end_day},
+        {"form": form, "page": page, "start_day": start_day, "end_day": end_day, "patient": patient},
     )
 
 

@@ -1,25 +1,19 @@
 """Finding and registering patients at booking time (pages and API share these)."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from radiology.errors import AppointmentActionError
 from radiology.models import Channel, Patient
+from radiology.search import search_patients
 
 
 def find_patients(*, query: str = "", mrn: str = "", limit: int = 20) -> QuerySet[Patient]:
-    """Patients whose MRN matches exactly (mrn=) or whose name or MRN starts with each word of query."""
-    patients = Patient.objects.all()
+    """Patients whose MRN matches exactly (mrn=), or who match the query as the top bar's
+    search does (name without regard to case or accents, MRN, date of birth, phone)."""
     if mrn:
-        return patients.filter(mrn__iexact=mrn.strip())[:limit]
-    words = query.replace(",", " ").split()
-    if not words:
-        return patients.none()
-    for word in words:
-        patients = patients.filter(
-            Q(mrn__iexact=word) | Q(given_name__istartswith=word) | Q(family_name__istartswith=word)
-        )
-    return patients.order_by("family_name", "given_name", "pk")[:limit]
+        return Patient.objects.filter(mrn__iexact=mrn.strip())[:limit]
+    return search_patients(query, limit=limit)
 
 
 def register_patient(

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from radiology.patients import views
+
+urlpatterns = [
+    path("patients/", views.patient_search, name="patient_search"),
+    path("patients/<int:pk>/", views.patient_detail, name="patient_detail"),
+]

@@ -1,0 +1,32 @@
+"""Finding a patient from the top bar, and her page: who she is, how to reach her, and
+everything that happened to her appointments."""
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from radiology.models import Patient
+from radiology.patients.selectors import patient_record
+from radiology.search import search_patients
+
+MIN_QUERY = 2
+
+
+@login_required
+@permission_required("radiology.view_patient", raise_exception=True)
+def patient_search(request):
+    query = request.GET.get("q", "").strip()
+    patients = list(search_patients(query)) if len(query) >= MIN_QUERY else None
+    if patients is not None and len(patients) == 1 and request.GET.get("go") != "list":
+        return redirect("radiology:patient_detail", pk=patients[0].pk)
+    return render(request, "radiology/patients/search.html", {"query": query, "patients": patients})
+
+
+@login_required
+@permission_required("radiology.view_patient", raise_exception=True)
+def patient_detail(request, pk):
+    try:
+        patient, history = patient_record(pk)
+    except Patient.DoesNotExist:
+        raise Http404("No such patient") from None
+    return render(request, "radiology/patients/detail.html", {"patient": patient, "history": history})
