@@ -13,9 +13,11 @@ from notifications import registry, selectors, services
 @permission_required("notifications.view_message", raise_exception=True)
 def problems(request):
     page = Paginator(selectors.delivery_problems(), 50).get_page(request.GET.get("page"))
+    words = registry.describe({message.subject for message in page})
     for message in page:
         link = registry.handlers_for(message.subject).link
         message.subject_url = link(message.subject) if link else None
+        message.subject_words = words[message.subject]
     return render(request, "notifications/problems.html", {"page": page})
 
 

@@ -14,6 +14,7 @@ class RadiologyConfig(AppConfig):
         from notifications import registry
         from radiology import reminder_tasks  # noqa: F401 - registers the digest-planning task
         from radiology.services import reminders
+        from radiology.subjects import describe_appointments
 
         registry.register(
             "appointment",
@@ -21,5 +22,6 @@ class RadiologyConfig(AppConfig):
             skip_reason=reminders.message_skip_reason,
             on_delivered=reminders.message_delivered,
             link=reminders.subject_link,
+            describe=describe_appointments,  # staff pages say who and when, not "appointment:31"
         )
         registry.register("digest", context=reminders.digest_context)

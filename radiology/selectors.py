@@ -1,11 +1,11 @@
 """Read-only queries for pages and the API. Each list runs a fixed number of queries."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
-from radiology.models import UPCOMING, Appointment, AppointmentTransition, ReadinessResponse, clinic_zone
+from radiology.models import UPCOMING, Appointment, AppointmentTransition, ReadinessResponse, TodoNote, clinic_zone
 
 APPOINTMENT_RELATED = (
     "patient",
@@ -63,6 +63,11 @@ LOOK_AHEAD = timedelta(days=21)
 class TodoItem:
     appointment: Appointment
     reasons: list[str]
+    notes: list = field(default_factory=list)  # newest first
+
+    @property
+    def last_call(self):
+        return self.notes[0] if self.notes else None
 
 
 def _latest(field: str):
@@ -71,16 +76,30 @@ def _latest(field: str):
     )
 
 
+def _resolved_after_news(appointment) -> bool:
+    """Resolved, and nothing new since: no newer answer and no newer request."""
+    resolved = [n.at for n in appointment.todo_notes.all() if n.outcome == "resolved"]
+    if not resolved:
+        return False
+    news = [t for t in (appointment.answered_at, appointment.reschedule_requested_at) if t]
+    return max(resolved) >= max(news, default=max(resolved))
+
+
 def scheduler_todo(*, now) -> list[TodoItem]:
-    """Upcoming appointments that need a scheduler, soonest first (two queries in all)."""
+    """Upcoming appointments that need a scheduler, soonest first (three queries in all):
+    asked for another time, not confirmed close to the day, or answers that need a call
+    (discharge gone, expressed within 48 h, contrast allergy — "not sure" included).
+    An item resolved with a note stays off until something new happens."""
     appointments = (
         Appointment.objects.filter(status__in=UPCOMING, start__gte=now, start__lt=now + LOOK_AHEAD)
         .select_related("patient", "room")
         .annotate(
+            answered_at=_latest("answered_at"),
             discharge_present=_latest("discharge_present"),
             expressed=_latest("expressed_last_48h"),
             contrast=_latest("contrast_allergy"),
         )
+        .prefetch_related(Prefetch("todo_notes", queryset=TodoNote.objects.select_related("by")))
         .order_by("start")
     )
     items = []
@@ -96,6 +115,8 @@ def scheduler_todo(*, now) -> list[TodoItem]:
             reasons.append("Expressed in the last 48 h")
         if appointment.contrast:
             reasons.append("Contrast allergy")
-        if reasons:
-            items.append(TodoItem(appointment, reasons))
+        elif appointment.answered_at and appointment.contrast is None:
+            reasons.append("Not sure about contrast allergy")
+        if reasons and not _resolved_after_news(appointment):
+            items.append(TodoItem(appointment, reasons, list(appointment.todo_notes.all())))
     return items

@@ -1,0 +1,35 @@
+"""Working the schedulers' to-do list: a call made, or the matter resolved, with a note and
+who did it. A resolution takes the appointment off the list until something new happens
+(a new answer from the patient, a new request for another time)."""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from radiology.errors import AppointmentActionError
+from radiology.models import Appointment, TodoNote
+
+
+def record_todo_note(
+    *, appointment_id: int, actor, outcome: str, note: str = "", now: datetime | None = None
+) -> TodoNote:
+    """Record a call or a resolution. Resolving needs a note saying how (the database
+    insists too); schedulers only."""
+    if not actor.has_perm("radiology.book_appointment"):
+        raise AppointmentActionError("Your role does not allow working the to-do list.", code="forbidden")
+    if outcome not in TodoNote.Outcome.values:
+        raise AppointmentActionError(
+            "Choose “Called” or “Resolved”.", code="invalid", fields={"outcome": "Choose one."}
+        )
+    note = note.strip()
+    if outcome == TodoNote.Outcome.RESOLVED and not note:
+        raise AppointmentActionError(
+            "Say how it was resolved.", code="invalid", fields={"note": "Say how it was resolved."}
+        )
+    with transaction.atomic():
+        if not Appointment.objects.filter(pk=appointment_id).exists():
+            raise AppointmentActionError("No such appointment.", code="not_found")
+        return TodoNote.objects.create(
+            appointment_id=appointment_id, outcome=outcome, note=note, by=actor, at=now or timezone.now()
+        )

@@ -1,0 +1,25 @@
+"""How an outbox subject ("appointment:31") reads on staff pages: the patient and the time."""
+
+from radiology.models import Appointment, clinic_zone
+
+PREFIX = "appointment:"
+
+
+def describe_appointments(subjects) -> dict[str, str]:
+    """{"appointment:31": "Hernández, Ana — Wed 3 Dec 09:30"}; one query for a page."""
+    ids = {}
+    for subject in subjects:
+        number = subject.removeprefix(PREFIX)
+        if subject.startswith(PREFIX) and number.isdigit():
+            ids[int(number)] = subject
+    words = {}
+    zone = clinic_zone()
+    rows = Appointment.objects.filter(pk__in=ids).values_list(
+        "pk", "start", "patient__family_name", "patient__given_name"
+    )
+    for pk, start, family, given in rows:
+        local = start.astimezone(zone)
+        words[ids[pk]] = f"{family}, {given} — {local:%a} {local.day} {local:%b %H:%M}"
+    for pk, subject in ids.items():
+        words.setdefault(subject, f"Appointment {pk} (deleted)")
+    return words
