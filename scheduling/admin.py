@@ -29,6 +29,15 @@ class UnavailabilityAdmin(admin.ModelAdmin):
     date_hierarchy = "start"
 
 
+@admin.register(WorkingHours)
+class WorkingHoursAdmin(admin.ModelAdmin):
+    """Each room's and person's weekly hours, findable on their own (also inline on the resource)."""
+
+    list_display = ["resource", "weekday", "start_time", "end_time"]
+    list_filter = ["weekday", "resource"]
+    list_select_related = ["resource"]
+
+
 @admin.register(Reservation)
 class ReservationAdmin(admin.ModelAdmin):
     list_display = ["resource", "start", "end", "holder", "active"]

@@ -72,6 +72,8 @@ class WorkingHours(models.Model):
 
     class Meta:
         ordering = ["resource", "weekday", "start_time"]
+        # The department's words in the admin.
+        verbose_name = "working hours"
         verbose_name_plural = "working hours"
         constraints = [
             models.CheckConstraint(condition=Q(start_time__lt=F("end_time")), name="working_hours_start_before_end"),
@@ -99,7 +101,9 @@ class Unavailability(models.Model):
 
     class Meta:
         ordering = ["start"]
-        verbose_name_plural = "unavailabilities"
+        # The department's words in the admin, not "unavailabilities".
+        verbose_name = "time off or closure"
+        verbose_name_plural = "time off and closures"
         indexes = [models.Index(fields=["resource", "start"])]
         constraints = [models.CheckConstraint(condition=Q(start__lt=F("end")), name="unavailability_start_before_end")]
 

@@ -5,10 +5,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from statistics import mean, median
 
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 
 from notifications.models import Message
-from radiology.models import Appointment, AppointmentStatus, Room, clinic_zone
+from radiology.flow import FLOW_STATES, flow_state
+from radiology.models import Appointment, AppointmentStatus, AppointmentTransition, Room, clinic_zone
 from radiology.selectors import local_day_bounds
 from radiology.services.reminders import subject_of
 from scheduling.models import WorkingHours
@@ -27,6 +28,7 @@ LEAD_BUCKETS = [("< 2 days", 2), ("2–6 days", 7), ("7–13 days", 14), ("14–
 @dataclass
 class Figures:
     by_state: list[tuple[str, int]]
+    by_flow: list[tuple[str, int, str]]  # (flow state, count, its colour): the day list's colours
     no_show_rate: float | None
     no_shows: int
     due_to_happen: int
@@ -47,10 +49,32 @@ def period_appointments(start_day: date, end_day: date):
     return Appointment.objects.filter(start__gte=start, start__lt=end)
 
 
+def _booked_at():
+    """When the booking was made: the logged "book" transition (the row's created_at for
+    appointments that came in some other way, e.g. imported)."""
+    booking = AppointmentTransition.objects.filter(appointment=OuterRef("pk"), action="book").order_by("at")
+    return Subquery(booking.values("at")[:1])
+
+
+def lead_days(start, booked_at) -> float:
+    """Days from booking to the appointment; never below zero (a walk-in booked after its
+    start time is a zero-day lead, not a negative one), and never "-0.0"."""
+    return max((start - booked_at).total_seconds() / 86400, 0.0) + 0.0
+
+
+def cancellation_group(reason: str) -> str:
+    """The reason's code: the part before any ":" or " — " detail ("Other: moved away" and
+    "other: travel" are both "Other"), so the same reason typed twice counts once."""
+    head = reason.replace(" — ", ":").split(":", 1)[0].strip()
+    return head[:1].upper() + head[1:].lower() if head else "No reason given"
+
+
 def department_figures(*, start_day: date, end_day: date) -> Figures:
     zone = clinic_zone()
     rows = list(
-        period_appointments(start_day, end_day).values(
+        period_appointments(start_day, end_day)
+        .annotate(booked_at=_booked_at())
+        .values(
             "pk",
             "status",
             "start",
@@ -60,6 +84,7 @@ def department_figures(*, start_day: date, end_day: date) -> Figures:
             "room__resource_id",
             "cancel_reason",
             "created_at",
+            "booked_at",
             "started_at",
             "completed_at",
         )
@@ -74,22 +99,26 @@ def department_figures(*, start_day: date, end_day: date) -> Figures:
     by_slot = defaultdict(list)
     for minutes, slot in actual:
         by_slot[slot].append(minutes)
-    leads = [(r["start"] - r["created_at"]).total_seconds() / 86400 for r in rows]
+    leads = [lead_days(r["start"], r["booked_at"] or r["created_at"]) for r in rows]
+    flows = Counter(flow_state(r["status"]).key for r in rows)
     buckets = Counter()
     for days in leads:
         label = next(name for name, limit in LEAD_BUCKETS if limit is None or days < limit)
         buckets[label] += 1
     return Figures(
         by_state=[(AppointmentStatus(s).label, states[s]) for s in AppointmentStatus.values if states[s]],
+        by_flow=[(f.label, flows[f.key], f.colour) for f in FLOW_STATES.values() if flows[f.key]],
         no_show_rate=round(states["no_show"] / due * 100, 1) if due else None,
         no_shows=states["no_show"],
         due_to_happen=due,
-        cancellations=Counter(r["cancel_reason"] for r in rows if r["status"] == "cancelled").most_common(),
+        cancellations=Counter(
+            cancellation_group(r["cancel_reason"]) for r in rows if r["status"] == "cancelled"
+        ).most_common(),
         mean_actual_minutes=round(mean(m for m, _ in actual), 1) if actual else None,
         mean_slot_minutes=round(mean(s for _, s in actual), 1) if actual else None,
         durations=[(f"{slot}-minute slot", round(mean(mins), 1)) for slot, mins in sorted(by_slot.items())],
         lead_buckets=[(name, buckets[name]) for name, _ in LEAD_BUCKETS],
-        median_lead_days=round(median(leads), 1) if leads else None,
+        median_lead_days=round(median(leads), 1) + 0.0 if leads else None,
         utilisation=_utilisation(rows, start_day, end_day, zone),
         reminders=_reminders([r["pk"] for r in rows]),
         total=len(rows),
@@ -155,6 +184,12 @@ CSV_COLUMNS = [
     "actual_minutes",
     "ducts",
     "cpt_codes",
+    "contrast_volume_ml",
+    "complications",
+    "complication_note",
+    "follow_up",
+    "follow_up_when",
+    "follow_up_reason",
     "cancel_reason",
     "abort_reason",
 ]
@@ -165,7 +200,7 @@ def csv_rows(*, start_day: date, end_day: date):
     zone = clinic_zone()
     appointments = (
         period_appointments(start_day, end_day)
-        .select_related("patient", "room", "radiologist__user", "technologist__user", "outcome")
+        .select_related("patient", "room", "radiologist__user", "technologist__user", "outcome", "follow_up_plan")
         .order_by("start")
     )
 
@@ -173,7 +208,8 @@ def csv_rows(*, start_day: date, end_day: date):
         return moment.astimezone(zone).isoformat(timespec="minutes") if moment else ""
 
     for a in appointments:
-        outcome = getattr(a, "outcome", None)
+        outcome = getattr(a, "outcome", None)  # reverse one-to-ones: absent until recorded
+        plan = getattr(a, "follow_up_plan", None)
         actual = round((a.completed_at - a.started_at).total_seconds() / 60) if a.started_at and a.completed_at else ""
         yield [
             a.pk,
@@ -193,6 +229,12 @@ def csv_rows(*, start_day: date, end_day: date):
             actual,
             outcome.ducts if outcome else "",
             f"{outcome.injection_cpt} {outcome.imaging_cpt}" if outcome else "",
+            outcome.contrast_volume_ml if outcome else "",
+            " ".join(outcome.complications) if outcome else "",
+            outcome.complication_note if outcome else "",
+            plan.kind if plan else "",
+            local(plan.scheduled_for) if plan else "",
+            plan.reason if plan else "",
             a.cancel_reason,
             a.abort_reason,
         ]

@@ -273,12 +273,20 @@ def dashboard_page(request):
         "end_day": end_day,
         "f": figures,
         "utilisation": utilisation,
-        "chart_states": charts.bar_chart(figures.by_state),
-        "chart_cancellations": charts.bar_chart(figures.cancellations),
-        "chart_durations": charts.bar_chart(figures.durations, unit=" min"),
-        "chart_leads": charts.bar_chart(figures.lead_buckets),
-        "chart_utilisation": charts.line_chart(utilisation),
-        "chart_reminders": charts.bar_chart([(f"{kind} sent", sent) for kind, sent, _, _ in figures.reminders]),
+        "chart_states": charts.bar_chart(
+            [(label, n) for label, n, _ in figures.by_flow],
+            title="Appointments by where the patient is in her visit",
+            colours=[colour for *_, colour in figures.by_flow],
+        ),
+        "chart_cancellations": charts.bar_chart(figures.cancellations, title="Cancellations by reason"),
+        "chart_durations": charts.bar_chart(
+            figures.durations, title="Mean actual duration by slot booked", unit=" min"
+        ),
+        "chart_leads": charts.bar_chart(figures.lead_buckets, title="Appointments by days from booking"),
+        "chart_utilisation": charts.line_chart(utilisation, title="Room utilisation per day"),
+        "chart_reminders": charts.bar_chart(
+            [(f"{kind} sent", sent) for kind, sent, _, _ in figures.reminders], title="Reminders sent by kind"
+        ),
         "export_url": reverse("radiology:dashboard_export") + "?" + request.GET.urlencode(),
     }
     return render(request, "radiology/workday/dashboard.html", context)
