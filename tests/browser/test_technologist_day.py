@@ -93,5 +93,5 @@ def test_the_manager_sees_the_dashboard_charts(page, live_server, login, screens
     login(page, "boss")
     assert page.url.endswith("/dashboard/")
     assert page.locator("svg.chart").count() == 6
-    assert page.get_by_text("Patient unwell").first.is_visible()
+    assert page.get_by_role("cell", name="Patient unwell").is_visible()
     page.screenshot(path=str(screenshot_dir / "dashboard.png"), full_page=True)
