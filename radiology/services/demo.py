@@ -37,7 +37,6 @@ FAMILY = "Adams Brown Chen Diaz Evans Garcia Harris Ito Jones Khan Lopez Miller 
 # (days from today, local hour:minute, room index, final state)
 PAST_STATES = ["completed", "follow_up", "follow_up", "no_show", "cancelled", "incomplete", "completed"]
 FUTURE_STATES = ["booked", "prep_sent", "reminded", "reminded", "booked", "cancelled"]
-TODAY_STATES = ["checked_in", "in_procedure", "reminded", "reminded", "prep_sent", "completed"]
 SLOTS = [
     (time(8, 30), 0),
     (time(9, 30), 1),
@@ -98,10 +97,51 @@ def _ensure_patients(count: int) -> list[Patient]:
     return patients
 
 
+# Today's list follows the clock: (minutes from the demo's "now", minutes long, room index,
+# state). Earlier starts are done (or did not proceed, or no-show); one is in the room now;
+# one is late (not checked in 25 minutes after her start); one has arrived and waits; the
+# rest are still to come. Nothing is completed later than the real time.
+TODAY_PLAN = [
+    (-210, 45, 0, "follow_up"),
+    (-150, 45, 0, "completed"),
+    (-90, 30, 0, "incomplete"),
+    (-35, 45, 0, "in_procedure"),
+    (20, 30, 0, "reminded"),
+    (60, 45, 0, "prep_sent"),
+    (120, 30, 0, "booked"),
+    (-180, 30, 1, "completed"),
+    (-120, 30, 1, "no_show"),
+    (-70, 30, 1, "completed"),
+    (-25, 30, 1, "reminded"),
+    (5, 30, 1, "checked_in"),
+    (45, 45, 1, "reminded"),
+    (105, 30, 1, "booked"),
+]
+DAY_OPENS, DAY_CLOSES = time(8), time(17)  # the demo staff's hours
+LATEST_ANCHOR = time(16, 30)
+
+
+def _today_plan(now: datetime, zone) -> list[tuple[datetime, int, int, str]]:
+    """TODAY_PLAN placed around now (after 16:30, around 16:30: the board as it stood then),
+    keeping only what fits the staff's hours."""
+    local = now.astimezone(zone)
+    anchor = min(local, datetime.combine(local.date(), LATEST_ANCHOR, tzinfo=zone))
+    anchor = anchor.replace(minute=anchor.minute - anchor.minute % 5, second=0, microsecond=0)
+    opens = datetime.combine(local.date(), DAY_OPENS, tzinfo=zone)
+    closes = datetime.combine(local.date(), DAY_CLOSES, tzinfo=zone)
+    plan = []
+    for minutes, duration, room_index, state in TODAY_PLAN:
+        start = anchor + timedelta(minutes=minutes)
+        if opens <= start and start + timedelta(minutes=duration) <= closes:
+            plan.append((start, duration, room_index, state))
+    return plan
+
+
 def _build_appointments(rooms, staff, patients, log) -> None:
     procedure = Procedure.objects.get(slug="galactogram")
     zone = clinic_zone()
-    today = timezone.now().astimezone(zone).date()
+    now = timezone.now()
+    today = now.astimezone(zone).date()
     radiologists = [staff["radiologist"], staff["radiologist2"]]
     assistants = [staff["technologist"], staff["nurse"], staff["technologist2"], staff["nurse2"]]
     patient_iter = iter(patients * 2)
@@ -110,11 +150,22 @@ def _build_appointments(rooms, staff, patients, log) -> None:
         day = today + timedelta(days=offset)
         if day.weekday() >= 5:
             continue
-        states = TODAY_STATES if offset == 0 else PAST_STATES if offset < 0 else FUTURE_STATES
-        slots = SLOTS if offset == 0 else SLOTS[: 3 + (offset % 3)]  # today is a full list
-        for index, (slot, room_index) in enumerate(slots):
-            start = datetime.combine(day, slot, tzinfo=zone)
-            duration = 45 if index % 2 == 0 else 30
+        if offset == 0:
+            plan = _today_plan(now, zone)
+        else:
+            states = PAST_STATES if offset < 0 else FUTURE_STATES
+            plan = [
+                (
+                    datetime.combine(day, slot, tzinfo=zone),
+                    45 if index % 2 == 0 else 30,
+                    room_index,
+                    states[(index + offset) % len(states)],
+                )
+                for index, (slot, room_index) in enumerate(SLOTS[: 3 + (offset % 3)])
+            ]
+        for index, (start, duration, room_index, state) in enumerate(plan):
+            # Rooms overlap today: each room keeps its own pair of technologists/nurses.
+            assistant = assistants[room_index + 2 * (index % 2)] if offset == 0 else None
             appointment = book_appointment(
                 patient=next(patient_iter),
                 procedure=procedure,
@@ -123,12 +174,11 @@ def _build_appointments(rooms, staff, patients, log) -> None:
                 actor=staff["scheduler"].user,
                 room=rooms[room_index],
                 radiologist=radiologists[room_index],
-                technologist=assistants[(index + offset) % len(assistants)],
+                technologist=assistant or assistants[(index + offset) % len(assistants)],
                 now=start - timedelta(days=7),
             )
             if offset >= 0:
-                _patient_answers(appointment, index + offset, moment=min(start - timedelta(days=1), timezone.now()))
-            state = states[(index + offset) % len(states)]
+                _patient_answers(appointment, index + offset, moment=min(start - timedelta(days=1), now))
             with transaction.atomic():
                 _walk_to(appointment, state, staff)
                 _settle_outbox(appointment, PATHS[state])
