@@ -1,12 +1,11 @@
 """The day list as a flow board: where each patient is in her visit, who is late, who waits
 and for how long, and who is next in each room. Pure functions over the day's rows."""
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 from radiology.flow import FLOW_STATES, flow_state
 from radiology.models import UPCOMING, clinic_zone
 from radiology.services.day_version import LATE_AFTER
-from radiology.workday.selectors import TIMELINE_END, TIMELINE_START
 
 
 def annotate_flow(rows, *, now: datetime) -> None:
@@ -40,12 +39,39 @@ def minutes_since(moment: datetime | None, now: datetime) -> int | None:
     return max(int((now - moment).total_seconds() // 60), 0)
 
 
-def timeline_window(day: date) -> dict:
-    """The timeline's edges as instants, for the script that draws the "now" line."""
+# The timeline shows the staff's usual day, widened to take in any appointment outside it:
+# the fewer hours it spans, the wider a 30-minute block and the more of a name it shows.
+TIMELINE_START, TIMELINE_END = time(8), time(17)
+
+
+def _hour_floor(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def _hour_ceil(moment: datetime) -> datetime:
+    floor = _hour_floor(moment)
+    return floor if floor == moment else floor + timedelta(hours=1)
+
+
+def fit_timeline(rows, *, day: date) -> dict:
+    """Place each row's block (left, width in % of the window); return the window's edges
+    (instants, for the script that draws the "now" line) and its hour ticks."""
     zone = clinic_zone()
+    first = datetime.combine(day, TIMELINE_START, tzinfo=zone)
+    last = datetime.combine(day, TIMELINE_END, tzinfo=zone)
+    for row in rows:
+        first = min(first, _hour_floor(row.appointment.start.astimezone(zone)))
+        last = max(last, _hour_ceil(row.appointment.end.astimezone(zone)))
+    span = (last - first).total_seconds()
+    for row in rows:
+        left = min(max((row.appointment.start - first).total_seconds() / span * 100, 0), 100)
+        row.left = round(left, 2)
+        row.width = round(min(row.appointment.duration_minutes * 60 / span * 100, 100 - left), 2)
+    hours = int(span // 3600)
     return {
-        "start": datetime.combine(day, TIMELINE_START, tzinfo=zone).isoformat(),
-        "end": datetime.combine(day, TIMELINE_END, tzinfo=zone).isoformat(),
+        "start": first.isoformat(),
+        "end": last.isoformat(),
+        "hours": [(f"{(first + timedelta(hours=h)):%H}:00", round(h * 3600 / span * 100, 2)) for h in range(hours + 1)],
     }
 
 

@@ -1,15 +1,13 @@
 """What the day list, the radiologist's list and the dashboard read. Fixed query counts."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.db.models import OuterRef, Prefetch, Q, Subquery
 
 from radiology.models import Appointment, AppointmentTransition, ReadinessResponse, clinic_zone
 from radiology.selectors import APPOINTMENT_RELATED, local_day_bounds
 
-TIMELINE_START = time(7)
-TIMELINE_END = time(18)  # rooms close at 18:00; a narrower window keeps names readable
 DAY_LIST_FIELDS = (
     "start",
     "end",
@@ -74,8 +72,6 @@ class DayRow:
     prep_sent: bool
     no_expression_sent: bool
     readiness: ReadinessResponse | None
-    left: float  # timeline position, % of the day's window
-    width: float
     time: str = ""
     actions: list = None
     # The flow board (radiology/workday/flow_board.py fills these in).
@@ -83,6 +79,8 @@ class DayRow:
     late: bool = False
     since: object = None  # when the current wait or procedure began
     is_next: bool = False
+    left: float = 0.0  # timeline position and length, % of the day's window
+    width: float = 0.0
 
     @property
     def confirmed(self) -> bool:
@@ -129,8 +127,6 @@ def _answers(appointment) -> ReadinessResponse | None:
 def day_rows(*, day: date, room_id=None, radiologist_id=None, mine=None, links=None) -> list[DayRow]:
     start, end = local_day_bounds(day)
     zone = clinic_zone()
-    window_start = datetime.combine(day, TIMELINE_START, tzinfo=zone)
-    window = (datetime.combine(day, TIMELINE_END, tzinfo=zone) - window_start).total_seconds()
     appointments = (
         Appointment.objects.filter(start__gte=start, start__lt=end)
         .select_related("patient", "room", "radiologist__user", "technologist__user")
@@ -159,8 +155,6 @@ def day_rows(*, day: date, room_id=None, radiologist_id=None, mine=None, links=N
     rows = []
     for a in appointments:
         prep, no_expression = _reminders_sent(a.sent_transitions)
-        offset = (a.start - window_start).total_seconds()
-        left = min(max(offset / window * 100, 0), 100)
         rows.append(
             DayRow(
                 appointment=a,
@@ -169,8 +163,6 @@ def day_rows(*, day: date, room_id=None, radiologist_id=None, mine=None, links=N
                 prep_sent=prep or a.status in ("prep_sent", "reminded"),
                 no_expression_sent=no_expression or a.status == "reminded",
                 readiness=_answers(a),
-                left=round(left, 2),
-                width=round(min(a.duration_minutes * 60 / window * 100, 100 - left), 2),
                 time=a.start.astimezone(zone).strftime("%H:%M"),
                 actions=links(a) if links else [],
             )
@@ -183,11 +175,6 @@ def rows_by_room(rows: list[DayRow]) -> list[tuple[str, list[DayRow]]]:
     for row in rows:
         rooms.setdefault(row.appointment.room.name, []).append(row)
     return list(rooms.items())
-
-
-def timeline_hours() -> list[tuple[str, float]]:
-    span = TIMELINE_END.hour - TIMELINE_START.hour
-    return [(f"{TIMELINE_START.hour + h:02d}:00", round(h / span * 100, 2)) for h in range(span + 1)]
 
 
 def radiologist_lists(*, user, today: date):

@@ -74,6 +74,7 @@ def day_list(request, day: str | None = None):
         links=selectors.action_links(permissions=request.user.get_all_permissions(), back=request.get_full_path()),
     )
     flow_board.annotate_flow(rows, now=now)
+    timeline = flow_board.fit_timeline(rows, day=shown)
     rooms = selectors.rows_by_room(rows)
     for _, room_rows in rooms:
         flow_board.mark_next(room_rows)
@@ -86,8 +87,8 @@ def day_list(request, day: str | None = None):
         "next": shown + timedelta(days=1),
         "rows": rows,
         "rooms": rooms,
-        "hours": selectors.timeline_hours(),
-        "timeline": flow_board.timeline_window(shown),
+        "hours": timeline["hours"],
+        "timeline": timeline,
         "legend": flow_board.legend(),
         "filters": filters,
         "query": request.GET.urlencode(),

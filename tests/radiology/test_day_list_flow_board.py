@@ -117,7 +117,7 @@ def test_each_timeline_block_carries_the_name_and_a_full_title(client, tech, clo
     page = client.get(URL).content.decode()
     assert '<span class="who">Hernández</span>' in page
     assert 'title="09:00 Hernández, Ana — Scheduled"' in page
-    assert 'class="now-line' in page and 'data-start="2027-01-13T07:00:00-05:00"' in page
+    assert 'class="now-line' in page and 'data-start="2027-01-13T08:00:00-05:00"' in page
 
 
 def test_names_are_escaped_in_rows_and_blocks(client, tech, clock):
@@ -126,3 +126,15 @@ def test_names_are_escaped_in_rows_and_blocks(client, tech, clock):
     page = client.get(URL).content.decode()
     assert '<b onmouseover="x">' not in page
     assert "&lt;b onmouseover=&quot;x&quot;&gt;Evil, A&amp;B" in page
+
+
+def test_the_timeline_spans_the_usual_day_and_widens_for_an_early_or_late_appointment(client, tech, clock):
+    AppointmentFactory(start=at(9))
+    clock.move_to(at(8))
+    usual = client.get(URL).content.decode()
+    assert 'data-start="2027-01-13T08:00:00-05:00"' in usual and 'data-end="2027-01-13T17:00:00-05:00"' in usual
+    AppointmentFactory(start=at(7, 30), duration_minutes=30)
+    AppointmentFactory(start=at(17, 15), duration_minutes=30)
+    wide = client.get(URL).content.decode()
+    assert 'data-start="2027-01-13T07:00:00-05:00"' in wide and 'data-end="2027-01-13T18:00:00-05:00"' in wide
+    assert 'style="left: 0.0%' not in usual  # 09:00 is one ninth in, not at the edge

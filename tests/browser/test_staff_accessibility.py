@@ -1,0 +1,111 @@
+"""Each staff role's main pages in Chromium at 1366×900 and at phone size 390×844:
+axe-core (npm, injected by Playwright) finds no serious or critical problem, the day list
+never scrolls sideways on a desktop, and screenshots go to docs/screenshots/."""
+
+import pytest
+from django.urls import reverse
+
+from tests.browser.staff_support import (
+    DESKTOP,
+    DOCS_SCREENSHOTS,
+    PHONE,
+    busy_day,
+    horizontal_overflow,
+    serious_violations,
+)
+from tests.factories import DEFAULT_PASSWORD
+
+
+def _log_in(page, base, username):
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEFAULT_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
+def _pages(day) -> dict[str, list[tuple[str, str]]]:
+    """(screenshot name, path) of each role's main pages."""
+    patient = day["patients"][0]
+    late = day["appointments"][6]
+    return {
+        "sched": [
+            ("scheduler-find-a-slot", reverse("radiology:schedule_search")),
+            ("scheduler-todo", reverse("radiology:scheduler_todo")),
+            ("scheduler-patient-search", reverse("radiology:patient_search") + "?q=a&go=list"),
+            ("scheduler-patient-page", reverse("radiology:patient_detail", args=[patient.pk])),
+            ("scheduler-appointment-page", reverse("radiology:appointment_detail", args=[late.pk])),
+            ("scheduler-delivery-problems", reverse("notifications:problems")),
+        ],
+        "tech": [
+            ("technologist-day-list", reverse("radiology:day_list")),
+            ("technologist-check-in", reverse("radiology:check_in", args=[late.pk])),
+        ],
+        "rad": [("radiologist-my-list", reverse("radiology:radiologist_list"))],
+        "boss": [("manager-dashboard", reverse("radiology:dashboard"))],
+    }
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_every_main_staff_page_has_no_serious_accessibility_problem_and_is_photographed(browser, live_server):
+    day = busy_day()
+    DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    problems = {}
+    for username, pages in _pages(day).items():
+        for size_name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+            context = browser.new_context(viewport=viewport, locale="en-US", timezone_id="America/New_York")
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            _log_in(page, live_server.url, username)
+            for name, path in pages:
+                page.goto(live_server.url + path)
+                page.wait_for_load_state("networkidle")
+                found = serious_violations(page)
+                if found:
+                    problems[f"{name} ({size_name})"] = found
+                page.screenshot(path=str(DOCS_SCREENSHOTS / f"{name}-{size_name}.png"), full_page=True)
+            context.close()
+    assert problems == {}
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_booking_page_has_no_serious_accessibility_problem(browser, live_server):
+    day = busy_day()
+    context = browser.new_context(viewport=DESKTOP, locale="en-US")
+    page = context.new_page()
+    _log_in(page, live_server.url, "sched")
+    page.goto(f"{live_server.url}/schedule/")
+    page.click("text=Find earliest slots")
+    results = page.locator("[data-testid=slot-results]")
+    results.wait_for()
+    assert serious_violations(page) == []
+    results.locator("a", has_text="Book").first.click()
+    page.fill("#id_q", day["patients"][2].family_name[:4])
+    page.locator("#patient-results a", has_text="Choose").first.wait_for()
+    assert serious_violations(page) == []
+    page.screenshot(path=str(DOCS_SCREENSHOTS / "scheduler-booking-desktop.png"), full_page=True)
+    context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_day_list_fits_1366_pixels_and_names_are_readable_in_30_minute_blocks(browser, live_server):
+    day = busy_day()
+    context = browser.new_context(viewport=DESKTOP, locale="en-US")
+    page = context.new_page()
+    _log_in(page, live_server.url, "tech")
+    page.goto(f"{live_server.url}/day/")
+    assert horizontal_overflow(page) == 0
+    # Every 30-minute block shows the whole family name (on two lines if need be), none cut off.
+    for n in (1, 3, 6, 7):  # Okonkwo-Whitfield, Bergström, Al-Rashid, Kowalczyk: 30 minutes each
+        name = page.locator(f"a.block[href='/appointments/{day['appointments'][n].pk}/'] .who")
+        assert name.inner_text() == day["patients"][n].family_name
+        assert name.evaluate("e => e.scrollHeight <= e.clientHeight + 1 && e.scrollWidth <= e.clientWidth + 1")
+    assert page.locator(".now-line:not(.d-none)").count() == 2  # one per room, during the day
+    waiting = page.locator(f"tr[data-appointment='{day['appointments'][7].pk}']")
+    assert "waiting" in waiting.inner_text() and "Next" in waiting.inner_text()
+    late = page.locator(f"tr[data-appointment='{day['appointments'][6].pk}']")
+    assert "LATE" in late.inner_text()
+    context.close()
