@@ -316,3 +316,30 @@ class FollowUpPlanFactory(factory.django.DjangoModelFactory):
     scheduled_for = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
     decided_by = factory.SelfAttribute("appointment.radiologist.user")
     decided_at = factory.LazyFunction(timezone.now)
+
+
+# --- the day list's change counters and the schedulers' call log (issue 10) ---
+from radiology.models import DayVersion, TodoNote  # noqa: E402 - appended block, kept apart for merging
+
+
+class DayVersionFactory(factory.django.DjangoModelFactory):
+    """A counter row; real ones are written by the database triggers."""
+
+    class Meta:
+        model = DayVersion
+
+    day = factory.Sequence(lambda n: date(2000, 1, 1) + timedelta(days=n))
+    version = 1
+
+
+class TodoNoteFactory(factory.django.DjangoModelFactory):
+    """A scheduler's call about an appointment on the to-do list."""
+
+    class Meta:
+        model = TodoNote
+
+    appointment = factory.SubFactory(AppointmentFactory)
+    outcome = TodoNote.Outcome.CALLED
+    note = "No answer; left a message"
+    by = factory.SubFactory(UserFactory)
+    at = factory.LazyFunction(timezone.now)

@@ -9,7 +9,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from radiology.models import TodoNote
 from radiology.search import search_patients
 from tests.factories import (
     AppointmentFactory,
@@ -17,6 +16,7 @@ from tests.factories import (
     PatientFactory,
     ReadinessResponseFactory,
     StaffMemberFactory,
+    TodoNoteFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -81,9 +81,7 @@ def test_the_patient_page_shows_contact_language_allergy_and_every_appointment(c
     upcoming = AppointmentFactory(patient=ana, status="reminded")
     MessageFactory(subject=past.holder, kind="prep", status="sent", sent_at=timezone.now())
     ReadinessResponseFactory(appointment=upcoming, discharge_present=True, contrast_allergy=None)
-    TodoNote.objects.create(
-        appointment=upcoming, outcome="called", note="Left a message", by=scheduler.user, at=timezone.now()
-    )
+    TodoNoteFactory(appointment=upcoming, note="Left a message", by=scheduler.user)
     page = client.get(reverse("radiology:patient_detail", args=[ana.pk])).content.decode()
     assert 'href="tel:+12025550177"' in page and "(202) 555-0177" in page
     assert "Spanish" in page and "Hives in 2019" in page
@@ -133,3 +131,20 @@ def test_the_patient_pages_need_the_view_patient_permission(client, ana):
     assert client.get(reverse("radiology:patient_search"), {"q": "ana"}).status_code == 403
     client.logout()
     assert client.get(reverse("radiology:patient_search")).status_code == 302
+
+
+def test_the_search_results_page_runs_the_same_queries_for_two_or_twenty_matches(client, scheduler):
+    url = reverse("radiology:patient_search")
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url, {"q": "lee"})
+        assert response.status_code == 200
+        return len(captured), response.content.decode()
+
+    PatientFactory.create_batch(2, family_name="Lee")
+    few, _ = queries()
+    PatientFactory.create_batch(18, family_name="Leeds")
+    many, page = queries()
+    assert few == many <= 6
+    assert page.count('href="/patients/') == 20
