@@ -4,6 +4,7 @@ manager's dashboard. Views parse input, call a service or selector, and render."
 import csv
 import hashlib
 from datetime import date, timedelta
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -18,7 +19,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from radiology.errors import AppointmentActionError
 from radiology.models import Appointment, clinic_zone
-from radiology.permission_cache import with_permissions_preloaded
+from radiology.permission_cache import preload_permissions
 from radiology.services import booking, day_version
 from radiology.services import procedure as workflow
 from radiology.workday import charts, dashboard, flow_board, forms, selectors
@@ -36,13 +37,28 @@ def _shown_day(day: str | None) -> date:
         raise Http404("Not a date") from None
 
 
+def _with_poll_state(view):
+    """Permissions and the day's fingerprint in one query, before the permission check and
+    the ETag read them: the one-minute poll's whole cost beyond session and user."""
+
+    @wraps(view)
+    def wrapper(request, day: str | None = None):
+        request.day_fingerprint = preload_permissions(
+            request.user, along=day_version.fingerprint_expression(day=_shown_day(day), now=timezone.now())
+        )
+        return view(request, day)
+
+    return wrapper
+
+
 def _day_list_etag(request, day: str | None = None) -> str:
     """Equal for two requests that would get the same page: the day's data and clock
     fingerprint, who asks (their actions differ), the filters, full page or htmx fragment."""
     shown = _shown_day(day)
+    fingerprint = request.day_fingerprint or day_version.day_fingerprint(day=shown, now=timezone.now())
     key = "|".join(
         (
-            day_version.day_fingerprint(day=shown, now=timezone.now()),
+            fingerprint,
             str(request.user.pk),
             ",".join(sorted(request.user.get_all_permissions())),
             request.GET.urlencode(),
@@ -54,7 +70,7 @@ def _day_list_etag(request, day: str | None = None) -> str:
 
 
 @login_required
-@with_permissions_preloaded
+@_with_poll_state
 @permission_required("radiology.view_day_list", raise_exception=True)
 @vary_on_headers("HX-Request")
 @cache_control(private=True, no_cache=True)
