@@ -21,6 +21,7 @@ from radiology.models import (
     Room,
     StaffMember,
 )
+from scheduling.clinic_time import clinic_zone
 from scheduling.models import Capability, Reservation, Resource, Unavailability, WorkingHours
 
 DEFAULT_PASSWORD = "test-pass-123"  # noqa: S105
@@ -175,7 +176,6 @@ class ReminderRuleFactory(factory.django.DjangoModelFactory):
 
 
 def _next_weekday_at(hour: int, days_ahead: int = 7):
-    from radiology.models import clinic_zone
 
     day = timezone.now().astimezone(clinic_zone()).date() + timedelta(days=days_ahead)
     while day.weekday() >= 5:

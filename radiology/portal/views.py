@@ -9,10 +9,10 @@ from django.views.decorators.http import require_POST
 
 from radiology.errors import AppointmentActionError
 from radiology.models import UPCOMING, Appointment
-from radiology.portal import services
 from radiology.portal.forms import ReadinessForm
-from radiology.portal.links import token_is_valid
 from radiology.portal.ratelimit import rate_limited
+from radiology.services import portal as services
+from radiology.services.patient_links import token_is_valid
 
 
 def patient_link_required(view):

@@ -5,7 +5,8 @@ from datetime import datetime, time, timedelta
 import pytest
 import time_machine
 
-from radiology.models import Appointment, clinic_zone
+from radiology.models import Appointment
+from scheduling.clinic_time import clinic_zone
 from scheduling.models import Reservation
 from tests.factories import PatientFactory, small_department
 

@@ -9,8 +9,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from radiology.dashboard.figures import department_figures
 from radiology.models import Appointment
-from radiology.workday.dashboard import department_figures
 from tests.factories import AppointmentFactory, MessageFactory, ProcedureOutcomeFactory, RoomFactory, StaffMemberFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from notifications.models import Message
 from radiology.models import ReadinessResponse
-from radiology.portal.links import make_token, patient_path
 from radiology.services import reminders
+from radiology.services.patient_links import make_token, patient_path
 from tests.factories import AppointmentFactory
 
 pytestmark = pytest.mark.django_db

@@ -14,10 +14,11 @@ from hypothesis import strategies as st
 from notifications import services as outbox
 from notifications.models import Message
 from radiology.errors import AppointmentActionError
-from radiology.models import Appointment, clinic_zone
+from radiology.models import Appointment
 from radiology.services import reminders
 from radiology.services.booking import book_appointment, cancel_appointment, reschedule_appointment
 from radiology.services.transitions import perform_transition
+from scheduling.clinic_time import clinic_zone
 from tests.factories import PatientFactory, StaffMemberFactory, small_department
 
 pytestmark = pytest.mark.django_db

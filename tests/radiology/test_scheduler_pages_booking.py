@@ -6,7 +6,8 @@ from urllib.parse import urlencode
 import pytest
 import time_machine
 
-from radiology.models import Appointment, clinic_zone
+from radiology.models import Appointment
+from scheduling.clinic_time import clinic_zone
 from scheduling.models import Reservation
 from tests.factories import PatientFactory, StaffMemberFactory, small_department
 

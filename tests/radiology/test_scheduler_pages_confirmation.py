@@ -2,8 +2,8 @@ from datetime import datetime
 
 import pytest
 
-from radiology.models import clinic_zone
 from radiology.services import reminders
+from scheduling.clinic_time import clinic_zone
 from tests.factories import AppointmentFactory, StaffMemberFactory
 
 pytestmark = pytest.mark.django_db

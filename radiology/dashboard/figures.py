@@ -8,9 +8,8 @@ from statistics import mean, median
 from django.db.models import Count
 
 from notifications.models import Message
-from radiology.models import Appointment, AppointmentStatus, Room, clinic_zone
-from radiology.selectors import local_day_bounds
-from radiology.services.reminders import subject_of
+from radiology.models import Appointment, AppointmentStatus, Room, appointment_reference
+from scheduling.clinic_time import clinic_zone, local_day_bounds
 from scheduling.models import WorkingHours
 
 FINAL = [
@@ -124,7 +123,7 @@ def _reminders(appointment_ids: list[int]) -> list[tuple[str, int, int, int]]:
     """Sent, failed and skipped messages per kind for the period's appointments."""
     counts = (
         Message.objects.filter(
-            subject__in=[subject_of(pk) for pk in appointment_ids], status__in=["sent", "failed", "skipped"]
+            subject__in=[appointment_reference(pk) for pk in appointment_ids], status__in=["sent", "failed", "skipped"]
         )
         .values("kind", "status")
         .annotate(n=Count("pk"))

@@ -1,10 +1,8 @@
 """What a patient can do through her link. Each is one transaction; none needs a login."""
 
-from django.db import transaction
-
+from procedures.reasons import CancelReason
 from radiology.models import UPCOMING, Appointment, ReadinessResponse
-
-PATIENT_CANCEL_REASON = "Cancelled by the patient through her appointment link."
+from radiology.services.booking import cancel_appointment
 
 
 def confirm_attendance(*, appointment_id: int, now) -> bool:
@@ -32,16 +30,4 @@ def request_another_time(*, appointment_id: int, now) -> bool:
 
 def cancel_by_patient(*, appointment_id: int, now) -> None:
     """Cancel through the booking service (frees the room and people, withdraws reminders)."""
-    try:
-        from radiology.services.booking import cancel_appointment
-    except ImportError:  # the booking services are not in yet: cancel the state and the reminders
-        from radiology.services import reminders
-        from radiology.services.transitions import perform_transition
-
-        with transaction.atomic():
-            appointment = perform_transition(
-                appointment_id=appointment_id, action="cancel", actor=None, reason=PATIENT_CANCEL_REASON, now=now
-            )
-            reminders.on_cancelled(appointment=appointment, now=now)
-        return
-    cancel_appointment(appointment_id=appointment_id, actor=None, reason=PATIENT_CANCEL_REASON, now=now)
+    cancel_appointment(appointment_id=appointment_id, actor=None, reason_code=CancelReason.PATIENT_VIA_LINK, now=now)
