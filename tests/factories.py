@@ -131,6 +131,12 @@ class StaffMemberFactory(factory.django.DjangoModelFactory):
         if create:
             self.user.groups.add(Group.objects.get(name=self.role))
 
+    @factory.post_generation
+    def also(self, create, extracted, **kwargs):
+        """Further roles the same person holds, e.g. also=["radiologist"]."""
+        if create and extracted:
+            self.user.groups.add(*Group.objects.filter(name__in=extracted))
+
     class Params:
         radiologist = factory.Trait(role=StaffMember.Role.RADIOLOGIST)
         nurse = factory.Trait(role=StaffMember.Role.NURSE)

@@ -404,6 +404,7 @@ class TransitionSerializer(serializers.ModelSerializer):
 
 class ReminderSerializer(serializers.Serializer):
     kind = serializers.CharField()
+    label = serializers.CharField(help_text="The kind in words.")
     audience = serializers.CharField()
     channel = serializers.CharField()
     due_at = LocalDateTimeField()

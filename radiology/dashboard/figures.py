@@ -8,6 +8,7 @@ from statistics import mean, median
 from django.db.models import Count
 
 from notifications.models import Message
+from notifications.registry import kind_label
 from radiology.models import Appointment, AppointmentStatus, Room, appointment_reference
 from scheduling.clinic_time import clinic_zone, local_day_bounds
 from scheduling.models import WorkingHours
@@ -131,9 +132,7 @@ def _reminders(appointment_ids: list[int]) -> list[tuple[str, int, int, int]]:
     table = defaultdict(Counter)
     for row in counts:
         table[row["kind"]][row["status"]] = row["n"]
-    return [
-        (kind.replace("_", " ").capitalize(), c["sent"], c["failed"], c["skipped"]) for kind, c in sorted(table.items())
-    ]
+    return [(kind_label(kind), c["sent"], c["failed"], c["skipped"]) for kind, c in sorted(table.items())]
 
 
 CSV_COLUMNS = [

@@ -16,7 +16,6 @@ from django.utils import timezone
 from procedures.reasons import AbortReason, NotProceededReason
 from radiology.errors import AppointmentActionError
 from radiology.models import (
-    AppointmentStatus,
     CheckInChecklist,
     FollowUpPlan,
     ProcedureOutcome,
@@ -224,11 +223,6 @@ def arrange_follow_up(
     if scheduled_for is not None and scheduled_for <= now:
         raise _invalid("scheduled_for", "The follow-up date must be in the future.")
     with transaction.atomic():
-        locked = lock_appointment(appointment_id)
-        if locked.status != AppointmentStatus.COMPLETED:
-            raise AppointmentActionError(
-                f"A follow-up is arranged after completion; this appointment is {locked.get_status_display().lower()}."
-            )
         label = FollowUpPlan.Kind(kind).label
         appointment = perform_transition(
             appointment_id=appointment_id,

@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from notifications.models import Message
+from radiology import selectors
 from radiology.models import ReadinessResponse
 from radiology.services import reminders
 from radiology.services.patient_links import make_token, patient_path
@@ -92,7 +93,7 @@ def test_readiness_answers_are_stored_for_staff(client, appointment):
 
     answers = ReadinessResponse.objects.get(appointment=appointment)
     assert (answers.discharge_present, answers.expressed_last_48h, answers.contrast_allergy) == (True, False, None)
-    assert reminders.latest_readiness(appointment) == answers
+    assert selectors.latest_readiness(appointment) == answers
 
 
 def test_unanswered_readiness_questions_store_nothing(client, appointment):
