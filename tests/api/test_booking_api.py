@@ -213,3 +213,24 @@ def test_a_booked_appointment_shows_its_history(api, dept, patient):
 
     assert body["transitions"][-1]["to_status"] == "cancelled"
     assert body["transitions"][-1]["note"] == "Patient asked to cancel"
+
+
+def test_a_slot_from_the_search_can_be_posted_back_as_offered(api, dept, patient):
+    slots = api.get(
+        "/api/v1/slots",
+        {"procedure": "galactogram", "start": THURSDAY, "end": THURSDAY, "duration": 45, "limit": 2},
+    ).json()["slots"]
+    offered = slots[1]
+
+    response = api.post(
+        "/api/v1/appointments",
+        {"patient": patient.pk, "procedure": "galactogram", "duration": 45, **offered},
+        format="json",
+    )
+
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["start"] == offered["start"]
+    assert body["resources"]["room"]["id"] == offered["room"]["id"]
+    assert body["resources"]["radiologist"]["id"] == offered["radiologist"]["id"]
+    assert body["resources"]["technologist"]["id"] == offered["technologist"]["id"]
