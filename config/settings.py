@@ -267,3 +267,17 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-due-messages": {"task": "notifications.dispatch", "schedule": 30.0, "options": {"expires": 25}},
     "plan-staff-digests": {"task": "radiology.plan_staff_digests", "schedule": 600.0, "options": {"expires": 300}},
 }
+
+# --- HL7 v2 order intake (the `hl7` process: python manage.py hl7_listener). See docs/interfaces.md.
+HL7_BIND = env.str("HL7_BIND", default="127.0.0.1")
+HL7_PORT = env.int("HL7_PORT", default=2575)
+# MSH-3/MSH-4 of our ACKs; senders put them in MSH-5/MSH-6.
+HL7_APPLICATION = env.str("HL7_APPLICATION", default="GALACTO")
+HL7_FACILITY = env.str("HL7_FACILITY", default="RADIOLOGY")
+# MSH-11 we accept (P production, T training, D debugging); others are rejected (AR).
+HL7_PROCESSING_IDS = env.list("HL7_PROCESSING_IDS", default=["P", "T", "D"])
+# Character set when MSH-18 is empty.
+HL7_DEFAULT_ENCODING = env.str("HL7_DEFAULT_ENCODING", default="utf-8")
+HL7_MAX_MESSAGE_BYTES = env.int("HL7_MAX_MESSAGE_BYTES", default=1_000_000)
+# A connection silent this long is closed (interface engines reconnect).
+HL7_IDLE_TIMEOUT_SECONDS = env.int("HL7_IDLE_TIMEOUT_SECONDS", default=300)

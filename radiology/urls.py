@@ -14,4 +14,7 @@ urlpatterns = [
     path("", include("radiology.workday.urls")),
     path("", include("radiology.dashboard.urls")),
     path("p/", include("radiology.portal.urls")),
+    # Orders (work queue, order page) and the HL7 interface messages page.
+    path("", include("radiology.orders.urls")),
+    path("", include("radiology.hl7.urls")),
 ]

@@ -15,6 +15,7 @@ from django_fsm import ConcurrentTransition
 from radiology.errors import AppointmentActionError
 from radiology.models import Appointment, AppointmentTransition
 from radiology.services.action_table import ACTIONS, ActionSpec
+from radiology.services.order_lifecycle import follow_appointment
 
 
 def lock_appointment(appointment_id: int) -> Appointment:
@@ -70,4 +71,5 @@ def perform_transition(
             at=now,
             note=note.strip(),
         )
+        follow_appointment(appointment=appointment)  # e.g. a cancelled visit returns its order to the queue
     return appointment
