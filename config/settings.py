@@ -267,3 +267,12 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-due-messages": {"task": "notifications.dispatch", "schedule": 30.0, "options": {"expires": 25}},
     "plan-staff-digests": {"task": "radiology.plan_staff_digests", "schedule": 600.0, "options": {"expires": 300}},
 }
+
+# --- Patient pages (radiology.portal): languages and referrer ---------------------------
+# Patient pages are in the patient's language (English or Spanish, as her messages);
+# staff pages stay in LANGUAGE_CODE (no LocaleMiddleware). Translations: locale/.
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Referrer only to our own pages (no <meta name="referrer" content="no-referrer">: with it
+# Chromium posts forms with Origin: null and Django's CSRF check refuses them).
+SECURE_REFERRER_POLICY = "same-origin"
