@@ -1,10 +1,7 @@
 from datetime import datetime
 
 from django import forms
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
-
-from radiology.models import clinic_zone
 
 ANSWERS = [("yes", _("Yes")), ("no", _("No")), ("unsure", _("I am not sure"))]
 ANSWER_OF = {True: "yes", False: "no", None: "unsure"}
@@ -15,9 +12,8 @@ def _answer(value):
 
 
 def _question(label):
-    return forms.TypedChoiceField(
-        label=label, choices=ANSWERS, coerce=_answer, empty_value=None, widget=forms.RadioSelect
-    )
+    radios = forms.RadioSelect(attrs={"class": "form-check-input"})
+    return forms.TypedChoiceField(label=label, choices=ANSWERS, coerce=_answer, empty_value=None, widget=radios)
 
 
 class ReadinessForm(forms.Form):
@@ -34,15 +30,16 @@ class ReadinessForm(forms.Form):
 
 
 class RescheduleForm(forms.Form):
-    """One of the times offered to her (the service checks it is still one of them)."""
+    """The time she picked (radio buttons of the times offered). Whether it is still one of
+    the times she may take is the service's question: a stale pick is a conflict."""
 
-    start = forms.TypedChoiceField(
-        label=_("Choose a new time"), coerce=datetime.fromisoformat, widget=forms.RadioSelect
-    )
+    start = forms.CharField()
 
-    def __init__(self, *args, choices, **kwargs):
-        super().__init__(*args, **kwargs)
-        zone = clinic_zone()
-        self.fields["start"].choices = [
-            (start.isoformat(), date_format(start.astimezone(zone), str(_("l j F, H:i")))) for start in choices
-        ]
+    def clean_start(self):
+        try:
+            start = datetime.fromisoformat(self.cleaned_data["start"])
+        except ValueError:
+            raise forms.ValidationError(_("Please choose one of the times.")) from None
+        if start.tzinfo is None:
+            raise forms.ValidationError(_("Please choose one of the times."))
+        return start

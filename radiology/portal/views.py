@@ -5,7 +5,6 @@ whose link it is (invalid, rate limited) follows the browser's. Decisions come f
 radiology.portal.services; these views only translate requests and answers.
 """
 
-from datetime import datetime
 from functools import wraps
 
 from django.contrib import messages
@@ -135,41 +134,39 @@ def reschedule(request, appointment, token):
     if services.patient_status(appointment, now=now) not in services.Status.ACTIONABLE:
         return _home(appointment, token)
     choices = services.reschedule_choices(appointment=appointment, now=now)
-    form = RescheduleForm(request.POST or None, choices=choices)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
+        form = RescheduleForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Please choose one of the times."))
+        else:
             try:
                 services.reschedule_by_patient(appointment_id=appointment.pk, start=form.cleaned_data["start"], now=now)
             except AppointmentActionError as error:
                 if error.code != "conflict":
                     messages.error(request, _("This appointment can no longer be moved here. Please call us."))
                     return _home(appointment, token)
-                # Lost to someone quicker, or the offer went stale: fresh choices.
-                choices = error.suggestions
-                form = RescheduleForm(choices=choices)
-                status = 409
+                # Lost to someone quicker, or the page was old: fresh choices.
+                choices, status = error.suggestions, 409
                 messages.error(request, _("That time was just taken. Here are the next free times."))
             else:
                 messages.success(request, _("Your appointment is moved. We are sending you the new time."))
                 return _home(appointment, token)
-        else:
-            messages.error(request, _("Please choose one of the times."))
     return render(
         request,
         "portal/reschedule.html",
-        {"appointment": appointment, "form": form, "days": _by_day(form), "token": token},
+        {"appointment": appointment, "days": _by_day(choices), "token": token},
         status=status,
     )
 
 
-def _by_day(form):
-    """The offered times under one heading per day: [(day, [(radio, local start), ...]), ...]."""
+def _by_day(choices):
+    """The offered times under one heading per local day: [(day, [local start, ...]), ...]."""
     zone = clinic_zone()
     days: dict = {}
-    for radio in form["start"]:
-        local = datetime.fromisoformat(radio.data["value"]).astimezone(zone)
-        days.setdefault(local.date(), []).append((radio, local))
+    for start in choices:
+        local = start.astimezone(zone)
+        days.setdefault(local.date(), []).append(local)
     return list(days.items())
 
 
