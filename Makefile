@@ -62,7 +62,7 @@ messages: dev-deps
 	@command -v msgfmt >/dev/null 2>&1 || { [ "$$(id -u)" = "0" ] && apt-get update -qq \
 		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; } \
 		|| { echo "msgfmt not found: install Debian's gettext."; exit 1; }
-	$(PY) manage.py makemessages --all --no-obsolete --ignore=.venv --ignore=node_modules --ignore=staticfiles \
+	$(PY) manage.py makemessages --all --no-obsolete --add-location=file --ignore=.venv --ignore=node_modules --ignore=staticfiles \
 		--ignore=var --ignore=tests --ignore=bench
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
 
