@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from radiology.errors import AppointmentActionError
 from radiology.models import Appointment, clinic_zone
@@ -57,7 +57,7 @@ def _home(appointment, token):
 
 
 @rate_limited
-@require_GET
+@require_safe
 @patient_link_required
 def home(request, appointment, token):
     now = timezone.now()
@@ -127,7 +127,7 @@ def cancel(request, appointment, token):
 
 
 @rate_limited
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @patient_link_required
 def reschedule(request, appointment, token):
     now = timezone.now()
@@ -171,7 +171,7 @@ def _by_day(choices):
 
 
 @rate_limited
-@require_GET
+@require_safe
 @patient_link_required
 def calendar(request, appointment, token):
     ics = appointment_calendar(appointment, link=patient_link(appointment.pk), now=timezone.now())
