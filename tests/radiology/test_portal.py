@@ -134,3 +134,17 @@ def test_the_pages_are_rate_limited_per_address(client, appointment, settings):
 
 def test_the_actions_accept_only_post(client, appointment):
     assert client.get(patient_path(appointment.pk) + "cancel/").status_code == 405
+
+
+def test_a_messaging_apps_link_preview_opens_the_page_and_changes_nothing(client, appointment):
+    path = patient_path(appointment.pk)
+
+    codes = [client.head(path).status_code, client.get(path).status_code, client.head(path + "new-time/").status_code]
+
+    appointment.refresh_from_db()
+    assert codes == [200, 200, 200]
+    assert (appointment.patient_confirmed_at, appointment.reschedule_requested_at, appointment.status) == (
+        None,
+        None,
+        "booked",
+    )
