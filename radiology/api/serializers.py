@@ -172,7 +172,21 @@ class PatientInputSerializer(serializers.Serializer):
         return value
 
 
-class AppointmentInputSerializer(serializers.Serializer):
+class ChosenResourcesSerializer(serializers.Serializer):
+    """Room and people a booking or a move may name (ids or the slot search's objects);
+    omitted ones are chosen by the slot search. Short notice needs a reason."""
+
+    room = IdField(what="room", queryset=Room.objects.select_related("resource"), required=False, allow_null=True)
+    radiologist = staff_field(
+        role_label="radiologist", roles=[StaffMember.Role.RADIOLOGIST], required=False, allow_null=True
+    )
+    technologist = staff_field(
+        role_label="technologist or nurse", roles=StaffMember.ASSISTING_ROLES, required=False, allow_null=True
+    )
+    lead_time_override_reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class AppointmentInputSerializer(ChosenResourcesSerializer):
     order = IdField(
         what="order",
         queryset=Order.objects.select_related("patient", "procedure"),
@@ -184,14 +198,6 @@ class AppointmentInputSerializer(serializers.Serializer):
     procedure = ProcedureField(required=False)
     start = AwareDateTimeField()
     duration = FriendlyIntegerField(min_value=1, max_value=240)
-    room = IdField(what="room", queryset=Room.objects.select_related("resource"), required=False, allow_null=True)
-    radiologist = staff_field(
-        role_label="radiologist", roles=[StaffMember.Role.RADIOLOGIST], required=False, allow_null=True
-    )
-    technologist = staff_field(
-        role_label="technologist or nurse", roles=StaffMember.ASSISTING_ROLES, required=False, allow_null=True
-    )
-    lead_time_override_reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     # Without an order, one is created from these.
     side = serializers.ChoiceField(choices=Order.Side.choices, required=False, allow_blank=True, default="")
     indication = serializers.ChoiceField(choices=Order.Indication.choices, required=False, allow_blank=True, default="")
@@ -214,17 +220,9 @@ class AppointmentInputSerializer(serializers.Serializer):
         return data
 
 
-class RescheduleInputSerializer(serializers.Serializer):
+class RescheduleInputSerializer(ChosenResourcesSerializer):
     start = AwareDateTimeField()
     duration = FriendlyIntegerField(min_value=1, max_value=240, required=False, allow_null=True)
-    room = IdField(what="room", queryset=Room.objects.select_related("resource"), required=False, allow_null=True)
-    radiologist = staff_field(
-        role_label="radiologist", roles=[StaffMember.Role.RADIOLOGIST], required=False, allow_null=True
-    )
-    technologist = staff_field(
-        role_label="technologist or nurse", roles=StaffMember.ASSISTING_ROLES, required=False, allow_null=True
-    )
-    lead_time_override_reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
     def validate(self, data):
