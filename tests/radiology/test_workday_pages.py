@@ -14,6 +14,7 @@ from django.utils import timezone
 from notifications.models import Message
 from radiology.models import CheckInChecklist, FollowUpPlan, ProcedureOutcome
 from scheduling.models import Reservation
+from tests.actions import CHECKLIST_FORM
 from tests.factories import (
     AppointmentFactory,
     ReadinessResponseFactory,
@@ -25,14 +26,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 NY = ZoneInfo("America/New_York")
 DAY = datetime(2027, 1, 13, tzinfo=NY)  # a Wednesday
-CHECKLIST = {
-    "identity_confirmed": "on",
-    "contrast_allergy_asked": "on",
-    "discharge_present_today": "on",
-    "not_expressed_last_48h": "on",
-    "consent_signed": "on",
-    "side_confirmed": "on",
-}
+CHECKLIST = CHECKLIST_FORM
 
 
 def at(hour, minute=0):
