@@ -267,3 +267,16 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-due-messages": {"task": "notifications.dispatch", "schedule": 30.0, "options": {"expires": 25}},
     "plan-staff-digests": {"task": "radiology.plan_staff_digests", "schedule": 600.0, "options": {"expires": 300}},
 }
+
+# --- DICOM Modality Worklist + MPPS (radiology/dicom; docs/interfaces.md) ---
+WORKLIST_AE_TITLE = env.str("WORKLIST_AE_TITLE", default="GALACTO")
+WORKLIST_PORT = env.int("WORKLIST_PORT", default=11112)
+WORKLIST_BIND = env.str("WORKLIST_BIND", default="127.0.0.1")
+# Staff at a modality type "nunez*" and expect Núñez; PS3.4 leaves PN case to the SCP.
+WORKLIST_NAMES_CASE_INSENSITIVE = env.bool("WORKLIST_NAMES_CASE_INSENSITIVE", default=True)
+# A query without ScheduledStationAETitle: "all" items of the department, or "none".
+WORKLIST_UNKNOWN_STATION = env.str("WORKLIST_UNKNOWN_STATION", default="all")
+# IssuerOfPatientID (0010,0021) in worklist items: the authority that assigns our MRNs.
+WORKLIST_ISSUER_OF_PATIENT_ID = env.str("WORKLIST_ISSUER_OF_PATIENT_ID", default="GALACTO")
+# The user MPPS messages act as (created by migration; in the technologist group).
+WORKLIST_MODALITY_USERNAME = env.str("WORKLIST_MODALITY_USERNAME", default="modality")
