@@ -6,7 +6,7 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
 from radiology.modality_selectors import scheduled_step_id
-from radiology.models import Appointment, AppointmentStatus, Patient
+from radiology.models import Appointment, AppointmentStatus, Order, Patient
 
 CHARACTER_SET = "ISO_IR 192"  # UTF-8: Núñez^José reaches the modality as written
 SEX = {Patient.Sex.FEMALE: "F", Patient.Sex.MALE: "M", Patient.Sex.OTHER: "O", Patient.Sex.UNKNOWN: ""}
@@ -35,13 +35,14 @@ def expected_ducts(order) -> str:
     """The imaging code is chosen before the procedure from the order's discharge: several
     discharging ducts → 77054; one, or not known → 77053, the common case (the outcome at
     completion records what was really done)."""
-    return "multiple" if getattr(order, "discharge_ducts", "") == "multiple" else "single"
+    return "multiple" if order.discharge_ducts == Order.Ducts.MULTIPLE else "single"
 
 
 def worklist_item(appointment: Appointment) -> Dataset:
     patient, order, room = appointment.patient, appointment.order, appointment.room
     procedure = appointment.procedure
-    side = order.get_side_display().lower()
+    # Never blank on the modality's screen: a missing side is said, not hidden.
+    breast = f"{order.get_side_display()} breast" if order.side else "breast (side not given)"
     local_start = appointment.local_start
 
     item = Dataset()
@@ -53,13 +54,13 @@ def worklist_item(appointment: Appointment) -> Dataset:
     item.PatientSex = SEX.get(patient.sex, "")
     item.Allergies = "Contrast allergy" if patient.contrast_allergy else ""
     item.AccessionNumber = order.accession_number
-    item.ReferringPhysicianName = order.referring_physician_dicom_name
+    item.ReferringPhysicianName = order.referring_physician_pn
     item.PlacerOrderNumberImagingServiceRequest = order.placer_order_number or ""
     item.StudyInstanceUID = order.study_instance_uid
     item.RequestedProcedureID = order.accession_number
-    item.RequestedProcedureDescription = f"{procedure.name}, {side} breast"[:64]
+    item.RequestedProcedureDescription = f"{procedure.name}, {breast.lower()}"[:64]
     item.RequestedProcedurePriority = PRIORITY.get(order.priority, "ROUTINE")
-    item.ReasonForTheRequestedProcedure = order.get_indication_display()[:64]
+    item.ReasonForTheRequestedProcedure = order.indication_text[:64]
 
     ducts = expected_ducts(order)
     code = Dataset()
@@ -79,7 +80,7 @@ def worklist_item(appointment: Appointment) -> Dataset:
     step.ScheduledProcedureStepEndTime = appointment.local_end.strftime("%H%M%S")
     step.ScheduledPerformingPhysicianName = staff_person_name(appointment.radiologist)
     step.ScheduledProcedureStepID = scheduled_step_id(appointment.pk)
-    step.ScheduledProcedureStepDescription = f"Galactogram {side.upper()} breast"
+    step.ScheduledProcedureStepDescription = f"Galactogram {breast.upper()}"[:64]
     step.ScheduledProcedureStepStatus = STEP_STATUS.get(appointment.status, "SCHEDULED")
     step.ScheduledProtocolCodeSequence = Sequence([_copy(code)])
     item.ScheduledProcedureStepSequence = Sequence([step])
