@@ -48,7 +48,7 @@ def findscu(port: int, keys: list[str], out_dir: Path, *, called_ae: str = "GALA
     for key in keys:
         command += ["-k", key]
     command += ["127.0.0.1", str(port)]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)  # noqa: S603
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)  # noqa: S603 - our own argv
     assert result.returncode == 0, result.stderr
     return [dcmread(path) for path in sorted(out_dir.glob("rsp*.dcm"))]
 
