@@ -280,3 +280,5 @@ WORKLIST_UNKNOWN_STATION = env.str("WORKLIST_UNKNOWN_STATION", default="all")
 WORKLIST_ISSUER_OF_PATIENT_ID = env.str("WORKLIST_ISSUER_OF_PATIENT_ID", default="GALACTO")
 # The user MPPS messages act as (created by migration; in the technologist group).
 WORKLIST_MODALITY_USERNAME = env.str("WORKLIST_MODALITY_USERNAME", default="modality")
+# pynetdicom logs every C-FIND response at INFO: 200 lines per worklist query.
+LOGGING.setdefault("loggers", {})["pynetdicom"] = {"level": env.str("PYNETDICOM_LOG_LEVEL", default="WARNING")}

@@ -141,22 +141,23 @@ def matches(item: Dataset, query: Dataset, *, names_case_insensitive: bool = Tru
 def build_reply(item: Dataset, query: Dataset, *, names_case_insensitive: bool = True) -> Dataset:
     """The reply: exactly the query's keys, with the item's values (empty where it has none),
     plus the character set. Sequence items are those that matched the query's item."""
-    reply = Dataset()
-    if "SpecificCharacterSet" in item:
-        reply.SpecificCharacterSet = item.SpecificCharacterSet
+    elements = {}
+    if 0x00080005 in item:
+        elements[item[0x00080005].tag] = item[0x00080005]
     for element in query:
         if element.tag in ALWAYS_RETURNED or element.tag.element == 0 or element.tag.is_private:
             continue
         if element.tag not in item:
-            reply.add(DataElement(element.tag, element.VR, Sequence() if element.VR == "SQ" else None))
+            elements[element.tag] = DataElement(element.tag, element.VR, Sequence() if element.VR == "SQ" else None)
             continue
         ours = item[element.tag]
         if element.VR == "SQ":
             items = _reply_sequence(ours.value, element.value, names_case_insensitive)
-            reply.add(DataElement(element.tag, "SQ", items))
+            elements[element.tag] = DataElement(element.tag, "SQ", items, already_converted=True)
         else:
-            reply.add(DataElement(ours.tag, ours.VR, ours.value))
-    return reply
+            # Item elements are never changed after they are built: share them, do not copy.
+            elements[element.tag] = ours
+    return Dataset(elements)
 
 
 def _reply_sequence(item_seq, query_seq: Sequence, names_case_insensitive: bool) -> Sequence:
@@ -173,7 +174,4 @@ def _reply_sequence(item_seq, query_seq: Sequence, names_case_insensitive: bool)
 
 
 def _copy(dataset: Dataset) -> Dataset:
-    copy = Dataset()
-    for element in dataset:
-        copy.add(DataElement(element.tag, element.VR, element.value))
-    return copy
+    return Dataset(dict(dataset.items()))
