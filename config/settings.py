@@ -278,7 +278,21 @@ WORKLIST_NAMES_CASE_INSENSITIVE = env.bool("WORKLIST_NAMES_CASE_INSENSITIVE", de
 WORKLIST_UNKNOWN_STATION = env.str("WORKLIST_UNKNOWN_STATION", default="all")
 # IssuerOfPatientID (0010,0021) in worklist items: the authority that assigns our MRNs.
 WORKLIST_ISSUER_OF_PATIENT_ID = env.str("WORKLIST_ISSUER_OF_PATIENT_ID", default="GALACTO")
-# The user MPPS messages act as (created by migration; in the technologist group).
+# The user MPPS changes are logged as (created at first use, in the technologist group, no password).
 WORKLIST_MODALITY_USERNAME = env.str("WORKLIST_MODALITY_USERNAME", default="modality")
 # pynetdicom logs every C-FIND response at INFO: 200 lines per worklist query.
 LOGGING.setdefault("loggers", {})["pynetdicom"] = {"level": env.str("PYNETDICOM_LOG_LEVEL", default="WARNING")}
+
+# --- HL7 v2 order intake (the `hl7` process: python manage.py hl7_listener). See docs/interfaces.md.
+HL7_BIND = env.str("HL7_BIND", default="127.0.0.1")
+HL7_PORT = env.int("HL7_PORT", default=2575)
+# MSH-3/MSH-4 of our ACKs; senders put them in MSH-5/MSH-6.
+HL7_APPLICATION = env.str("HL7_APPLICATION", default="GALACTO")
+HL7_FACILITY = env.str("HL7_FACILITY", default="RADIOLOGY")
+# MSH-11 we accept (P production, T training, D debugging); others are rejected (AR).
+HL7_PROCESSING_IDS = env.list("HL7_PROCESSING_IDS", default=["P", "T", "D"])
+# Character set when MSH-18 is empty.
+HL7_DEFAULT_ENCODING = env.str("HL7_DEFAULT_ENCODING", default="utf-8")
+HL7_MAX_MESSAGE_BYTES = env.int("HL7_MAX_MESSAGE_BYTES", default=1_000_000)
+# A connection silent this long is closed (interface engines reconnect).
+HL7_IDLE_TIMEOUT_SECONDS = env.int("HL7_IDLE_TIMEOUT_SECONDS", default=300)

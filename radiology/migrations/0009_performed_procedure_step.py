@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("radiology", "0007_appointment_order_required"),
+        ("radiology", "0008_interface_messages"),
     ]
 
     operations = [
