@@ -21,7 +21,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from radiology.errors import AppointmentActionError
@@ -105,7 +105,13 @@ def record_step_created(*, sop_instance_uid: str, report: StepReport, now: datet
             step.attention_note = "No appointment has this Study Instance UID and step, or this accession number."
         else:
             _apply(step, report)
-        step.save()
+        try:
+            with transaction.atomic():
+                step.save()
+        except IntegrityError:
+            # The same N-CREATE on two associations at once: the unique SOP Instance UID
+            # lets one in; the other is a duplicate, and its appointment change is undone too.
+            raise PerformedStepError("This step was already created.", code="duplicate") from None
     return step
 
 

@@ -104,3 +104,13 @@ def test_the_page_reads_a_fixed_number_of_queries(client, waiting_step, django_a
         record_step_created(sop_instance_uid=f"1.2.3.{300 + n}", report=StepReport(status="IN PROGRESS", attributes={}))
     with django_assert_max_num_queries(8):
         assert client.get(URL).status_code == 200
+
+
+def test_two_creates_of_one_step_leave_one_row_and_a_duplicate_refusal(waiting_step):
+    from radiology.services.performed_steps import PerformedStepError
+
+    appointment = waiting_step.appointment
+    with pytest.raises(PerformedStepError) as refusal:
+        record_step_created(sop_instance_uid="1.2.3.100", report=report(appointment, "IN PROGRESS"))
+    assert refusal.value.code == "duplicate"
+    assert PerformedProcedureStep.objects.filter(sop_instance_uid="1.2.3.100").count() == 1

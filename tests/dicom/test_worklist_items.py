@@ -88,3 +88,13 @@ def test_a_room_without_an_ae_title_is_answered_empty_not_invented(worklist_day)
     appointment = AppointmentFactory(room=RoomFactory(ae_title=""))
     step = worklist_item(appointment).ScheduledProcedureStepSequence[0]
     assert step.ScheduledStationAETitle == ""
+
+
+def test_names_match_exactly_when_the_setting_turns_case_insensitivity_off(worklist_day, settings):
+    query = step_query()
+    query.PatientName = "smith*"
+    assert {r.AccessionNumber for r in worklist.find(query)} == {"ACC0002", "ACC0003"}
+    settings.WORKLIST_NAMES_CASE_INSENSITIVE = False
+    assert worklist.find(query) == []
+    query.PatientName = "Smith*"
+    assert {r.AccessionNumber for r in worklist.find(query)} == {"ACC0002", "ACC0003"}
