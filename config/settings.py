@@ -268,6 +268,21 @@ CELERY_BEAT_SCHEDULE = {
     "plan-staff-digests": {"task": "radiology.plan_staff_digests", "schedule": 600.0, "options": {"expires": 300}},
 }
 
+# --- DICOM Modality Worklist + MPPS (radiology/dicom; docs/interfaces.md) ---
+WORKLIST_AE_TITLE = env.str("WORKLIST_AE_TITLE", default="GALACTO")
+WORKLIST_PORT = env.int("WORKLIST_PORT", default=11112)
+WORKLIST_BIND = env.str("WORKLIST_BIND", default="127.0.0.1")
+# Staff at a modality type "nunez*" and expect Núñez; PS3.4 leaves PN case to the SCP.
+WORKLIST_NAMES_CASE_INSENSITIVE = env.bool("WORKLIST_NAMES_CASE_INSENSITIVE", default=True)
+# A query without ScheduledStationAETitle: "all" items of the department, or "none".
+WORKLIST_UNKNOWN_STATION = env.str("WORKLIST_UNKNOWN_STATION", default="all")
+# IssuerOfPatientID (0010,0021) in worklist items: the authority that assigns our MRNs.
+WORKLIST_ISSUER_OF_PATIENT_ID = env.str("WORKLIST_ISSUER_OF_PATIENT_ID", default="GALACTO")
+# The user MPPS changes are logged as (created at first use, in the technologist group, no password).
+WORKLIST_MODALITY_USERNAME = env.str("WORKLIST_MODALITY_USERNAME", default="modality")
+# pynetdicom logs every C-FIND response at INFO: 200 lines per worklist query.
+LOGGING.setdefault("loggers", {})["pynetdicom"] = {"level": env.str("PYNETDICOM_LOG_LEVEL", default="WARNING")}
+
 # --- HL7 v2 order intake (the `hl7` process: python manage.py hl7_listener). See docs/interfaces.md.
 HL7_BIND = env.str("HL7_BIND", default="127.0.0.1")
 HL7_PORT = env.int("HL7_PORT", default=2575)

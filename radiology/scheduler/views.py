@@ -87,7 +87,8 @@ def schedule_search(request):
     results = None
     if form.is_valid():
         data = form.cleaned_data
-        patient, order = data["patient"], data["order"] or order
+        order = data["order"] or order
+        patient = data["patient"] or (order.patient if order else None)
         slots = booking.find_galactogram_slots(
             procedure=data["procedure"],
             duration_minutes=data["duration"],
