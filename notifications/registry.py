@@ -8,6 +8,7 @@ AppConfig.ready(), how to:
 - link(subject) -> str | None: a staff page about the subject;
 - describe(subjects) -> {subject: str}: words for staff pages ("Hernández, Ana — Wed 3 Dec
   09:30" rather than "appointment:31"), for a page of subjects at once (one query, not one each).
+It may also name its message kinds in words (register_kind_labels), for staff pages.
 """
 
 from collections.abc import Callable
@@ -46,3 +47,15 @@ def describe(subjects) -> dict[str, str]:
         if handler:
             words.update(handler(group))
     return words
+
+
+_kind_labels: dict[str, str] = {}
+
+
+def register_kind_labels(labels: dict[str, str]) -> None:
+    _kind_labels.update(labels)
+
+
+def kind_label(kind: str) -> str:
+    """The kind in words: as its owner named it, else the slug made readable."""
+    return _kind_labels.get(kind) or kind.replace("_", " ").capitalize()

@@ -41,6 +41,7 @@ _BY_STATUS = {
     "completed": "done",
     "follow_up": "done",
     "incomplete": "did_not_proceed",
+    "did_not_proceed": "did_not_proceed",
     "cancelled": "cancelled",
     "no_show": "no_show",
 }

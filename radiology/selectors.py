@@ -1,27 +1,22 @@
 """Read-only queries for pages and the API. Each list runs a fixed number of queries."""
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
-from radiology.models import UPCOMING, Appointment, AppointmentTransition, ReadinessResponse, TodoNote, clinic_zone
+from notifications.models import Message
+from radiology.models import UPCOMING, Appointment, AppointmentTransition, ReadinessResponse, TodoNote
+from scheduling.clinic_time import local_today, to_local
 
 APPOINTMENT_RELATED = (
     "patient",
     "procedure",
+    "order",
     "room",
     "radiologist__user",
     "technologist__user",
 )
-
-
-def local_day_bounds(day: date) -> tuple[datetime, datetime]:
-    """The UTC instants at which a local clinic day starts and ends (23 or 25 h on DST days)."""
-    zone = clinic_zone()
-    start = datetime.combine(day, time.min, tzinfo=zone)
-    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
-    return start, end
 
 
 def appointments_between(start: datetime, end: datetime) -> QuerySet[Appointment]:
@@ -35,14 +30,11 @@ def appointments_between(start: datetime, end: datetime) -> QuerySet[Appointment
 def patient_appointment_span(patient) -> tuple[date, date]:
     """The local days of a patient's first and last appointment (today when she has none)."""
     from django.db.models import Max, Min
-    from django.utils import timezone
 
     span = Appointment.objects.filter(patient=patient).aggregate(first=Min("start"), last=Max("start"))
-    today = timezone.now().astimezone(clinic_zone()).date()
-    first, last = span["first"], span["last"]
-    if first is None:
-        return today, today
-    return first.astimezone(clinic_zone()).date(), last.astimezone(clinic_zone()).date()
+    if span["first"] is None:
+        return local_today(), local_today()
+    return to_local(span["first"]).date(), to_local(span["last"]).date()
 
 
 def appointment_with_history(pk: int) -> Appointment:
@@ -51,6 +43,35 @@ def appointment_with_history(pk: int) -> Appointment:
         .prefetch_related(Prefetch("transitions", queryset=AppointmentTransition.objects.select_related("actor")))
         .get(pk=pk)
     )
+
+
+# --- an appointment's messages and answers ---
+
+
+def appointment_messages(appointment) -> list[Message]:
+    """Every planned and sent message of the appointment, oldest due first (for its page)."""
+    return list(Message.objects.filter(subject=appointment.holder).order_by("due_at", "pk"))
+
+
+def reminders_for(appointment) -> list[dict]:
+    """The API's and the confirmation page's view of the plan."""
+    return [
+        {
+            "kind": m.kind,
+            "label": m.kind_label,
+            "audience": m.audience,
+            "channel": m.channel,
+            "channel_label": m.get_channel_display(),
+            "due_at": m.due_at,
+            "status": m.status,
+        }
+        for m in appointment_messages(appointment)
+    ]
+
+
+def latest_readiness(appointment):
+    """The patient's latest readiness answers, or None."""
+    return appointment.readiness_responses.order_by("-answered_at").first()
 
 
 # --- the schedulers' to-do list: who needs a call ---

@@ -1,8 +1,9 @@
 """How an outbox subject ("appointment:31") reads on staff pages: the patient and the time."""
 
-from radiology.models import Appointment, clinic_zone
+from radiology.models import APPOINTMENT_PREFIX, Appointment
+from scheduling.clinic_time import clinic_zone
 
-PREFIX = "appointment:"
+PREFIX = f"{APPOINTMENT_PREFIX}:"
 
 
 def describe_appointments(subjects) -> dict[str, str]:

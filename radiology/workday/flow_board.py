@@ -4,8 +4,9 @@ and for how long, and who is next in each room. Pure functions over the day's ro
 from datetime import date, datetime, time, timedelta
 
 from radiology.flow import FLOW_STATES, flow_state
-from radiology.models import UPCOMING, clinic_zone
+from radiology.models import UPCOMING
 from radiology.services.day_version import LATE_AFTER
+from scheduling.clinic_time import clinic_zone
 
 
 def annotate_flow(rows, *, now: datetime) -> None:

@@ -10,6 +10,7 @@ from html import escape as _escape
 
 from django.utils.safestring import SafeString, mark_safe
 
+from radiology.order_display import order_facts_html
 from radiology.workday.flow_board import minutes_since
 
 
@@ -42,15 +43,18 @@ def messages_html(row) -> str:
 
 
 def readiness_html(row) -> str:
-    """The patient's latest answers (discharge, expression)."""
+    """The patient's latest answers (discharge, expression) and the order's facts (side,
+    indication, readiness flags)."""
     answers = row.readiness
+    order = order_facts_html(row.appointment.order, on=row.appointment.local_start.date())
     if answers is None:
-        return '<span class="unsure">no answers</span>'
+        return f'<span class="unsure">no answers</span> {order}'
     expressed = None if answers.expressed_last_48h is None else not answers.expressed_last_48h
     return " ".join(
         (
             _flag(answers.discharge_present, "ok", "bad", "discharge yes", "discharge NO", "Discharge still present"),
             _flag(expressed, "ok", "bad", "expressed no", "expressed YES", "Expressed in the last 48 h"),
+            order,  # format_html output: escaped already
         )
     )
 
@@ -83,7 +87,9 @@ def row_html(row, now) -> SafeString:
     a, patient = row.appointment, row.appointment.patient
     allergy = '<div><span class="badge allergy-flag">⚠ CONTRAST ALLERGY</span></div>' if row.contrast_allergy else ""
     actions = "".join(
-        f'<a class="btn btn-sm {_e(style)}" href="{_e(url)}">{_e(label)}</a>' for label, url, style in row.actions
+        f'<a class="btn btn-sm {_e(link.style)}" href="{_e(link.url)}" data-action="{_e(link.name)}">'
+        f"{_e(link.label)}</a>"
+        for link in row.actions
     )
     css = ("text-body-secondary" if a.status == "cancelled" else "") + (" is-late" if row.late else "")
     return mark_safe(  # noqa: S308 - every database value above and below is escaped with _e

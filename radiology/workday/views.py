@@ -1,38 +1,33 @@
 """The technologist's day list, the procedure actions, the radiologist's list and the
 manager's dashboard. Views parse input, call a service or selector, and render."""
 
-import csv
 import hashlib
 from datetime import date, timedelta
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition
 from django.views.decorators.vary import vary_on_headers
 
+from radiology.action_links import action_links
 from radiology.errors import AppointmentActionError
-from radiology.models import Appointment, clinic_zone
+from radiology.models import Appointment
 from radiology.permission_cache import preload_permissions
-from radiology.services import booking, day_version
-from radiology.services import procedure as workflow
-from radiology.workday import charts, dashboard, flow_board, forms, selectors
+from radiology.services import booking, day_version, workflow
+from radiology.workday import flow_board, forms, selectors
 from radiology.workday import rows as rows_html
-
-
-def _today() -> date:
-    return timezone.now().astimezone(clinic_zone()).date()
+from scheduling.clinic_time import local_today
 
 
 def _shown_day(day: str | None) -> date:
     try:
-        return date.fromisoformat(day) if day else _today()
+        return date.fromisoformat(day) if day else local_today()
     except ValueError:
         raise Http404("Not a date") from None
 
@@ -63,7 +58,7 @@ def _day_list_etag(request, day: str | None = None) -> str:
             ",".join(sorted(request.user.get_all_permissions())),
             request.GET.urlencode(),
             "htmx" if request.htmx else "page",
-            _today().isoformat(),
+            local_today().isoformat(),
         )
     )
     return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
@@ -87,7 +82,7 @@ def day_list(request, day: str | None = None):
         room_id=chosen.get("room") and chosen["room"].pk,
         radiologist_id=chosen.get("radiologist") and chosen["radiologist"].pk,
         mine=request.user if chosen.get("mine") else None,
-        links=selectors.action_links(permissions=request.user.get_all_permissions(), back=request.get_full_path()),
+        links=action_links(user=request.user, back=request.get_full_path(), group="workflow"),
     )
     flow_board.annotate_flow(rows, now=now)
     timeline = flow_board.fit_timeline(rows, day=shown)
@@ -98,7 +93,7 @@ def day_list(request, day: str | None = None):
         row.html, row.block = rows_html.row_html(row, now), rows_html.block_html(row)
     context = {
         "day": shown,
-        "is_today": shown == _today(),
+        "is_today": shown == local_today(),
         "previous": shown - timedelta(days=1),
         "next": shown + timedelta(days=1),
         "rows": rows,
@@ -127,6 +122,7 @@ DONE = {
     "Start procedure": "{name}'s procedure has started.",
     "Complete procedure": "{name}'s procedure is complete; the outcome is saved.",
     "Abort procedure": "{name}'s procedure was stopped; the room and staff are free again.",
+    "Did not proceed": "{name} did not proceed today; she is on the schedulers' list to rebook.",
     "Mark no-show": "{name} is marked as not having come.",
     "Arrange follow-up": "{name}'s follow-up is arranged.",
 }
@@ -230,6 +226,24 @@ def abort(request, pk):
 
 
 @login_required
+@permission_required("radiology.check_in_appointment", raise_exception=True)
+def did_not_proceed(request, pk):
+    def perform(appointment, data):
+        return workflow.record_not_proceeded(appointment_id=appointment.pk, actor=request.user, **data)
+
+    initial = {"reason_code": request.GET.get("reason", "")}
+    return _action_page(
+        request,
+        pk,
+        form_class=forms.NotProceededForm,
+        template="radiology/workday/action.html",
+        perform=perform,
+        title="Did not proceed",
+        initial=lambda a: initial,
+    )
+
+
+@login_required
 @permission_required("radiology.mark_no_show", raise_exception=True)
 def no_show(request, pk):
     def perform(appointment, data):
@@ -264,58 +278,8 @@ def follow_up(request, pk):
 @login_required
 @permission_required("radiology.arrange_follow_up", raise_exception=True)
 def radiologist_list(request):
-    lists = selectors.radiologist_lists(user=request.user, today=_today())
-    return render(request, "radiology/workday/radiologist.html", {**lists, "day": _today()})
-
-
-def _period(request):
-    today = _today()
-    form = forms.PeriodForm(request.GET or {"start": today - timedelta(days=30), "end": today + timedelta(days=14)})
-    if form.is_valid():
-        return form, form.cleaned_data["start"], form.cleaned_data["end"]
-    return form, today - timedelta(days=30), today + timedelta(days=14)
-
-
-@login_required
-@permission_required("radiology.view_dashboard", raise_exception=True)
-def dashboard_page(request):
-    form, start_day, end_day = _period(request)
-    figures = dashboard.department_figures(start_day=start_day, end_day=end_day)
-    utilisation = {
-        room: [(f"{day:%d %b}", value) for day, value in series] for room, series in figures.utilisation.items()
-    }
-    context = {
-        "form": form,
-        "start_day": start_day,
-        "end_day": end_day,
-        "f": figures,
-        "utilisation": utilisation,
-        "chart_states": charts.bar_chart(
-            [(label, n) for label, n, _ in figures.by_flow],
-            title="Appointments by where the patient is in her visit",
-            colours=[colour for *_, colour in figures.by_flow],
-        ),
-        "chart_cancellations": charts.bar_chart(figures.cancellations, title="Cancellations by reason"),
-        "chart_durations": charts.bar_chart(
-            figures.durations, title="Mean actual duration by slot booked", unit=" min"
-        ),
-        "chart_leads": charts.bar_chart(figures.lead_buckets, title="Appointments by days from booking"),
-        "chart_utilisation": charts.line_chart(utilisation, title="Room utilisation per day"),
-        "chart_reminders": charts.bar_chart(
-            [(f"{kind} sent", sent) for kind, sent, _, _ in figures.reminders], title="Reminders sent by kind"
-        ),
-        "export_url": reverse("radiology:dashboard_export") + "?" + request.GET.urlencode(),
-    }
-    return render(request, "radiology/workday/dashboard.html", context)
-
-
-@login_required
-@permission_required("radiology.view_dashboard", raise_exception=True)
-def dashboard_export(request):
-    _, start_day, end_day = _period(request)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="galactograms-{start_day}-{end_day}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(dashboard.CSV_COLUMNS)
-    writer.writerows(dashboard.csv_rows(start_day=start_day, end_day=end_day))
-    return response
+    lists = selectors.radiologist_lists(user=request.user, today=local_today())
+    links = action_links(user=request.user, back=request.get_full_path(), group="workflow")
+    for appointment in (a for group in lists.values() for a in group):
+        appointment.actions = links(appointment)
+    return render(request, "radiology/workday/radiologist.html", {**lists, "day": local_today()})

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.utils import timezone
 
-from radiology.models import clinic_zone
+from scheduling.clinic_time import clinic_zone
 from tests import node_tools
 from tests.factories import (
     AppointmentFactory,

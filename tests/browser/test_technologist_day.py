@@ -5,7 +5,8 @@ from datetime import datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
-from radiology.models import Appointment, clinic_zone
+from radiology.models import Appointment
+from scheduling.clinic_time import clinic_zone
 from tests.factories import AppointmentFactory, MessageFactory, RoomFactory, StaffMemberFactory
 
 
@@ -49,6 +50,7 @@ def test_a_technologist_checks_in_starts_and_completes_from_the_day_list(page, l
     ]:
         page.get_by_role("group", name=question).get_by_label(answer, exact=True).check()
     page.get_by_label("Consent form signed").check()
+    page.get_by_label("Side confirmed with the patient (the breast named in the order)").check()
     page.get_by_role("button", name="Check in").click()
     assert "is checked in and waiting" in page.content()
     # The row shows the patient's flow: arrived, with how long she has been waiting.

@@ -11,9 +11,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from radiology.dashboard.figures import department_figures
 from radiology.flow import FLOW_STATES
 from radiology.models import Appointment, AppointmentTransition
-from radiology.workday.dashboard import department_figures
 from tests.factories import (
     AppointmentFactory,
     FollowUpPlanFactory,

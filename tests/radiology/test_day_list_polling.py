@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from radiology.models import Appointment, DayVersion
-from radiology.services import procedure as workflow
+from radiology.services import workflow
+from tests.actions import CHECKLIST
 from tests.factories import AppointmentFactory, ReadinessResponseFactory, StaffMemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -71,14 +72,7 @@ def test_a_check_in_through_the_service_changes_the_page(client, tech, appointme
     workflow.check_in_patient(
         appointment_id=appointment.pk,
         actor=tech.user,
-        checklist=workflow.Checklist(
-            identity_confirmed=True,
-            contrast_allergy_asked=True,
-            contrast_allergy_reported=False,
-            discharge_present_today=True,
-            not_expressed_last_48h=True,
-            consent_signed=True,
-        ),
+        checklist=workflow.Checklist(**CHECKLIST),
     )
     response = poll(client, etag)
     assert response.status_code == 200 and "Arrived" in response.content.decode()

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.db.models import Q
 
 from radiology.models import UPCOMING, Appointment, ReadinessResponse
-from radiology.selectors import local_day_bounds
+from scheduling.clinic_time import local_day_bounds
 
 pytestmark = pytest.mark.django_db
 NY = ZoneInfo("America/New_York")

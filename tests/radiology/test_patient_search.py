@@ -87,7 +87,7 @@ def test_the_patient_page_shows_contact_language_allergy_and_every_appointment(c
     assert "Spanish" in page and "Hives in 2019" in page
     assert f'data-appointment="{past.pk}"' in page and f'data-appointment="{upcoming.pk}"' in page
     assert "Done" in page and "Scheduled" in page
-    assert "Prep · SMS · sent" in page
+    assert "Preparation instructions · SMS · sent" in page
     assert "contrast allergy not sure" in page
     assert "Called by" in page and "Left a message" in page
 
