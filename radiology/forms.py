@@ -1,11 +1,16 @@
 from django import forms
 
+from radiology.date_range import validate_in_range
 from radiology.models import AppointmentStatus
 
 
 class AppointmentFilterForm(forms.Form):
-    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_in_range]
+    )
+    end = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_in_range]
+    )
     status = forms.ChoiceField(choices=[("", "Any status"), *AppointmentStatus.choices], required=False)
 
     def clean(self):

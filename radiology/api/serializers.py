@@ -14,6 +14,7 @@ from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
 from procedures.models import Procedure
+from radiology.date_range import OUT_OF_RANGE, in_range
 from radiology.models import (
     AppointmentStatus,
     AppointmentTransition,
@@ -54,12 +55,12 @@ class AwareDateTimeField(serializers.DateTimeField):
 class FriendlyDateField(serializers.DateField):
     default_error_messages = {
         "invalid": "Give a date as YYYY-MM-DD, e.g. 2026-03-02.",
-        "out_of_range": "Give a date between 1900 and 2200.",
+        "out_of_range": OUT_OF_RANGE,
     }
 
     def to_internal_value(self, value):
         day = super().to_internal_value(value)
-        if not 1900 <= day.year <= 2200:
+        if not in_range(day):
             self.fail("out_of_range")
         return day
 

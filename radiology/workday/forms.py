@@ -4,6 +4,7 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils import timezone
 
+from radiology.date_range import validate_in_range
 from radiology.models import FollowUpPlan, ProcedureOutcome, Room, StaffMember
 from radiology.services.procedure import ABORT_REASONS
 
@@ -97,8 +98,10 @@ class ConfirmForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="From")
-    end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="To")
+    start = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}), label="From", validators=[validate_in_range]
+    )
+    end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="To", validators=[validate_in_range])
 
     def clean(self):
         data = super().clean()

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from radiology.date_range import OUT_OF_RANGE, in_range
 from radiology.errors import AppointmentActionError
 from radiology.models import Appointment, clinic_zone
 from radiology.services import booking
@@ -31,6 +32,8 @@ def day_list(request, day: str | None = None):
         shown = date.fromisoformat(day) if day else _today()
     except ValueError:
         raise Http404("Not a date") from None
+    if not in_range(shown):
+        return render(request, "400.html", {"message": OUT_OF_RANGE}, status=400)
     filters = forms.DayFilterForm(request.GET or None)
     chosen = filters.cleaned_data if filters.is_valid() else {}
     rows = selectors.day_rows(
