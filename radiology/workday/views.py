@@ -1,7 +1,6 @@
 """The technologist's day list, the procedure actions, the radiologist's list and the
 manager's dashboard. Views parse input, call a service or selector, and render."""
 
-import csv
 from datetime import date, timedelta
 
 from django.contrib import messages
@@ -12,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from radiology import csv_export
 from radiology.date_range import OUT_OF_RANGE, in_range
 from radiology.errors import AppointmentActionError
 from radiology.models import Appointment, clinic_zone
@@ -243,7 +243,5 @@ def dashboard_export(request):
     _, start_day, end_day = _period(request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="galactograms-{start_day}-{end_day}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(dashboard.CSV_COLUMNS)
-    writer.writerows(dashboard.csv_rows(start_day=start_day, end_day=end_day))
+    csv_export.write_rows(response, dashboard.CSV_COLUMNS, dashboard.csv_rows(start_day=start_day, end_day=end_day))
     return response
