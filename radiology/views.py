@@ -12,6 +12,7 @@ from radiology import selectors
 from radiology.forms import AppointmentFilterForm
 from radiology.models import Appointment, clinic_zone
 from radiology.services.reminders import appointment_messages, latest_readiness
+from security.access_log import What, record_access
 
 
 @login_required
@@ -59,6 +60,7 @@ def appointment_detail(request, pk):
         appointment = selectors.appointment_with_history(pk)
     except Appointment.DoesNotExist:
         raise Http404("No such appointment") from None
+    record_access(request=request, patient_ids=[appointment.patient_id], what=What.APPOINTMENT_PAGE)
     context = {
         "appointment": appointment,
         "reminder_messages": appointment_messages(appointment),

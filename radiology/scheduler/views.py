@@ -19,6 +19,7 @@ from radiology.scheduler import forms
 from radiology.scheduler.week import room_week, week_param
 from radiology.services import booking, reminders
 from radiology.services.patients import find_patients, register_patient
+from security.access_log import What, record_access
 
 BOOK = "radiology.book_appointment"
 REMINDER_LABELS = {
@@ -198,6 +199,8 @@ def patient_search(request):
     """The patient list for the booking page (an htmx fragment, or the whole page without htmx)."""
     query = request.GET.get("q", "").strip()
     patients = list(find_patients(query=query)) if len(query) >= 2 else None
+    if patients:
+        record_access(request=request, patient_ids=[p.pk for p in patients], what=What.PATIENT_SEARCH)
     context = {"patients": patients, "query": query, "slot_query": request.GET.get("slot", "")}
     return render(request, "radiology/scheduler/_patient_results.html", context)
 

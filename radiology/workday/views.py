@@ -19,6 +19,7 @@ from radiology.services import booking
 from radiology.services import procedure as workflow
 from radiology.workday import charts, dashboard, forms, selectors
 from radiology.workday import rows as rows_html
+from security.access_log import What, record_access
 
 
 def _today() -> date:
@@ -243,5 +244,7 @@ def dashboard_export(request):
     _, start_day, end_day = _period(request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="galactograms-{start_day}-{end_day}.csv"'
+    patient_ids = dashboard.period_appointments(start_day, end_day).values_list("patient_id", flat=True)
+    record_access(request=request, patient_ids=list(patient_ids), what=What.CSV_EXPORT)
     csv_export.write_rows(response, dashboard.CSV_COLUMNS, dashboard.csv_rows(start_day=start_day, end_day=end_day))
     return response
