@@ -2,7 +2,6 @@ import pytest
 from rest_framework.test import APIClient
 
 from security.tokens import issue_token
-
 from tests.factories import StaffMemberFactory
 
 
