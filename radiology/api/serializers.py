@@ -65,6 +65,33 @@ class FriendlyDateField(serializers.DateField):
         return day
 
 
+@extend_schema_field({"type": "string", "anyOf": [{"format": "email"}, {"maxLength": 0}]})
+class OptionalEmailField(serializers.EmailField):
+    """An e-mail address or "" (no address): the schema says both, as the API does."""
+
+
+def required_text(**kwargs) -> serializers.RegexField:
+    """Text that must say something: spaces alone are refused, and the schema says so (pattern)."""
+    kwargs.setdefault("error_messages", {})
+    kwargs["error_messages"].setdefault("invalid", "Write something here; spaces alone are not enough.")
+    return serializers.RegexField(r"\S", **kwargs)
+
+
+class QuerySerializer(serializers.Serializer):
+    """Query parameters: an empty value (?status=) is not the same as leaving the parameter out.
+    DRF would quietly drop it; the schema calls it invalid, so the API refuses it with a message."""
+
+    def to_internal_value(self, data):
+        blank = [
+            name
+            for name, field in self.fields.items()
+            if name in data and data.get(name) == "" and not getattr(field, "allow_blank", False)
+        ]
+        if blank:
+            raise serializers.ValidationError({name: ["Give a value, or leave the parameter out."] for name in blank})
+        return super().to_internal_value(data)
+
+
 class FriendlyIntegerField(serializers.IntegerField):
     default_error_messages = {
         "invalid": "Give a whole number.",
@@ -115,7 +142,7 @@ def validate_duration(procedure: Procedure, minutes: int) -> None:
 # --- inputs ---
 
 
-class SlotQuerySerializer(serializers.Serializer):
+class SlotQuerySerializer(QuerySerializer):
     procedure = ProcedureField()
     start = FriendlyDateField(help_text="First local clinic date to search, YYYY-MM-DD.")
     end = FriendlyDateField(help_text="Last local clinic date to search (inclusive), YYYY-MM-DD.")
@@ -143,8 +170,8 @@ class PatientInputSerializer(serializers.Serializer):
         r"^[A-Za-z0-9-]{3,20}$",
         error_messages={"invalid": "An MRN is 3–20 letters, digits or dashes."},
     )
-    given_name = serializers.CharField(max_length=100)
-    family_name = serializers.CharField(max_length=100)
+    given_name = required_text(max_length=100)
+    family_name = required_text(max_length=100)
     birth_date = FriendlyDateField()
     sex = serializers.ChoiceField(choices=Patient.Sex.choices, default=Patient.Sex.FEMALE)
     phone = PhoneNumberField(
@@ -153,7 +180,7 @@ class PatientInputSerializer(serializers.Serializer):
         default="",
         error_messages={"invalid": "That is not a valid phone number; include the area code, e.g. +1 202 555 0123."},
     )
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    email = OptionalEmailField(required=False, allow_blank=True, default="")
     preferred_channel = serializers.ChoiceField(choices=Channel.choices, required=False)
     language = serializers.ChoiceField(choices=Language.choices, default=Language.ENGLISH)
     contrast_allergy = serializers.BooleanField(default=False)
@@ -207,8 +234,13 @@ class RescheduleInputSerializer(serializers.Serializer):
 
 
 class CancelInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(
-        max_length=300, error_messages={"blank": "Say why the appointment is cancelled.", "required": "Say why."}
+    reason = required_text(
+        max_length=300,
+        error_messages={
+            "blank": "Say why the appointment is cancelled.",
+            "required": "Say why.",
+            "invalid": "Say why the appointment is cancelled.",
+        },
     )
 
 
@@ -254,20 +286,23 @@ class TransitionInputSerializer(serializers.Serializer):
         return data
 
 
-class AppointmentListQuerySerializer(serializers.Serializer):
+class AppointmentListQuerySerializer(QuerySerializer):
     date = FriendlyDateField(required=False, help_text="Local clinic date, YYYY-MM-DD; default today.")
     room = IdField(what="room", queryset=Room.objects.all(), required=False, allow_null=True)
     status = serializers.ChoiceField(choices=AppointmentStatus.choices, required=False)
 
 
-class PatientQuerySerializer(serializers.Serializer):
-    mrn = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    q = serializers.CharField(max_length=100, required=False, allow_blank=True, help_text="Part of a name or MRN.")
+class PatientQuerySerializer(QuerySerializer):
+    """Without ?mrn= or ?q= nothing is searched and the list is empty (never every patient)."""
 
-    def validate(self, data):
-        if not data.get("mrn") and len(data.get("q", "").strip()) < 2:
-            raise serializers.ValidationError({"q": "Give an MRN (?mrn=) or at least 2 letters of a name (?q=)."})
-        return data
+    mrn = required_text(max_length=20, required=False, help_text="The exact MRN.")
+    q = serializers.RegexField(
+        r"\S\s*\S",
+        max_length=100,
+        required=False,
+        help_text="At least 2 letters of a name, or an MRN.",
+        error_messages={"invalid": "Give at least 2 letters of a name (?q=) or an MRN (?mrn=)."},
+    )
 
 
 def validate_not_absurd(start) -> None:
@@ -310,6 +345,7 @@ def slot_data(slot) -> dict:
 
 class PatientSerializer(serializers.ModelSerializer):
     phone = serializers.CharField(read_only=True, help_text="E.164, e.g. +12025550123.")
+    email = OptionalEmailField(read_only=True)
 
     class Meta:
         model = Patient
