@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from radiology.models import Patient
 from radiology.patients.selectors import patient_record
 from radiology.search import search_patients
+from security.access_log import What, record_access
 
 MIN_QUERY = 2
 
@@ -17,6 +18,8 @@ MIN_QUERY = 2
 def patient_search(request):
     query = request.GET.get("q", "").strip()
     patients = list(search_patients(query)) if len(query) >= MIN_QUERY else None
+    if patients:
+        record_access(request=request, patient_ids=[p.pk for p in patients], what=What.PATIENT_SEARCH)
     if patients is not None and len(patients) == 1 and request.GET.get("go") != "list":
         return redirect("radiology:patient_detail", pk=patients[0].pk)
     return render(request, "radiology/patients/search.html", {"query": query, "patients": patients})
@@ -29,4 +32,5 @@ def patient_detail(request, pk):
         patient, history = patient_record(pk)
     except Patient.DoesNotExist:
         raise Http404("No such patient") from None
+    record_access(request=request, patient_ids=[patient.pk], what=What.PATIENT_PAGE)
     return render(request, "radiology/patients/detail.html", {"patient": patient, "history": history})

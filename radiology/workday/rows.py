@@ -114,7 +114,7 @@ def block_html(row) -> SafeString:
         ", contrast allergy" if row.contrast_allergy else ""
     )
     return mark_safe(  # noqa: S308 - database values escaped with _e
-        f'<a class="{css}" href="/appointments/{a.pk}/" style="left: {row.left}%; width: {row.width}%" '
+        f'<a class="{css}" href="/appointments/{a.pk}/" data-left="{row.left}" data-width="{row.width}" '
         f'title="{_e(title)}"><span class="when">{_e(row.time)}</span>'
         f'<span class="who">{_e(a.patient.family_name)}</span></a>'
     )

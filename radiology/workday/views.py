@@ -16,6 +16,7 @@ from django.views.decorators.http import condition
 from django.views.decorators.vary import vary_on_headers
 
 from radiology.action_links import action_links
+from radiology.date_range import OUT_OF_RANGE, in_range
 from radiology.errors import AppointmentActionError
 from radiology.models import Appointment
 from radiology.permission_cache import preload_permissions
@@ -38,9 +39,9 @@ def _with_poll_state(view):
 
     @wraps(view)
     def wrapper(request, day: str | None = None):
-        request.day_fingerprint = preload_permissions(
-            request.user, along=day_version.fingerprint_expression(day=_shown_day(day), now=timezone.now())
-        )
+        shown = _shown_day(day)
+        along = day_version.fingerprint_expression(day=shown, now=timezone.now()) if in_range(shown) else None
+        request.day_fingerprint = preload_permissions(request.user, along=along)
         return view(request, day)
 
     return wrapper
@@ -50,6 +51,8 @@ def _day_list_etag(request, day: str | None = None) -> str:
     """Equal for two requests that would get the same page: the day's data and clock
     fingerprint, who asks (their actions differ), the filters, full page or htmx fragment."""
     shown = _shown_day(day)
+    if not in_range(shown):
+        return None  # answered 400 by the view
     fingerprint = request.day_fingerprint or day_version.day_fingerprint(day=shown, now=timezone.now())
     key = "|".join(
         (
@@ -74,6 +77,8 @@ def day_list(request, day: str | None = None):
     """The flow board. Its one-minute poll costs a 304 when nothing changed (see
     radiology/services/day_version.py)."""
     shown = _shown_day(day)
+    if not in_range(shown):
+        return render(request, "400.html", {"message": OUT_OF_RANGE}, status=400)
     now = timezone.now()
     filters = forms.DayFilterForm(request.GET or None)
     chosen = filters.cleaned_data if filters.is_valid() else {}

@@ -137,4 +137,4 @@ def test_the_timeline_spans_the_usual_day_and_widens_for_an_early_or_late_appoin
     AppointmentFactory(start=at(17, 15), duration_minutes=30)
     wide = client.get(URL).content.decode()
     assert 'data-start="2027-01-13T07:00:00-05:00"' in wide and 'data-end="2027-01-13T18:00:00-05:00"' in wide
-    assert 'style="left: 11.11%; width: 8.33%"' in usual  # 09:00 is one ninth in; 45 min of 9 h
+    assert 'data-left="11.11" data-width="8.33"' in usual  # 09:00 is one ninth in; 45 min of 9 h

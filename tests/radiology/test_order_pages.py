@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from radiology.models import Appointment, CheckInChecklist, Order
 from scheduling.clinic_time import clinic_zone
+from tests.actions import CHECKLIST_FORM
 from tests.factories import (
     AppointmentFactory,
     InterfaceMessageFactory,
@@ -181,13 +182,7 @@ def test_the_day_list_shows_the_side_and_flags_in_each_row(tech_client):
 def test_check_in_shows_the_side_and_needs_it_confirmed(tech_client):
     appointment = AppointmentFactory(start=at(NOW.date(), 10), order__side="left", order__indication="bloody")
     url = reverse("radiology:check_in", args=[appointment.pk])
-    answers = {
-        "identity_confirmed": "on",
-        "contrast_allergy_asked": "on",
-        "discharge_present_today": "on",
-        "not_expressed_last_48h": "on",
-        "consent_signed": "on",
-    }
+    answers = {k: v for k, v in CHECKLIST_FORM.items() if k != "side_confirmed"}
 
     page = tech_client.get(url).text
     refused = tech_client.post(url, answers)
