@@ -19,7 +19,7 @@ APPOINTMENTS = 60
 
 def build(day):
     from procedures.models import Procedure
-    from radiology.models import Appointment, Patient, ReadinessResponse
+    from radiology.models import Appointment, Order, Patient, ReadinessResponse
     from radiology.services.department import ensure_room, ensure_staff_member
 
     zone = clinic_zone()
@@ -34,9 +34,23 @@ def build(day):
         Patient(mrn=f"D{n:05d}", given_name="P", family_name=str(n), birth_date="1970-01-01", phone="+12025550100")
         for n in range(APPOINTMENTS)
     )
+    # Every appointment is booked from an order (the referral): one each, as the EHR sends them.
+    orders = Order.objects.bulk_create(
+        Order(
+            patient=patients[n],
+            procedure=procedure,
+            accession_number=f"BENCH{n:07d}",
+            study_instance_uid=f"2.25.{n + 1}",
+            side=Order.Side.LEFT,
+            indication=Order.Indication.SPONTANEOUS_SINGLE_DUCT,
+            received_at=timezone.now(),
+        )
+        for n in range(APPOINTMENTS)
+    )
     appointments = Appointment.objects.bulk_create(
         Appointment(
             patient=patients[n],
+            order=orders[n],
             procedure=procedure,
             start=datetime.combine(day, time(7), tzinfo=zone) + timedelta(minutes=12 * n),
             end=datetime.combine(day, time(7), tzinfo=zone) + timedelta(minutes=12 * n + 30),
