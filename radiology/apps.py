@@ -17,3 +17,7 @@ class RadiologyConfig(AppConfig):
             link=reminders.subject_link,
         )
         registry.register("digest", context=reminders.digest_context)
+        # HL7 SIU rows carry their payload; the problems page links them to the appointment.
+        from radiology.services import hl7_events
+
+        registry.register(hl7_events.PREFIX, link=hl7_events.subject_link)
