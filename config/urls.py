@@ -8,5 +8,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("radiology.api.urls")),
     path("messages/", include("notifications.urls")),
+    path("cal/", include("radiology.ics.urls")),  # iCalendar feeds (docs/interfaces.md)
     path("", include("radiology.urls")),
 ]
