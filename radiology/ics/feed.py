@@ -11,12 +11,20 @@
 - Times in UTC with no VTIMEZONE: every client reads the instant the same way.
 - SUMMARY "Galactogram" and the MRN's last four characters; names only with
   CALENDAR_SHOW_NAMES. No clinical detail, ever.
+
+The ETag is a digest of everything the feed prints (and of FORMAT, bumped when the printing
+changes), computed from the query's rows without building the calendar: a calendar app
+revalidating an unchanged feed gets its 304 for two queries. Built feeds are kept in Django's
+cache under that digest, so the many polls of an unchanged feed are not rebuilt each time;
+any change to what is printed is a new digest, hence never a stale body.
 """
 
+import hashlib
 from datetime import UTC, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.cache import cache
 from django.urls import reverse
 from icalendar import Calendar, Event
 from icalendar.prop import vDDDTypes, vDuration, vInt, vText, vUri
@@ -24,6 +32,8 @@ from icalendar.prop import vDDDTypes, vDuration, vInt, vText, vUri
 from radiology.models import Appointment, AppointmentStatus
 
 REFRESH = timedelta(minutes=15)
+FORMAT = 1
+CACHE_SECONDS = 3600
 _PLACEHOLDER = 987654321
 
 
@@ -76,3 +86,25 @@ def build_calendar(*, name: str, appointments: list[Appointment]) -> bytes:
         event["URL"] = vUri(page_url(appointment.pk))
         calendar.add_component(event)
     return calendar.to_ical()
+
+
+def etag(*, name: str, appointments: list[Appointment]) -> str:
+    """A strong validator: equal for byte-identical feeds, because it covers every input."""
+    digest = hashlib.sha256()
+    digest.update(repr((FORMAT, settings.SITE_URL, settings.CLINIC_NAME, settings.CALENDAR_SHOW_NAMES, name)).encode())
+    for a in appointments:
+        patient = a.patient
+        row = (a.pk, a.start, a.end, a.status, a.updated_at, a.changes, a.room.name, patient.mrn)
+        if settings.CALENDAR_SHOW_NAMES:
+            row += (patient.given_name, patient.family_name)
+        digest.update(repr(row).encode())
+    return '"' + digest.hexdigest()[:40] + '"'
+
+
+def calendar_bytes(*, name: str, appointments: list[Appointment], tag: str) -> bytes:
+    key = f"ics:feed:{tag.strip(chr(34))}"
+    body = cache.get(key)
+    if body is None:
+        body = build_calendar(name=name, appointments=appointments)
+        cache.set(key, body, CACHE_SECONDS)
+    return body

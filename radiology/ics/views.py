@@ -1,8 +1,6 @@
 """The feed itself (no login: the token is the key) and the page where addresses are made,
 rotated and revoked (login: clinical staff for their own, managers for the rooms)."""
 
-import hashlib
-
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -12,14 +10,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from radiology.errors import AppointmentActionError
+from radiology.ics import feed as ics
 from radiology.ics import selectors
-from radiology.ics.feed import build_calendar
 from radiology.models import CalendarFeed, Room, StaffMember
 from radiology.services import calendar_feeds
-
-
-def _etag(body: bytes) -> str:
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
 def _matches(if_none_match: str, etag: str) -> bool:
@@ -32,18 +26,18 @@ def feed(request, kind, owner_id, token):
     found = selectors.find_feed(kind=kind, owner_id=owner_id, token=token)
     if found is None:
         raise Http404("No such calendar.")
-    body = build_calendar(
-        name=selectors.feed_name(found), appointments=selectors.feed_appointments(found, now=timezone.now())
-    )
-    etag = _etag(body)
+    name = selectors.feed_name(found)
+    appointments = selectors.feed_appointments(found, now=timezone.now())
+    tag = ics.etag(name=name, appointments=appointments)
     headers = {
-        "ETag": etag,
+        "ETag": tag,
         # Private: the address is a secret. Calendar apps poll; they revalidate with the ETag.
         "Cache-Control": "private, max-age=300",
         "X-Robots-Tag": "noindex",
     }
-    if _matches(request.headers.get("If-None-Match", ""), etag):
+    if _matches(request.headers.get("If-None-Match", ""), tag):
         return HttpResponseNotModified(headers=headers)
+    body = ics.calendar_bytes(name=name, appointments=appointments, tag=tag)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8", headers=headers)
     response["Content-Disposition"] = f'inline; filename="{kind}-{owner_id}.ics"'
     return response

@@ -203,3 +203,16 @@ def test_icalendar_and_icaljs_read_the_same_instants_across_the_dst_change(
     parsed = events(response)
     assert parsed[f"appointment-{monday.pk}@localhost"].decoded("DTSTART").astimezone(NY) == MONDAY_9
     assert parsed[f"appointment-{friday.pk}@localhost"].decoded("DTSTART").astimezone(NY) == FRIDAY_9
+
+
+def test_renaming_the_room_changes_the_feed_and_its_etag(client, dept, scheduler, galactogram):
+    book(dept, scheduler, galactogram, FRIDAY_9)
+    path, first = staff_feed(client, dept.technologists[0])
+
+    dept.rooms[0].name = "Mammography East"
+    dept.rooms[0].save(update_fields=["name"])
+    second = client.get(path, headers={"If-None-Match": first["ETag"]})
+
+    assert second.status_code == 200 and second["ETag"] != first["ETag"]
+    [event] = events(second).values()
+    assert str(event["LOCATION"]) == "Mammography East"
