@@ -268,6 +268,20 @@ CELERY_BEAT_SCHEDULE = {
     "plan-staff-digests": {"task": "radiology.plan_staff_digests", "schedule": 600.0, "options": {"expires": 300}},
 }
 
+# --- HL7 v2 order intake (the `hl7` process: python manage.py hl7_listener). See docs/interfaces.md.
+HL7_BIND = env.str("HL7_BIND", default="127.0.0.1")
+HL7_PORT = env.int("HL7_PORT", default=2575)
+# MSH-3/MSH-4 of our ACKs; senders put them in MSH-5/MSH-6.
+HL7_APPLICATION = env.str("HL7_APPLICATION", default="GALACTO")
+HL7_FACILITY = env.str("HL7_FACILITY", default="RADIOLOGY")
+# MSH-11 we accept (P production, T training, D debugging); others are rejected (AR).
+HL7_PROCESSING_IDS = env.list("HL7_PROCESSING_IDS", default=["P", "T", "D"])
+# Character set when MSH-18 is empty.
+HL7_DEFAULT_ENCODING = env.str("HL7_DEFAULT_ENCODING", default="utf-8")
+HL7_MAX_MESSAGE_BYTES = env.int("HL7_MAX_MESSAGE_BYTES", default=1_000_000)
+# A connection silent this long is closed (interface engines reconnect).
+HL7_IDLE_TIMEOUT_SECONDS = env.int("HL7_IDLE_TIMEOUT_SECONDS", default=300)
+
 # --- Standards out: HL7 v2 SIU over MLLP, iCalendar feeds (docs/interfaces.md) ---------------
 # SIU messages go to HL7_OUT_HOST:HL7_OUT_PORT through the outbox's `hl7` channel; with either
 # unset nothing is planned.
@@ -275,8 +289,7 @@ HL7_OUT_HOST = env.str("HL7_OUT_HOST", default="")
 HL7_OUT_PORT = env.int("HL7_OUT_PORT", default=0)
 # Seconds to connect and to wait for the receiver's ACK; no ACK in time is retried.
 HL7_OUT_TIMEOUT = env.float("HL7_OUT_TIMEOUT", default=10.0)
-HL7_SENDING_APPLICATION = env.str("HL7_SENDING_APPLICATION", default="GALACTOGRAM")
-HL7_SENDING_FACILITY = env.str("HL7_SENDING_FACILITY", default="BREAST_IMAGING")
+# MSH-3/MSH-4 of what we send are HL7_APPLICATION/HL7_FACILITY (above); MSH-5/MSH-6:
 HL7_RECEIVING_APPLICATION = env.str("HL7_RECEIVING_APPLICATION", default="EHR")
 HL7_RECEIVING_FACILITY = env.str("HL7_RECEIVING_FACILITY", default="HOSPITAL")
 # PID-3's assigning authority: MRN^^^HL7_MRN_ISSUER^MR

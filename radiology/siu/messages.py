@@ -69,8 +69,8 @@ def build_siu(*, appointment: Appointment, event: str, control_id: str, actor, n
     """The ER7 text of one SIU message. `appointment` with patient, order, room, radiologist,
     technologist (and their users) and procedure loaded."""
     spec = EVENTS[event]
-    app = text(settings.HL7_SENDING_APPLICATION)
-    facility = text(settings.HL7_SENDING_FACILITY)
+    app = text(settings.HL7_APPLICATION)
+    facility = text(settings.HL7_FACILITY)
     start, end = when(appointment.start), when(appointment.end)
     minutes = str(appointment.duration_minutes)
     message = Message("SIU_S12", version=VERSION, validation_level=VALIDATION_LEVEL.STRICT)

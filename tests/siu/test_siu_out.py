@@ -88,15 +88,15 @@ def test_a_booking_sends_an_s12_that_the_receiver_validates_strictly_and_accepts
     assert (row.status, row.channel, row.provider_id) == (S.SENT, "hl7", got.ack_id)
     assert field(got, "MSH", 9) == "SIU^S12^SIU_S12"
     assert (field(got, "MSH", 15), field(got, "MSH", 16)) == ("AL", "NE")
-    assert field(got, "SCH", 2) == f"{appointment.pk}^GALACTOGRAM"
+    assert field(got, "SCH", 2) == f"{appointment.pk}^GALACTO"
     assert field(got, "SCH", 11) == "^^M45^20270113100000-0500^20270113104500-0500"
     assert field(got, "SCH", 20) == f"{scheduler.username}^Clerk^Sam"
     assert field(got, "SCH", 25) == "Booked^Booked^HL70278"
-    assert field(got, "SCH", 27) == f"{appointment.order.accession_number}^GALACTOGRAM"
+    assert field(got, "SCH", 27) == f"{appointment.order.accession_number}^GALACTO"
     assert field(got, "PID", 3) == "MRN-0042^^^HOSPITAL^MR"
     assert field(got, "AIS", 3).startswith("19030^")
     assert field(got, "AIG", 3) == f"{dept.technologists[0].pk}^{dept.technologists[0].name}"
-    assert field(got, "AIL", 3) == f"^{dept.rooms[0].name}^^BREAST_IMAGING"
+    assert field(got, "AIL", 3) == f"^{dept.rooms[0].name}^^RADIOLOGY"
     assert field(got, "AIP", 3).startswith(f"{dept.radiologists[0].pk}^")
 
 
@@ -139,7 +139,7 @@ def test_a_move_to_another_time_is_s13_and_a_change_of_room_alone_is_s14(receive
     assert [r.event for r in receiver.received] == ["S12", "S13", "S14"]
     assert all(r.error == "" for r in receiver.received)
     assert field(receiver.received[1], "SCH", 11) == "^^M45^20270113120000-0500^20270113124500-0500"
-    assert field(receiver.received[2], "AIL", 3) == f"^{dept.rooms[1].name}^^BREAST_IMAGING"
+    assert field(receiver.received[2], "AIL", 3) == f"^{dept.rooms[1].name}^^RADIOLOGY"
     assert [r.subject_version for r in siu_rows(appointment)] == [1, 2, 3]
 
 

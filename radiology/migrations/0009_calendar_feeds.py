@@ -14,7 +14,7 @@ def sync_groups(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("radiology", "0007_appointment_order_required"),
+        ("radiology", "0008_interface_messages"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
