@@ -94,7 +94,7 @@ def build_siu(*, appointment: Appointment, event: str, control_id: str, actor, n
     sch.sch_2 = appointment_id
     sch.sch_6 = f"{event}^{spec.reason}^L"
     sch.sch_7 = "ROUTINE^Routine appointment^HL70276"
-    sch.sch_8 = "NORMAL^Routine schedule request^HL70277"
+    sch.sch_8 = "Normal^Routine schedule request^HL70277"
     sch.sch_9 = minutes
     sch.sch_10 = "min^minutes^UCUM"
     sch.sch_11 = f"^^M{minutes}^{start}^{end}"
