@@ -20,6 +20,7 @@ Each row:
 """
 
 import hashlib
+from datetime import UTC
 
 from django.conf import settings
 from django.urls import reverse
@@ -47,9 +48,10 @@ def control_id_for(idempotency_key: str) -> str:
 
 
 def _snapshot(appointment: Appointment) -> dict:
+    # In UTC: the same instant must compare equal whatever zone the datetime was given in.
     return {
-        "start": appointment.start.isoformat(),
-        "end": appointment.end.isoformat(),
+        "start": appointment.start.astimezone(UTC).isoformat(),
+        "end": appointment.end.astimezone(UTC).isoformat(),
         "room": appointment.room_id,
         "radiologist": appointment.radiologist_id,
         "technologist": appointment.technologist_id,
@@ -101,7 +103,8 @@ def on_rescheduled(*, appointment, previous_start, actor, now) -> None:
         .first()
     )
     now_is = _snapshot(appointment)
-    was = last or {**now_is, "start": previous_start.isoformat(), "room": None}
+    # Without an earlier message (HL7 was switched on after the booking) only the time is known.
+    was = last or {**now_is, "start": previous_start.astimezone(UTC).isoformat(), "room": None}
     if (was["start"], was["end"]) != (now_is["start"], now_is["end"]):
         event = "S13"
     elif was != now_is:

@@ -143,6 +143,36 @@ def test_a_move_to_another_time_is_s13_and_a_change_of_room_alone_is_s14(receive
     assert [r.subject_version for r in siu_rows(appointment)] == [1, 2, 3]
 
 
+def test_another_technologist_at_the_same_time_right_after_booking_is_s14(receiver, galactogram, dept, scheduler):
+    appointment = book(galactogram, scheduler, dept)
+    reschedule_appointment(
+        appointment_id=appointment.pk,
+        start=WEDNESDAY_10.astimezone(ZoneInfo("UTC")),  # the same instant, written in another zone
+        technologist=dept.technologists[1],
+        actor=scheduler,
+    )
+
+    deliver_due()
+    deliver_due()
+
+    assert [r.event for r in receiver.received] == ["S12", "S14"]
+    assert field(receiver.received[1], "AIG", 3) == f"{dept.technologists[1].pk}^{dept.technologists[1].name}"
+
+
+def test_a_reschedule_that_changes_nothing_sends_nothing(receiver, galactogram, dept, scheduler):
+    appointment = book(galactogram, scheduler, dept)
+    reschedule_appointment(
+        appointment_id=appointment.pk,
+        start=WEDNESDAY_10,
+        room=dept.rooms[0],
+        radiologist=dept.radiologists[0],
+        technologist=dept.technologists[0],
+        actor=scheduler,
+    )
+
+    assert [r.kind for r in siu_rows(appointment)] == ["siu_s12"]
+
+
 def test_a_cancellation_is_s15_and_a_no_show_is_s26(receiver, galactogram, dept, scheduler, frozen):
     cancelled = book(galactogram, scheduler, dept)
     cancel_appointment(appointment_id=cancelled.pk, actor=scheduler, reason="Patient asked")
