@@ -1,6 +1,6 @@
 """A real MLLP receiver for the tests: a TCP server in a thread that validates every message
 with hl7apy at STRICT level (groups found), records it, and answers as the test scripts:
-"AA", "AE", "AR", "timeout" (no answer until the sender gave up) or "wrong-id" (an AA for
+"AA", "AE", "AR", "timeout" (no answer; the connection is held until the sender gives up) or "wrong-id" (an AA for
 another control id). Each answer is an hl7apy-built ACK with MSA-2 = the message's MSH-10."""
 
 import random
@@ -37,9 +37,12 @@ class Received:
 class MLLPReceiver:
     answers: list[str] = field(default_factory=list)  # consumed in order; then "AA"
     received: list[Received] = field(default_factory=list)
-    timeout_hold: float = 2.0
+    timeout_hold: float = 30.0  # the longest a "timeout" answer waits for the sender to give up
 
     def __post_init__(self):
+        # hl7apy loads the v2.5.1 definitions on first use: not inside a sender's ACK time-out.
+        Message("SIU_S12", version="2.5.1")
+        parse_message(self._ack("AA", "WARMUP", "", "WARMUP"), find_groups=True)
         self.server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         for port in random.sample(PORTS, len(PORTS)):
@@ -92,7 +95,13 @@ class MLLPReceiver:
             connection.sendall(START + self._ack("AE", "", "Unparseable", record.ack_id).encode() + END)
             return
         if record.answer == "timeout":
-            self.stopping.wait(self.timeout_hold)
+            # Say nothing until the sender gives up and closes the connection.
+            connection.settimeout(self.timeout_hold)
+            try:
+                while connection.recv(65536):
+                    pass
+            except OSError:
+                pass
             return
         code, acknowledged = record.answer, record.control_id
         if code == "wrong-id":
