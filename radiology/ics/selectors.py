@@ -1,8 +1,9 @@
 """What a feed shows: its owner's appointments from 30 days back to 90 days ahead, in two
-queries whatever their number (the feed, then the appointments with their change count)."""
+queries whatever their number (the feed, then the appointments with their change count, as plain values)."""
 
 import hmac
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -39,27 +40,45 @@ def _changes():
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def feed_appointments(feed: CalendarFeed, *, now) -> list[Appointment]:
+@dataclass(frozen=True, slots=True)
+class FeedEvent:
+    """What a feed prints about one appointment (a read model: plain values, cheap to load)."""
+
+    pk: int
+    start: datetime
+    end: datetime
+    status: str
+    updated_at: datetime
+    changes: int
+    room: str
+    mrn: str
+    given_name: str
+    family_name: str
+
+
+def feed_events(feed: CalendarFeed, *, now) -> list[FeedEvent]:
     if feed.kind == CalendarFeed.Kind.STAFF:
         mine = Q(radiologist_id=feed.staff_id) | Q(technologist_id=feed.staff_id)
     else:
         mine = Q(room_id=feed.room_id)
-    return list(
+    rows = (
         Appointment.objects.filter(mine, start__gte=now - PAST, start__lt=now + AHEAD)
-        .select_related("room", "patient")
-        .only(
+        .annotate(changes=_changes())
+        .order_by("start", "pk")
+        .values_list(
+            "pk",
             "start",
             "end",
             "status",
             "updated_at",
+            "changes",
             "room__name",
             "patient__mrn",
             "patient__given_name",
             "patient__family_name",
         )
-        .annotate(changes=_changes())
-        .order_by("start", "pk")
     )
+    return [FeedEvent(*row) for row in rows]
 
 
 def feed_name(feed: CalendarFeed) -> str:

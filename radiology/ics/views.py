@@ -27,7 +27,7 @@ def feed(request, kind, owner_id, token):
     if found is None:
         raise Http404("No such calendar.")
     name = selectors.feed_name(found)
-    appointments = selectors.feed_appointments(found, now=timezone.now())
+    appointments = selectors.feed_events(found, now=timezone.now())
     tag = ics.etag(name=name, appointments=appointments)
     headers = {
         "ETag": tag,
