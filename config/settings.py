@@ -381,3 +381,20 @@ CELERY_BEAT_SCHEDULE["purge-access-log"] = {
     "schedule": 24 * 3600.0,
     "options": {"expires": 3600},
 }
+
+
+# --- Standards out: HL7 v2 SIU over MLLP, iCalendar feeds (docs/interfaces.md) ---------------
+# SIU messages go to HL7_OUT_HOST:HL7_OUT_PORT through the outbox's `hl7` channel; with either
+# unset nothing is planned.
+HL7_OUT_HOST = env.str("HL7_OUT_HOST", default="")
+HL7_OUT_PORT = env.int("HL7_OUT_PORT", default=0)
+# Seconds to connect and to wait for the receiver's ACK; no ACK in time is retried.
+HL7_OUT_TIMEOUT = env.float("HL7_OUT_TIMEOUT", default=10.0)
+# MSH-3/MSH-4 of what we send are HL7_APPLICATION/HL7_FACILITY (above); MSH-5/MSH-6:
+HL7_RECEIVING_APPLICATION = env.str("HL7_RECEIVING_APPLICATION", default="EHR")
+HL7_RECEIVING_FACILITY = env.str("HL7_RECEIVING_FACILITY", default="HOSPITAL")
+# PID-3's assigning authority: MRN^^^HL7_MRN_ISSUER^MR
+HL7_MRN_ISSUER = env.str("HL7_MRN_ISSUER", default="HOSPITAL")
+HL7_PROCESSING_ID = env.str("HL7_PROCESSING_ID", default="P")
+# Calendar feeds show "Galactogram" and the MRN's last four characters; names only when on.
+CALENDAR_SHOW_NAMES = env.bool("CALENDAR_SHOW_NAMES", default=False)

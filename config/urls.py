@@ -11,6 +11,7 @@ urlpatterns = [
     # DICOM MPPS steps that need a person (radiology/dicom).
     path("modality-steps/", include("radiology.dicom.urls")),
     path("security/", include("security.urls")),
+    path("cal/", include("radiology.ics.urls")),  # iCalendar feeds (docs/interfaces.md)
     path("", include("radiology.urls")),
 ]
 

@@ -49,6 +49,9 @@ ACCESS = {
     "radiology:interface_message": {S, M},
     "dicom:needs_attention": {T, N, R},
     "dicom:complete_step": {T, N, R},
+    "calendar_feeds:calendars": {T, N, R, M},
+    "calendar_feeds:my_feed": {"POST": {T, N, R}},
+    "calendar_feeds:room_feed": {"POST": {M}},
     "security:access_log": {M},
     "security:lockouts": {M},
     "security:unlock": {M},
@@ -64,7 +67,8 @@ ACCESS = {
     "api:transitions": {"POST": STAFF},
 }
 # Not staff pages: the login itself, the patient's signed link, the public API docs.
-PUBLIC = {"login", "logout", "api:schema", "api:docs", "api:redoc", "api:not_found"}
+# The calendar feed is opened by a calendar application with the secret in its address.
+PUBLIC = {"login", "logout", "api:schema", "api:docs", "api:redoc", "api:not_found", "calendar_feeds:feed"}
 
 
 def _staff_urls():
