@@ -1,6 +1,7 @@
 """factory-boy factories for every model. Clinical staff and rooms come with a calendar
 resource that works Monday–Friday 08:00–17:00 clinic time unless told otherwise."""
 
+import uuid
 from datetime import date, time, timedelta
 
 import factory
@@ -11,10 +12,12 @@ from django.utils import timezone
 from notifications.models import Message
 from procedures.models import Procedure, ReminderRule
 from radiology.models import (
+    AccessionCounter,
     Appointment,
     AppointmentTransition,
     CheckInChecklist,
     FollowUpPlan,
+    Order,
     Patient,
     ProcedureOutcome,
     ReadinessResponse,
@@ -183,6 +186,23 @@ def _next_weekday_at(hour: int, days_ahead: int = 7):
     return timezone.datetime.combine(day, time(hour), tzinfo=clinic_zone())
 
 
+class OrderFactory(factory.django.DjangoModelFactory):
+    """A waiting order (identifiers from a sequence, not the accession counter)."""
+
+    class Meta:
+        model = Order
+
+    patient = factory.SubFactory(PatientFactory)
+    procedure = factory.SubFactory(ProcedureFactory)
+    accession_number = factory.Sequence(lambda n: f"GT{n:08d}")
+    study_instance_uid = factory.Sequence(lambda n: f"2.25.{n + 1}{uuid.uuid4().int % 10**20}")
+    referring_physician_family_name = "House"
+    referring_physician_given_name = "Gregory"
+    indication = Order.Indication.SPONTANEOUS_SINGLE_DUCT
+    side = Order.Side.LEFT
+    received_at = factory.LazyFunction(timezone.now)
+
+
 class AppointmentFactory(factory.django.DjangoModelFactory):
     """An appointment (no reservations: use the booking service for those)."""
 
@@ -191,6 +211,12 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
 
     patient = factory.SubFactory(PatientFactory)
     procedure = factory.SubFactory(ProcedureFactory)
+    order = factory.SubFactory(
+        OrderFactory,
+        patient=factory.SelfAttribute("..patient"),
+        procedure=factory.SelfAttribute("..procedure"),
+        status=Order.Status.SCHEDULED,
+    )
     start = factory.LazyFunction(lambda: _next_weekday_at(10))
     duration_minutes = 45
     end = factory.LazyAttribute(lambda a: a.start + timedelta(minutes=a.duration_minutes))
@@ -285,6 +311,7 @@ class CheckInChecklistFactory(factory.django.DjangoModelFactory):
     discharge_present_today = True
     not_expressed_last_48h = True
     consent_signed = True
+    side_confirmed = True
     completed_by = factory.SubFactory(UserFactory)
     completed_at = factory.LazyFunction(timezone.now)
 
@@ -316,3 +343,12 @@ class FollowUpPlanFactory(factory.django.DjangoModelFactory):
     scheduled_for = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
     decided_by = factory.SelfAttribute("appointment.radiologist.user")
     decided_at = factory.LazyFunction(timezone.now)
+
+
+class AccessionCounterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AccessionCounter
+        django_get_or_create = ("day",)
+
+    day = factory.Sequence(lambda n: date(2020, 1, 1) + timedelta(days=n))
+    last = 0

@@ -220,6 +220,7 @@ class ChecklistSerializer(serializers.Serializer):
     discharge_present_today = serializers.BooleanField()
     not_expressed_last_48h = serializers.BooleanField()
     consent_signed = serializers.BooleanField()
+    side_confirmed = serializers.BooleanField(help_text="The order's side confirmed with the patient.")
 
 
 class OutcomeSerializer(serializers.Serializer):

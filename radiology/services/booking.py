@@ -20,13 +20,14 @@ from radiology.models import (
     Appointment,
     AppointmentStatus,
     AppointmentTransition,
+    Order,
     Patient,
     Room,
     StaffMember,
     clinic_zone,
 )
 from radiology.selectors import local_day_bounds
-from radiology.services import reminders
+from radiology.services import order_lifecycle, reminders
 from radiology.services.transitions import Action, check_permission, lock_appointment, perform_transition
 from scheduling import services as calendar
 
@@ -254,10 +255,20 @@ def book_appointment(
     technologist: StaffMember | None = None,
     lead_time_override_reason: str = "",
     now: datetime | None = None,
+    order: Order | None = None,
+    side: str = "",
+    indication: str = "",
+    indication_other: str = "",
 ) -> Appointment:
-    """Book a galactogram: all three resources held together or nothing written."""
+    """Book a galactogram: all three resources held together or nothing written. It is
+    booked from a waiting `order` of this patient; without one, an order is created from
+    what the scheduler entered (side, indication), so every appointment has an accession
+    number and a Study Instance UID."""
     check_permission(actor, BOOKING)
     now = now or timezone.now()
+    new_order = {"side": side, "indication": indication, "indication_other": indication_other.strip()}
+    if order is None:
+        order_lifecycle.check_clinical_facts(**new_order)
     _check_request(
         procedure=procedure,
         start=start,
@@ -284,6 +295,8 @@ def book_appointment(
                 technologist=technologist,
                 lead_time_override_reason=lead_time_override_reason,
                 now=now,
+                order=order,
+                new_order=new_order,
             )
         except calendar.SlotTaken:
             if attempt == attempts - 1:
@@ -303,16 +316,25 @@ def _book_once(
     technologist,
     lead_time_override_reason,
     now,
+    order,
+    new_order,
 ) -> Appointment:
     with transaction.atomic():
         # Serialise bookings of one patient so two clerks cannot double-book her.
         Patient.objects.select_for_update().filter(pk=patient.pk).exists()
+        if order is not None:
+            order = order_lifecycle.check_bookable(order=order, patient=patient, procedure=procedure)
         end = start + timedelta(minutes=duration_minutes)
         _check_patient_free(patient, start, end)
         option = _choose(
             procedure, start, duration_minutes, room=room, radiologist=radiologist, technologist=technologist
         )
+        if order is None:
+            order = order_lifecycle.open_order(
+                now=now, patient=patient, procedure=procedure, created_by=actor, **new_order
+            )
         appointment = Appointment.objects.create(
+            order=order,
             patient=patient,
             procedure=procedure,
             start=start,
@@ -325,6 +347,7 @@ def _book_once(
             booked_by=actor,
         )
         calendar.reserve(holds=_holds(option, procedure), holder=appointment.holder)
+        order_lifecycle.follow_appointment(appointment=appointment)
         _log(appointment, "book", AppointmentStatus.BOOKED, actor, now, _booking_note(appointment))
         reminders.on_booked(appointment=appointment, now=now)
     return appointment

@@ -214,7 +214,7 @@ def _walk_to(appointment: Appointment, state: str, staff) -> None:
             procedure.check_in_patient(
                 appointment_id=n,
                 actor=tech.user,
-                checklist=procedure.Checklist(True, True, appointment.patient.contrast_allergy, True, True, True),
+                checklist=procedure.Checklist(True, True, appointment.patient.contrast_allergy, True, True, True, True),
                 now=at(start - timedelta(minutes=10)),
             )
         elif action == "start":

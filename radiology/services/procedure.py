@@ -39,6 +39,7 @@ class Checklist:
     discharge_present_today: bool
     not_expressed_last_48h: bool
     consent_signed: bool
+    side_confirmed: bool  # the order's side, confirmed with the patient (wrong-side prevention)
 
 
 def _invalid(field: str, message: str) -> AppointmentActionError:
@@ -57,6 +58,8 @@ def check_in_patient(*, appointment_id: int, actor, checklist: Checklist, now: d
         raise _invalid("contrast_allergy_asked", "Ask about contrast allergy before checking in.")
     if not checklist.consent_signed:
         raise _invalid("consent_signed", "The consent form must be signed before check-in.")
+    if not checklist.side_confirmed:
+        raise _invalid("side_confirmed", "Confirm with the patient which breast is examined before check-in.")
     if not checklist.discharge_present_today:
         raise AppointmentActionError(
             "No discharge today: the duct cannot be found. Abort with the reason “no discharge” or reschedule.",

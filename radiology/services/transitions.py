@@ -15,6 +15,7 @@ from django_fsm import ConcurrentTransition, can_proceed
 
 from radiology.errors import AppointmentActionError
 from radiology.models import Appointment, AppointmentStatus, AppointmentTransition
+from radiology.services.order_lifecycle import follow_appointment
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,7 @@ def perform_transition(
             at=now,
             note=(note or reason).strip(),
         )
+        follow_appointment(appointment=appointment)  # e.g. a cancelled visit returns its order to the queue
     return appointment
 
 

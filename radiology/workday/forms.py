@@ -33,6 +33,9 @@ class CheckInForm(forms.Form):
         required=False, label="Nipple not squeezed or expressed in the last 48 hours"
     )
     consent_signed = forms.BooleanField(required=False, label="Consent form signed")
+    side_confirmed = forms.BooleanField(
+        required=False, label="Side confirmed with the patient (the breast named in the order)"
+    )
     helper = _helper()
 
 

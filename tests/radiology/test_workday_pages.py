@@ -31,6 +31,7 @@ CHECKLIST = {
     "discharge_present_today": "on",
     "not_expressed_last_48h": "on",
     "consent_signed": "on",
+    "side_confirmed": "on",
 }
 
 

@@ -12,7 +12,7 @@ from radiology.models import AppointmentTransition, CheckInChecklist
 from radiology.services.procedure import Checklist, check_in_patient
 from tests.factories import AppointmentFactory, StaffMemberFactory
 
-ALL_CONFIRMED = Checklist(True, True, False, True, True, True)
+ALL_CONFIRMED = Checklist(True, True, False, True, True, True, True)
 
 
 @pytest.mark.postgres
