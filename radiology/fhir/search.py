@@ -114,13 +114,18 @@ def date_range(value: str, name: str) -> tuple[datetime, datetime]:
     zone = clinic_zone()
     try:
         if "hour" in parts:
-            moment = datetime(
-                parts["year"], parts["month"], parts["day"], parts["hour"], parts["minute"], parts.get("second", 0)
-            )
             if tz:
                 moment = datetime.fromisoformat(value[: match.end("tz")].replace("Z", "+00:00")).replace(microsecond=0)
             else:
-                moment = moment.replace(tzinfo=zone)
+                wall = (
+                    parts["year"],
+                    parts["month"],
+                    parts["day"],
+                    parts["hour"],
+                    parts["minute"],
+                    parts.get("second", 0),
+                )
+                moment = datetime(*wall, tzinfo=zone)
             step = timedelta(seconds=1) if "second" in parts else timedelta(minutes=1)
             return moment, moment + step
         first = date(parts["year"], parts.get("month", 1), parts.get("day", 1))
