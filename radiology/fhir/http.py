@@ -3,6 +3,7 @@ error as an OperationOutcome with the status code FHIR clients expect."""
 
 import logging
 
+from django.db import DataError
 from rest_framework import exceptions
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser
@@ -111,6 +112,11 @@ def fhir_exception_handler(exc, context):
         return Response(body, status=exc.status)
     if isinstance(exc, AppointmentActionError):
         return Response(action_outcome(exc), status=STATUS_FOR_ACTION.get(exc.code, 422))
+    if isinstance(exc, DataError):
+        # A value PostgreSQL cannot store or compare (a NUL byte, a number out of range).
+        return Response(
+            operation_outcome("A value in the request cannot be used: " + str(exc).split("\n")[0]), status=400
+        )
     response = exception_handler(exc, context)
     if response is None:
         logger.exception("Unhandled FHIR error", exc_info=exc)

@@ -7,6 +7,7 @@ hold; $cancel calls cancel_appointment. Parsing is all that happens here.
 
 import uuid
 from datetime import datetime, timedelta
+from functools import wraps
 
 from radiology.fhir import mapping, search
 from radiology.fhir.http import FhirError
@@ -22,6 +23,21 @@ DEFAULT_PROPOSALS = 20
 # --- Parameters ---------------------------------------------------------------------------
 
 
+def shaped(parse):
+    """A body that is JSON but not shaped as FHIR (a list where an object belongs, a number
+    for a reference) is the client's 400, not our 500."""
+
+    @wraps(parse)
+    def wrapper(*args, **kwargs):
+        try:
+            return parse(*args, **kwargs)
+        except (AttributeError, TypeError, KeyError) as exc:
+            raise FhirError(f"The request body is not shaped as FHIR R4 expects ({exc}).", code="structure") from exc
+
+    return wrapper
+
+
+@shaped
 def parameters(body: dict) -> dict[str, list]:
     """name → values of a Parameters resource (each value[x], or the resource)."""
     if body.get("resourceType") != "Parameters":
@@ -68,6 +84,7 @@ def _staff(resource_id: str, name: str) -> StaffMember:
 # --- $find --------------------------------------------------------------------------------
 
 
+@shaped
 def find(values: dict) -> tuple[list[dict], Patient | None]:
     """Proposed Appointments for the free starts in [start, end)."""
     procedure = galactogram()
@@ -132,6 +149,7 @@ def proposals(options, *, procedure, patient) -> list[dict]:
 # --- $book --------------------------------------------------------------------------------
 
 
+@shaped
 def appointment_to_book(body: dict) -> dict:
     """The Appointment to book, sent as it is or in Parameters (appt-resource / appointment)."""
     if body.get("resourceType") == "Appointment":
@@ -146,6 +164,7 @@ def appointment_to_book(body: dict) -> dict:
     raise FhirError("Send the proposed Appointment, or Parameters with it as “appt-resource”.", code="structure")
 
 
+@shaped
 def booking_arguments(appointment: dict) -> dict:
     """book_appointment's keyword arguments from a proposed Appointment."""
     procedure = galactogram()
@@ -222,6 +241,7 @@ def _instant(value, name: str) -> datetime:
 # --- $cancel ------------------------------------------------------------------------------
 
 
+@shaped
 def cancel_reason(body: dict) -> str:
     """The reason as text, from a string, a Coding or a CodeableConcept (its text, else its
     first coding's display, else its code)."""

@@ -50,6 +50,8 @@ def parse_query(request, supported: tuple[str, ...]) -> Query:
     used: list[tuple[str, str]] = []
     for name in request.query_params:
         values = [v for v in request.query_params.getlist(name) if v != ""]
+        if any("\x00" in v for v in values):
+            raise FhirError(f"{name}: a search value cannot contain a NUL character.", expression=name)
         base = name.split(":")[0]
         if name in ("_count", "_offset", "_format") or not values:
             continue
