@@ -5,10 +5,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from radiology.errors import AppointmentActionError
-from radiology.fhir import bundle, mapping, operations, search
+from radiology.fhir import bundle, operations, search
 from radiology.fhir.capability import capability_statement
 from radiology.fhir.http import FhirError, FhirView, action_outcome
-from radiology.fhir.resources import FHIR_APPOINTMENT_RELATED, RESOURCE_TYPES
+from radiology.fhir.resources import RESOURCE_TYPES
 from radiology.models import Appointment
 from radiology.services import booking
 
@@ -56,7 +56,7 @@ class ReadView(ResourceView):
 
 
 def _appointment(pk: int) -> dict:
-    return mapping.appointment(Appointment.objects.select_related(*FHIR_APPOINTMENT_RELATED).get(pk=pk))
+    return RESOURCE_TYPES["Appointment"].read(str(pk))
 
 
 class FindView(FhirView):
