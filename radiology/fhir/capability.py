@@ -19,6 +19,10 @@ COMMON_PARAMS = [
 ]
 
 
+def _definition(resource_type: str, param: str) -> str:
+    return f"Resource-{param[1:]}" if param.startswith("_") else f"{resource_type}-{param}"
+
+
 def capability_statement(base: str, published) -> dict:
     resources = []
     for name, kind in RESOURCE_TYPES.items():
@@ -30,7 +34,7 @@ def capability_statement(base: str, published) -> dict:
                 *(
                     {
                         "name": p.name,
-                        "definition": f"http://hl7.org/fhir/SearchParameter/{name}-{p.name}",
+                        "definition": f"http://hl7.org/fhir/SearchParameter/{_definition(name, p.name)}",
                         "type": p.type,
                         "documentation": p.documentation,
                     }

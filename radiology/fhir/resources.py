@@ -231,6 +231,7 @@ class AppointmentResource(ModelResource):
         Param("location", "reference", "Location/<id>: the room"),
         Param("status", "token", "Appointment status, comma-separated for any of several"),
         Param("identifier", "token", "The accession number (ACSN)"),
+        Param("_lastUpdated", "date", "When the appointment last changed: poll with gt<last poll time> to sync"),
     )
 
     def queryset(self):
@@ -243,7 +244,7 @@ class AppointmentResource(ModelResource):
         return mapping.appointment(obj)
 
     def filters(self, query):
-        condition = search.date_filter(query, "date", "start")
+        condition = search.date_filter(query, "date", "start") & search.date_filter(query, "_lastUpdated", "updated_at")
         people = {
             "Patient": lambda ids: Q(patient_id__in=ids),
             "Practitioner": lambda ids: Q(radiologist_id__in=ids) | Q(technologist_id__in=ids),

@@ -144,3 +144,13 @@ def test_a_search_over_the_week_daylight_saving_time_ends_gives_each_time_its_ow
     assert "2026-10-30T08:00:00-04:00" in free_starts
     assert "2026-11-02T08:00:00-05:00" in free_starts
     assert not any(s.startswith(("2026-10-31", "2026-11-01")) for s in free_starts)  # the weekend
+
+
+def test_last_updated_finds_what_changed_since_the_last_poll(client, week, scheduler, clock):
+    clock.shift(timedelta(hours=1))
+    since = "gt2026-11-16T08:30:00-05:00"
+    assert ids(fhir(client, "GET", "Appointment", _lastUpdated=since)) == []
+    cancel_appointment(appointment_id=week["fri10"].pk, actor=scheduler, reason="Moved away")
+    changed = fhir(client, "GET", "Appointment", _lastUpdated=since)
+    assert ids(changed) == [week["fri10"].pk]
+    assert changed.body["entry"][0]["resource"]["status"] == "cancelled"
