@@ -150,6 +150,8 @@ class FhirView(APIView):
     content_negotiation_class = FhirContentNegotiation
     permission_classes = [HasRolePermissions]
     required_perms: dict[str, list[str]] = {}
+    # OPTIONS would describe the view in DRF's own JSON, which is not FHIR: 405 instead.
+    metadata_class = None
 
     def get_exception_handler(self):
         return fhir_exception_handler

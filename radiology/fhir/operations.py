@@ -99,6 +99,8 @@ def find(values: dict) -> tuple[list[dict], Patient | None]:
         raise FhirError(f"“start” and “end” may be at most {MAX_WINDOW_DAYS} days apart.", expression="end")
     count = search.count_value(_single(values, "_count"), default=DEFAULT_PROPOSALS, maximum=MAX_PROPOSALS)
     minutes = _single(values, "minutesDuration") or procedure.default_duration_minutes
+    if isinstance(minutes, str) and minutes.isdigit():  # from a GET query string
+        minutes = int(minutes)
     if minutes not in procedure.allowed_durations:
         allowed = " or ".join(str(m) for m in procedure.allowed_durations)
         raise FhirError(f"minutesDuration: a {procedure.name} takes {allowed} minutes.", expression="minutesDuration")

@@ -115,3 +115,7 @@ def test_no_book_cancel_or_find_body_gives_a_500(client, body):
         response = client.post(f"/fhir/R4/{path}", body, format="json")
         assert response.status_code in (200, 201, 400, 404, 409, 422), (path, body, response.content)
         assert response.json()["resourceType"] in ("Bundle", "OperationOutcome", "Appointment")
+
+
+def test_options_is_405_not_drf_metadata(client):
+    outcome(client.options("/fhir/R4/Appointment"), 405)

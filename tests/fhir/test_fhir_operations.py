@@ -202,3 +202,11 @@ def test_cancel_needs_a_reason(client, clock, department, scheduler):
     assert response.status_code == 400
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.BOOKED
+
+
+def test_find_also_answers_a_get_with_the_same_parameters(client, clock, department):
+    found = proposals(
+        fhir(client, "GET", "Appointment/$find", start="2026-11-18", end="2026-11-18", _count=2, minutesDuration=30)
+    )
+    assert [p["start"] for p in found] == ["2026-11-18T08:00:00-05:00", "2026-11-18T08:15:00-05:00"]
+    assert {p["minutesDuration"] for p in found} == {30}
