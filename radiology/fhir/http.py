@@ -152,6 +152,8 @@ class FhirView(APIView):
     required_perms: dict[str, list[str]] = {}
     # OPTIONS would describe the view in DRF's own JSON, which is not FHIR: 405 instead.
     metadata_class = None
+    # Described by its CapabilityStatement (GET metadata), not by /api/v1's OpenAPI schema.
+    schema = None
 
     def get_exception_handler(self):
         return fhir_exception_handler
