@@ -275,3 +275,17 @@ FHIR_ACCESSION_SYSTEM = env.str("FHIR_ACCESSION_SYSTEM", default="urn:example:ga
 FHIR_AE_TITLE_SYSTEM = env.str("FHIR_AE_TITLE_SYSTEM", default="urn:example:galactogram:dicom-ae-title")
 FHIR_DEFAULT_COUNT = env.int("FHIR_DEFAULT_COUNT", default=50)
 FHIR_MAX_COUNT = env.int("FHIR_MAX_COUNT", default=500)
+
+# --- HL7 v2 order intake (the `hl7` process: python manage.py hl7_listener). See docs/interfaces.md.
+HL7_BIND = env.str("HL7_BIND", default="127.0.0.1")
+HL7_PORT = env.int("HL7_PORT", default=2575)
+# MSH-3/MSH-4 of our ACKs; senders put them in MSH-5/MSH-6.
+HL7_APPLICATION = env.str("HL7_APPLICATION", default="GALACTO")
+HL7_FACILITY = env.str("HL7_FACILITY", default="RADIOLOGY")
+# MSH-11 we accept (P production, T training, D debugging); others are rejected (AR).
+HL7_PROCESSING_IDS = env.list("HL7_PROCESSING_IDS", default=["P", "T", "D"])
+# Character set when MSH-18 is empty.
+HL7_DEFAULT_ENCODING = env.str("HL7_DEFAULT_ENCODING", default="utf-8")
+HL7_MAX_MESSAGE_BYTES = env.int("HL7_MAX_MESSAGE_BYTES", default=1_000_000)
+# A connection silent this long is closed (interface engines reconnect).
+HL7_IDLE_TIMEOUT_SECONDS = env.int("HL7_IDLE_TIMEOUT_SECONDS", default=300)

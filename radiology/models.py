@@ -633,3 +633,53 @@ class AccessionCounter(models.Model):
 
     def __str__(self):
         return f"{self.day}: {self.last}"
+
+
+class InterfaceMessage(models.Model):
+    """One message received by an interface (HL7 v2 over MLLP), as received, with the
+    outcome and the exact reply. A repeat of a message (same sender and control ID) is
+    answered with the stored reply and changes nothing: the unique constraint on the
+    first, processed copy is what makes that true under concurrency."""
+
+    class Outcome(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted (AA)"
+        ERROR = "error", "Application error (AE)"
+        REJECTED = "rejected", "Rejected (AR)"
+        DUPLICATE = "duplicate", "Duplicate (answered as before)"
+        FAILED = "failed", "Failed inside the product (AE, may be resent)"
+
+    protocol = models.CharField(max_length=10, default="hl7v2")
+    peer = models.CharField(max_length=100, blank=True, help_text="The sender's address.")
+    sender = models.CharField(max_length=200, blank=True, help_text="MSH-3 and MSH-4: application@facility.")
+    control_id = models.CharField(max_length=200, blank=True, help_text="MSH-10.")
+    message_type = models.CharField(max_length=20, blank=True, help_text="MSH-9, e.g. ORM^O01.")
+    version = models.CharField(max_length=10, blank=True, help_text="MSH-12.")
+    order_control = models.CharField(max_length=2, blank=True, help_text="ORC-1: NW, XO, CA, OC.")
+    raw = models.TextField()
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    detail = models.TextField(blank=True, help_text="What was done, or why not.")
+    reply = models.TextField(blank=True, help_text="The ACK sent back, as sent.")
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        indexes = [models.Index(fields=["-received_at"], name="interface_message_received")]
+        constraints = [
+            # Failed messages may be resent and processed then; every other first copy is final.
+            models.UniqueConstraint(
+                fields=["protocol", "sender", "control_id"],
+                condition=Q(duplicate_of__isnull=True) & ~Q(control_id="") & ~Q(outcome="failed"),
+                name="interface_message_processed_once",
+            ),
+            models.CheckConstraint(
+                condition=~Q(outcome="duplicate") | Q(duplicate_of__isnull=False),
+                name="interface_message_duplicate_names_original",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.message_type or 'message'} {self.control_id} from {self.sender} ({self.outcome})"

@@ -10,6 +10,7 @@ VIEW_DEPARTMENT = [
     "radiology.view_room",
     "radiology.view_staffmember",
     "radiology.view_day_list",
+    "radiology.view_order",
     "procedures.view_procedure",
 ]
 
@@ -21,6 +22,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "radiology.book_appointment",
         "radiology.mark_no_show",
         "notifications.view_message",
+        "radiology.add_order",
+        "radiology.change_order",
+        "radiology.view_order_queue",
+        "radiology.view_interfacemessage",
     ],
     "technologist": [
         *VIEW_DEPARTMENT,

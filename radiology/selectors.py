@@ -10,6 +10,7 @@ from radiology.models import UPCOMING, Appointment, AppointmentTransition, Readi
 APPOINTMENT_RELATED = (
     "patient",
     "procedure",
+    "order",
     "room",
     "radiologist__user",
     "technologist__user",

@@ -13,4 +13,7 @@ urlpatterns = [
     path("", include("radiology.workday.urls")),
     path("p/", include("radiology.portal.urls")),
     path("todo/", include("radiology.reminder_urls")),
+    # Orders (work queue, order page) and the HL7 interface messages page.
+    path("", include("radiology.orders.urls")),
+    path("", include("radiology.hl7.urls")),
 ]

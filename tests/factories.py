@@ -17,6 +17,7 @@ from radiology.models import (
     AppointmentTransition,
     CheckInChecklist,
     FollowUpPlan,
+    InterfaceMessage,
     Order,
     Patient,
     ProcedureOutcome,
@@ -352,3 +353,19 @@ class AccessionCounterFactory(factory.django.DjangoModelFactory):
 
     day = factory.Sequence(lambda n: date(2020, 1, 1) + timedelta(days=n))
     last = 0
+
+
+class InterfaceMessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InterfaceMessage
+
+    sender = "EPIC@GENHOSP"
+    control_id = factory.Sequence(lambda n: f"MSG{n:06d}")
+    message_type = "ORM^O01"
+    version = "2.5.1"
+    order_control = "NW"
+    raw = factory.LazyAttribute(lambda m: f"MSH|^~\\&|EPIC|GENHOSP|||||ORM^O01|{m.control_id}|P|2.5.1")
+    outcome = InterfaceMessage.Outcome.ACCEPTED
+    detail = "Order created."
+    reply = factory.LazyAttribute(lambda m: f"MSH|^~\\&|GALACTO|RADIOLOGY\rMSA|AA|{m.control_id}")
+    received_at = factory.LazyFunction(timezone.now)

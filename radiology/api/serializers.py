@@ -19,6 +19,7 @@ from radiology.models import (
     AppointmentTransition,
     Channel,
     Language,
+    Order,
     Patient,
     ProcedureOutcome,
     Room,
@@ -168,8 +169,15 @@ class PatientInputSerializer(serializers.Serializer):
 
 
 class AppointmentInputSerializer(serializers.Serializer):
-    patient = IdField(what="patient", queryset=Patient.objects.all())
-    procedure = ProcedureField()
+    order = IdField(
+        what="order",
+        queryset=Order.objects.select_related("patient", "procedure"),
+        required=False,
+        allow_null=True,
+        help_text="Book from this waiting order (patient and procedure then come from it).",
+    )
+    patient = IdField(what="patient", queryset=Patient.objects.all(), required=False)
+    procedure = ProcedureField(required=False)
     start = AwareDateTimeField()
     duration = FriendlyIntegerField(min_value=1, max_value=240)
     room = IdField(what="room", queryset=Room.objects.select_related("resource"), required=False, allow_null=True)
@@ -180,8 +188,23 @@ class AppointmentInputSerializer(serializers.Serializer):
         role_label="technologist or nurse", roles=StaffMember.ASSISTING_ROLES, required=False, allow_null=True
     )
     lead_time_override_reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    # Without an order, one is created from these.
+    side = serializers.ChoiceField(choices=Order.Side.choices, required=False, allow_blank=True, default="")
+    indication = serializers.ChoiceField(choices=Order.Indication.choices, required=False, allow_blank=True, default="")
+    indication_other = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Booking from an order, the patient and procedure come from it; else both are required.
+        data = kwargs.get("data")
+        if not (hasattr(data, "get") and data.get("order")):
+            self.fields["patient"].required = self.fields["procedure"].required = True
 
     def validate(self, data):
+        order = data.get("order")
+        if order is not None:
+            data.setdefault("patient", order.patient)
+            data.setdefault("procedure", order.procedure)
         validate_duration(data["procedure"], data["duration"])
         validate_not_absurd(data["start"])
         return data
@@ -343,6 +366,11 @@ class AppointmentSerializer(serializers.Serializer):
     version = serializers.IntegerField()
     lead_time_override_reason = serializers.CharField()
     cancel_reason = serializers.CharField()
+    order = serializers.IntegerField(source="order_id", help_text="The order it was booked from.")
+    accession_number = serializers.CharField(source="order.accession_number")
+    study_instance_uid = serializers.CharField(source="order.study_instance_uid")
+    side = serializers.CharField(source="order.side", help_text="left, right, or empty when the order has none.")
+    indication = serializers.CharField(source="order.indication")
 
     @extend_schema_field(ResourcesSerializer)
     def get_resources(self, appointment) -> dict:

@@ -157,6 +157,10 @@ class AppointmentsView(ApiView):
             radiologist=data.get("radiologist"),
             technologist=data.get("technologist"),
             lead_time_override_reason=data["lead_time_override_reason"],
+            order=data.get("order"),
+            side=data["side"],
+            indication=data["indication"],
+            indication_other=data["indication_other"],
         )
         return appointment_response(request, appointment.pk, status_code=status.HTTP_201_CREATED)
 

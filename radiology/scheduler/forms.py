@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from procedures.models import Procedure
-from radiology.models import Channel, Patient, Room, StaffMember, clinic_zone
+from radiology.models import Channel, Order, Patient, Room, StaffMember, clinic_zone
 
 MAX_SEARCH_DAYS = 62
 
@@ -69,6 +69,10 @@ class SlotSearchForm(forms.Form):
         label="Include the next 48 hours (short notice: booking then needs a reason)",
     )
     patient = forms.ModelChoiceField(queryset=Patient.objects.all(), required=False, widget=forms.HiddenInput)
+    # Booking from the work queue: the order travels with the slot to the booking page.
+    order = forms.ModelChoiceField(
+        queryset=Order.objects.filter(status=Order.Status.WAITING), required=False, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -86,6 +90,7 @@ class SlotSearchForm(forms.Form):
             ),
             "short_notice",
             "patient",
+            "order",
             Submit("search", "Find earliest slots", css_class="btn-primary"),
         )
 
@@ -193,6 +198,24 @@ class BookingForm(SlotChoiceForm, LeadTimeReasonMixin):
         widget=forms.HiddenInput,
         error_messages={"required": "Choose the patient first.", "invalid_choice": "That patient no longer exists."},
     )
+    order = forms.ModelChoiceField(
+        queryset=Order.objects.select_related("patient"),
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "That order no longer exists."},
+    )
+    # Without an order, the booking creates one from these (radiology.services.booking).
+    side = forms.ChoiceField(
+        label="Side",
+        choices=[("", "Not known yet"), *Order.Side.choices],
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="The breast with the discharge; confirmed again with the patient at check-in.",
+    )
+    indication = forms.ChoiceField(
+        label="Indication", choices=[("", "Not given"), *Order.Indication.choices], required=False
+    )
+    indication_other = forms.CharField(label="Indication (other)", max_length=300, required=False)
 
 
 class RescheduleForm(SlotChoiceForm, LeadTimeReasonMixin):

@@ -1,5 +1,6 @@
 """Finding and registering patients at booking time (pages and API share these)."""
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 
@@ -96,3 +97,47 @@ def _duplicate(existing: Patient) -> AppointmentActionError:
     )
     error.existing_patient_id = existing.pk
     return error
+
+
+def register_or_update_patient(
+    *,
+    actor,
+    mrn: str,
+    given_name: str,
+    family_name: str,
+    birth_date,
+    sex: str | None = None,
+    phone="",
+    email: str = "",
+) -> Patient:
+    """A patient as another system (the EHR) knows her, by MRN: registered when new, else
+    her name, birth date and sex follow the sender, and a phone or e-mail replaces ours only
+    when one is given (so she stays reachable on her preferred channel)."""
+    existing = Patient.objects.select_for_update().filter(mrn__iexact=mrn.strip()).first()
+    if existing is None:
+        return register_patient(
+            actor=actor,
+            mrn=mrn,
+            given_name=given_name,
+            family_name=family_name,
+            birth_date=birth_date,
+            sex=sex or Patient.Sex.UNKNOWN,
+            phone=phone,
+            email=email,
+        )
+    if actor is not None and not actor.has_perm("radiology.change_patient"):
+        raise AppointmentActionError("Your role does not allow changing patients.", code="forbidden")
+    existing.given_name, existing.family_name, existing.birth_date = given_name.strip(), family_name.strip(), birth_date
+    if sex:
+        existing.sex = sex
+    if phone:
+        existing.phone = phone
+    if email:
+        existing.email = email.strip()
+    try:
+        existing.full_clean(validate_unique=False)
+    except ValidationError as error:
+        fields = {name: " ".join(messages) for name, messages in error.message_dict.items()}
+        raise AppointmentActionError(" ".join(fields.values()), code="invalid", fields=fields) from None
+    existing.save()
+    return existing

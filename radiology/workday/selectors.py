@@ -22,6 +22,15 @@ DAY_LIST_FIELDS = (
     "patient__family_name",
     "patient__birth_date",
     "patient__contrast_allergy",
+    # The order's facts for the side, indication and readiness flags (radiology.orders.display).
+    "order__side",
+    "order__indication",
+    "order__indication_other",
+    "order__priority",
+    "order__prior_imaging_kind",
+    "order__prior_imaging_date",
+    "order__pregnancy_status",
+    "order__lactating",
     "room__name",
     "radiologist__user__first_name",
     "radiologist__user__last_name",
@@ -109,7 +118,7 @@ def day_rows(*, day: date, room_id=None, radiologist_id=None, mine=None, links=N
     window = (datetime.combine(day, TIMELINE_END, tzinfo=zone) - window_start).total_seconds()
     appointments = (
         Appointment.objects.filter(start__gte=start, start__lt=end)
-        .select_related("patient", "room", "radiologist__user", "technologist__user")
+        .select_related("patient", "order", "room", "radiologist__user", "technologist__user")
         # Only what the list shows: the most-read page should not carry catalog text or notes.
         .only(*DAY_LIST_FIELDS)
         .prefetch_related(
