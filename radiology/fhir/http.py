@@ -94,7 +94,8 @@ class FhirContentNegotiation(DefaultContentNegotiation):
     def select_renderer(self, request, renderers, format_suffix=None):
         wanted = request.query_params.get("_format")
         if wanted:
-            media_type = FORMATS.get(wanted.strip().lower().split(";")[0])
+            # An unencoded "+" in a query string arrives as a space (application/fhir json).
+            media_type = FORMATS.get(wanted.strip().lower().replace(" ", "+").split(";")[0])
             if media_type is None:
                 raise exceptions.NotAcceptable(f"This server speaks FHIR JSON only; “_format={wanted}” is not served.")
             renderer = next(r for r in renderers if r.media_type == media_type)

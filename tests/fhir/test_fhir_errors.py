@@ -73,6 +73,8 @@ def test_json_and_format_are_accepted_and_xml_is_refused(client):
     assert browser["Content-Type"].startswith("application/fhir+json")
     forced = client.get("/fhir/R4/metadata?_format=json", HTTP_ACCEPT="application/json")
     assert forced["Content-Type"].startswith("application/fhir+json")
+    unencoded = client.get("/fhir/R4/metadata?_format=application/fhir+json", HTTP_ACCEPT="application/json")
+    assert unencoded["Content-Type"].startswith("application/fhir+json")
     outcome(client.get("/fhir/R4/metadata?_format=xml"), 406)
 
 
