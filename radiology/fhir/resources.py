@@ -1,7 +1,8 @@
 """Read and search for each resource type: which rows, which parameters, which role.
 
-Each search runs a fixed number of queries (a count and one page), whatever the number
-of rows; Schedule and Slot are computed from the rooms and staff and the calendar engine.
+Each search runs a fixed number of queries (one page with its total), whatever the number
+of rows; Schedule and Slot are computed from the rooms and staff and the calendar engine
+(a Slot search runs one slot search per schedule it covers).
 """
 
 from dataclasses import dataclass
@@ -320,10 +321,11 @@ class SlotResource(ResourceType):
     STATUSES = ("busy", "free", "busy-unavailable", "busy-tentative", "entered-in-error")
 
     def read(self, resource_id):
-        item = slots.slot_by_id(resource_id, procedure=galactogram())
+        procedure = galactogram()
+        item = slots.slot_by_id(resource_id, procedure=procedure)
         if item is None:
             raise self.missing(resource_id)
-        return mapping.slot(item, galactogram())
+        return mapping.slot(item, procedure)
 
     def search(self, query):
         lower, upper = search.date_window(query, "start")

@@ -4,15 +4,17 @@ import json
 
 import pytest
 
+from radiology.models import AppointmentStatus
 from radiology.services.actions import run_action
 from radiology.services.booking import cancel_appointment
 from tests.factories import (
+    AppointmentFactory,
     PatientFactory,
     ProcedureOutcomeFactory,
     StaffMemberFactory,
     UnavailabilityFactory,
 )
-from tests.fhir.conftest import at, book, fhir
+from tests.fhir.conftest import APPOINTMENT_STATUS, PARTICIPATION_STATUS, at, book, fhir
 
 pytestmark = pytest.mark.django_db
 
@@ -166,3 +168,12 @@ def test_cancelation_reason_only_when_cancelled_or_a_no_show(client, clock, depa
     assert cancelled_fhir["cancelationReason"]["text"] == "Patient has a cold"
     assert missed_fhir["status"] == "noshow"
     assert missed_fhir["cancelationReason"]["coding"][0]["code"] == "pat-noshow"
+
+
+@pytest.mark.parametrize("status", [s.value for s in AppointmentStatus])
+def test_every_appointment_state_maps_to_an_r4_status_and_participant_status(client, status):
+    appointment = AppointmentFactory(status=status, cancel_reason="x", abort_reason="x")
+    resource = fhir(client, "GET", f"Appointment/{appointment.pk}").body
+    assert resource["status"] in APPOINTMENT_STATUS
+    assert {p["status"] for p in resource["participant"]} <= PARTICIPATION_STATUS
+    assert ("cancelationReason" in resource) == (status in ("cancelled", "no_show"))
