@@ -9,6 +9,7 @@ app_name = "fhir"
 
 urlpatterns = [
     path("metadata", views.MetadataView.as_view(), name="metadata"),
+    path("OperationDefinition/<str:resource_id>", views.OperationDefinitionView.as_view(), name="operation"),
     path("Appointment/$find", views.FindView.as_view(), name="find"),
     path("Appointment/$book", views.BookView.as_view(), name="book"),
     path("Appointment/<str:resource_id>/$cancel", views.CancelView.as_view(), name="cancel"),

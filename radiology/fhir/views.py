@@ -8,6 +8,7 @@ from radiology.errors import AppointmentActionError
 from radiology.fhir import bundle, operations, search
 from radiology.fhir.capability import capability_statement
 from radiology.fhir.http import FhirError, FhirView, action_outcome
+from radiology.fhir.operation_definitions import operation_definition
 from radiology.fhir.resources import RESOURCE_TYPES
 from radiology.models import Appointment
 from radiology.services import booking
@@ -40,6 +41,16 @@ class MetadataView(FhirView):
 
     def get(self, request):
         return Response(capability_statement(bundle.base_url(request), PUBLISHED))
+
+
+class OperationDefinitionView(FhirView):
+    permission_classes = [AllowAny]
+
+    def get(self, request, resource_id):
+        definition = operation_definition(bundle.base_url(request), resource_id.removeprefix("Appointment-"))
+        if definition is None or not resource_id.startswith("Appointment-"):
+            raise FhirError(f"There is no OperationDefinition “{resource_id}”.", status=404)
+        return Response(definition)
 
 
 class SearchView(ResourceView):

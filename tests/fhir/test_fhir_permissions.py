@@ -65,3 +65,16 @@ def test_find_needs_only_the_view_permission(clock, department):
         format="json",
     )
     assert response.status_code == 200
+
+
+def test_a_browser_session_reads_and_its_writes_need_the_csrf_token(clock, department, scheduler):
+    from rest_framework.test import APIClient
+
+    appointment = book(start=at(2, 9), actor=scheduler)
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(scheduler)
+    assert client.get(f"/fhir/R4/Appointment/{appointment.pk}").status_code == 200
+    body = {"resourceType": "Parameters", "parameter": [{"name": "reason", "valueString": "Patient asked"}]}
+    refused = client.post(f"/fhir/R4/Appointment/{appointment.pk}/$cancel", body, format="json")
+    assert refused.status_code == 403
+    assert refused.json()["resourceType"] == "OperationOutcome"

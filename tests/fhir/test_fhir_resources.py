@@ -177,3 +177,14 @@ def test_every_appointment_state_maps_to_an_r4_status_and_participant_status(cli
     assert resource["status"] in APPOINTMENT_STATUS
     assert {p["status"] for p in resource["participant"]} <= PARTICIPATION_STATUS
     assert ("cancelationReason" in resource) == (status in ("cancelled", "no_show"))
+
+
+def test_the_operations_in_the_capability_statement_resolve_to_operation_definitions(client):
+    statement = fhir(client, "GET", "metadata").body
+    appointment = next(r for r in statement["rest"][0]["resource"] if r["type"] == "Appointment")
+    for operation in appointment["operation"]:
+        path = operation["definition"].removeprefix("http://testserver")
+        definition = fhir(client, "GET", path).body
+        assert definition["code"] == operation["name"]
+        assert definition["url"] == operation["definition"]
+    assert client.get("/fhir/R4/OperationDefinition/Appointment-hold").status_code == 404
