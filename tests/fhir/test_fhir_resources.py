@@ -188,3 +188,18 @@ def test_the_operations_in_the_capability_statement_resolve_to_operation_definit
         assert definition["code"] == operation["name"]
         assert definition["url"] == operation["definition"]
     assert client.get("/fhir/R4/OperationDefinition/Appointment-hold").status_code == 404
+
+
+def test_a_staff_members_free_slots_leave_out_her_bookings_and_time_off(client, clock, department, scheduler):
+    nurse = department.technologists[1]
+    book(start=at(2, 8), actor=scheduler, technologist=nurse)
+    UnavailabilityFactory(resource=nurse.resource, start=at(2, 12), end=at(2, 17), kind="time_off", reason="Dentist")
+    bundle = fhir(client, "GET", "Slot", schedule=f"Schedule/staff-{nurse.pk}", start="2026-11-18").body
+    slots = [e["resource"] for e in bundle["entry"]]
+    free = {s["start"] for s in slots if s["status"] == "free"}
+    assert "2026-11-18T08:00:00-05:00" not in free
+    assert "2026-11-18T08:45:00-05:00" in free
+    assert not any("T12:" in s or "T13:" in s for s in free)
+    off = next(s for s in slots if s["status"] == "busy-unavailable")
+    assert off["comment"] == "Time off"  # not the personal reason
+    assert all(s["schedule"]["reference"] == f"Schedule/staff-{nurse.pk}" for s in slots)
