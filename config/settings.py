@@ -276,6 +276,21 @@ FHIR_AE_TITLE_SYSTEM = env.str("FHIR_AE_TITLE_SYSTEM", default="urn:example:gala
 FHIR_DEFAULT_COUNT = env.int("FHIR_DEFAULT_COUNT", default=50)
 FHIR_MAX_COUNT = env.int("FHIR_MAX_COUNT", default=500)
 
+# --- DICOM Modality Worklist + MPPS (radiology/dicom; docs/interfaces.md) ---
+WORKLIST_AE_TITLE = env.str("WORKLIST_AE_TITLE", default="GALACTO")
+WORKLIST_PORT = env.int("WORKLIST_PORT", default=11112)
+WORKLIST_BIND = env.str("WORKLIST_BIND", default="127.0.0.1")
+# Staff at a modality type "nunez*" and expect Núñez; PS3.4 leaves PN case to the SCP.
+WORKLIST_NAMES_CASE_INSENSITIVE = env.bool("WORKLIST_NAMES_CASE_INSENSITIVE", default=True)
+# A query without ScheduledStationAETitle: "all" items of the department, or "none".
+WORKLIST_UNKNOWN_STATION = env.str("WORKLIST_UNKNOWN_STATION", default="all")
+# IssuerOfPatientID (0010,0021) in worklist items: the authority that assigns our MRNs.
+WORKLIST_ISSUER_OF_PATIENT_ID = env.str("WORKLIST_ISSUER_OF_PATIENT_ID", default="GALACTO")
+# The user MPPS changes are logged as (created at first use, in the technologist group, no password).
+WORKLIST_MODALITY_USERNAME = env.str("WORKLIST_MODALITY_USERNAME", default="modality")
+# pynetdicom logs every C-FIND response at INFO: 200 lines per worklist query.
+LOGGING.setdefault("loggers", {})["pynetdicom"] = {"level": env.str("PYNETDICOM_LOG_LEVEL", default="WARNING")}
+
 # --- HL7 v2 order intake (the `hl7` process: python manage.py hl7_listener). See docs/interfaces.md.
 HL7_BIND = env.str("HL7_BIND", default="127.0.0.1")
 HL7_PORT = env.int("HL7_PORT", default=2575)
@@ -289,3 +304,11 @@ HL7_DEFAULT_ENCODING = env.str("HL7_DEFAULT_ENCODING", default="utf-8")
 HL7_MAX_MESSAGE_BYTES = env.int("HL7_MAX_MESSAGE_BYTES", default=1_000_000)
 # A connection silent this long is closed (interface engines reconnect).
 HL7_IDLE_TIMEOUT_SECONDS = env.int("HL7_IDLE_TIMEOUT_SECONDS", default=300)
+# --- Patient pages (radiology.portal): languages and referrer ---------------------------
+# Patient pages are in the patient's language (English or Spanish, as her messages);
+# staff pages stay in LANGUAGE_CODE (no LocaleMiddleware). Translations: locale/.
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Referrer only to our own pages (no <meta name="referrer" content="no-referrer">: with it
+# Chromium posts forms with Origin: null and Django's CSRF check refuses them).
+SECURE_REFERRER_POLICY = "same-origin"

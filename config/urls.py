@@ -10,5 +10,7 @@ urlpatterns = [
     # FHIR R4 for the EHR and the portal (radiology/fhir, docs/interfaces.md).
     path("fhir/R4/", include("radiology.fhir.urls")),
     path("messages/", include("notifications.urls")),
+    # DICOM MPPS steps that need a person (radiology/dicom).
+    path("modality-steps/", include("radiology.dicom.urls")),
     path("", include("radiology.urls")),
 ]

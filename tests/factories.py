@@ -20,11 +20,13 @@ from radiology.models import (
     InterfaceMessage,
     Order,
     Patient,
+    PerformedProcedureStep,
     ProcedureOutcome,
     ReadinessResponse,
     Room,
     StaffMember,
 )
+from scheduling.clinic_time import clinic_zone
 from scheduling.models import Capability, Reservation, Resource, Unavailability, WorkingHours
 
 DEFAULT_PASSWORD = "test-pass-123"  # noqa: S105
@@ -134,6 +136,12 @@ class StaffMemberFactory(factory.django.DjangoModelFactory):
         if create:
             self.user.groups.add(Group.objects.get(name=self.role))
 
+    @factory.post_generation
+    def also(self, create, extracted, **kwargs):
+        """Further roles the same person holds, e.g. also=["radiologist"]."""
+        if create and extracted:
+            self.user.groups.add(*Group.objects.filter(name__in=extracted))
+
     class Params:
         radiologist = factory.Trait(role=StaffMember.Role.RADIOLOGIST)
         nurse = factory.Trait(role=StaffMember.Role.NURSE)
@@ -179,7 +187,6 @@ class ReminderRuleFactory(factory.django.DjangoModelFactory):
 
 
 def _next_weekday_at(hour: int, days_ahead: int = 7):
-    from radiology.models import clinic_zone
 
     day = timezone.now().astimezone(clinic_zone()).date() + timedelta(days=days_ahead)
     while day.weekday() >= 5:
@@ -369,3 +376,22 @@ class InterfaceMessageFactory(factory.django.DjangoModelFactory):
     detail = "Order created."
     reply = factory.LazyAttribute(lambda m: f"MSH|^~\\&|GALACTO|RADIOLOGY\rMSA|AA|{m.control_id}")
     received_at = factory.LazyFunction(timezone.now)
+
+
+class PerformedProcedureStepFactory(factory.django.DjangoModelFactory):
+    """An MPPS step in progress, linked to its appointment as the modality reported it."""
+
+    class Meta:
+        model = PerformedProcedureStep
+
+    sop_instance_uid = factory.Sequence(lambda n: f"1.2.826.0.1.3680043.10.{n + 1}")
+    status = PerformedProcedureStep.Status.IN_PROGRESS
+    appointment = factory.SubFactory(AppointmentFactory, status="in_procedure")
+    study_instance_uid = factory.SelfAttribute("appointment.order.study_instance_uid")
+    scheduled_step_id = factory.LazyAttribute(lambda s: f"SPS{s.appointment.pk}")
+    accession_number = factory.SelfAttribute("appointment.order.accession_number")
+    station_ae_title = "MAMMO1"
+    started_at = factory.SelfAttribute("appointment.start")
+    attributes = factory.LazyFunction(lambda: {"00400252": {"vr": "CS", "Value": ["IN PROGRESS"]}})
+    received_at = factory.LazyFunction(timezone.now)
+    updated_at = factory.LazyFunction(timezone.now)

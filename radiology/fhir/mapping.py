@@ -12,6 +12,7 @@ from datetime import datetime
 from django.conf import settings
 
 from procedures.models import Procedure
+from procedures.reasons import CancelReason
 from radiology.models import FHIR_STATUS, AppointmentStatus, Room, StaffMember, clinic_zone
 
 CPT = "http://www.ama-assn.org/go/cpt"
@@ -24,6 +25,32 @@ LANGUAGE = "urn:ietf:bcp:47"
 PERFORMER_TYPES = {"radiologist": ("PPRF", "primary performer"), "assistant": ("SPRF", "secondary performer")}
 ACSN = {"coding": [{"system": V2_0203, "code": "ACSN", "display": "Accession ID"}]}
 MR = {"coding": [{"system": V2_0203, "code": "MR", "display": "Medical record number"}]}
+# The catalog's cancel reasons (procedures.reasons.CancelReason) as a code system of ours, and
+# the nearest code of FHIR's appointment-cancellation-reason for systems that know only those.
+CANCEL_REASON_SYSTEM = "urn:galactogram:fhir:CodeSystem:cancel-reason"
+_PATIENT = {"code": "pat", "display": "Patient"}
+_PROVIDER = {"code": "prov", "display": "Provider"}
+FHIR_CANCELLATION_REASON = {
+    CancelReason.PATIENT_REQUEST: _PATIENT,
+    CancelReason.PATIENT_UNWELL: _PATIENT,
+    CancelReason.DISCHARGE_STOPPED: _PATIENT,
+    CancelReason.PATIENT_VIA_LINK: {"code": "pat-cpp", "display": "Patient: Canceled via Patient Portal"},
+    CancelReason.REFERRER_CANCELLED: _PROVIDER,
+    CancelReason.STAFF_OR_ROOM_UNAVAILABLE: _PROVIDER,
+    CancelReason.BOOKED_IN_ERROR: {"code": "oth-err", "display": "Other: Error"},
+    CancelReason.OTHER: {"code": "other", "display": "Other"},
+}
+# FHIR codes read back into ours ($cancel); any other FHIR code is "other" with its display.
+FROM_FHIR_CANCELLATION_REASON = {
+    "pat": CancelReason.PATIENT_REQUEST,
+    "pat-cpp": CancelReason.PATIENT_VIA_LINK,
+    "prov": CancelReason.STAFF_OR_ROOM_UNAVAILABLE,
+    "prov-pers": CancelReason.STAFF_OR_ROOM_UNAVAILABLE,
+    "maint": CancelReason.STAFF_OR_ROOM_UNAVAILABLE,
+    "oth-room": CancelReason.STAFF_OR_ROOM_UNAVAILABLE,
+    "oth-err": CancelReason.BOOKED_IN_ERROR,
+    "oth-oerr": CancelReason.BOOKED_IN_ERROR,
+}
 CPT_DISPLAY = {
     "19030": "Injection procedure for mammary ductogram or galactogram",
     "77053": "Mammary ductogram or galactogram, single duct",
@@ -197,6 +224,7 @@ APPOINTMENT_FIELDS = (
     "created_at",
     "updated_at",
     "cancel_reason",
+    "cancel_reason_code",
     "patient_id",
     "patient__given_name",
     "patient__family_name",
@@ -245,7 +273,14 @@ def cancelation_reason(row: dict) -> dict | None:
             "text": "No-show",
         }
     if row["status"] == AppointmentStatus.CANCELLED:
-        return {"text": row["cancel_reason"]}
+        reason = {"text": row["cancel_reason"]}
+        code = row["cancel_reason_code"]
+        if code in CancelReason.values:
+            reason["coding"] = [
+                {"system": CANCEL_REASON_SYSTEM, "code": code, "display": CancelReason(code).label},
+                {"system": CANCELLATION_REASON, **FHIR_CANCELLATION_REASON[code]},
+            ]
+        return reason
     return None
 
 

@@ -9,6 +9,7 @@ import uuid
 from datetime import datetime, timedelta
 from functools import wraps
 
+from procedures.reasons import CancelReason
 from radiology.fhir import mapping, search
 from radiology.fhir.http import FhirError
 from radiology.fhir.resources import galactogram
@@ -244,18 +245,29 @@ def _instant(value, name: str) -> datetime:
 
 
 @shaped
-def cancel_reason(body: dict) -> str:
-    """The reason as text, from a string, a Coding or a CodeableConcept (its text, else its
-    first coding's display, else its code)."""
-    value = _single(parameters(body), "reason")
+def cancel_reason(body: dict) -> dict:
+    """cancel_appointment's reason_code and note from `reason` (a string, a Coding or a
+    CodeableConcept) and an optional `note`. A code of ours or a mapped FHIR
+    appointment-cancellation-reason code is used as is; anything else is "other" with its
+    text as the note. The service refuses an unknown code or "other" without a note."""
+    values = parameters(body)
+    value, note = _single(values, "reason"), str(_single(values, "note") or "").strip()
     if isinstance(value, str):
-        text = value
-    elif isinstance(value, dict):
-        codings = value.get("coding") or ([value] if "code" in value else [])
-        first = codings[0] if codings else {}
-        text = value.get("text") or first.get("display") or first.get("code") or ""
-    else:
-        text = ""
-    if not text.strip():
-        raise FhirError("Give a “reason” for cancelling (text or a coded reason).", status=400, expression="reason")
-    return text.strip()
+        text = value.strip()
+        code = text if text in CancelReason.values else CancelReason.OTHER
+        return {"reason_code": code, "note": note or ("" if code == text else text)}
+    if not isinstance(value, dict):
+        raise FhirError("Give a “reason” for cancelling (a coded reason or text).", status=400, expression="reason")
+    codings = value.get("coding") or ([value] if "code" in value else [])
+    for coding in codings:
+        system, code = coding.get("system"), coding.get("code")
+        if system == mapping.CANCEL_REASON_SYSTEM:
+            if code not in CancelReason.values:
+                choices = ", ".join(CancelReason.values)
+                raise FhirError(f"Unknown cancel reason “{code}”; use one of {choices}.", status=422)
+            return {"reason_code": code, "note": note or (value.get("text") or "").strip()}
+        if system == mapping.CANCELLATION_REASON and code in mapping.FROM_FHIR_CANCELLATION_REASON:
+            return {"reason_code": mapping.FROM_FHIR_CANCELLATION_REASON[code], "note": note}
+    first = codings[0] if codings else {}
+    text = (value.get("text") or first.get("display") or first.get("code") or "").strip()
+    return {"reason_code": CancelReason.OTHER, "note": note or text}

@@ -119,5 +119,5 @@ class CancelView(FhirView):
         if not resource_id.isdigit() or not Appointment.objects.filter(pk=int(resource_id)).exists():
             raise FhirError(f"There is no Appointment with id “{resource_id}”.", status=404)
         reason = operations.cancel_reason(self.resource_body(request, "Parameters"))
-        booking.cancel_appointment(appointment_id=int(resource_id), actor=request.user, reason=reason)
+        booking.cancel_appointment(appointment_id=int(resource_id), actor=request.user, **reason)
         return Response(_appointment(int(resource_id)))

@@ -19,10 +19,16 @@ from django.db.models import F
 from django.utils import timezone
 
 from radiology.errors import AppointmentActionError
-from radiology.models import AccessionCounter, Appointment, AppointmentStatus, Order, clinic_zone
+from radiology.models import AccessionCounter, Appointment, AppointmentStatus, Order
+from scheduling.clinic_time import clinic_zone
 
 # Appointment states that end the visit without the exam: the order goes back to the queue.
-ENDED_WITHOUT_EXAM = {AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW, AppointmentStatus.INCOMPLETE}
+ENDED_WITHOUT_EXAM = {
+    AppointmentStatus.CANCELLED,
+    AppointmentStatus.NO_SHOW,
+    AppointmentStatus.INCOMPLETE,
+    AppointmentStatus.DID_NOT_PROCEED,
+}
 EXAM_DONE = {AppointmentStatus.COMPLETED, AppointmentStatus.FOLLOW_UP}
 
 

@@ -8,7 +8,7 @@ Every value is escaped by format_html.
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from radiology.orders.display import order_facts_html
+from radiology.order_display import order_facts_html
 
 
 def _flag(ok: bool | None, css_ok: str, css_bad: str, text_ok: str, text_bad: str, title: str) -> SafeString:
@@ -46,7 +46,9 @@ def row_html(row) -> SafeString:
         else ""
     )
     actions = format_html_join(
-        "", '<a class="btn btn-sm {}" href="{}">{}</a>', ((s, u, label) for label, u, s in row.actions)
+        "",
+        '<a class="btn btn-sm {}" href="{}" data-action="{}">{}</a>',
+        ((link.style, link.url, link.name, link.label) for link in row.actions),
     )
     return format_html(
         '<tr class="{}" data-appointment="{}">'

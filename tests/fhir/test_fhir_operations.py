@@ -4,7 +4,6 @@ import pytest
 
 from notifications.models import Message
 from radiology.models import Appointment, AppointmentStatus
-from radiology.services.reminders import subject_of
 from tests.factories import OrderFactory, PatientFactory
 from tests.fhir.conftest import at, book, fhir
 
@@ -99,7 +98,7 @@ def test_book_takes_a_proposal_as_it_is_and_answers_201_with_the_booked_appointm
         p["actor"]["reference"] for p in booked["participant"]
     }
     # The same service as the pages: the reminders are planned with the booking.
-    assert Message.objects.filter(subject=subject_of(appointment.pk), kind="prep").exists()
+    assert Message.objects.filter(subject=appointment.holder, kind="prep").exists()
     assert appointment.transitions.filter(action="book").exists()
 
 
@@ -188,9 +187,10 @@ def test_cancel_with_a_coded_reason_frees_the_time_through_the_service(client, c
     response = fhir(client, "POST", f"Appointment/{appointment.pk}/$cancel", body)
     assert response.status_code == 200
     assert response.body["status"] == "cancelled"
-    assert response.body["cancelationReason"]["text"] == "Patient: Canceled via Patient Portal"
+    assert response.body["cancelationReason"]["text"] == "Cancelled by the patient through her appointment link"
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CANCELLED
+    assert appointment.cancel_reason_code == "patient_via_link"
     assert not appointment.order.appointments.filter(status="booked").exists()
     again = fhir(client, "POST", f"Appointment/{appointment.pk}/$cancel", parameters(reason="twice"))
     assert again.status_code == 422
@@ -210,3 +210,48 @@ def test_find_also_answers_a_get_with_the_same_parameters(client, clock, departm
     )
     assert [p["start"] for p in found] == ["2026-11-18T08:00:00-05:00", "2026-11-18T08:15:00-05:00"]
     assert {p["minutesDuration"] for p in found} == {30}
+
+
+@pytest.mark.parametrize(
+    "reason,code,text",
+    [
+        ({"valueString": "Moved to another city"}, "other", "Other: Moved to another city"),
+        ({"valueString": "booked_in_error"}, "booked_in_error", "Booked in error"),
+        (
+            {"valueCoding": {"system": "urn:galactogram:fhir:CodeSystem:cancel-reason", "code": "discharge_stopped"}},
+            "discharge_stopped",
+            "Discharge has stopped",
+        ),
+        (
+            {
+                "valueCodeableConcept": {
+                    "coding": [
+                        {
+                            "system": "http://terminology.hl7.org/CodeSystem/appointment-cancellation-reason",
+                            "code": "pat-mt",
+                            "display": "Patient: Medical trauma",
+                        }
+                    ]
+                }
+            },
+            "other",
+            "Other: Patient: Medical trauma",
+        ),
+    ],
+)
+def test_cancel_reasons_map_to_the_catalog_codes(client, clock, department, scheduler, reason, code, text):
+    appointment = book(start=at(2, 9), actor=scheduler)
+    body = {"resourceType": "Parameters", "parameter": [{"name": "reason", **reason}]}
+    response = fhir(client, "POST", f"Appointment/{appointment.pk}/$cancel", body)
+    assert response.status_code == 200
+    assert response.body["cancelationReason"]["text"] == text
+    assert response.body["cancelationReason"]["coding"][0]["code"] == code
+
+
+def test_cancel_with_an_unknown_code_of_ours_is_422(client, clock, department, scheduler):
+    appointment = book(start=at(2, 9), actor=scheduler)
+    coding = {"system": "urn:galactogram:fhir:CodeSystem:cancel-reason", "code": "bored"}
+    body = {"resourceType": "Parameters", "parameter": [{"name": "reason", "valueCoding": coding}]}
+    response = fhir(client, "POST", f"Appointment/{appointment.pk}/$cancel", body)
+    assert response.status_code == 422
+    assert "bored" in response.body["issue"][0]["diagnostics"]

@@ -158,14 +158,15 @@ def test_performed_appointment_adds_the_imaging_code(client, clock, department):
 
 def test_cancelation_reason_only_when_cancelled_or_a_no_show(client, clock, department, scheduler):
     cancelled = book(start=at(2, 9), actor=scheduler)
-    cancel_appointment(appointment_id=cancelled.pk, actor=scheduler, reason="Patient has a cold")
+    cancel_appointment(appointment_id=cancelled.pk, actor=scheduler, reason_code="patient_unwell", note="Has a cold")
     missed = book(start=at(2, 11), actor=scheduler)
     clock.move_to(at(2, 12))
     run_action(appointment_id=missed.pk, action="no_show", actor=scheduler)
     cancelled_fhir = fhir(client, "GET", f"Appointment/{cancelled.pk}").body
     missed_fhir = fhir(client, "GET", f"Appointment/{missed.pk}").body
     assert cancelled_fhir["status"] == "cancelled"
-    assert cancelled_fhir["cancelationReason"]["text"] == "Patient has a cold"
+    assert cancelled_fhir["cancelationReason"]["text"] == "Patient unwell: Has a cold"
+    assert [c["code"] for c in cancelled_fhir["cancelationReason"]["coding"]] == ["patient_unwell", "pat"]
     assert missed_fhir["status"] == "noshow"
     assert missed_fhir["cancelationReason"]["coding"][0]["code"] == "pat-noshow"
 

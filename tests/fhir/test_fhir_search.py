@@ -23,7 +23,7 @@ def week(clock, department, scheduler):
     wed9 = book(start=at(2, 9), actor=scheduler, room=department.rooms[0])
     wed11 = book(start=at(2, 11), actor=scheduler, room=department.rooms[1])
     thu9 = book(start=at(3, 9), actor=scheduler, room=department.rooms[0])
-    cancel_appointment(appointment_id=thu9.pk, actor=scheduler, reason="Unwell")
+    cancel_appointment(appointment_id=thu9.pk, actor=scheduler, reason_code="patient_unwell")
     fri10 = book(start=at(4, 10), actor=scheduler, room=department.rooms[0])
     return {"wed9": wed9, "wed11": wed11, "thu9": thu9, "fri10": fri10}
 
@@ -150,7 +150,7 @@ def test_last_updated_finds_what_changed_since_the_last_poll(client, week, sched
     clock.shift(timedelta(hours=1))
     since = "gt2026-11-16T08:30:00-05:00"
     assert ids(fhir(client, "GET", "Appointment", _lastUpdated=since)) == []
-    cancel_appointment(appointment_id=week["fri10"].pk, actor=scheduler, reason="Moved away")
+    cancel_appointment(appointment_id=week["fri10"].pk, actor=scheduler, reason_code="other", note="Moved away")
     changed = fhir(client, "GET", "Appointment", _lastUpdated=since)
     assert ids(changed) == [week["fri10"].pk]
     assert changed.body["entry"][0]["resource"]["status"] == "cancelled"
