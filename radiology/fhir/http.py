@@ -7,13 +7,11 @@ from django.db import DataError
 from rest_framework import exceptions
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
-from radiology.api.errors import MESSAGES
-from radiology.api.permissions import HasRolePermissions
 from radiology.errors import AppointmentActionError
 
 logger = logging.getLogger(__name__)
@@ -44,6 +42,34 @@ ISSUE_CODE = {
     422: "business-rule",
     429: "throttled",
 }
+
+
+MESSAGES = {
+    exceptions.NotAuthenticated: (
+        "Authentication is required: send the header “Authorization: Token <your token>” or log in."
+    ),
+    exceptions.AuthenticationFailed: "That token or login is not valid. Ask an administrator for a new API token.",
+    exceptions.PermissionDenied: "Your role does not allow this.",
+    exceptions.NotFound: "Not found.",
+}
+
+
+class HasRolePermissions(BasePermission):
+    """The Django permissions each view lists per method in `required_perms`: the same ones the
+    pages and /api/v1 check (finer rules are the services', which raise "forbidden" → 403)."""
+
+    message = "Your role does not allow this."
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not user or not user.is_authenticated:
+            return False
+        method = "GET" if request.method in ("HEAD", "OPTIONS") else request.method
+        missing = [perm for perm in view.required_perms.get(method, []) if not user.has_perm(perm)]
+        if missing:
+            self.message = f"Your role does not allow this (it needs the “{missing[0].split('.')[1]}” permission)."
+            return False
+        return True
 
 
 class FhirError(Exception):

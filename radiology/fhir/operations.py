@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from functools import wraps
 
 from procedures.reasons import CancelReason
+from radiology import rules
 from radiology.fhir import mapping, search
 from radiology.fhir.http import FhirError
 from radiology.fhir.resources import galactogram
@@ -102,9 +103,10 @@ def find(values: dict) -> tuple[list[dict], Patient | None]:
     minutes = _single(values, "minutesDuration") or procedure.default_duration_minutes
     if isinstance(minutes, str) and minutes.isdigit():  # from a GET query string
         minutes = int(minutes)
-    if minutes not in procedure.allowed_durations:
-        allowed = " or ".join(str(m) for m in procedure.allowed_durations)
-        raise FhirError(f"minutesDuration: a {procedure.name} takes {allowed} minutes.", expression="minutesDuration")
+    if problem := rules.duration_problem(procedure, minutes):
+        raise FhirError(f"minutesDuration: {problem}", expression="minutesDuration")
+    if problem := rules.day_beyond_horizon(start.astimezone(mapping.clinic_zone()).date()):
+        raise FhirError(f"start: {problem}", expression="start")
     narrow: dict = {}
     practitioner = _single(values, "practitioner")
     if practitioner is not None:

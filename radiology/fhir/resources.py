@@ -13,9 +13,10 @@ from django.db.models import Count, Q, Window
 from django.utils import timezone
 
 from procedures.models import Procedure
+from radiology import rules
 from radiology.fhir import mapping, search, slots
 from radiology.fhir.http import FhirError
-from radiology.models import FHIR_STATUS, Appointment, Patient, Room, StaffMember
+from radiology.models import FHIR_STATUS, Appointment, Patient, Room, StaffMember, clinic_zone
 
 # R4 value sets, for telling a typo (400) from a valid code we never use (no match).
 APPOINTMENT_STATUSES = (
@@ -333,6 +334,8 @@ class SlotResource(ResourceType):
         upper = upper or lower + timedelta(days=7)
         if upper - lower > timedelta(days=slots.MAX_WINDOW_DAYS):
             raise FhirError(f"start: search at most {slots.MAX_WINDOW_DAYS} days of slots at a time.")
+        if problem := rules.day_beyond_horizon(lower.astimezone(clinic_zone()).date()):
+            raise FhirError(f"start: {problem}", expression="start")
         statuses = {code for _, code in search.tokens(query, "status")} or {"free", "busy", "busy-unavailable"}
         unknown = statuses - set(self.STATUSES)
         if unknown:

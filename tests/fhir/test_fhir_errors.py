@@ -121,3 +121,8 @@ def test_no_book_cancel_or_find_body_gives_a_500(client, body):
 
 def test_options_is_405_not_drf_metadata(client):
     outcome(client.options("/fhir/R4/Appointment"), 405)
+
+
+def test_find_and_slot_searches_beyond_the_booking_horizon_are_400(client):
+    outcome(client.get("/fhir/R4/Appointment/$find?start=2031-01-06"), 400)
+    outcome(client.get("/fhir/R4/Slot?start=2031-01-06"), 400)
