@@ -273,6 +273,14 @@ CELERY_BEAT_SCHEDULE = {
     "plan-staff-digests": {"task": "radiology.plan_staff_digests", "schedule": 600.0, "options": {"expires": 300}},
 }
 
+# --- FHIR R4 (radiology/fhir, docs/interfaces.md) ------------------------------------------
+# Identifier systems the EHR matches on; each hospital sets its own (OIDs as urn:oid:…).
+FHIR_MRN_SYSTEM = env.str("FHIR_MRN_SYSTEM", default="urn:example:galactogram:mrn")
+FHIR_ACCESSION_SYSTEM = env.str("FHIR_ACCESSION_SYSTEM", default="urn:example:galactogram:accession")
+FHIR_AE_TITLE_SYSTEM = env.str("FHIR_AE_TITLE_SYSTEM", default="urn:example:galactogram:dicom-ae-title")
+FHIR_DEFAULT_COUNT = env.int("FHIR_DEFAULT_COUNT", default=50)
+FHIR_MAX_COUNT = env.int("FHIR_MAX_COUNT", default=500)
+
 # --- DICOM Modality Worklist + MPPS (radiology/dicom; docs/interfaces.md) ---
 WORKLIST_AE_TITLE = env.str("WORKLIST_AE_TITLE", default="GALACTO")
 WORKLIST_PORT = env.int("WORKLIST_PORT", default=11112)

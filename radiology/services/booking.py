@@ -112,17 +112,20 @@ def find_galactogram_slots(
     exclude_appointment: Appointment | None = None,
     earliest: datetime | None = None,
     short_notice: bool = False,
+    room: Room | None = None,
+    technologist: StaffMember | None = None,
 ) -> list[SlotOption]:
     """The earliest free starts between two local dates (inclusive), never overlapping the
     patient's other appointments, and never inside the procedure's minimum lead time unless
-    `short_notice` (booking one then needs a recorded reason)."""
+    `short_notice` (booking one then needs a recorded reason). `room` and `technologist`
+    narrow the search to one room or one technologist/nurse (FHIR Slot and $find)."""
     now = now or timezone.now()
     not_before = now if short_notice else now + timedelta(hours=procedure.min_lead_time_hours)
     if earliest is not None:
         not_before = max(not_before, earliest)
     start, _ = local_day_bounds(start_date)
     _, end = local_day_bounds(end_date)
-    requirements, by_resource = _requirements(procedure, radiologist=radiologist)
+    requirements, by_resource = _requirements(procedure, room=room, radiologist=radiologist, technologist=technologist)
     slots = calendar.find_slots(
         requirements=requirements,
         start=start,
