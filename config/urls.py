@@ -8,5 +8,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("radiology.api.urls")),
     path("messages/", include("notifications.urls")),
+    path("", include("monitoring.urls")),  # h-ops: /healthz, /metrics
     path("", include("radiology.urls")),
 ]
