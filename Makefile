@@ -84,8 +84,8 @@ bench: dev-deps
 
 ## install-check: a venv from requirements.txt alone, web + worker + beat in production mode,
 ## one booking over the API and its message delivered (CI runs it; needs DATABASE_URL, REDIS_URL)
-install-check:
-	$(or $(PYTHON),python3) scripts/install_check.py
+install-check: deps
+	$(PY) scripts/install_check.py
 
 clean:
 	rm -rf $(VENV) var db.sqlite3 staticfiles
