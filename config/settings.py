@@ -285,3 +285,5 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 HEALTH_BEAT_MAX_AGE_SECONDS = env.int("HEALTH_BEAT_MAX_AGE_SECONDS", default=120)
 HEALTH_OVERDUE_SECONDS = env.int("HEALTH_OVERDUE_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE["heartbeat"] = {"task": "monitoring.heartbeat", "schedule": 30.0, "options": {"expires": 25}}
+# How often beat ticks the dispatcher (the two-node test shortens it; 30 s in service).
+CELERY_BEAT_SCHEDULE["dispatch-due-messages"]["schedule"] = env.float("NOTIFICATIONS_DISPATCH_SECONDS", default=30.0)
