@@ -287,3 +287,6 @@ HEALTH_OVERDUE_SECONDS = env.int("HEALTH_OVERDUE_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE["heartbeat"] = {"task": "monitoring.heartbeat", "schedule": 30.0, "options": {"expires": 25}}
 # How often beat ticks the dispatcher (the two-node test shortens it; 30 s in service).
 CELERY_BEAT_SCHEDULE["dispatch-due-messages"]["schedule"] = env.float("NOTIFICATIONS_DISPATCH_SECONDS", default=30.0)
+# With persistent connections (DJANGO_CONN_MAX_AGE), check one before reuse: a database
+# failover or restart then costs one reconnect, not a 500.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DJANGO_CONN_HEALTH_CHECKS", default=True)
