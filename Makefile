@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= $(shell for p in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bin/python $$HOME/.pyenv/versions/3.12*/bin/python /root/.pyenv/versions/3.12*/bin/python; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: run dev static install-check test lint format bench venv deps dev-deps browser-deps check-services migrate seed clean
+.PHONY: run dev static install-check load test lint format bench venv deps dev-deps browser-deps check-services migrate seed clean
 
 $(VENV)/.created:
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is required (Django 6)."; exit 1; }
@@ -86,6 +86,11 @@ bench: dev-deps
 ## one booking over the API and its message delivered (CI runs it; needs DATABASE_URL, REDIS_URL)
 install-check: deps
 	$(PY) scripts/install_check.py
+
+## load: the load figure (gunicorn ×4 on PostgreSQL, 50 workstations, 5 schedulers), see bench/
+load: export DATABASE_URL := $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/galactogram)
+load: dev-deps
+	$(PY) bench/load_day_list.py $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) var db.sqlite3 staticfiles
