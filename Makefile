@@ -84,8 +84,10 @@ bench: dev-deps
 
 ## install-check: a venv from requirements.txt alone, web + worker + beat in production mode,
 ## one booking over the API and its message delivered (CI runs it; needs DATABASE_URL, REDIS_URL)
+## (production proves PostgreSQL + Redis; sqlite the default demo; `postgres` is the demo on both)
+INSTALL_CHECK_MODES ?= production,sqlite
 install-check: deps
-	$(PY) scripts/install_check.py
+	$(PY) scripts/install_check.py --modes $(INSTALL_CHECK_MODES)
 
 ## load: the load figure (gunicorn ×4 on PostgreSQL, 50 workstations, 5 schedulers), see bench/
 load: export DATABASE_URL := $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/galactogram)

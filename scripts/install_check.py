@@ -14,10 +14,16 @@ What a hospital's IT team does on a fresh machine, end to end:
   6. stops everything it started (and fails if anything is left), drops the database.
 Any failure exits non-zero with the step and the processes' log tail.
 
+With --modes it then runs the same `make run` in the same copy in the other modes: `postgres`
+(the demo on PostgreSQL + Redis) and `sqlite` (no settings: SQLite and the filesystem broker),
+checking that the demo department is loaded and pages, API and hashed static files answer.
+
 Needs DATABASE_URL (PostgreSQL) and REDIS_URL. INSTALL_CHECK_PORT picks the port (else free).
-Run: `python3 scripts/install_check.py` (Python 3.12+) or `make install-check`.
+Run: `make install-check` (CI: production,sqlite) or
+`.venv/bin/python scripts/install_check.py --modes production,postgres,sqlite`.
 """
 
+import argparse
 import contextlib
 import json
 import os
@@ -234,7 +240,75 @@ def check(workdir: Path, run: subprocess.Popen, env: dict, site: Site) -> None:
     say("static files and /metrics answer")
 
 
+def check_demo(workdir: Path, run: subprocess.Popen, env: dict, site: Site) -> None:
+    """The demo modes: the department is loaded, pages and static files are served."""
+    py = str(workdir / ".venv" / "bin" / "python")
+
+    def healthy():
+        if run.poll() is not None:
+            raise SystemExit(f"`make run` exited with {run.returncode} before serving")
+        status, raw = site.request("GET", "/healthz", expect=(200, 503))
+        return json.loads(raw) if status == 200 else None
+
+    say("waiting for /healthz")
+    health = wait_for("/healthz to be 200", healthy, timeout=420, interval=3)
+    say(f"healthy: {health['checks']}")
+    token = subprocess.run(  # noqa: S603
+        [py, "manage.py", "issue_api_token", "scheduler"], cwd=workdir, env=env, capture_output=True, text=True
+    )
+    if token.returncode:
+        raise Failure(f"no demo scheduler: {token.stderr[-500:]}")
+    site.token = token.stdout.strip().splitlines()[-1]
+    _, raw = site.request("GET", "/api/v1/appointments?date=" + datetime.now(UTC).date().isoformat())
+    _, page = site.request("GET", "/accounts/login/")
+    css = re.search(rb"/static/vendor/bootstrap\.min\.[0-9a-f]{12}\.css", page)
+    if not css:
+        raise Failure("the login page does not link a hashed static file")
+    site.request("GET", css.group(0).decode())
+    say("demo department loaded; API, pages and hashed static files answer")
+
+
+def run_mode(mode: str, workdir: Path, env: dict, port: int) -> bool:
+    log_path = workdir / f"make-run-{mode}.log"
+    run = None
+    ok = False
+    try:
+        with open(log_path, "wb") as log:
+            run = subprocess.Popen(  # noqa: S603
+                ["make", "run"],  # noqa: S607
+                cwd=workdir,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        site = Site(f"http://127.0.0.1:{port}")
+        (check if mode == "production" else check_demo)(workdir, run, env, site)
+        ok = True
+    except (Failure, subprocess.SubprocessError, SystemExit) as error:
+        print(f"install check FAILED ({mode}): {error}", file=sys.stderr)
+    finally:
+        if run is not None:
+            try:
+                stop(run, workdir)
+                say("stopped web, worker and beat; nothing left running")
+            except Failure as error:
+                print(f"install check FAILED ({mode}): {error}", file=sys.stderr)
+                ok = False
+        if not ok and log_path.exists():
+            print(f"---- make run log, {mode} (tail) ----", file=sys.stderr)
+            print(log_path.read_text(errors="replace")[-6000:], file=sys.stderr)
+    return ok
+
+
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--modes",
+        default="production",
+        help="comma-separated: production (CI), postgres (demo on PostgreSQL + Redis), sqlite (the default demo)",
+    )
+    modes = parser.parse_args().modes.split(",")
     database_url = os.environ.get("DATABASE_URL", "")
     redis_url = os.environ.get("REDIS_URL", "")
     if not database_url.startswith("postgres") or not redis_url:
@@ -245,63 +319,48 @@ def main() -> int:
     fresh_url = f"{server}/{fresh_db}"
     workdir = Path(tempfile.mkdtemp(prefix="galactogram-install-"))
     port = free_port()
-    env = {
+    common = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": os.environ.get("HOME", str(workdir)),
         "LANG": "C.UTF-8",
-        "DJANGO_ENV": "production",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DATABASE_URL": fresh_url,
-        "REDIS_URL": redis_url,
         "EMAIL_MODE": "file",
         "EMAIL_FILE_PATH": str(workdir / "var" / "outbox" / "email"),
         "SMS_FILE_PATH": str(workdir / "var" / "outbox" / "sms"),
         "SITE_URL": f"http://127.0.0.1:{port}",
         "PORT": str(port),
         "WEB_CONCURRENCY": "2",
+        **({"PYTHON": os.environ["PYTHON"]} if os.environ.get("PYTHON") else {}),
     }
-    if os.environ.get("PYTHON"):
-        env["PYTHON"] = os.environ["PYTHON"]
-    log_path = workdir / "make-run.log"
-    run = None
-    ok = False
+    environments = {
+        "production": {
+            **common,
+            "DJANGO_ENV": "production",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DATABASE_URL": fresh_url,
+            "REDIS_URL": redis_url,
+        },
+        "postgres": {**common, "DATABASE_URL": fresh_url, "REDIS_URL": redis_url},
+        "sqlite": common,
+    }
+    results = {}
     try:
         say(f"copying the project to {workdir}")
         copy_project(workdir)
-        psql_admin(database_url, f'DROP DATABASE IF EXISTS "{fresh_db}" WITH (FORCE)')
-        psql_admin(database_url, f'CREATE DATABASE "{fresh_db}"')
-        say(f"make run (DJANGO_ENV=production, fresh database {fresh_db}, port {port})")
-        with open(log_path, "wb") as log:
-            run = subprocess.Popen(  # noqa: S603
-                ["make", "run"],  # noqa: S607
-                cwd=workdir,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        check(workdir, run, env, Site(f"http://127.0.0.1:{port}"))
-        ok = True
-    except (Failure, subprocess.SubprocessError, SystemExit) as error:
-        print(f"install check FAILED: {error}", file=sys.stderr)
+        for mode in modes:
+            if mode != "sqlite":
+                psql_admin(database_url, f'DROP DATABASE IF EXISTS "{fresh_db}" WITH (FORCE)')
+                psql_admin(database_url, f'CREATE DATABASE "{fresh_db}"')
+            say(f"make run: {mode} mode, port {port}" + ("" if mode == "sqlite" else f", fresh database {fresh_db}"))
+            results[mode] = run_mode(mode, workdir, environments[mode], port)
     finally:
-        if run is not None:
-            try:
-                stop(run, workdir)
-                say("stopped web, worker and beat; nothing left running")
-            except Failure as error:
-                print(f"install check FAILED: {error}", file=sys.stderr)
-                ok = False
-        if not ok and log_path.exists():
-            print("---- make run log (tail) ----", file=sys.stderr)
-            print(log_path.read_text(errors="replace")[-6000:], file=sys.stderr)
         try:
             psql_admin(database_url, f'DROP DATABASE IF EXISTS "{fresh_db}" WITH (FORCE)')
         except subprocess.SubprocessError as error:
             print(f"could not drop {fresh_db}: {error}", file=sys.stderr)
         shutil.rmtree(workdir, ignore_errors=True)
-    say("PASSED" if ok else "FAILED")
+    ok = bool(results) and all(results.values()) and len(results) == len(modes)
+    say(f"{'PASSED' if ok else 'FAILED'}: {results}")
     return 0 if ok else 1
 
 
