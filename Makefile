@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= $(shell for p in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bin/python $$HOME/.pyenv/versions/3.12*/bin/python /root/.pyenv/versions/3.12*/bin/python; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: run dev static install-check load test lint format bench venv deps dev-deps browser-deps check-services migrate seed clean
+.PHONY: run dev not-production static install-check load test lint format bench venv deps dev-deps browser-deps check-services migrate seed clean
 
 $(VENV)/.created:
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is required (Django 6)."; exit 1; }
@@ -45,9 +45,11 @@ run: seed static
 
 ## dev: like run, with Django's auto-reloading server and debug pages (never in production)
 dev: export DJANGO_DEBUG := $(or $(DJANGO_DEBUG),true)
-dev: seed
-	@test "$$DJANGO_ENV" != production || { echo "make dev shows debug pages: not with DJANGO_ENV=production (use make run)."; exit 1; }
+dev: not-production seed
 	$(VENV)/bin/honcho start -f Procfile.dev -p $(PORT)
+
+not-production:
+	@test "$$DJANGO_ENV" != production || { echo "make dev shows debug pages: not with DJANGO_ENV=production (use make run)."; exit 1; }
 
 static: deps
 	$(PY) manage.py collectstatic --noinput --verbosity 0

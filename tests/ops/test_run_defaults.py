@@ -4,11 +4,12 @@ import re
 import runpy
 import sys
 from importlib import metadata
+from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
 
-from tests.ops.support import PRODUCTION, ROOT, manage, run_python
+from tests.ops.support import PRODUCTION, ROOT, child_env, manage, run_python
 
 # What the three `make run` processes import on a PostgreSQL + Redis deployment.
 RUNTIME_IMPORTS = [
@@ -158,3 +159,19 @@ def test_make_run_serves_with_gunicorn_on_the_loopback_address_by_default():
     makefile = (ROOT / "Makefile").read_text()
     assert "HOST ?= 127.0.0.1" in makefile
     assert "\nrun: seed static\n" in makefile  # collectstatic before the server starts
+
+
+def test_make_dev_refuses_production_before_installing_anything():
+    import subprocess
+
+    result = subprocess.run(
+        ["make", "dev", "VENV=/nonexistent-venv"],  # noqa: S607
+        cwd=ROOT,
+        env={**child_env(), "DJANGO_ENV": "production"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "not with DJANGO_ENV=production" in result.stdout
+    assert not Path("/nonexistent-venv").exists()
