@@ -18,8 +18,9 @@ graceful_timeout = 20
 max_requests = 2000
 max_requests_jitter = 200
 accesslog = "-"
-# No query strings: patient links carry signed tokens. Request time in microseconds.
+# Path only (no query string), with patient-link tokens masked. Request time in microseconds.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(D)sus'
+logger_class = "config.gunicorn_logging.RedactingLogger"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 

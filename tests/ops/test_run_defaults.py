@@ -175,3 +175,10 @@ def test_make_dev_refuses_production_before_installing_anything():
     assert result.returncode != 0
     assert "not with DJANGO_ENV=production" in result.stdout
     assert not Path("/nonexistent-venv").exists()
+
+
+def test_the_access_log_masks_patient_link_tokens():
+    from config.gunicorn_logging import redact
+
+    assert redact("/p/42/AbC.signed-token_1:xyz/confirm/") == "/p/42/[token]/confirm/"
+    assert redact("/day/2026-03-02/") == "/day/2026-03-02/"
