@@ -271,6 +271,27 @@ CELERY_BEAT_SCHEDULE = {
     "plan-staff-digests": {"task": "radiology.plan_staff_digests", "schedule": 600.0, "options": {"expires": 300}},
 }
 
+# --- HL7 v2 order intake (the `hl7` process: python manage.py hl7_listener). See docs/interfaces.md.
+HL7_BIND = env.str("HL7_BIND", default="127.0.0.1")
+HL7_PORT = env.int("HL7_PORT", default=2575)
+# MSH-3/MSH-4 of our ACKs; senders put them in MSH-5/MSH-6.
+HL7_APPLICATION = env.str("HL7_APPLICATION", default="GALACTO")
+HL7_FACILITY = env.str("HL7_FACILITY", default="RADIOLOGY")
+# MSH-11 we accept (P production, T training, D debugging); others are rejected (AR).
+HL7_PROCESSING_IDS = env.list("HL7_PROCESSING_IDS", default=["P", "T", "D"])
+# Character set when MSH-18 is empty.
+HL7_DEFAULT_ENCODING = env.str("HL7_DEFAULT_ENCODING", default="utf-8")
+HL7_MAX_MESSAGE_BYTES = env.int("HL7_MAX_MESSAGE_BYTES", default=1_000_000)
+# A connection silent this long is closed (interface engines reconnect).
+HL7_IDLE_TIMEOUT_SECONDS = env.int("HL7_IDLE_TIMEOUT_SECONDS", default=300)
+# --- Patient pages (radiology.portal): languages and referrer ---------------------------
+# Patient pages are in the patient's language (English or Spanish, as her messages);
+# staff pages stay in LANGUAGE_CODE (no LocaleMiddleware). Translations: locale/.
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Referrer only to our own pages (no <meta name="referrer" content="no-referrer">: with it
+# Chromium posts forms with Origin: null and Django's CSRF check refuses them).
+SECURE_REFERRER_POLICY = "same-origin"
 # --- Operations (h-ops): health, metrics, proxies -------------------------------------------
 INSTALLED_APPS += ["monitoring"]
 # Request latency for /metrics; first so that it times the whole stack.

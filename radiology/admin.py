@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from radiology.models import Appointment, AppointmentTransition, Patient, Room, StaffMember
+from radiology.models import Appointment, AppointmentTransition, InterfaceMessage, Order, Patient, Room, StaffMember
 
 
 @admin.register(Patient)
@@ -13,7 +13,7 @@ class PatientAdmin(SimpleHistoryAdmin):
 
 @admin.register(Room)
 class RoomAdmin(admin.ModelAdmin):
-    list_display = ["name", "location", "resource"]
+    list_display = ["name", "location", "ae_title", "resource"]
 
 
 @admin.register(StaffMember)
@@ -49,3 +49,34 @@ class AppointmentAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+# --- orders and interface messages: read-only here; they change through radiology.services.orders
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
+    list_display = ["accession_number", "patient", "side", "indication", "priority", "status", "received_at"]
+    list_filter = ["status", "priority", "side", "indication"]
+    list_select_related = ["patient"]
+    search_fields = ["accession_number", "placer_order_number", "patient__mrn", "patient__family_name"]
+    date_hierarchy = "received_at"
+
+
+@admin.register(InterfaceMessage)
+class InterfaceMessageAdmin(ReadOnlyAdmin):
+    list_display = ["received_at", "sender", "message_type", "control_id", "order_control", "outcome"]
+    list_filter = ["outcome", "message_type"]
+    search_fields = ["control_id", "sender"]
+    date_hierarchy = "received_at"

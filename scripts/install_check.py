@@ -328,6 +328,7 @@ def main() -> int:
         "SMS_FILE_PATH": str(workdir / "var" / "outbox" / "sms"),
         "SITE_URL": f"http://127.0.0.1:{port}",
         "PORT": str(port),
+        "HL7_PORT": str(free_port() if not os.environ.get("INSTALL_CHECK_PORT") else port + 1),
         "WEB_CONCURRENCY": "2",
         **({"PYTHON": os.environ["PYTHON"]} if os.environ.get("PYTHON") else {}),
     }

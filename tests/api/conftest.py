@@ -2,24 +2,12 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.factories import StaffMemberFactory
-
 
 def client_for(user) -> APIClient:
     client = APIClient()
     token, _ = Token.objects.get_or_create(user=user)
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client
-
-
-@pytest.fixture
-def scheduler(db):
-    return StaffMemberFactory(scheduler=True).user
-
-
-@pytest.fixture
-def technologist(db):
-    return StaffMemberFactory().user
 
 
 @pytest.fixture
