@@ -60,6 +60,8 @@ ACCESS = {
 }
 # Not staff pages: the login itself, the patient's signed link, the public API docs.
 PUBLIC = {"login", "logout", "api:schema", "api:docs", "api:redoc", "api:not_found"}
+# Monitoring (h-ops): /healthz for load balancers, /metrics behind METRICS_TOKEN; tests/ops.
+PUBLIC |= {"healthz", "metrics"}
 
 
 def _staff_urls():
