@@ -328,7 +328,9 @@ def main() -> int:
         "SMS_FILE_PATH": str(workdir / "var" / "outbox" / "sms"),
         "SITE_URL": f"http://127.0.0.1:{port}",
         "PORT": str(port),
+        # The interface listeners `make run` also starts (HL7 v2, DICOM worklist): free ports too.
         "HL7_PORT": str(free_port() if not os.environ.get("INSTALL_CHECK_PORT") else port + 1),
+        "WORKLIST_PORT": str(free_port() if not os.environ.get("INSTALL_CHECK_PORT") else port + 2),
         "WEB_CONCURRENCY": "2",
         **({"PYTHON": os.environ["PYTHON"]} if os.environ.get("PYTHON") else {}),
     }

@@ -13,7 +13,7 @@ from notifications.models import Message
 from procedures.models import Procedure
 from procedures.reasons import CancelReason
 from radiology.models import Appointment, Patient, StaffMember
-from radiology.services import workflow
+from radiology.services import orders, workflow
 from radiology.services.booking import book_appointment, cancel_appointment, mark_no_show
 from radiology.services.department import ensure_room, ensure_staff_member
 from radiology.services.portal import confirm_attendance, record_readiness, request_another_time
@@ -135,6 +135,8 @@ def _build_appointments(rooms, staff, patients, log) -> None:
                 radiologist=radiologists[room_index],
                 technologist=assistants[(index + offset) % len(assistants)],
                 now=start - timedelta(days=7),
+                side=("left", "right")[count % 2],
+                indication=DEMO_INDICATIONS[count % len(DEMO_INDICATIONS)],
             )
             if offset >= 0:
                 _patient_answers(appointment, index + offset, moment=min(start - timedelta(days=1), timezone.now()))
@@ -144,6 +146,31 @@ def _build_appointments(rooms, staff, patients, log) -> None:
                 _settle_outbox(appointment, PATHS[state])
             count += 1
         log(f"  {day:%a %d %b}: {count} appointments so far")
+    _waiting_orders(patients[-4:], procedure, today)
+
+
+DEMO_INDICATIONS = ["spontaneous_single_duct", "bloody", "suspected_papilloma", "persistent_not_breastfeeding"]
+
+
+def _waiting_orders(patients, procedure, today) -> None:
+    """A few referrals in the schedulers' work queue, as the EHR would send them."""
+    for n, patient in enumerate(patients):
+        prior = n % 2 == 0
+        orders.create_order(
+            actor=None,
+            patient=patient,
+            procedure=procedure,
+            received_at=timezone.now() - timedelta(days=2 * n + 1),
+            placer_system="DEMO-EHR",
+            placer_order_number=f"DEMO{n + 1:04d}",
+            referring_physician_family_name="Okafor",
+            referring_physician_given_name="Ada",
+            side=("right", "left")[n % 2],
+            indication=DEMO_INDICATIONS[n % len(DEMO_INDICATIONS)],
+            priority="urgent" if n == 3 else "routine",
+            prior_imaging_kind="mammogram" if prior else "none",
+            prior_imaging_date=today - timedelta(days=30 + 60 * n) if prior else None,
+        )
 
 
 def _patient_answers(appointment: Appointment, n: int, *, moment) -> None:

@@ -121,3 +121,22 @@ def test_received_at_is_the_moment_of_receipt(client):
 
     order = Order.objects.get()
     assert abs(order.received_at - InterfaceMessage.objects.get().received_at) < timedelta(seconds=1)
+
+
+def test_a_line_that_is_not_a_segment_makes_the_message_unparseable_ar(client):
+    garbled = order_message(control_id="G1").replace("PV1|1|O", "this is not a segment")
+
+    ack = parse_ack(client.send(garbled))
+
+    assert ack["MSA"][1:3] == ["AR", "G1"] and "cannot be parsed" in ack["MSA"][3]
+    assert ack["ERR"][3].startswith("102^")
+    assert not Patient.objects.exists()
+
+
+def test_a_message_without_a_control_id_is_rejected_and_not_kept_as_processed(client):
+    no_id = order_message(control_id="")
+
+    first, second = parse_ack(client.send(no_id)), parse_ack(client.send(no_id))
+
+    assert first["MSA"][1] == second["MSA"][1] == "AR" and "MSH-10" in first["MSA"][3]
+    assert InterfaceMessage.objects.filter(outcome="rejected").count() == 2
