@@ -36,7 +36,7 @@ PREPARE = """
 import json
 from django.test import Client
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
+from security.tokens import issue_token
 from radiology.models import Patient
 from radiology.services.department import ensure_staff_member
 User = get_user_model()
@@ -50,7 +50,7 @@ tokens = []
 for n in range(5):
     member = ensure_staff_member(username=f"loadsched{n}", role="scheduler", first_name="Load", last_name=str(n),
                                  password="x")
-    tokens.append(Token.objects.get_or_create(user=member.user)[0].key)
+    tokens.append(issue_token(user=member.user, name="load")[1])
 patients = Patient.objects.bulk_create(
     Patient(mrn=f"L-{n:05d}", given_name="Load", family_name=f"Patient{n}", birth_date="1975-05-05", sex="female",
             email=f"load{n}@example.org", preferred_channel="email") for n in range(2000))

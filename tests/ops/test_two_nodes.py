@@ -48,7 +48,7 @@ RACES = 20
 SETUP = """
 import json
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
+from security.tokens import issue_token
 from radiology.models import Patient
 from radiology.services.department import ensure_room, ensure_staff_member
 rooms = [ensure_room(name=f"Mammo {i}") for i in range(3)]
@@ -64,7 +64,7 @@ patients = Patient.objects.bulk_create(
 )
 print(json.dumps({
     "rooms": [r.pk for r in rooms], "rads": [s.pk for s in rads], "techs": [s.pk for s in techs],
-    "patients": [p.pk for p in patients], "token": Token.objects.create(user=booker.user).key,
+    "patients": [p.pk for p in patients], "token": issue_token(user=booker.user, name="two-nodes")[1],
 }))
 """
 
