@@ -14,6 +14,7 @@ urlpatterns = [
     path("modality-steps/", include("radiology.dicom.urls")),
     path("security/", include("security.urls")),
     path("cal/", include("radiology.ics.urls")),  # iCalendar feeds (docs/interfaces.md)
+    path("", include("monitoring.urls")),  # h-ops: /healthz, /metrics
     path("", include("radiology.urls")),
 ]
 

@@ -77,6 +77,8 @@ ACCESS = {
 PUBLIC = {"login", "logout", "api:schema", "api:docs", "api:redoc", "api:not_found", "calendar_feeds:feed"}
 # FHIR clients discover the server before they log in; unknown FHIR paths are 404 for anyone.
 PUBLIC |= {"fhir:metadata", "fhir:operation", "fhir:not_found"}
+# Monitoring: /healthz for load balancers, /metrics behind METRICS_TOKEN; tests/ops.
+PUBLIC |= {"healthz", "metrics"}
 
 
 def _staff_urls():

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from monitoring.metrics import record_booking_conflict
 from procedures.models import Procedure
 from procedures.reasons import CancelReason, reason_text
 from radiology.errors import AppointmentActionError
@@ -247,6 +248,7 @@ def _taken(procedure, duration_minutes, start, patient, exclude=None) -> Appoint
     suggestions = next_free_slots(
         procedure=procedure, duration_minutes=duration_minutes, after=start, patient=patient, exclude=exclude
     )
+    record_booking_conflict()  # /metrics (h-ops)
     return AppointmentActionError(TAKEN, code="conflict", suggestions=suggestions)
 
 
