@@ -228,6 +228,8 @@ class Appointment(ConcurrentTransitionMixin, models.Model):
     # Bumped on every reschedule: reminder idempotency keys include it.
     version = models.PositiveIntegerField(default=1)
     lead_time_override_reason = models.CharField(max_length=300, blank=True)
+    # Why she is booked while another galactogram of hers is still ahead (see booking).
+    repeat_booking_reason = models.CharField(max_length=300, blank=True)
     # The coded reason (procedures.reasons) and its text (label + note), kept together.
     cancel_reason_code = models.CharField(max_length=30, blank=True)
     cancel_reason = models.CharField(max_length=300, blank=True)

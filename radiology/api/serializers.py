@@ -215,6 +215,13 @@ class ChosenResourcesSerializer(serializers.Serializer):
 
 
 class AppointmentInputSerializer(ChosenResourcesSerializer):
+    repeat_booking_reason = serializers.CharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required when the patient already has a galactogram ahead (400 names the existing one).",
+    )
     order = IdField(
         what="order",
         queryset=Order.objects.select_related("patient", "procedure"),

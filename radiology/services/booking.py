@@ -194,6 +194,24 @@ def _check_request(*, procedure, start, duration_minutes, room, radiologist, tec
         raise _invalid("technologist", f"{technologist.name} is not a technologist or nurse.")
 
 
+def _check_not_already_booked(patient, *, now, reason: str) -> None:
+    """Two galactograms ahead for one patient are usually a mistake (a referral booked twice):
+    refuse unless the scheduler says why, naming the one she has."""
+    if reason.strip():
+        return
+    ahead = (
+        Appointment.objects.filter(patient=patient, status__in=[*UPCOMING, AppointmentStatus.CHECKED_IN], end__gt=now)
+        .order_by("start")
+        .first()
+    )
+    if ahead is not None:
+        message = (
+            f"{patient.full_name} already has a galactogram on {ahead.local_start:%a %d %b %Y %H:%M} "
+            f"(appointment #{ahead.pk}). Move that one instead, or give a reason to book another."
+        )
+        raise AppointmentActionError(message, code="invalid", fields={"repeat_booking_reason": message})
+
+
 def _check_patient_free(patient, start, end, exclude=None):
     if _patient_busy(patient, start, end, exclude):
         raise _invalid("start", f"{patient.full_name} already has an appointment at that time.")
@@ -266,6 +284,7 @@ def book_appointment(
     radiologist: StaffMember | None = None,
     technologist: StaffMember | None = None,
     lead_time_override_reason: str = "",
+    repeat_booking_reason: str = "",
     now: datetime | None = None,
     order: Order | None = None,
     side: str = "",
@@ -275,7 +294,8 @@ def book_appointment(
     """Book a galactogram: all three resources held together or nothing written. It is
     booked from a waiting `order` of this patient; without one, an order is created from
     what the scheduler entered (side, indication), so every appointment has an accession
-    number and a Study Instance UID."""
+    number and a Study Instance UID. A patient who already has a galactogram ahead is booked
+    again only with a `repeat_booking_reason` (the existing one is named in the refusal)."""
     check_permission(actor, BOOKING)
     now = now or timezone.now()
     new_order = {"side": side, "indication": indication, "indication_other": indication_other.strip()}
@@ -306,6 +326,7 @@ def book_appointment(
                 radiologist=radiologist,
                 technologist=technologist,
                 lead_time_override_reason=lead_time_override_reason,
+                repeat_booking_reason=repeat_booking_reason,
                 now=now,
                 order=order,
                 new_order=new_order,
@@ -327,6 +348,7 @@ def _book_once(
     radiologist,
     technologist,
     lead_time_override_reason,
+    repeat_booking_reason,
     now,
     order,
     new_order,
@@ -338,6 +360,7 @@ def _book_once(
             order = order_lifecycle.check_bookable(order=order, patient=patient, procedure=procedure)
         end = start + timedelta(minutes=duration_minutes)
         _check_patient_free(patient, start, end)
+        _check_not_already_booked(patient, now=now, reason=repeat_booking_reason)
         option = _choose(
             procedure, start, duration_minutes, room=room, radiologist=radiologist, technologist=technologist
         )
@@ -356,6 +379,7 @@ def _book_once(
             radiologist=option.radiologist,
             technologist=option.technologist,
             lead_time_override_reason=lead_time_override_reason.strip(),
+            repeat_booking_reason=repeat_booking_reason.strip(),
             booked_by=actor,
         )
         calendar.reserve(holds=_holds(option, procedure), holder=appointment.holder)
@@ -493,6 +517,8 @@ def _booking_note(appointment) -> str:
     note = f"Booked for {appointment.local_start:%a %d %b %Y %H:%M}, {appointment.duration_minutes} min"
     if appointment.lead_time_override_reason:
         note += f"; short notice: {appointment.lead_time_override_reason}"
+    if appointment.repeat_booking_reason:
+        note += f"; another galactogram already booked: {appointment.repeat_booking_reason}"
     return note
 
 
