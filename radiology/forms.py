@@ -35,6 +35,8 @@ class CompleteForm(forms.Form):
         choices=ProcedureOutcome.Complication.choices, widget=forms.CheckboxSelectMultiple, initial=["none"]
     )
     complication_note = forms.CharField(required=False, max_length=500, label="Other complication")
+    findings = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Findings")
+    impression = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Impression")
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Note")
     helper = FormHelper()
     helper.form_tag = False

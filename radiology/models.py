@@ -445,6 +445,8 @@ class ProcedureOutcome(models.Model):
     contrast_volume_ml = models.DecimalField(max_digits=4, decimal_places=1)
     complications = models.JSONField(default=list, help_text="Codes from Complication.")
     complication_note = models.CharField(max_length=500, blank=True)
+    findings = models.TextField(blank=True, help_text="What the images show.")
+    impression = models.TextField(blank=True, help_text="The radiologist's conclusion.")
     note = models.TextField(blank=True)
     performing_radiologist = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
     performing_technologist = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
@@ -461,6 +463,10 @@ class ProcedureOutcome(models.Model):
 
     def __str__(self):
         return f"Outcome of #{self.appointment_id}"
+
+    @property
+    def complication_labels(self) -> list[str]:
+        return [self.Complication(code).label for code in self.complications if code in self.Complication.values]
 
     @property
     def actual_minutes(self) -> int | None:

@@ -299,6 +299,8 @@ class OutcomeSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=ProcedureOutcome.Complication.choices), min_length=1, max_length=6
     )
     complication_note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    findings = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+    impression = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
