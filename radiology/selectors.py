@@ -3,10 +3,11 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from notifications.models import Message
-from radiology.models import UPCOMING, Appointment, AppointmentTransition, ReadinessResponse
+from radiology.models import CANCELLABLE, UPCOMING, Appointment, AppointmentTransition, ReadinessResponse
+from scheduling.models import Unavailability
 
 APPOINTMENT_RELATED = (
     "patient",
@@ -81,6 +82,25 @@ def _latest(field: str):
     )
 
 
+def _overlaps_time_off():
+    """Whether any of the appointment's room and people is off during it (time off, a closure
+    or maintenance entered after it was booked)."""
+    resources = Q(resource=OuterRef("room__resource")) | Q(resource=OuterRef("radiologist__resource"))
+    resources |= Q(resource=OuterRef("technologist__resource"))
+    return Exists(Unavailability.objects.filter(resources, start__lt=OuterRef("end"), end__gt=OuterRef("start")))
+
+
+def appointments_affected_by(*, resource_id: int, start, end) -> list[Appointment]:
+    """Booked appointments that need this room or person between start and end."""
+    people = Q(room__resource_id=resource_id) | Q(radiologist__resource_id=resource_id)
+    people |= Q(technologist__resource_id=resource_id)
+    return list(
+        Appointment.objects.filter(people, status__in=CANCELLABLE, start__lt=end, end__gt=start)
+        .select_related("patient", "room")
+        .order_by("start")
+    )
+
+
 def scheduler_todo(*, now) -> list[TodoItem]:
     """Upcoming appointments that need a scheduler, soonest first (two queries in all)."""
     appointments = (
@@ -90,12 +110,15 @@ def scheduler_todo(*, now) -> list[TodoItem]:
             discharge_present=_latest("discharge_present"),
             expressed=_latest("expressed_last_48h"),
             contrast=_latest("contrast_allergy"),
+            time_off=_overlaps_time_off(),
         )
         .order_by("start")
     )
     items = []
     for appointment in appointments:
         reasons = []
+        if appointment.time_off:
+            reasons.append("Needs a new time: its room or a person is off then")
         if appointment.reschedule_requested_at:
             reasons.append("Asked for another time")
         if appointment.patient_confirmed_at is None and appointment.start < now + CONFIRM_WITHIN:
