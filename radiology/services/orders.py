@@ -103,7 +103,7 @@ def create_order(
         raise
 
 
-def update_order(*, order_id: int, actor, procedure=None, now: datetime | None = None, **changes) -> Order:
+def update_order(*, order_id: int, actor, procedure=None, **changes) -> Order:
     """Change an order's facts (the EHR's XO, or a scheduler). A cancelled or completed
     order is closed; its procedure can change only while it waits to be scheduled.
     Identifiers never change."""
