@@ -1,6 +1,5 @@
 """The catalog: what is done, how long it takes, what the patient is told, and when."""
 
-
 from django.db import models
 from django.db.models import F, Q
 

@@ -708,3 +708,57 @@ class InterfaceMessage(models.Model):
 
     def __str__(self):
         return f"{self.message_type or 'message'} {self.control_id} from {self.sender} ({self.outcome})"
+
+
+class PerformedProcedureStep(models.Model):
+    """A Modality Performed Procedure Step (DICOM MPPS) as a modality reported it.
+
+    Kept whatever happens to it: the raw attributes are the evidence when the step could not
+    be linked to an appointment or applied to it, and staff resolve it from the "needs
+    attention" page (radiology.dicom.views)."""
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "IN PROGRESS", "In progress"
+        COMPLETED = "COMPLETED", "Completed at the modality"
+        DISCONTINUED = "DISCONTINUED", "Discontinued at the modality"
+
+    class Attention(models.TextChoices):
+        NONE = "", "Nothing to do"
+        UNMATCHED = "unmatched", "No appointment matches"
+        OUTCOME_NEEDED = "outcome_needed", "Completed at the modality: the outcome is needed"
+        NOT_APPLIED = "not_applied", "Could not be applied to the appointment"
+
+    sop_instance_uid = models.CharField("SOP Instance UID", max_length=64, unique=True)
+    status = models.CharField(max_length=12, choices=Status.choices)
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.PROTECT, related_name="performed_steps"
+    )
+    study_instance_uid = models.CharField(max_length=64, blank=True)
+    scheduled_step_id = models.CharField(max_length=16, blank=True)
+    accession_number = models.CharField(max_length=16, blank=True)
+    station_ae_title = models.CharField(max_length=16, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    # What the modality reported of the outcome; blank/None when it did not say.
+    ducts = models.CharField(max_length=10, blank=True, choices=ProcedureOutcome.Ducts.choices)
+    procedure_codes = models.JSONField(default=list, blank=True)
+    contrast_volume_ml = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    series_instance_uids = models.JSONField(default=list, blank=True)
+    attributes = models.JSONField(default=dict, help_text="The step's attributes in DICOM JSON, as last received.")
+    attention = models.CharField(max_length=20, blank=True, choices=Attention.choices)
+    attention_note = models.CharField(max_length=300, blank=True)
+    received_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["attention", "received_at"], name="mpps_attention")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(attention="unmatched") | Q(appointment__isnull=True),
+                name="mpps_unmatched_has_no_appointment",
+            ),
+        ]
+
+    def __str__(self):
+        return f"MPPS {self.sop_instance_uid} ({self.status})"

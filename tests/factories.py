@@ -20,6 +20,7 @@ from radiology.models import (
     InterfaceMessage,
     Order,
     Patient,
+    PerformedProcedureStep,
     ProcedureOutcome,
     ReadinessResponse,
     Room,
@@ -375,3 +376,22 @@ class InterfaceMessageFactory(factory.django.DjangoModelFactory):
     detail = "Order created."
     reply = factory.LazyAttribute(lambda m: f"MSH|^~\\&|GALACTO|RADIOLOGY\rMSA|AA|{m.control_id}")
     received_at = factory.LazyFunction(timezone.now)
+
+
+class PerformedProcedureStepFactory(factory.django.DjangoModelFactory):
+    """An MPPS step in progress, linked to its appointment as the modality reported it."""
+
+    class Meta:
+        model = PerformedProcedureStep
+
+    sop_instance_uid = factory.Sequence(lambda n: f"1.2.826.0.1.3680043.10.{n + 1}")
+    status = PerformedProcedureStep.Status.IN_PROGRESS
+    appointment = factory.SubFactory(AppointmentFactory, status="in_procedure")
+    study_instance_uid = factory.SelfAttribute("appointment.order.study_instance_uid")
+    scheduled_step_id = factory.LazyAttribute(lambda s: f"SPS{s.appointment.pk}")
+    accession_number = factory.SelfAttribute("appointment.order.accession_number")
+    station_ae_title = "MAMMO1"
+    started_at = factory.SelfAttribute("appointment.start")
+    attributes = factory.LazyFunction(lambda: {"00400252": {"vr": "CS", "Value": ["IN PROGRESS"]}})
+    received_at = factory.LazyFunction(timezone.now)
+    updated_at = factory.LazyFunction(timezone.now)

@@ -8,9 +8,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from radiology.errors import AppointmentActionError
-from radiology.models import Order, clinic_zone
+from radiology.models import Order
 from radiology.orders.forms import OrderFactsForm
 from radiology.services import orders
+from scheduling.clinic_time import clinic_zone
 
 
 class CancelOrderForm(forms.Form):

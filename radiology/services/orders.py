@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from procedures.reasons import CancelReason
 from radiology.errors import AppointmentActionError
-from radiology.models import CANCELLABLE, AppointmentStatus, Order, Patient, clinic_zone
+from radiology.models import CANCELLABLE, AppointmentStatus, Order, Patient
 from radiology.services import booking, order_lifecycle
+from scheduling.clinic_time import clinic_zone
 
 # What people and the EHR may set on an order; identifiers and status are the product's.
 FACTS = (

@@ -11,7 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from radiology.models import Appointment, CheckInChecklist, Order, clinic_zone
+from radiology.models import Appointment, CheckInChecklist, Order
+from scheduling.clinic_time import clinic_zone
 from tests.factories import (
     AppointmentFactory,
     InterfaceMessageFactory,
