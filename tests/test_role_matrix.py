@@ -44,6 +44,7 @@ ACCESS = {
     "radiology:dashboard_export": {M},
     "radiology:order_queue": {S, M},
     "radiology:order_detail": STAFF,
+    "radiology:order_edit": {S, M},
     "radiology:order_cancel": {S, M},
     "radiology:interface_messages": {S, M},
     "radiology:interface_message": {S, M},
