@@ -296,3 +296,11 @@ HL7_DEFAULT_ENCODING = env.str("HL7_DEFAULT_ENCODING", default="utf-8")
 HL7_MAX_MESSAGE_BYTES = env.int("HL7_MAX_MESSAGE_BYTES", default=1_000_000)
 # A connection silent this long is closed (interface engines reconnect).
 HL7_IDLE_TIMEOUT_SECONDS = env.int("HL7_IDLE_TIMEOUT_SECONDS", default=300)
+# --- Patient pages (radiology.portal): languages and referrer ---------------------------
+# Patient pages are in the patient's language (English or Spanish, as her messages);
+# staff pages stay in LANGUAGE_CODE (no LocaleMiddleware). Translations: locale/.
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Referrer only to our own pages (no <meta name="referrer" content="no-referrer">: with it
+# Chromium posts forms with Origin: null and Django's CSRF check refuses them).
+SECURE_REFERRER_POLICY = "same-origin"

@@ -7,7 +7,7 @@ from datetime import date
 from django.db.models import QuerySet
 
 from radiology.models import Appointment, AppointmentStatus, PerformedProcedureStep
-from radiology.selectors import local_day_bounds
+from scheduling.clinic_time import local_day_bounds
 
 # On the worklist: booked and not yet started. In procedure has left the worklist: the
 # modality has it open.

@@ -1,7 +1,6 @@
 """The department: patients, staff, rooms, appointments and their state machine."""
 
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -12,9 +11,11 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
+from scheduling.clinic_time import clinic_zone
 
-def clinic_zone() -> ZoneInfo:
-    return ZoneInfo(settings.CLINIC_TIME_ZONE)
+# The MRN rule lives here (the model is the lowest layer); radiology.rules re-exports it.
+MRN_PATTERN = r"^[A-Za-z0-9-]{3,20}$"
+MRN_MESSAGE = "An MRN is 3–20 letters, digits or dashes."
 
 
 class Channel(models.TextChoices):
@@ -53,7 +54,7 @@ class Patient(models.Model):
         "MRN",
         max_length=20,
         unique=True,
-        validators=[RegexValidator(r"^[A-Za-z0-9-]{3,20}$", "An MRN is 3–20 letters, digits or dashes.")],
+        validators=[RegexValidator(MRN_PATTERN, MRN_MESSAGE)],
     )
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
@@ -160,6 +161,7 @@ class AppointmentStatus(models.TextChoices):
     COMPLETED = "completed", "Completed"
     FOLLOW_UP = "follow_up", "Follow-up arranged"
     INCOMPLETE = "incomplete", "Incomplete"
+    DID_NOT_PROCEED = "did_not_proceed", "Did not proceed"
     CANCELLED = "cancelled", "Cancelled"
     NO_SHOW = "no_show", "No-show"
 
@@ -181,9 +183,24 @@ FHIR_STATUS = {
     S.COMPLETED: "fulfilled",
     S.FOLLOW_UP: "fulfilled",
     S.INCOMPLETE: "fulfilled",
+    # The patient was not examined (no discharge, declined, ...): for other systems the
+    # appointment did not take place, with the reason as its cancelationReason.
+    S.DID_NOT_PROCEED: "cancelled",
     S.CANCELLED: "cancelled",
     S.NO_SHOW: "noshow",
 }
+
+
+APPOINTMENT_PREFIX = "appointment"
+
+
+def appointment_reference(appointment_id: int) -> str:
+    """The name other apps know an appointment by: its reservations' holder, its messages' subject."""
+    return f"{APPOINTMENT_PREFIX}:{appointment_id}"
+
+
+def appointment_id_from_reference(reference: str) -> int:
+    return int(reference.removeprefix(f"{APPOINTMENT_PREFIX}:"))
 
 
 class Appointment(ConcurrentTransitionMixin, models.Model):
@@ -211,7 +228,10 @@ class Appointment(ConcurrentTransitionMixin, models.Model):
     # Bumped on every reschedule: reminder idempotency keys include it.
     version = models.PositiveIntegerField(default=1)
     lead_time_override_reason = models.CharField(max_length=300, blank=True)
+    # The coded reason (procedures.reasons) and its text (label + note), kept together.
+    cancel_reason_code = models.CharField(max_length=30, blank=True)
     cancel_reason = models.CharField(max_length=300, blank=True)
+    abort_reason_code = models.CharField(max_length=30, blank=True, help_text="Incomplete or did not proceed.")
     abort_reason = models.CharField(max_length=300, blank=True)
     booked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -240,7 +260,8 @@ class Appointment(ConcurrentTransitionMixin, models.Model):
                 condition=~Q(status="cancelled") | ~Q(cancel_reason=""), name="appointment_cancel_has_reason"
             ),
             models.CheckConstraint(
-                condition=~Q(status="incomplete") | ~Q(abort_reason=""), name="appointment_abort_has_reason"
+                condition=~Q(status__in=["incomplete", "did_not_proceed"]) | ~Q(abort_reason=""),
+                name="appointment_abort_has_reason",
             ),
             # One order, one live appointment: the worklist never shows an accession twice.
             models.UniqueConstraint(
@@ -278,8 +299,8 @@ class Appointment(ConcurrentTransitionMixin, models.Model):
 
     @property
     def holder(self) -> str:
-        """How the scheduling engine names this appointment's reservations."""
-        return f"appointment:{self.pk}"
+        """How the scheduling engine and the outbox name this appointment."""
+        return appointment_reference(self.pk)
 
     # --- the state machine; only radiology.services.transitions calls these ---
 
@@ -307,13 +328,17 @@ class Appointment(ConcurrentTransitionMixin, models.Model):
     def arrange_follow_up(self):
         pass
 
-    @transition(field=status, source=[S.CHECKED_IN, S.IN_PROCEDURE], target=S.INCOMPLETE)
-    def abort(self, *, reason):
-        self.abort_reason = reason
+    @transition(field=status, source=S.IN_PROCEDURE, target=S.INCOMPLETE)
+    def abort(self, *, reason_code, reason):
+        self.abort_reason_code, self.abort_reason = reason_code, reason
+
+    @transition(field=status, source=CANCELLABLE, target=S.DID_NOT_PROCEED)
+    def record_not_proceeded(self, *, reason_code, reason):
+        self.abort_reason_code, self.abort_reason = reason_code, reason
 
     @transition(field=status, source=CANCELLABLE, target=S.CANCELLED)
-    def cancel(self, *, reason):
-        self.cancel_reason = reason
+    def cancel(self, *, reason_code, reason):
+        self.cancel_reason_code, self.cancel_reason = reason_code, reason
 
     @transition(field=status, source=UPCOMING, target=S.NO_SHOW)
     def mark_no_show(self):

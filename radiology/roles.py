@@ -44,10 +44,17 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "radiology.perform_procedure",
         "radiology.arrange_follow_up",
     ],
-    # Managers get every permission of these apps (see sync_role_groups).
+    # Managers get every permission of these apps (see sync_role_groups) except the clinical
+    # ones: a manager is not clinical staff unless also given a clinical role.
     "manager": ["radiology.view_dashboard", "notifications.view_message"],
 }
 MANAGER_APPS = ("radiology", "procedures", "scheduling", "notifications")
+CLINICAL_PERMISSIONS = [
+    "radiology.check_in_appointment",
+    "radiology.perform_procedure",
+    "radiology.mark_no_show",
+    "radiology.arrange_follow_up",
+]
 
 
 def sync_role_groups(apps) -> None:
@@ -72,7 +79,10 @@ def sync_role_groups(apps) -> None:
                 )
             )
         if role == "manager":
+            clinical = [name.split(".")[1] for name in CLINICAL_PERMISSIONS]
             wanted.update(
-                Permission.objects.filter(content_type__app_label__in=MANAGER_APPS).values_list("pk", flat=True)
+                Permission.objects.filter(content_type__app_label__in=MANAGER_APPS)
+                .exclude(content_type__app_label="radiology", codename__in=clinical)
+                .values_list("pk", flat=True)
             )
         group.permissions.set(wanted)

@@ -26,6 +26,7 @@ from radiology.models import (
     Room,
     StaffMember,
 )
+from scheduling.clinic_time import clinic_zone
 from scheduling.models import Capability, Reservation, Resource, Unavailability, WorkingHours
 
 DEFAULT_PASSWORD = "test-pass-123"  # noqa: S105
@@ -135,6 +136,12 @@ class StaffMemberFactory(factory.django.DjangoModelFactory):
         if create:
             self.user.groups.add(Group.objects.get(name=self.role))
 
+    @factory.post_generation
+    def also(self, create, extracted, **kwargs):
+        """Further roles the same person holds, e.g. also=["radiologist"]."""
+        if create and extracted:
+            self.user.groups.add(*Group.objects.filter(name__in=extracted))
+
     class Params:
         radiologist = factory.Trait(role=StaffMember.Role.RADIOLOGIST)
         nurse = factory.Trait(role=StaffMember.Role.NURSE)
@@ -180,7 +187,6 @@ class ReminderRuleFactory(factory.django.DjangoModelFactory):
 
 
 def _next_weekday_at(hour: int, days_ahead: int = 7):
-    from radiology.models import clinic_zone
 
     day = timezone.now().astimezone(clinic_zone()).date() + timedelta(days=days_ahead)
     while day.weekday() >= 5:

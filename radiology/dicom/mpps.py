@@ -90,6 +90,7 @@ def report_from(ds: Dataset, *, calling_ae: str = "") -> StepReport:
         complications=_complications(ds),
         series_instance_uids=[_text(s, "SeriesInstanceUID") for s in ds.get("PerformedSeriesSequence") or []],
         discontinuation_reason=_text(reason, "CodeMeaning"),
+        discontinuation_code=_text(reason, "CodeValue"),
     )
 
 

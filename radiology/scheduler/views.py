@@ -14,20 +14,14 @@ from django.utils import timezone
 
 from radiology import selectors
 from radiology.errors import AppointmentActionError
-from radiology.models import UPCOMING, Appointment, Channel, Order, Patient, Room, clinic_zone
+from radiology.models import UPCOMING, Appointment, Order, Patient, Room
 from radiology.scheduler import forms
 from radiology.scheduler.week import room_week, week_param
-from radiology.services import booking, reminders
+from radiology.services import booking
 from radiology.services.patients import find_patients, register_patient
+from scheduling.clinic_time import clinic_zone, local_today, to_local
 
 BOOK = "radiology.book_appointment"
-REMINDER_LABELS = {
-    "prep": "Preparation instructions",
-    "no_expression": "Reminder: do not express for 48 hours",
-    "day_before": "Day-before reminder",
-    "follow_up": "Follow-up message",
-}
-CHANNEL_LABELS = dict(Channel.choices)
 JUST_TAKEN = "That time was just taken by another booking. Here are the next free times."
 
 
@@ -254,18 +248,9 @@ def schedule_booked(request, pk):
         appointment = selectors.appointment_with_history(pk)
     except Appointment.DoesNotExist:
         raise Http404("No such appointment") from None
-    reminders_for = getattr(reminders, "reminders_for", None)
-    planned = None
-    if reminders_for is not None:
-        planned = [
-            {
-                **reminder,
-                "label": REMINDER_LABELS.get(reminder["kind"], str(reminder["kind"]).replace("_", " ").capitalize()),
-                "channel_label": CHANNEL_LABELS.get(reminder["channel"], reminder["channel"]),
-                "due_at_local": reminder["due_at"].astimezone(clinic_zone()) if reminder.get("due_at") else None,
-            }
-            for reminder in reminders_for(appointment)
-        ]
+    planned = [
+        {**reminder, "due_at_local": to_local(reminder["due_at"])} for reminder in selectors.reminders_for(appointment)
+    ]
     return render(request, "radiology/scheduler/booked.html", {"appointment": appointment, "reminders": planned})
 
 
@@ -289,7 +274,7 @@ def week_view(request, room_id):
     room = next((r for r in rooms if r.pk == room_id), None)
     if room is None:
         raise Http404("No such room")
-    today = timezone.now().astimezone(clinic_zone()).date()
+    today = local_today()
     week = room_week(room=room, week_start=week_param(request.GET.get("week"), today=today), today=today)
     return render(request, "radiology/scheduler/week.html", {"week": week, "rooms": rooms, "today": today})
 
@@ -412,7 +397,7 @@ def appointment_cancel(request, pk):
     form = forms.CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            booking.cancel_appointment(appointment_id=pk, actor=request.user, reason=form.cleaned_data["reason"])
+            booking.cancel_appointment(appointment_id=pk, actor=request.user, **form.cleaned_data)
         except AppointmentActionError as error:
             if error.code == "forbidden":
                 return _forbidden(request, error)

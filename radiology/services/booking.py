@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from procedures.models import Procedure
+from procedures.reasons import CancelReason, reason_text
 from radiology.errors import AppointmentActionError
 from radiology.models import (
     ACTIVE_STATES,
@@ -24,14 +25,14 @@ from radiology.models import (
     Patient,
     Room,
     StaffMember,
-    clinic_zone,
 )
-from radiology.selectors import local_day_bounds
 from radiology.services import order_lifecycle, reminders
-from radiology.services.transitions import Action, check_permission, lock_appointment, perform_transition
+from radiology.services.action_table import ActionSpec
+from radiology.services.transitions import check_permission, lock_appointment, perform_transition
 from scheduling import services as calendar
+from scheduling.clinic_time import clinic_zone, local_day_bounds
 
-BOOKING = Action("", "radiology.book_appointment", "Book, reschedule or cancel appointments")
+BOOKING = ActionSpec("book", None, "radiology.book_appointment", "Book, reschedule or cancel appointments")
 TAKEN = "That time was just taken. Here are the next free times."
 
 
@@ -156,6 +157,15 @@ def next_free_slots(*, procedure, duration_minutes, after: datetime, patient=Non
 
 def _invalid(field: str, message: str) -> AppointmentActionError:
     return AppointmentActionError(message, code="invalid", fields={field: message})
+
+
+def coded_reason(choices, code: str, note: str = "") -> str:
+    """The text stored with a coded reason; refuses an unknown code or "other" without a note."""
+    if code not in choices.values:
+        raise _invalid("reason_code", f"Choose a reason: {', '.join(choices.values)}.")
+    if code == "other" and not note.strip():
+        raise _invalid("note", "Say what the other reason is.")
+    return reason_text(choices, code, note)
 
 
 def _check_request(*, procedure, start, duration_minutes, room, radiologist, technologist, override, now):
@@ -430,12 +440,21 @@ def reschedule_appointment(
     return appointment
 
 
-def cancel_appointment(*, appointment_id: int, actor, reason: str, now: datetime | None = None) -> Appointment:
-    """Cancel with a reason: the time is freed and pending reminders are withdrawn."""
+def cancel_appointment(
+    *, appointment_id: int, actor, reason_code: str, note: str = "", now: datetime | None = None
+) -> Appointment:
+    """Cancel with a coded reason (procedures.reasons.CancelReason; "other" needs a note): the
+    time is freed and pending reminders are withdrawn."""
+    reason = coded_reason(CancelReason, reason_code, note)
     now = now or timezone.now()
     with transaction.atomic():
         appointment = perform_transition(
-            appointment_id=appointment_id, action="cancel", actor=actor, reason=reason, now=now
+            appointment_id=appointment_id,
+            action="cancel",
+            actor=actor,
+            note=reason,
+            now=now,
+            fields={"reason_code": reason_code, "reason": reason},
         )
         calendar.release(holder=appointment.holder, now=now)
         reminders.on_cancelled(appointment=appointment, now=now)

@@ -22,7 +22,12 @@ from radiology.errors import AppointmentActionError
 from radiology.models import AccessionCounter, Appointment, AppointmentStatus, Order, clinic_zone
 
 # Appointment states that end the visit without the exam: the order goes back to the queue.
-ENDED_WITHOUT_EXAM = {AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW, AppointmentStatus.INCOMPLETE}
+ENDED_WITHOUT_EXAM = {
+    AppointmentStatus.CANCELLED,
+    AppointmentStatus.NO_SHOW,
+    AppointmentStatus.INCOMPLETE,
+    AppointmentStatus.DID_NOT_PROCEED,
+}
 EXAM_DONE = {AppointmentStatus.COMPLETED, AppointmentStatus.FOLLOW_UP}
 
 

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
+from procedures.reasons import CancelReason
 from radiology.errors import AppointmentActionError
 from radiology.models import CANCELLABLE, AppointmentStatus, Order, Patient, clinic_zone
 from radiology.services import booking, order_lifecycle
@@ -102,7 +103,7 @@ def create_order(
         raise
 
 
-def update_order(*, order_id: int, actor, procedure=None, now: datetime | None = None, **changes) -> Order:
+def update_order(*, order_id: int, actor, procedure=None, **changes) -> Order:
     """Change an order's facts (the EHR's XO, or a scheduler). A cancelled or completed
     order is closed; its procedure can change only while it waits to be scheduled.
     Identifiers never change."""
@@ -151,7 +152,11 @@ def cancel_order(*, order_id: int, reason: str, actor, now: datetime | None = No
         order.save(update_fields=["status", "cancel_reason", "updated_at"])
         for appointment_id in order.appointments.filter(status__in=CANCELLABLE).values_list("pk", flat=True):
             booking.cancel_appointment(
-                appointment_id=appointment_id, actor=actor, reason=f"Order cancelled: {reason}"[:300], now=now
+                appointment_id=appointment_id,
+                actor=actor,
+                reason_code=CancelReason.REFERRER_CANCELLED,
+                note=reason[:250],
+                now=now,
             )
     return order
 

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 
+from radiology import rules
 from radiology.errors import AppointmentActionError
 from radiology.models import Channel, Patient
 
@@ -52,18 +53,12 @@ def register_patient(
             fields={"phone": "Give a phone number or an e-mail address.", "email": "Or give an e-mail address."},
         )
     preferred_channel = preferred_channel or (Channel.SMS if phone else Channel.EMAIL)
-    if preferred_channel == Channel.SMS and not phone:
-        raise AppointmentActionError(
-            "Text messages need a phone number.",
-            code="invalid",
-            fields={"phone": "Text messages need a phone number; add one or choose e-mail."},
-        )
-    if preferred_channel == Channel.EMAIL and not email:
-        raise AppointmentActionError(
-            "E-mail reminders need an e-mail address.",
-            code="invalid",
-            fields={"email": "E-mail reminders need an e-mail address; add one or choose text messages."},
-        )
+    problem = rules.unreachable(preferred_channel=preferred_channel, phone=phone, email=email)
+    if problem:
+        raise AppointmentActionError(problem[1], code="invalid", fields={problem[0]: problem[1]})
+    problem = rules.birth_date_problem(birth_date)
+    if problem:
+        raise AppointmentActionError(problem, code="invalid", fields={"birth_date": problem})
     existing = Patient.objects.filter(mrn__iexact=mrn).first()
     if existing:
         raise _duplicate(existing)

@@ -10,7 +10,8 @@ Rules:
   modality reported them (docs/interfaces.md). Nothing is guessed: when any of them is
   missing the step is "completed at the modality" and waits on the needs-attention page
   for the radiologist to complete it with the outcome.
-- DISCONTINUED aborts it (incomplete) with the reason "Discontinued at the modality".
+- DISCONTINUED aborts it (incomplete), the reason "Discontinued at the modality" with the
+  modality's own reason, coded where the DICOM reason maps onto ours (DISCONTINUED_CODES).
 - A final step (COMPLETED, DISCONTINUED) never changes again.
 """
 
@@ -24,16 +25,24 @@ from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from procedures.reasons import AbortReason
 from radiology.errors import AppointmentActionError
 from radiology.modality_selectors import find_appointment_for_step
 from radiology.models import Appointment, PerformedProcedureStep, ProcedureOutcome
-from radiology.services import procedure
 from radiology.services.actions import run_action
 
 Status = PerformedProcedureStep.Status
 Attention = PerformedProcedureStep.Attention
 FINAL = {Status.COMPLETED, Status.DISCONTINUED}
 DISCONTINUED_REASON = "Discontinued at the modality"
+# PPS Discontinuation Reasons (DICOM CID 9300) that name one of our abort reasons; any
+# other is "other" with the modality's words in the note.
+DISCONTINUED_CODES = {
+    "110501": AbortReason.EQUIPMENT,  # Equipment failure
+    "110516": AbortReason.EQUIPMENT,  # Equipment change
+    "110526": AbortReason.EQUIPMENT,  # Resource failure
+    "110505": AbortReason.PATIENT_DECLINED,  # Patient refused to continue procedure
+}
 
 
 class PerformedStepError(Exception):
@@ -61,6 +70,7 @@ class StepReport:
     complications: list[str] | None = None
     series_instance_uids: list[str] = field(default_factory=list)
     discontinuation_reason: str = ""
+    discontinuation_code: str = ""
 
 
 def modality_actor():
@@ -159,35 +169,40 @@ def _apply(step: PerformedProcedureStep, report: StepReport) -> None:
     step.attention, step.attention_note = Attention.NONE, ""
     try:
         if report.status == Status.IN_PROGRESS:
-            procedure.start_procedure(
-                appointment_id=appointment.pk,
-                actor=actor,
-                radiologist=appointment.radiologist,
-                technologist=appointment.technologist,
-                now=report.started_at or step.updated_at,
+            # The booked radiologist and technologist perform unless the pages say otherwise.
+            run_action(
+                appointment_id=appointment.pk, action="start", actor=actor, now=report.started_at or step.updated_at
             )
         elif report.status == Status.DISCONTINUED:
-            reason = DISCONTINUED_REASON + (
-                f": {report.discontinuation_reason}" if report.discontinuation_reason else ""
+            why = report.discontinuation_reason
+            run_action(
+                appointment_id=appointment.pk,
+                action="abort",
+                actor=actor,
+                inputs={
+                    "reason_code": DISCONTINUED_CODES.get(report.discontinuation_code, AbortReason.OTHER),
+                    "note": (DISCONTINUED_REASON + (f": {why}" if why else ""))[:250],
+                },
+                now=report.ended_at or step.updated_at,
             )
-            run_action(appointment_id=appointment.pk, action="abort", actor=actor, reason=reason[:300])
         elif report.status == Status.COMPLETED:
             missing = _missing_outcome(step, report)
             if missing:
                 step.attention = Attention.OUTCOME_NEEDED
                 step.attention_note = f"The modality did not send {missing}."
                 return
+            outcome = {
+                "ducts": step.ducts,
+                "contrast_volume_ml": report.contrast_volume_ml,
+                "complications": report.complications,
+                "note": f"Reported by the modality (MPPS {step.sop_instance_uid})",
+            }
             run_action(
                 appointment_id=appointment.pk,
                 action="complete",
                 actor=actor,
-                outcome={
-                    "ducts": step.ducts,
-                    "contrast_volume_ml": report.contrast_volume_ml,
-                    "complications": report.complications,
-                    "note": f"Reported by the modality (MPPS {step.sop_instance_uid})",
-                    "now": report.ended_at or step.updated_at,
-                },
+                inputs={"outcome": outcome},
+                now=report.ended_at or step.updated_at,
             )
     except AppointmentActionError as refusal:
         step.attention = Attention.NOT_APPLIED
@@ -212,7 +227,9 @@ def complete_from_step(*, step_id: int, actor, outcome: dict):
         step = PerformedProcedureStep.objects.select_for_update().get(pk=step_id)
         if step.attention != Attention.OUTCOME_NEEDED or step.appointment_id is None:
             raise AppointmentActionError("This step does not wait for an outcome any more.")
-        appointment = run_action(appointment_id=step.appointment_id, action="complete", actor=actor, outcome=outcome)
+        appointment = run_action(
+            appointment_id=step.appointment_id, action="complete", actor=actor, inputs={"outcome": outcome}
+        )
         step.attention, step.attention_note = Attention.NONE, ""
         step.updated_at = timezone.now()
         step.save(update_fields=["attention", "attention_note", "updated_at"])

@@ -1,11 +1,10 @@
-from datetime import timedelta
-
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils import timezone
 
+from procedures.reasons import AbortReason, NotProceededReason
+from radiology import rules
 from radiology.models import FollowUpPlan, ProcedureOutcome, Room, StaffMember
-from radiology.services.procedure import ABORT_REASONS
 
 
 def _helper(tag=False):
@@ -69,8 +68,14 @@ class CompleteForm(forms.Form):
 
 
 class AbortForm(forms.Form):
-    reason_code = forms.ChoiceField(choices=[("", "Choose a reason"), *ABORT_REASONS.items()], label="Reason")
-    note = forms.CharField(required=False, max_length=300)
+    reason_code = forms.ChoiceField(choices=[("", "Choose a reason"), *AbortReason.choices], label="Reason")
+    note = forms.CharField(required=False, max_length=250, help_text="Required for “Other”.")
+    helper = _helper()
+
+
+class NotProceededForm(forms.Form):
+    reason_code = forms.ChoiceField(choices=[("", "Choose a reason"), *NotProceededReason.choices], label="Reason")
+    note = forms.CharField(required=False, max_length=250, help_text="Required for “Other”.")
     helper = _helper()
 
 
@@ -88,8 +93,8 @@ class FollowUpForm(forms.Form):
         value = self.cleaned_data["scheduled_for"]
         if value and value <= timezone.now():
             raise forms.ValidationError("Choose a time in the future.")
-        if value and value > timezone.now() + timedelta(days=730):
-            raise forms.ValidationError("Choose a time within two years.")
+        if value and rules.start_out_of_range(value, now=timezone.now()):
+            raise forms.ValidationError(rules.start_out_of_range(value, now=timezone.now()))
         return value
 
 
@@ -97,17 +102,3 @@ class ConfirmForm(forms.Form):
     """An action with nothing to fill in: the button is the confirmation."""
 
     helper = _helper()
-
-
-class PeriodForm(forms.Form):
-    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="From")
-    end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="To")
-
-    def clean(self):
-        data = super().clean()
-        if data.get("start") and data.get("end"):
-            if data["end"] < data["start"]:
-                self.add_error("end", "The end is before the start.")
-            elif (data["end"] - data["start"]).days > 366:
-                self.add_error("end", "Choose a period of at most a year.")
-        return data

@@ -46,7 +46,9 @@ def row_html(row) -> SafeString:
         else ""
     )
     actions = format_html_join(
-        "", '<a class="btn btn-sm {}" href="{}">{}</a>', ((s, u, label) for label, u, s in row.actions)
+        "",
+        '<a class="btn btn-sm {}" href="{}" data-action="{}">{}</a>',
+        ((link.style, link.url, link.name, link.label) for link in row.actions),
     )
     return format_html(
         '<tr class="{}" data-appointment="{}">'

@@ -6,7 +6,8 @@ from datetime import datetime, time
 import pytest
 from django.db import connection
 
-from radiology.models import Appointment, clinic_zone
+from radiology.models import Appointment
+from scheduling.clinic_time import clinic_zone
 from scheduling.models import Reservation
 from tests.api.conftest import client_for
 from tests.factories import PatientFactory, StaffMemberFactory, a_weekday, small_department

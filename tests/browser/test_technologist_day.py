@@ -5,7 +5,8 @@ from datetime import datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
-from radiology.models import Appointment, clinic_zone
+from radiology.models import Appointment
+from scheduling.clinic_time import clinic_zone
 from tests.factories import AppointmentFactory, MessageFactory, RoomFactory, StaffMemberFactory
 
 

@@ -124,7 +124,7 @@ def test_a_step_completed_on_the_day_list_meanwhile_leaves_the_page(client, wait
         appointment_id=waiting_step.appointment_id,
         action="complete",
         actor=radiologist,
-        outcome={"ducts": "single", "contrast_volume_ml": Decimal("2.0"), "complications": ["none"]},
+        inputs={"outcome": {"ducts": "single", "contrast_volume_ml": Decimal("2.0"), "complications": ["none"]}},
     )
     client.force_login(radiologist)
     assert f'data-testid="step-{waiting_step.pk}"' not in client.get(URL).content.decode()

@@ -201,8 +201,9 @@ def test_a_completed_appointment_cannot_be_moved(galactogram, dept, scheduler):
 
 def test_cancel_frees_the_time_for_another_patient(galactogram, dept, scheduler):
     appointment = book(galactogram, scheduler)
-    cancelled = cancel_appointment(appointment_id=appointment.pk, actor=scheduler, reason="Patient unwell")
+    cancelled = cancel_appointment(appointment_id=appointment.pk, actor=scheduler, reason_code="patient_unwell")
     assert cancelled.status == "cancelled" and cancelled.cancel_reason == "Patient unwell"
+    assert cancelled.cancel_reason_code == "patient_unwell"
     assert not Reservation.objects.filter(holder=appointment.holder, active=True).exists()
     assert book(galactogram, scheduler).start == WEDNESDAY_10
 
@@ -210,7 +211,7 @@ def test_cancel_frees_the_time_for_another_patient(galactogram, dept, scheduler)
 def test_cancel_without_a_reason_changes_nothing(galactogram, dept, scheduler):
     appointment = book(galactogram, scheduler)
     with pytest.raises(AppointmentActionError, match="reason"):
-        cancel_appointment(appointment_id=appointment.pk, actor=scheduler, reason="")
+        cancel_appointment(appointment_id=appointment.pk, actor=scheduler, reason_code="")
     assert Reservation.objects.filter(holder=appointment.holder, active=True).count() == 3
 
 

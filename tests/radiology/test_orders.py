@@ -14,8 +14,8 @@ from radiology.errors import AppointmentActionError
 from radiology.models import Order
 from radiology.services import orders
 from radiology.services.booking import book_appointment, cancel_appointment, reschedule_appointment
-from radiology.services.procedure import Checklist, check_in_patient
 from radiology.services.transitions import perform_transition
+from radiology.services.workflow import Checklist, check_in_patient
 from tests.factories import (
     AppointmentFactory,
     CheckInChecklistFactory,
@@ -108,7 +108,7 @@ def test_reschedule_keeps_the_accession_number_and_study_uid(scheduler, galactog
 
 def test_a_cancelled_appointment_returns_its_order_to_the_queue_with_the_same_identifiers(scheduler, galactogram):
     appointment = book(scheduler, galactogram)
-    cancel_appointment(appointment_id=appointment.pk, actor=scheduler, reason="Patient unwell")
+    cancel_appointment(appointment_id=appointment.pk, actor=scheduler, reason_code="patient_unwell")
 
     order = Order.objects.get(pk=appointment.order_id)
     assert order.status == "waiting"
@@ -119,7 +119,7 @@ def test_a_cancelled_appointment_returns_its_order_to_the_queue_with_the_same_id
 def test_a_completed_appointment_completes_its_order(galactogram):
     appointment = AppointmentFactory(status="in_procedure")
 
-    perform_transition(appointment_id=appointment.pk, action="complete", actor=None)
+    perform_transition(appointment_id=appointment.pk, action="complete", actor=None, fields={"at": NOW})
 
     assert Order.objects.get(pk=appointment.order_id).status == "completed"
 
@@ -131,7 +131,8 @@ def test_cancelling_an_order_cancels_its_booked_appointment_and_withdraws_remind
 
     appointment.refresh_from_db()
     assert (order.status, order.cancel_reason) == ("cancelled", "Referral withdrawn")
-    assert appointment.status == "cancelled" and appointment.cancel_reason == "Order cancelled: Referral withdrawn"
+    assert appointment.status == "cancelled" and appointment.cancel_reason_code == "referrer_cancelled"
+    assert appointment.cancel_reason == "Referring physician cancelled the order: Referral withdrawn"
     subject = f"appointment:{appointment.pk}"
     assert not Message.objects.filter(subject=subject, status="scheduled").exclude(kind="cancelled").exists()
 

@@ -6,7 +6,8 @@ from urllib.parse import urlencode
 import pytest
 import time_machine
 
-from radiology.models import Appointment, clinic_zone
+from radiology.models import Appointment
+from scheduling.clinic_time import clinic_zone
 from scheduling.models import Reservation
 from tests.factories import PatientFactory, StaffMemberFactory, small_department
 
@@ -206,19 +207,24 @@ def test_cancelling_needs_a_reason(scheduler_client, dept):
     book_through_page(scheduler_client, dept, PatientFactory(), at(THURSDAY, 9))
     appointment = Appointment.objects.get()
 
-    response = scheduler_client.post(f"/appointments/{appointment.pk}/cancel/", {"reason": ""})
+    response = scheduler_client.post(f"/appointments/{appointment.pk}/cancel/", {"reason_code": "", "note": "x"})
 
     assert response.status_code == 400
-    assert response.context["form"].errors["reason"] == [
+    assert response.context["form"].errors["reason_code"] == [
         "Please say why the appointment is cancelled; it is kept on record."
     ]
+    other = scheduler_client.post(f"/appointments/{appointment.pk}/cancel/", {"reason_code": "other"})
+    assert other.status_code == 400
+    assert other.context["form"].errors["note"] == ["Say what the other reason is."]
+    appointment.refresh_from_db()
+    assert appointment.status == "booked"
 
 
 def test_cancelling_from_the_appointment_page_frees_the_time(scheduler_client, dept):
     book_through_page(scheduler_client, dept, PatientFactory(), at(THURSDAY, 9))
     appointment = Appointment.objects.get()
 
-    response = scheduler_client.post(f"/appointments/{appointment.pk}/cancel/", {"reason": "Patient asked"})
+    response = scheduler_client.post(f"/appointments/{appointment.pk}/cancel/", {"reason_code": "patient_request"})
 
     assert response.status_code == 302
     appointment.refresh_from_db()

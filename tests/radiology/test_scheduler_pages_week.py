@@ -5,8 +5,8 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from radiology.models import clinic_zone
 from radiology.scheduler.week import room_week
+from scheduling.clinic_time import clinic_zone
 from tests.factories import AppointmentFactory, RoomFactory, StaffMemberFactory, UnavailabilityFactory
 
 pytestmark = pytest.mark.django_db

@@ -152,15 +152,24 @@ def test_check_in_stores_the_checklist(client, tech):
     assert appointment.status == "checked_in" and appointment.checked_in_at == at(9, 50)
 
 
-def test_no_discharge_today_refuses_check_in_and_offers_abort_or_reschedule(client, tech):
+def test_no_discharge_today_offers_did_not_proceed_and_that_offer_is_accepted(client, tech):
     appointment = AppointmentFactory(start=at(10), status="reminded")
+    ReservationFactory(resource=appointment.room.resource, start=at(10), end=at(10, 45), holder=appointment.holder)
     answers = {k: v for k, v in CHECKLIST.items() if k != "discharge_present_today"}
     with time_machine.travel(at(9, 50), tick=False):
         response = client.post(reverse("radiology:check_in", args=[appointment.pk]), answers)
-    page = response.content.decode()
-    assert "the duct cannot be found" in page and "Abort: no discharge" in page
+        page = response.content.decode()
+        assert "the duct cannot be found" in page and "Did not proceed: no discharge today" in page
+        appointment.refresh_from_db()
+        assert appointment.status == "reminded" and not CheckInChecklist.objects.exists()
+        offer = re.search(r'href="([^"]*did-not-proceed[^"]*)"', page).group(1).replace("&amp;", "&")
+        form_page = client.get(offer)
+        assert form_page.context["form"].initial == {"reason_code": "no_discharge"}
+        done = client.post(offer, {"reason_code": "no_discharge"}, follow=True)
+    assert done.status_code == 200
     appointment.refresh_from_db()
-    assert appointment.status == "reminded" and not CheckInChecklist.objects.exists()
+    assert (appointment.status, appointment.abort_reason_code) == ("did_not_proceed", "no_discharge")
+    assert not Reservation.objects.filter(holder=appointment.holder, active=True).exists()
 
 
 def test_check_in_without_consent_is_refused_next_to_the_field(client, tech):
@@ -225,12 +234,12 @@ def test_other_complication_needs_a_note(client):
 
 
 def test_abort_with_a_reason_frees_the_room_and_people(client, tech):
-    appointment = AppointmentFactory(start=at(10), status="checked_in")
+    appointment = AppointmentFactory(start=at(10), status="in_procedure")
     ReservationFactory(resource=appointment.room.resource, start=at(10), end=at(10, 45), holder=appointment.holder)
     with time_machine.travel(at(10, 5), tick=False):
         client.post(reverse("radiology:abort_procedure", args=[appointment.pk]), {"reason_code": "patient_declined"})
     appointment.refresh_from_db()
-    assert appointment.status == "incomplete" and appointment.abort_reason == "Patient declined"
+    assert appointment.status == "incomplete" and appointment.abort_reason == "Patient declined to continue"
     assert not Reservation.objects.filter(holder=appointment.holder, active=True).exists()
 
 

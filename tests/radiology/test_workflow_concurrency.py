@@ -9,7 +9,7 @@ from django.db import connection
 
 from radiology.errors import AppointmentActionError
 from radiology.models import AppointmentTransition, CheckInChecklist
-from radiology.services.procedure import Checklist, check_in_patient
+from radiology.services.workflow import Checklist, check_in_patient
 from tests.factories import AppointmentFactory, StaffMemberFactory
 
 ALL_CONFIRMED = Checklist(True, True, False, True, True, True, True)

@@ -10,4 +10,4 @@ from radiology.selectors import scheduler_todo
 @login_required
 @permission_required("radiology.book_appointment", raise_exception=True)
 def todo(request):
-    return render(request, "radiology/reminders_todo.html", {"items": scheduler_todo(now=timezone.now())})
+    return render(request, "radiology/scheduler/todo.html", {"items": scheduler_todo(now=timezone.now())})

@@ -1,6 +1,10 @@
 """The procedure day: check in with a checklist, start, complete with an outcome, abort,
-and the radiologist's follow-up decision. Each service is one transaction: the record it
-writes and the state change commit together, or neither does."""
+did not proceed, and the radiologist's follow-up decision.
+
+Each service is the one way to take its action, whatever the door (page, API, modality,
+demo): it requires the action's inputs (radiology.services.action_table) and does the whole
+change in one transaction: the record it writes and the state change commit together, or
+neither does. Endings that leave time unused release the room and people at once."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,26 +13,18 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from procedures.reasons import AbortReason, NotProceededReason
 from radiology.errors import AppointmentActionError
 from radiology.models import (
-    AppointmentStatus,
     CheckInChecklist,
     FollowUpPlan,
     ProcedureOutcome,
     StaffMember,
 )
 from radiology.services import reminders
-from radiology.services.transitions import ACTIONS, check_permission, lock_appointment, perform_transition
+from radiology.services.booking import coded_reason
+from radiology.services.transitions import check_permission, get_action, lock_appointment, perform_transition
 from scheduling.services import release
-
-ABORT_REASONS = {
-    "could_not_cannulate": "Could not cannulate the duct",
-    "no_discharge": "No discharge on the day",
-    "patient_declined": "Patient declined",
-    "contrast_reaction": "Contrast reaction",
-    "equipment": "Equipment problem",
-    "other": "Other",
-}
 
 
 @dataclass(frozen=True)
@@ -50,7 +46,7 @@ def check_in_patient(*, appointment_id: int, actor, checklist: Checklist, now: d
     """Check in after the technologist/nurse confirmed identity, allergy, discharge,
     no expression in 48 h and consent. No discharge today: the duct cannot be found, so
     check-in is refused and the page offers abort or reschedule instead."""
-    check_permission(actor, ACTIONS["check_in"])
+    check_permission(actor, get_action("check_in"))
     now = now or timezone.now()
     if not checklist.identity_confirmed:
         raise _invalid("identity_confirmed", "Confirm the patient's name and date of birth first.")
@@ -62,7 +58,8 @@ def check_in_patient(*, appointment_id: int, actor, checklist: Checklist, now: d
         raise _invalid("side_confirmed", "Confirm with the patient which breast is examined before check-in.")
     if not checklist.discharge_present_today:
         raise AppointmentActionError(
-            "No discharge today: the duct cannot be found. Abort with the reason “no discharge” or reschedule.",
+            "No discharge today: the duct cannot be found. Record “did not proceed: no discharge today” "
+            "(the patient goes on the schedulers' list to rebook) or reschedule.",
             code="invalid",
             fields={"discharge_present_today": "No discharge today."},
         )
@@ -73,6 +70,7 @@ def check_in_patient(*, appointment_id: int, actor, checklist: Checklist, now: d
             actor=actor,
             note="Checklist confirmed" + ("; reports contrast allergy" if checklist.contrast_allergy_reported else ""),
             now=now,
+            fields={"at": now},
         )
         CheckInChecklist.objects.create(
             appointment=appointment, completed_by=actor, completed_at=now, **checklist.__dict__
@@ -81,20 +79,30 @@ def check_in_patient(*, appointment_id: int, actor, checklist: Checklist, now: d
 
 
 def start_procedure(
-    *, appointment_id: int, actor, radiologist: StaffMember, technologist: StaffMember, now: datetime | None = None
+    *,
+    appointment_id: int,
+    actor,
+    radiologist: StaffMember | None = None,
+    technologist: StaffMember | None = None,
+    now: datetime | None = None,
 ):
-    """Start, recording who performs: it may differ from who was booked."""
-    if radiologist.role != StaffMember.Role.RADIOLOGIST:
+    """Start, recording who performs: the booked people unless others are named."""
+    now = now or timezone.now()
+    if radiologist is not None and radiologist.role != StaffMember.Role.RADIOLOGIST:
         raise _invalid("radiologist", f"{radiologist.name} is not a radiologist.")
-    if technologist.role not in StaffMember.ASSISTING_ROLES:
+    if technologist is not None and technologist.role not in StaffMember.ASSISTING_ROLES:
         raise _invalid("technologist", f"{technologist.name} is not a technologist or nurse.")
     with transaction.atomic():
+        booked = lock_appointment(appointment_id)
+        radiologist = radiologist or booked.radiologist
+        technologist = technologist or booked.technologist
         appointment = perform_transition(
             appointment_id=appointment_id,
             action="start",
             actor=actor,
             note=f"Performed by {radiologist.name} with {technologist.name}",
             now=now,
+            fields={"at": now},
         )
         if (appointment.radiologist_id, appointment.technologist_id) != (radiologist.pk, technologist.pk):
             type(appointment).objects.filter(pk=appointment.pk).update(
@@ -117,7 +125,7 @@ def complete_procedure(
 ):
     """Complete with the outcome: 19030 plus 77053 (one duct) or 77054 (several), the
     contrast volume and complications; plans the follow-up message."""
-    check_permission(actor, ACTIONS["complete"])
+    check_permission(actor, get_action("complete"))
     now = now or timezone.now()
     codes = set(ProcedureOutcome.Complication.values)
     if not complications or not set(complications) <= codes:
@@ -131,7 +139,9 @@ def complete_procedure(
     if not (Decimal("0") < Decimal(contrast_volume_ml) <= Decimal("10")):
         raise _invalid("contrast_volume_ml", "Contrast volume is between 0.1 and 10 mL.")
     with transaction.atomic():
-        appointment = perform_transition(appointment_id=appointment_id, action="complete", actor=actor, now=now)
+        appointment = perform_transition(
+            appointment_id=appointment_id, action="complete", actor=actor, now=now, fields={"at": now}
+        )
         procedure = appointment.procedure
         ProcedureOutcome.objects.create(
             appointment=appointment,
@@ -152,18 +162,47 @@ def complete_procedure(
 
 
 def abort_procedure(*, appointment_id: int, actor, reason_code: str, note: str = "", now: datetime | None = None):
-    """Stop a checked-in or started procedure (incomplete) and free the rest of the slot."""
-    if reason_code not in ABORT_REASONS:
-        raise _invalid("reason_code", "Choose why the procedure stopped.")
-    if reason_code == "other" and not note.strip():
-        raise _invalid("note", "Say why the procedure stopped.")
+    """Stop a started procedure (incomplete), with a coded reason, and free the rest of the slot."""
+    return _end_early(
+        appointment_id=appointment_id,
+        actor=actor,
+        action="abort",
+        choices=AbortReason,
+        code=reason_code,
+        note=note,
+        now=now,
+    )
+
+
+def record_not_proceeded(*, appointment_id: int, actor, reason_code: str, note: str = "", now: datetime | None = None):
+    """The patient came (or was due today) but is not examined: no discharge, expressed
+    within 48 h, declined, contrast allergy. Frees the room and people; the schedulers' to-do
+    list shows her until she is booked again."""
+    return _end_early(
+        appointment_id=appointment_id,
+        actor=actor,
+        action="did_not_proceed",
+        choices=NotProceededReason,
+        code=reason_code,
+        note=note,
+        now=now,
+    )
+
+
+def _end_early(*, appointment_id, actor, action, choices, code, note, now):
+    reason = coded_reason(choices, code, note)
     now = now or timezone.now()
-    reason = ABORT_REASONS[reason_code] + (f": {note.strip()}" if note.strip() else "")
     with transaction.atomic():
         appointment = perform_transition(
-            appointment_id=appointment_id, action="abort", actor=actor, reason=reason, now=now
+            appointment_id=appointment_id,
+            action=action,
+            actor=actor,
+            note=reason,
+            now=now,
+            fields={"reason_code": code, "reason": reason},
         )
         release(holder=appointment.holder, now=now)
+        reminders.on_ended_early(appointment=appointment, now=now)
     return appointment
 
 
@@ -178,7 +217,7 @@ def arrange_follow_up(
 ):
     """The radiologist's decision after a completed procedure: a follow-up of a kind (with
     a date when it is booked), or none with the reason."""
-    check_permission(actor, ACTIONS["arrange_follow_up"])
+    check_permission(actor, get_action("arrange_follow_up"))
     now = now or timezone.now()
     if kind not in FollowUpPlan.Kind.values:
         raise _invalid("kind", "Choose the follow-up.")
@@ -187,11 +226,6 @@ def arrange_follow_up(
     if scheduled_for is not None and scheduled_for <= now:
         raise _invalid("scheduled_for", "The follow-up date must be in the future.")
     with transaction.atomic():
-        locked = lock_appointment(appointment_id)
-        if locked.status != AppointmentStatus.COMPLETED:
-            raise AppointmentActionError(
-                f"A follow-up is arranged after completion; this appointment is {locked.get_status_display().lower()}."
-            )
         label = FollowUpPlan.Kind(kind).label
         appointment = perform_transition(
             appointment_id=appointment_id,
@@ -210,7 +244,5 @@ def arrange_follow_up(
             decided_by=actor,
             decided_at=now,
         )
-        planner = getattr(reminders, "on_follow_up_planned", None)
-        if planner is not None:
-            planner(plan=plan, now=now)
+        reminders.on_follow_up_planned(plan=plan, now=now)
     return appointment

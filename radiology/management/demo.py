@@ -11,13 +11,14 @@ from django.utils import timezone
 
 from notifications.models import Message
 from procedures.models import Procedure
-from radiology.models import Appointment, Patient, StaffMember, clinic_zone
-from radiology.portal.services import confirm_attendance, record_readiness, request_another_time
-from radiology.services import orders, procedure
+from procedures.reasons import CancelReason
+from radiology.models import Appointment, Patient, StaffMember
+from radiology.services import orders, workflow
 from radiology.services.booking import book_appointment, cancel_appointment, mark_no_show
 from radiology.services.department import ensure_room, ensure_staff_member
-from radiology.services.reminders import subject_of
+from radiology.services.portal import confirm_attendance, record_readiness, request_another_time
 from radiology.services.transitions import perform_transition
+from scheduling.clinic_time import clinic_zone
 
 DEMO_MRN_PREFIX = "DEMO"
 R = StaffMember.Role
@@ -35,7 +36,16 @@ STAFF = [
 GIVEN = "Ana Beth Carla Diane Ella Fatima Gloria Hana Iris Julia Kate Lena Maria Nadia Olga Paula Rosa Sara Tina Uma"
 FAMILY = "Adams Brown Chen Diaz Evans Garcia Harris Ito Jones Khan Lopez Miller Novak Ortiz Patel Quinn Rossi Smith"
 # (days from today, local hour:minute, room index, final state)
-PAST_STATES = ["completed", "follow_up", "follow_up", "no_show", "cancelled", "incomplete", "completed"]
+PAST_STATES = [
+    "completed",
+    "follow_up",
+    "follow_up",
+    "no_show",
+    "cancelled",
+    "incomplete",
+    "completed",
+    "did_not_proceed",
+]
 FUTURE_STATES = ["booked", "prep_sent", "reminded", "reminded", "booked", "cancelled"]
 TODAY_STATES = ["checked_in", "in_procedure", "reminded", "reminded", "prep_sent", "completed"]
 SLOTS = [
@@ -192,14 +202,19 @@ def _settle_outbox(appointment: Appointment, path: list[str]) -> None:
     the demo's worker does not send weeks of stale reminders when it starts. Messages still
     due in the future (and prep for appointments booked just now) go out for real."""
     now = timezone.now()
-    rows = Message.objects.filter(subject=subject_of(appointment.pk), status=Message.Status.SCHEDULED, due_at__lte=now)
+    rows = Message.objects.filter(subject=appointment.holder, status=Message.Status.SCHEDULED, due_at__lte=now)
     if appointment.start > now:
         kinds = {"send_prep": "prep", "send_no_expression_reminder": "no_expression"}
         rows = rows.filter(kind__in=[kinds[a] for a in path if a in kinds])
     rows.update(status=Message.Status.SENT, sent_at=F("due_at"), provider_id="demo")
 
 
-CANCEL_REASONS = ["Patient asked to cancel (travel)", "Patient unwell", "Discharge stopped", "Referrer cancelled"]
+CANCEL_REASONS = [
+    (CancelReason.PATIENT_REQUEST, "travelling"),
+    (CancelReason.PATIENT_UNWELL, ""),
+    (CancelReason.DISCHARGE_STOPPED, ""),
+    (CancelReason.REFERRER_CANCELLED, ""),
+]
 
 PATHS = {
     "booked": [],
@@ -216,7 +231,8 @@ PATHS = {
         "complete",
         "arrange_follow_up",
     ],
-    "incomplete": ["send_prep", "send_no_expression_reminder", "check_in", "abort"],
+    "incomplete": ["send_prep", "send_no_expression_reminder", "check_in", "start", "abort"],
+    "did_not_proceed": ["send_prep", "send_no_expression_reminder", "check_in", "did_not_proceed"],
     "cancelled": ["send_prep", "cancel"],
     "no_show": ["send_prep", "send_no_expression_reminder", "no_show"],
 }
@@ -238,18 +254,18 @@ def _walk_to(appointment: Appointment, state: str, staff) -> None:
         elif action == "send_no_expression_reminder":
             perform_transition(appointment_id=n, action=action, actor=None, now=at(start - timedelta(hours=48)))
         elif action == "check_in":
-            procedure.check_in_patient(
+            workflow.check_in_patient(
                 appointment_id=n,
                 actor=tech.user,
-                checklist=procedure.Checklist(True, True, appointment.patient.contrast_allergy, True, True, True, True),
+                checklist=workflow.Checklist(True, True, appointment.patient.contrast_allergy, True, True, True, True),
                 now=at(start - timedelta(minutes=10)),
             )
         elif action == "start":
-            procedure.start_procedure(
+            workflow.start_procedure(
                 appointment_id=n, actor=tech.user, radiologist=radiologist, technologist=tech, now=at(start)
             )
         elif action == "complete":
-            procedure.complete_procedure(
+            workflow.complete_procedure(
                 appointment_id=n,
                 actor=radiologist.user,
                 ducts="multiple" if n % 4 == 0 else "single",
@@ -258,7 +274,7 @@ def _walk_to(appointment: Appointment, state: str, staff) -> None:
                 now=at(start + timedelta(minutes=appointment.duration_minutes - 5 + n % 9)),
             )
         elif action == "arrange_follow_up":
-            procedure.arrange_follow_up(
+            workflow.arrange_follow_up(
                 appointment_id=n,
                 actor=radiologist.user,
                 kind="results_consultation" if n % 3 else "none",
@@ -267,17 +283,22 @@ def _walk_to(appointment: Appointment, state: str, staff) -> None:
                 now=at(start + timedelta(hours=3)),
             )
         elif action == "abort":
-            procedure.abort_procedure(
+            workflow.abort_procedure(
                 appointment_id=n,
                 actor=tech.user,
                 reason_code="could_not_cannulate",
                 now=at(start + timedelta(minutes=5)),
             )
+        elif action == "did_not_proceed":
+            workflow.record_not_proceeded(
+                appointment_id=n, actor=tech.user, reason_code="expressed", now=at(start - timedelta(minutes=5))
+            )
         elif action == "cancel":
             cancel_appointment(
                 appointment_id=n,
                 actor=staff["scheduler"].user,
-                reason=CANCEL_REASONS[n % len(CANCEL_REASONS)],
+                reason_code=CANCEL_REASONS[n % len(CANCEL_REASONS)][0],
+                note=CANCEL_REASONS[n % len(CANCEL_REASONS)][1],
                 now=at(start - timedelta(days=3)),
             )
         elif action == "no_show":

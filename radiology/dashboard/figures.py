@@ -8,9 +8,9 @@ from statistics import mean, median
 from django.db.models import Count
 
 from notifications.models import Message
-from radiology.models import Appointment, AppointmentStatus, Room, clinic_zone
-from radiology.selectors import local_day_bounds
-from radiology.services.reminders import subject_of
+from notifications.registry import kind_label
+from radiology.models import Appointment, AppointmentStatus, Room, appointment_reference
+from scheduling.clinic_time import clinic_zone, local_day_bounds
 from scheduling.models import WorkingHours
 
 FINAL = [
@@ -124,7 +124,7 @@ def _reminders(appointment_ids: list[int]) -> list[tuple[str, int, int, int]]:
     """Sent, failed and skipped messages per kind for the period's appointments."""
     counts = (
         Message.objects.filter(
-            subject__in=[subject_of(pk) for pk in appointment_ids], status__in=["sent", "failed", "skipped"]
+            subject__in=[appointment_reference(pk) for pk in appointment_ids], status__in=["sent", "failed", "skipped"]
         )
         .values("kind", "status")
         .annotate(n=Count("pk"))
@@ -132,9 +132,7 @@ def _reminders(appointment_ids: list[int]) -> list[tuple[str, int, int, int]]:
     table = defaultdict(Counter)
     for row in counts:
         table[row["kind"]][row["status"]] = row["n"]
-    return [
-        (kind.replace("_", " ").capitalize(), c["sent"], c["failed"], c["skipped"]) for kind, c in sorted(table.items())
-    ]
+    return [(kind_label(kind), c["sent"], c["failed"], c["skipped"]) for kind, c in sorted(table.items())]
 
 
 CSV_COLUMNS = [
