@@ -47,6 +47,8 @@ ACCESS = {
     "radiology:order_cancel": {S, M},
     "radiology:interface_messages": {S, M},
     "radiology:interface_message": {S, M},
+    "dicom:needs_attention": {T, N, R},
+    "dicom:complete_step": {T, N, R},
     "notifications:problems": {S, M},
     "notifications:send_again": {M},
     "api:slots": {"GET": STAFF},
