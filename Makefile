@@ -45,13 +45,6 @@ browser-deps:
 			|| echo "Could not install chromium: browser tests will not run."; \
 		else echo "Not root: install Debian's chromium to run the browser tests."; fi; fi
 
-## DICOM worklist tests talk to dcmtk's findscu/wlmscpfs/dump2dcm (Debian `dcmtk`); installed like chromium.
-dicom-deps:
-	@if ! command -v findscu >/dev/null || ! command -v wlmscpfs >/dev/null || ! command -v dump2dcm >/dev/null; then \
-		if [ "$$(id -u)" = "0" ]; then (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dcmtk >/dev/null) \
-			|| echo "Could not install dcmtk: the DICOM worklist tests will not run."; \
-		else echo "Not root: install Debian's dcmtk to run the DICOM worklist tests."; fi; fi
-
 ## node-deps: test tools from npm (package.json): axe-core for the accessibility checks, ical.js as
 ## an outside client of our .ics files. Required in CI; skipped with a message locally without npm.
 node-deps:
@@ -72,6 +65,13 @@ messages: dev-deps
 	$(PY) manage.py makemessages --all --no-obsolete --add-location=file --ignore=.venv --ignore=node_modules --ignore=staticfiles \
 		--ignore=var --ignore=tests --ignore=bench
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
+
+## DICOM worklist tests talk to dcmtk's findscu/wlmscpfs/dump2dcm (Debian `dcmtk`); installed like chromium.
+dicom-deps:
+	@if ! command -v findscu >/dev/null || ! command -v wlmscpfs >/dev/null || ! command -v dump2dcm >/dev/null; then \
+		if [ "$$(id -u)" = "0" ]; then (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dcmtk >/dev/null) \
+			|| echo "Could not install dcmtk: the DICOM worklist tests will not run."; \
+		else echo "Not root: install Debian's dcmtk to run the DICOM worklist tests."; fi; fi
 
 check-services: dev-deps
 	$(PY) scripts/check_services.py

@@ -23,8 +23,9 @@ RUNS = 30
 
 def build(day):
     from procedures.models import Procedure
-    from radiology.models import Appointment, Order, Patient, clinic_zone
+    from radiology.models import Appointment, Order, Patient
     from radiology.services.department import ensure_room, ensure_staff_member
+    from scheduling.clinic_time import clinic_zone
 
     zone = clinic_zone()
     rooms = [ensure_room(name=f"Mammo {i}") for i in range(1, ROOMS + 1)]
@@ -124,7 +125,7 @@ def main():
     from pydicom.sequence import Sequence
 
     from radiology.dicom import scp, worklist
-    from radiology.models import clinic_zone
+    from scheduling.clinic_time import clinic_zone
 
     if shutil.which("findscu") is None:
         print("findscu not found: install Debian's dcmtk (make dicom-deps)")

@@ -24,6 +24,7 @@ class AbortReason(models.TextChoices):
     PATIENT_DECLINED = "patient_declined", "Patient declined to continue"
     CONTRAST_REACTION = "contrast_reaction", "Contrast reaction"
     EQUIPMENT = "equipment", "Equipment problem"
+    DISCONTINUED_AT_MODALITY = "discontinued_at_modality", "Discontinued at the modality"
     OTHER = "other", "Other"
 
 

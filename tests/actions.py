@@ -16,6 +16,8 @@ CHECKLIST = {
     "consent_signed": True,
     "side_confirmed": True,
 }
+# The same checklist as the check-in page posts it.
+CHECKLIST_FORM = {name: "on" for name, value in CHECKLIST.items() if value}
 VALID_INPUTS = {
     "check_in": {"checklist": CHECKLIST},
     "start": {},

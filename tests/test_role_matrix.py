@@ -44,11 +44,15 @@ ACCESS = {
     "radiology:dashboard_export": {M},
     "radiology:order_queue": {S, M},
     "radiology:order_detail": STAFF,
+    "radiology:order_edit": {S, M},
     "radiology:order_cancel": {S, M},
     "radiology:interface_messages": {S, M},
     "radiology:interface_message": {S, M},
     "dicom:needs_attention": {T, N, R},
     "dicom:complete_step": {T, N, R},
+    "security:access_log": {M},
+    "security:lockouts": {M},
+    "security:unlock": {M},
     "notifications:problems": {S, M},
     "notifications:send_again": {M},
     "api:slots": {"GET": STAFF},
@@ -111,7 +115,8 @@ def test_each_role_gets_exactly_what_the_table_allows(client, name):
     for method, roles in per_method.items():
         send = client.get if method == "GET" else client.post
         client.logout()
-        if not _refused(send(path), anonymous=True):
+        response = send(path)
+        if response.status_code != 405 and not _refused(response, anonymous=True):
             wrong.append(f"anonymous {method} was let in")
         for role in ROLES:
             client.force_login(users[role])

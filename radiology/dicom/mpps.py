@@ -8,8 +8,9 @@ from decimal import Decimal, InvalidOperation
 
 from pydicom.dataset import Dataset
 
-from radiology.models import PerformedProcedureStep, clinic_zone
+from radiology.models import PerformedProcedureStep
 from radiology.services.performed_steps import PerformedStepError, StepReport, record_step_created, record_step_updated
+from scheduling.clinic_time import clinic_zone
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,6 @@ def report_from(ds: Dataset, *, calling_ae: str = "") -> StepReport:
         complications=_complications(ds),
         series_instance_uids=[_text(s, "SeriesInstanceUID") for s in ds.get("PerformedSeriesSequence") or []],
         discontinuation_reason=_text(reason, "CodeMeaning"),
-        discontinuation_code=_text(reason, "CodeValue"),
     )
 
 

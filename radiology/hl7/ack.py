@@ -13,7 +13,7 @@ from django.conf import settings
 from hl7apy.core import Message
 
 from radiology.hl7.messages import ACCEPTED_VERSIONS, ERROR_NAMES, Header
-from radiology.models import clinic_zone
+from scheduling.clinic_time import clinic_zone
 
 FALLBACK_VERSION = "2.5.1"
 

@@ -16,13 +16,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from radiology.errors import AppointmentActionError
-from radiology.models import Appointment, clinic_zone
+from radiology.models import Appointment
 from radiology.portal.catalog_text import translated_lines
 from radiology.portal.forms import ReadinessForm, RescheduleForm
 from radiology.portal.ics import appointment_calendar
 from radiology.portal.ratelimit import rate_limited
 from radiology.services import portal as services
 from radiology.services.patient_links import patient_link, token_is_valid
+from scheduling.clinic_time import clinic_zone
 
 
 def _private(response):

@@ -19,7 +19,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from radiology.errors import AppointmentActionError
-from radiology.models import AccessionCounter, Appointment, AppointmentStatus, Order, clinic_zone
+from radiology.models import AccessionCounter, Appointment, AppointmentStatus, Order
+from scheduling.clinic_time import clinic_zone
 
 # Appointment states that end the visit without the exam: the order goes back to the queue.
 ENDED_WITHOUT_EXAM = {

@@ -10,8 +10,7 @@ Rules:
   modality reported them (docs/interfaces.md). Nothing is guessed: when any of them is
   missing the step is "completed at the modality" and waits on the needs-attention page
   for the radiologist to complete it with the outcome.
-- DISCONTINUED aborts it (incomplete), the reason "Discontinued at the modality" with the
-  modality's own reason, coded where the DICOM reason maps onto ours (DISCONTINUED_CODES).
+- DISCONTINUED aborts it (incomplete) with the reason "Discontinued at the modality".
 - A final step (COMPLETED, DISCONTINUED) never changes again.
 """
 
@@ -29,20 +28,12 @@ from procedures.reasons import AbortReason
 from radiology.errors import AppointmentActionError
 from radiology.modality_selectors import find_appointment_for_step
 from radiology.models import Appointment, PerformedProcedureStep, ProcedureOutcome
+from radiology.services import workflow
 from radiology.services.actions import run_action
 
 Status = PerformedProcedureStep.Status
 Attention = PerformedProcedureStep.Attention
 FINAL = {Status.COMPLETED, Status.DISCONTINUED}
-DISCONTINUED_REASON = "Discontinued at the modality"
-# PPS Discontinuation Reasons (DICOM CID 9300) that name one of our abort reasons; any
-# other is "other" with the modality's words in the note.
-DISCONTINUED_CODES = {
-    "110501": AbortReason.EQUIPMENT,  # Equipment failure
-    "110516": AbortReason.EQUIPMENT,  # Equipment change
-    "110526": AbortReason.EQUIPMENT,  # Resource failure
-    "110505": AbortReason.PATIENT_DECLINED,  # Patient refused to continue procedure
-}
 
 
 class PerformedStepError(Exception):
@@ -70,7 +61,6 @@ class StepReport:
     complications: list[str] | None = None
     series_instance_uids: list[str] = field(default_factory=list)
     discontinuation_reason: str = ""
-    discontinuation_code: str = ""
 
 
 def modality_actor():
@@ -169,19 +159,21 @@ def _apply(step: PerformedProcedureStep, report: StepReport) -> None:
     step.attention, step.attention_note = Attention.NONE, ""
     try:
         if report.status == Status.IN_PROGRESS:
-            # The booked radiologist and technologist perform unless the pages say otherwise.
-            run_action(
-                appointment_id=appointment.pk, action="start", actor=actor, now=report.started_at or step.updated_at
+            workflow.start_procedure(
+                appointment_id=appointment.pk,
+                actor=actor,
+                radiologist=appointment.radiologist,
+                technologist=appointment.technologist,
+                now=report.started_at or step.updated_at,
             )
         elif report.status == Status.DISCONTINUED:
-            why = report.discontinuation_reason
             run_action(
                 appointment_id=appointment.pk,
                 action="abort",
                 actor=actor,
                 inputs={
-                    "reason_code": DISCONTINUED_CODES.get(report.discontinuation_code, AbortReason.OTHER),
-                    "note": (DISCONTINUED_REASON + (f": {why}" if why else ""))[:250],
+                    "reason_code": AbortReason.DISCONTINUED_AT_MODALITY,
+                    "note": report.discontinuation_reason[:250],
                 },
                 now=report.ended_at or step.updated_at,
             )
@@ -191,17 +183,18 @@ def _apply(step: PerformedProcedureStep, report: StepReport) -> None:
                 step.attention = Attention.OUTCOME_NEEDED
                 step.attention_note = f"The modality did not send {missing}."
                 return
-            outcome = {
-                "ducts": step.ducts,
-                "contrast_volume_ml": report.contrast_volume_ml,
-                "complications": report.complications,
-                "note": f"Reported by the modality (MPPS {step.sop_instance_uid})",
-            }
             run_action(
                 appointment_id=appointment.pk,
                 action="complete",
                 actor=actor,
-                inputs={"outcome": outcome},
+                inputs={
+                    "outcome": {
+                        "ducts": step.ducts,
+                        "contrast_volume_ml": report.contrast_volume_ml,
+                        "complications": report.complications,
+                        "note": f"Reported by the modality (MPPS {step.sop_instance_uid})",
+                    }
+                },
                 now=report.ended_at or step.updated_at,
             )
     except AppointmentActionError as refusal:

@@ -12,9 +12,10 @@ from django.db import transaction
 
 from procedures.reasons import CancelReason
 from radiology.errors import AppointmentActionError
-from radiology.models import UPCOMING, Appointment, AppointmentStatus, ReadinessResponse, clinic_zone
+from radiology.models import UPCOMING, Appointment, AppointmentStatus, ReadinessResponse
 from radiology.services.booking import TAKEN, cancel_appointment, next_free_slots, reschedule_appointment
 from radiology.services.transitions import lock_appointment
+from scheduling.clinic_time import clinic_zone
 
 S = AppointmentStatus
 PATIENT_VIA_LINK = "Patient via link"

@@ -8,7 +8,7 @@ Every value is escaped by format_html.
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from radiology.orders.display import order_facts_html
+from radiology.order_display import order_facts_html
 
 
 def _flag(ok: bool | None, css_ok: str, css_bad: str, text_ok: str, text_bad: str, title: str) -> SafeString:
@@ -81,7 +81,7 @@ def block_html(row) -> SafeString:
     if a.status == "cancelled":
         return mark_safe("")
     return format_html(
-        '<a class="block status-{}{}" href="/appointments/{}/" style="left: {}%; width: {}%" title="{} {}">{} {}</a>',
+        '<a class="block status-{}{}" href="/appointments/{}/" data-left="{}" data-width="{}" title="{} {}">{} {}</a>',
         a.status,
         " allergy" if row.contrast_allergy else "",
         a.pk,

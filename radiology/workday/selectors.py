@@ -24,7 +24,7 @@ DAY_LIST_FIELDS = (
     "patient__family_name",
     "patient__birth_date",
     "patient__contrast_allergy",
-    # The order's facts for the side, indication and readiness flags (radiology.orders.display).
+    # The order's facts for the side, indication and readiness flags (radiology.order_display).
     "order__side",
     "order__indication",
     "order__indication_other",

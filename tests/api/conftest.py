@@ -1,25 +1,14 @@
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.factories import StaffMemberFactory
+from security.tokens import issue_token
 
 
 def client_for(user) -> APIClient:
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, token = issue_token(user=user, name="tests")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
-
-
-@pytest.fixture
-def scheduler(db):
-    return StaffMemberFactory(scheduler=True).user
-
-
-@pytest.fixture
-def technologist(db):
-    return StaffMemberFactory().user
 
 
 @pytest.fixture

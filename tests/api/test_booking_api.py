@@ -8,9 +8,9 @@ import time_machine
 from radiology.models import Appointment
 from scheduling.clinic_time import clinic_zone
 from scheduling.models import Reservation
-from tests.factories import PatientFactory, small_department
+from tests.factories import PatientFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 # Monday 2 March 2026, 08:00 in the clinic; Thursday 5 March is well past the 48-hour lead time.
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=clinic_zone())
@@ -19,17 +19,6 @@ THURSDAY = NOW.date() + timedelta(days=3)
 
 def at(day, hour, minute=0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=clinic_zone())
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def dept(db):
-    return small_department()
 
 
 @pytest.fixture

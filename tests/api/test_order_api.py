@@ -7,7 +7,8 @@ from datetime import datetime, time, timedelta
 import pytest
 import time_machine
 
-from radiology.models import Order, clinic_zone
+from radiology.models import Order
+from scheduling.clinic_time import clinic_zone
 from tests.factories import OrderFactory, PatientFactory, small_department
 
 pytestmark = pytest.mark.django_db

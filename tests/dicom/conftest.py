@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from pydicom import dcmread
 
-from radiology.models import clinic_zone
+from scheduling.clinic_time import clinic_zone
 from tests.factories import AppointmentFactory, OrderFactory, PatientFactory, RoomFactory, a_weekday
 
 DCMTK_TOOLS = ("findscu", "wlmscpfs", "dump2dcm")

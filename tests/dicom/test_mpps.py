@@ -11,7 +11,8 @@ from pydicom.uid import generate_uid
 from pynetdicom import AE
 from pynetdicom.sop_class import ModalityPerformedProcedureStep
 
-from radiology.models import Appointment, PerformedProcedureStep, ProcedureOutcome, clinic_zone
+from radiology.models import Appointment, PerformedProcedureStep, ProcedureOutcome
+from scheduling.clinic_time import clinic_zone
 from tests.factories import AppointmentFactory, RoomFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -147,8 +148,8 @@ def test_discontinued_ends_the_appointment_as_incomplete_with_the_reason(worklis
 
     appointment.refresh_from_db()
     assert appointment.status == "incomplete"
-    assert appointment.abort_reason_code == "equipment"  # DICOM 110526 Resource failure
-    assert appointment.abort_reason == "Equipment problem: Discontinued at the modality: Resource failure"
+    assert appointment.abort_reason_code == "discontinued_at_modality"
+    assert appointment.abort_reason == "Discontinued at the modality: Resource failure"
     assert PerformedProcedureStep.objects.get(sop_instance_uid=uid).status == "DISCONTINUED"
 
 

@@ -17,28 +17,17 @@ from radiology.services.booking import (
 )
 from radiology.services.transitions import perform_transition
 from scheduling.models import Reservation
-from tests.factories import PatientFactory, RoomFactory, StaffMemberFactory, UnavailabilityFactory, small_department
+from tests.factories import PatientFactory, RoomFactory, UnavailabilityFactory, small_department
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2027, 1, 4, 9, 0, tzinfo=NY)  # Monday
 WEDNESDAY_10 = datetime(2027, 1, 13, 10, 0, tzinfo=NY)
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
 @pytest.fixture
 def dept():
     return small_department(rooms=1, radiologists=1, technologists=1)
-
-
-@pytest.fixture
-def scheduler():
-    return StaffMemberFactory(scheduler=True).user
 
 
 def book(galactogram, scheduler, start=WEDNESDAY_10, patient=None, **kwargs):

@@ -14,8 +14,8 @@ from radiology.errors import AppointmentActionError
 from radiology.models import Order
 from radiology.services import orders
 from radiology.services.booking import book_appointment, cancel_appointment, reschedule_appointment
-from radiology.services.transitions import perform_transition
 from radiology.services.workflow import Checklist, check_in_patient
+from tests.actions import take_action
 from tests.factories import (
     AppointmentFactory,
     CheckInChecklistFactory,
@@ -119,7 +119,7 @@ def test_a_cancelled_appointment_returns_its_order_to_the_queue_with_the_same_id
 def test_a_completed_appointment_completes_its_order(galactogram):
     appointment = AppointmentFactory(status="in_procedure")
 
-    perform_transition(appointment_id=appointment.pk, action="complete", actor=None, fields={"at": NOW})
+    take_action(appointment.pk, "complete", appointment.radiologist.user)
 
     assert Order.objects.get(pk=appointment.order_id).status == "completed"
 
@@ -131,8 +131,10 @@ def test_cancelling_an_order_cancels_its_booked_appointment_and_withdraws_remind
 
     appointment.refresh_from_db()
     assert (order.status, order.cancel_reason) == ("cancelled", "Referral withdrawn")
-    assert appointment.status == "cancelled" and appointment.cancel_reason_code == "referrer_cancelled"
-    assert appointment.cancel_reason == "Referring physician cancelled the order: Referral withdrawn"
+    assert (
+        appointment.status == "cancelled"
+        and appointment.cancel_reason == "Referring physician cancelled the order: Referral withdrawn"
+    )
     subject = f"appointment:{appointment.pk}"
     assert not Message.objects.filter(subject=subject, status="scheduled").exclude(kind="cancelled").exists()
 
@@ -249,3 +251,11 @@ def test_the_work_queue_lists_waiting_orders_urgent_first_then_the_longest_waiti
 
     assert [r.order for r in rows] == [new_urgent, old, newer]
     assert (rows[1].waiting_days, rows[1].patient_age) == (10, 46)
+
+
+def test_an_order_cannot_change_while_its_patient_is_checked_in(scheduler):
+    appointment = AppointmentFactory(status="checked_in", order__side="left")
+
+    with pytest.raises(AppointmentActionError, match="checked in"):
+        orders.update_order(order_id=appointment.order_id, actor=scheduler, side="right")
+    assert Order.objects.get(pk=appointment.order_id).side == "left"

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from radiology.errors import AppointmentActionError
 from radiology.services.transitions import perform_transition
-from tests.actions import take_action
+from tests.actions import CHECKLIST_FORM, take_action
 from tests.factories import DEFAULT_PASSWORD, AppointmentFactory, StaffMemberFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -48,14 +48,7 @@ def test_a_staff_user_cannot_perform_a_system_only_action():
     assert error.value.code == "forbidden"
 
 
-CHECKLIST = {
-    "identity_confirmed": "on",
-    "contrast_allergy_asked": "on",
-    "discharge_present_today": "on",
-    "not_expressed_last_48h": "on",
-    "consent_signed": "on",
-    "side_confirmed": "on",
-}
+CHECKLIST = CHECKLIST_FORM
 
 
 def test_the_check_in_page_refuses_the_wrong_role_with_403(client):

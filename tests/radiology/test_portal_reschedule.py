@@ -5,7 +5,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.core.cache import cache
 
 from notifications.models import Message
@@ -15,7 +14,7 @@ from radiology.services import portal as services
 from radiology.services.booking import book_appointment
 from radiology.services.patient_links import patient_path
 from scheduling.models import Reservation
-from tests.factories import PatientFactory, StaffMemberFactory, small_department
+from tests.factories import PatientFactory, small_department
 
 pytestmark = pytest.mark.django_db
 NY = ZoneInfo("America/New_York")
@@ -24,20 +23,13 @@ WEDNESDAY_10 = datetime(2027, 1, 13, 10, 0, tzinfo=NY)
 
 
 @pytest.fixture(autouse=True)
-def frozen():
-    cache.clear()
-    with time_machine.travel(NOW, tick=False):
-        yield
+def clock_and_department(frozen_clock, dept):
+    cache.clear()  # the patient pages' rate limit counts per address
 
 
 @pytest.fixture
 def dept():
     return small_department(rooms=1, radiologists=1, technologists=1)
-
-
-@pytest.fixture
-def scheduler(dept):
-    return StaffMemberFactory(scheduler=True).user
 
 
 def book(galactogram, scheduler, start=WEDNESDAY_10, **kwargs):

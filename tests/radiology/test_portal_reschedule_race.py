@@ -1,19 +1,18 @@
 """Real threads on PostgreSQL: two patients pick the same free time from their links at
 once; the database's no-overlap rule lets one have it, the other gets fresh choices."""
 
-import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connection
 
 from radiology.errors import AppointmentActionError
 from radiology.models import Appointment
 from radiology.services import portal as services
 from radiology.services.booking import book_appointment
 from tests.factories import PatientFactory, StaffMemberFactory, small_department
+from tests.race import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 NY = ZoneInfo("America/New_York")
@@ -31,23 +30,13 @@ def test_two_patients_taking_the_same_time_one_moves_the_other_gets_fresh_choice
             for start in (datetime(2027, 1, 13, 10, tzinfo=NY), datetime(2027, 1, 14, 10, tzinfo=NY))
         ]
         wanted = services.reschedule_choices(appointment=appointments[0], now=NOW)[0]
-        barrier = threading.Barrier(2)
-        results = [None, None]
-
-        def move(i):
-            try:
-                barrier.wait()
-                results[i] = services.reschedule_by_patient(appointment_id=appointments[i].pk, start=wanted, now=NOW)
-            except AppointmentActionError as error:
-                results[i] = error
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=move, args=(i,)) for i in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        results = race(
+            *[
+                lambda a=a: services.reschedule_by_patient(appointment_id=a.pk, start=wanted, now=NOW)
+                for a in appointments
+            ],
+            timeout=60,
+        )
 
     moved = [r for r in results if isinstance(r, Appointment)]
     refused = [r for r in results if isinstance(r, AppointmentActionError)]

@@ -4,14 +4,13 @@ from datetime import datetime, time, timedelta
 from urllib.parse import urlencode
 
 import pytest
-import time_machine
 
 from radiology.models import Appointment
 from scheduling.clinic_time import clinic_zone
 from scheduling.models import Reservation
-from tests.factories import PatientFactory, StaffMemberFactory, small_department
+from tests.factories import PatientFactory, StaffMemberFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=clinic_zone())  # a Monday
 THURSDAY = NOW.date() + timedelta(days=3)
@@ -19,28 +18,6 @@ THURSDAY = NOW.date() + timedelta(days=3)
 
 def at(day, hour, minute=0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=clinic_zone())
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def dept(db):
-    return small_department()
-
-
-@pytest.fixture
-def scheduler(db):
-    return StaffMemberFactory(scheduler=True).user
-
-
-@pytest.fixture
-def scheduler_client(client, scheduler):
-    client.force_login(scheduler)
-    return client
 
 
 def slot_fields(dept, start, duration=45) -> dict:

@@ -7,7 +7,7 @@ import time_machine
 from django.db import transaction
 
 from radiology.errors import AppointmentActionError
-from radiology.models import Appointment, AppointmentTransition
+from radiology.models import Appointment, AppointmentTransition, CheckInChecklist
 from tests.actions import take_action
 from tests.factories import AppointmentFactory, StaffMemberFactory
 from tests.race import race
@@ -29,6 +29,8 @@ def test_two_threads_moving_one_appointment_exactly_one_wins(action, role):
     assert losers[0].message.startswith("Cannot ") and "the appointment is" in losers[0].message
     assert AppointmentTransition.objects.filter(appointment_id=appointment.pk).count() == 1
     assert Appointment.objects.get(pk=appointment.pk).status in {"checked_in", "cancelled"}
+    # Nothing half-done: the loser wrote no checklist either.
+    assert CheckInChecklist.objects.filter(appointment_id=appointment.pk).count() == (action == "check_in")
 
 
 @pytest.mark.django_db

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("radiology", "0009_coded_reasons_did_not_proceed"),
+        ("radiology", "0008_interface_messages"),
     ]
 
     operations = [

@@ -21,7 +21,7 @@ def managers_are_not_clinical(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("procedures", "0002_load_galactogram"),
-        ("radiology", "0008_interface_messages"),
+        ("radiology", "0009_performed_procedure_step"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
