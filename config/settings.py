@@ -5,6 +5,7 @@ DATABASE_URL / REDIS_URL for PostgreSQL and Redis. DJANGO_ENV=production turns
 on the secure defaults that `manage.py check --deploy` expects.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -43,7 +44,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_htmx",
     "rest_framework",
-    "rest_framework.authtoken",
+    "rest_framework.authtoken",  # only for the migration that hashes its old tokens (security 0002)
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "procedures",
@@ -79,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "radiology.context_processors.clinic",
+                "django.template.context_processors.csp",
             ],
         },
     },
@@ -202,13 +204,16 @@ DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="galactogram-demo")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "security.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "radiology.api.errors.json_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON bodies only: a form or multipart body is a 415, as docs/api.md says (and the schema lists JSON only).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Galactogram scheduling API",
@@ -312,3 +317,92 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 # Referrer only to our own pages (no <meta name="referrer" content="no-referrer">: with it
 # Chromium posts forms with Origin: null and Django's CSRF check refuses them).
 SECURE_REFERRER_POLICY = "same-origin"
+
+# --- Security a clinic expects (h-security; see docs/security.md) -------------------------
+from django.utils.csp import CSP  # noqa: E402
+
+INSTALLED_APPS += ["axes", "knox", "security"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.csp.ContentSecurityPolicyMiddleware") + 1,
+    "security.middleware.PrivatePagesMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
+    "security.middleware.IdleSessionMiddleware",
+)
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as axes asks
+
+# Log-in throttling (django-axes) on /accounts/login/ and /admin/login/.
+AUTHENTICATION_BACKENDS = ["security.throttle.LoginThrottleBackend", "django.contrib.auth.backends.ModelBackend"]
+LOGIN_FAILURES_PER_USERNAME = env.int("LOGIN_FAILURES_PER_USERNAME", default=5)
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
+LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = "security.throttle.failure_limit"
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_ENABLE_ADMIN = False  # managers unlock on /security/lockouts/
+AXES_VERBOSE = False
+# Behind the reverse proxy, REMOTE_ADDR is the proxy: name the header it sets (docs/deploy.md).
+AXES_IPWARE_META_PRECEDENCE_ORDER = env.list("AXES_IP_HEADERS", default=["REMOTE_ADDR"])
+
+# Shared workstations: the session ends after SESSION_IDLE_MINUTES without a click, and when
+# the browser closes.
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Headers: a strict Content-Security-Policy (no inline script or style), no referrer outside
+# the site, no camera/microphone/location/payment.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],  # Bootstrap draws its icons as data: SVG
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+CSRF_FAILURE_VIEW = "security.errors.csrf_failure"
+
+# API tokens (django-rest-knox): hashed, named, expiring; `Authorization: Token <token>`.
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
+KNOX_TOKEN_MODEL = "security.ApiToken"  # noqa: S105 - a model name, not a secret
+# knox's own migrations create its default token table even when the model is swapped for ours.
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {"TOKEN_TTL": timedelta(days=API_TOKEN_DAYS), "AUTH_HEADER_PREFIX": "Token", "AUTO_REFRESH": False}
+
+# Read audit: who opened which patient's data, kept 6 years by default.
+ACCESS_LOG_DAYS = env.int("ACCESS_LOG_DAYS", default=2190)
+CELERY_BEAT_SCHEDULE["purge-access-log"] = {
+    "task": "security.purge_access_log",
+    "schedule": 24 * 3600.0,
+    "options": {"expires": 3600},
+}
+
+
+# --- Standards out: HL7 v2 SIU over MLLP, iCalendar feeds (docs/interfaces.md) ---------------
+# SIU messages go to HL7_OUT_HOST:HL7_OUT_PORT through the outbox's `hl7` channel; with either
+# unset nothing is planned.
+HL7_OUT_HOST = env.str("HL7_OUT_HOST", default="")
+HL7_OUT_PORT = env.int("HL7_OUT_PORT", default=0)
+# Seconds to connect and to wait for the receiver's ACK; no ACK in time is retried.
+HL7_OUT_TIMEOUT = env.float("HL7_OUT_TIMEOUT", default=10.0)
+# MSH-3/MSH-4 of what we send are HL7_APPLICATION/HL7_FACILITY (above); MSH-5/MSH-6:
+HL7_RECEIVING_APPLICATION = env.str("HL7_RECEIVING_APPLICATION", default="EHR")
+HL7_RECEIVING_FACILITY = env.str("HL7_RECEIVING_FACILITY", default="HOSPITAL")
+# PID-3's assigning authority: MRN^^^HL7_MRN_ISSUER^MR
+HL7_MRN_ISSUER = env.str("HL7_MRN_ISSUER", default="HOSPITAL")
+HL7_PROCESSING_ID = env.str("HL7_PROCESSING_ID", default="P")
+# Calendar feeds show "Galactogram" and the MRN's last four characters; names only when on.
+CALENDAR_SHOW_NAMES = env.bool("CALENDAR_SHOW_NAMES", default=False)

@@ -12,5 +12,13 @@ urlpatterns = [
     path("messages/", include("notifications.urls")),
     # DICOM MPPS steps that need a person (radiology/dicom).
     path("modality-steps/", include("radiology.dicom.urls")),
+    path("security/", include("security.urls")),
+    path("cal/", include("radiology.ics.urls")),  # iCalendar feeds (docs/interfaces.md)
     path("", include("radiology.urls")),
 ]
+
+# Error pages in the site's layout (JSON under /api/); see security/errors.py.
+handler400 = "security.errors.bad_request"
+handler403 = "security.errors.permission_denied"
+handler404 = "security.errors.page_not_found"
+handler500 = "security.errors.server_error"

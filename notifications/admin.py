@@ -13,3 +13,7 @@ class MessageAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    # The outbox is the record of what was sent; a deleted row could be planned and sent again.
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,4 +1,14 @@
+"""The admin is for looking, and for the department's reference data (rooms, staff).
+
+Appointments, reservations and patients change only through the services that keep their
+rules (no overlap, reminders withdrawn on cancel, a reachable patient): the admin shows them
+read-only and links to the staff page that does the change. Nothing here deletes an
+appointment: it is cancelled, which frees its time.
+"""
+
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from radiology.models import Appointment, AppointmentTransition, InterfaceMessage, Order, Patient, Room, StaffMember
@@ -10,10 +20,23 @@ class PatientAdmin(SimpleHistoryAdmin):
     search_fields = ["mrn", "family_name", "given_name"]
     list_filter = ["contrast_allergy", "preferred_channel", "language"]
 
+    # Registration checks the MRN case-insensitively and that reminders can reach the patient:
+    # patients are registered on the scheduler's page (or the API), which calls that service.
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Room)
 class RoomAdmin(admin.ModelAdmin):
     list_display = ["name", "location", "ae_title", "resource"]
+
+    # Booked reservations hang on the resource: moving a room to another resource would leave
+    # its appointments on the old calendar.
+    def get_readonly_fields(self, request, obj=None):
+        return ["resource"] if obj else []
 
 
 @admin.register(StaffMember)
@@ -21,6 +44,10 @@ class StaffMemberAdmin(admin.ModelAdmin):
     list_display = ["__str__", "role", "resource"]
     list_filter = ["role"]
     list_select_related = ["user", "resource"]
+
+    # As for rooms: the reservations of a radiologist's bookings hang on their resource.
+    def get_readonly_fields(self, request, obj=None):
+        return ["user", "resource"] if obj else []
 
 
 class TransitionInline(admin.TabularInline):
@@ -43,11 +70,26 @@ class AppointmentAdmin(admin.ModelAdmin):
     date_hierarchy = "start"
     search_fields = ["patient__mrn", "patient__family_name"]
     inlines = [TransitionInline]
+    readonly_fields = ["change_on_staff_pages"]
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
+        return [*self.readonly_fields, *(f.name for f in self.model._meta.fields)]
+
+    @admin.display(description="Change")
+    def change_on_staff_pages(self, obj):
+        return format_html(
+            '<a href="{}">Open the appointment page</a> to reschedule or cancel it (cancelling frees its time).',
+            reverse("radiology:appointment_detail", args=[obj.pk]),
+        )
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    # Deleting would leave the appointment's reservations holding the room and staff forever.
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

@@ -46,7 +46,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     # Managers get every permission of these apps (see sync_role_groups) except the clinical
     # ones: a manager is not clinical staff unless also given a clinical role.
-    "manager": ["radiology.view_dashboard", "notifications.view_message"],
+    "manager": [
+        "radiology.view_dashboard",
+        "notifications.view_message",
+        # The read audit and unlocking refused log-ins (security app, migration security 0002).
+        "security.view_accesslogentry",
+        "security.unlock_logins",
+    ],
 }
 MANAGER_APPS = ("radiology", "procedures", "scheduling", "notifications")
 CLINICAL_PERMISSIONS = [

@@ -12,6 +12,7 @@ from radiology.action_links import action_links
 from radiology.forms import AppointmentFilterForm
 from radiology.models import Appointment
 from scheduling.clinic_time import local_day_bounds, local_today
+from security.access_log import What, record_access
 
 
 @login_required
@@ -59,6 +60,7 @@ def appointment_detail(request, pk):
         appointment = selectors.appointment_with_history(pk)
     except Appointment.DoesNotExist:
         raise Http404("No such appointment") from None
+    record_access(request=request, patient_ids=[appointment.patient_id], what=What.APPOINTMENT_PAGE)
     back = request.get_full_path()
     context = {
         "appointment": appointment,

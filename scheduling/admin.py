@@ -34,10 +34,17 @@ class ReservationAdmin(admin.ModelAdmin):
     list_display = ["resource", "start", "end", "holder", "active"]
     list_filter = ["active", "resource"]
     date_hierarchy = "start"
-    # Reservations change only through the booking services.
+    # Reservations change only through the booking services: deleting or releasing one here
+    # would let a second booking into the same room, radiologist and time.
     readonly_fields = ["resource", "start", "end", "holder", "active", "created_at", "released_at"]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

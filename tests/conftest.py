@@ -36,6 +36,13 @@ def _isolated_outbox(settings, tmp_path):
     settings.SMS_FILE_PATH = str(tmp_path / "sms")
 
 
+@pytest.fixture(autouse=True)
+def _no_idle_logout(settings):
+    # Many tests log in, then move the clock days ahead to the appointment; they are not about
+    # idle sessions. tests/security/test_sessions.py sets the real limit where it matters.
+    settings.SESSION_IDLE_MINUTES = 60 * 24 * 365 * 10
+
+
 @pytest.fixture
 def galactogram(db):
     from procedures.models import Procedure

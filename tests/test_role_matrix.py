@@ -49,6 +49,12 @@ ACCESS = {
     "radiology:interface_message": {S, M},
     "dicom:needs_attention": {T, N, R},
     "dicom:complete_step": {T, N, R},
+    "calendar_feeds:calendars": {T, N, R, M},
+    "calendar_feeds:my_feed": {"POST": {T, N, R}},
+    "calendar_feeds:room_feed": {"POST": {M}},
+    "security:access_log": {M},
+    "security:lockouts": {M},
+    "security:unlock": {M},
     "notifications:problems": {S, M},
     "notifications:send_again": {M},
     "api:slots": {"GET": STAFF},
@@ -67,7 +73,8 @@ ACCESS = {
     "fhir:cancel": {"POST": {S, M}},
 }
 # Not staff pages: the login itself, the patient's signed link, the public API docs.
-PUBLIC = {"login", "logout", "api:schema", "api:docs", "api:redoc", "api:not_found"}
+# The calendar feed is opened by a calendar application with the secret in its address.
+PUBLIC = {"login", "logout", "api:schema", "api:docs", "api:redoc", "api:not_found", "calendar_feeds:feed"}
 # FHIR clients discover the server before they log in; unknown FHIR paths are 404 for anyone.
 PUBLIC |= {"fhir:metadata", "fhir:operation", "fhir:not_found"}
 

@@ -15,6 +15,7 @@ from rest_framework import serializers
 from procedures.models import Procedure
 from procedures.reasons import AbortReason, CancelReason, NotProceededReason
 from radiology import rules, selectors
+from radiology.date_range import OUT_OF_RANGE, in_range
 from radiology.models import (
     AppointmentStatus,
     AppointmentTransition,
@@ -56,14 +57,41 @@ class AwareDateTimeField(serializers.DateTimeField):
 class FriendlyDateField(serializers.DateField):
     default_error_messages = {
         "invalid": "Give a date as YYYY-MM-DD, e.g. 2026-03-02.",
-        "out_of_range": "Give a date between 1900 and 2200.",
+        "out_of_range": OUT_OF_RANGE,
     }
 
     def to_internal_value(self, value):
         day = super().to_internal_value(value)
-        if not 1900 <= day.year <= 2200:
+        if not in_range(day):
             self.fail("out_of_range")
         return day
+
+
+@extend_schema_field({"type": "string", "anyOf": [{"format": "email"}, {"maxLength": 0}]})
+class OptionalEmailField(serializers.EmailField):
+    """An e-mail address or "" (no address): the schema says both, as the API does."""
+
+
+def required_text(**kwargs) -> serializers.RegexField:
+    """Text that must say something: spaces alone are refused, and the schema says so (pattern)."""
+    kwargs.setdefault("error_messages", {})
+    kwargs["error_messages"].setdefault("invalid", "Write something here; spaces alone are not enough.")
+    return serializers.RegexField(r"\S", **kwargs)
+
+
+class QuerySerializer(serializers.Serializer):
+    """Query parameters: an empty value (?status=) is not the same as leaving the parameter out.
+    DRF would quietly drop it; the schema calls it invalid, so the API refuses it with a message."""
+
+    def to_internal_value(self, data):
+        blank = [
+            name
+            for name, field in self.fields.items()
+            if name in data and data.get(name) == "" and not getattr(field, "allow_blank", False)
+        ]
+        if blank:
+            raise serializers.ValidationError({name: ["Give a value, or leave the parameter out."] for name in blank})
+        return super().to_internal_value(data)
 
 
 class FriendlyIntegerField(serializers.IntegerField):
@@ -122,7 +150,7 @@ def validate_duration(procedure: Procedure, minutes: int) -> None:
 # --- inputs ---
 
 
-class SlotQuerySerializer(serializers.Serializer):
+class SlotQuerySerializer(QuerySerializer):
     procedure = ProcedureField()
     start = FriendlyDateField(help_text="First local clinic date to search, YYYY-MM-DD.")
     end = FriendlyDateField(help_text="Last local clinic date to search (inclusive), YYYY-MM-DD.")
@@ -149,8 +177,8 @@ class PatientInputSerializer(serializers.Serializer):
         rules.MRN_PATTERN,
         error_messages={"invalid": rules.MRN_MESSAGE},
     )
-    given_name = serializers.CharField(max_length=100)
-    family_name = serializers.CharField(max_length=100)
+    given_name = required_text(max_length=100)
+    family_name = required_text(max_length=100)
     birth_date = FriendlyDateField()
     sex = serializers.ChoiceField(choices=Patient.Sex.choices, default=Patient.Sex.FEMALE)
     phone = PhoneNumberField(
@@ -159,7 +187,7 @@ class PatientInputSerializer(serializers.Serializer):
         default="",
         error_messages={"invalid": "That is not a valid phone number; include the area code, e.g. +1 202 555 0123."},
     )
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    email = OptionalEmailField(required=False, allow_blank=True, default="")
     preferred_channel = serializers.ChoiceField(choices=Channel.choices, required=False)
     language = serializers.ChoiceField(choices=Language.choices, default=Language.ENGLISH)
     contrast_allergy = serializers.BooleanField(default=False)
@@ -318,20 +346,23 @@ class TransitionInputSerializer(serializers.Serializer):
         return data
 
 
-class AppointmentListQuerySerializer(serializers.Serializer):
+class AppointmentListQuerySerializer(QuerySerializer):
     date = FriendlyDateField(required=False, help_text="Local clinic date, YYYY-MM-DD; default today.")
     room = IdField(what="room", queryset=Room.objects.all(), required=False, allow_null=True)
     status = serializers.ChoiceField(choices=AppointmentStatus.choices, required=False)
 
 
-class PatientQuerySerializer(serializers.Serializer):
-    mrn = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    q = serializers.CharField(max_length=100, required=False, allow_blank=True, help_text="Part of a name or MRN.")
+class PatientQuerySerializer(QuerySerializer):
+    """Without ?mrn= or ?q= nothing is searched and the list is empty (never every patient)."""
 
-    def validate(self, data):
-        if not data.get("mrn") and len(data.get("q", "").strip()) < 2:
-            raise serializers.ValidationError({"q": "Give an MRN (?mrn=) or at least 2 letters of a name (?q=)."})
-        return data
+    mrn = required_text(max_length=20, required=False, help_text="The exact MRN.")
+    q = serializers.RegexField(
+        r"\S\s*\S",
+        max_length=100,
+        required=False,
+        help_text="At least 2 letters of a name, or an MRN.",
+        error_messages={"invalid": "Give at least 2 letters of a name (?q=) or an MRN (?mrn=)."},
+    )
 
 
 def validate_not_absurd(start) -> None:
@@ -374,6 +405,7 @@ def slot_data(slot) -> dict:
 
 class PatientSerializer(serializers.ModelSerializer):
     phone = serializers.CharField(read_only=True, help_text="E.164, e.g. +12025550123.")
+    email = OptionalEmailField(read_only=True)
 
     class Meta:
         model = Patient

@@ -17,6 +17,7 @@ from radiology.services import booking
 from radiology.services.actions import run_action
 from radiology.services.patients import find_patients, register_patient
 from scheduling.clinic_time import local_day_bounds, local_today
+from security.access_log import What, record_access
 
 VIEW_APPOINTMENT = "radiology.view_appointment"
 VIEW_PATIENT = "radiology.view_patient"
@@ -40,6 +41,7 @@ def appointment_or_404(pk: int) -> Appointment:
 
 def appointment_response(request, pk: int, *, status_code=status.HTTP_200_OK) -> Response:
     appointment = appointment_or_404(pk)
+    record_access(request=request, patient_ids=[appointment.patient_id], what=What.API)
     data = s.AppointmentDetailSerializer(appointment, context={"request": request}).data
     return Response(data, status=status_code)
 
@@ -82,6 +84,7 @@ class PatientsView(ApiView):
         query = s.PatientQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         patients = find_patients(query=query.validated_data.get("q", ""), mrn=query.validated_data.get("mrn", ""))
+        record_access(request=request, patient_ids=[p.pk for p in patients], what=What.API)
         return Response({"patients": s.PatientSerializer(patients, many=True).data})
 
     @extend_schema(
@@ -107,6 +110,7 @@ class PatientDetailView(ApiView):
         patient = Patient.objects.filter(pk=pk).first()
         if patient is None:
             raise NotFound(f"There is no patient with id {pk}.")
+        record_access(request=request, patient_ids=[patient.pk], what=What.API)
         return Response(s.PatientSerializer(patient).data)
 
 
@@ -130,6 +134,7 @@ class AppointmentsView(ApiView):
         if query.validated_data.get("status"):
             appointments = appointments.filter(status=query.validated_data["status"])
         data = s.AppointmentSerializer(appointments, many=True).data
+        record_access(request=request, patient_ids=[a.patient_id for a in appointments], what=What.API)
         return Response({"date": day.isoformat(), "appointments": data})
 
     @extend_schema(

@@ -1,9 +1,13 @@
 from django import forms
 
+from radiology.date_range import validate_in_range
+
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="From")
-    end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="To")
+    start = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}), label="From", validators=[validate_in_range]
+    )
+    end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="To", validators=[validate_in_range])
 
     def clean(self):
         data = super().clean()

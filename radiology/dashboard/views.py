@@ -1,6 +1,5 @@
 """The manager's dashboard and its CSV export."""
 
-import csv
 from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required, permission_required
@@ -8,9 +7,11 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from radiology import csv_export
 from radiology.dashboard import charts, figures
 from radiology.dashboard.forms import PeriodForm
 from scheduling.clinic_time import local_today
+from security.access_log import What, record_access
 
 
 def _period(request):
@@ -52,7 +53,7 @@ def dashboard_export(request):
     _, start_day, end_day = _period(request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="galactograms-{start_day}-{end_day}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(figures.CSV_COLUMNS)
-    writer.writerows(figures.csv_rows(start_day=start_day, end_day=end_day))
+    patient_ids = figures.period_appointments(start_day, end_day).values_list("patient_id", flat=True)
+    record_access(request=request, patient_ids=list(patient_ids), what=What.CSV_EXPORT)
+    csv_export.write_rows(response, figures.CSV_COLUMNS, figures.csv_rows(start_day=start_day, end_day=end_day))
     return response

@@ -10,10 +10,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from radiology.errors import AppointmentActionError
+from radiology.forms import CompleteForm
 from radiology.modality_selectors import steps_needing_attention
 from radiology.models import PerformedProcedureStep
 from radiology.services.performed_steps import complete_from_step
-from radiology.workday.forms import CompleteForm
 
 
 def _initial(step: PerformedProcedureStep) -> dict:

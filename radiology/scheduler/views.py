@@ -20,6 +20,7 @@ from radiology.scheduler.week import room_week, week_param
 from radiology.services import booking
 from radiology.services.patients import find_patients, register_patient
 from scheduling.clinic_time import clinic_zone, local_today, to_local
+from security.access_log import What, record_access
 
 BOOK = "radiology.book_appointment"
 JUST_TAKEN = "That time was just taken by another booking. Here are the next free times."
@@ -214,6 +215,8 @@ def patient_search(request):
     """The patient list for the booking page (an htmx fragment, or the whole page without htmx)."""
     query = request.GET.get("q", "").strip()
     patients = list(find_patients(query=query)) if len(query) >= 2 else None
+    if patients:
+        record_access(request=request, patient_ids=[p.pk for p in patients], what=What.PATIENT_SEARCH)
     context = {"patients": patients, "query": query, "slot_query": request.GET.get("slot", "")}
     return render(request, "radiology/scheduler/_patient_results.html", context)
 

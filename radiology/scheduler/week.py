@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.urls import reverse
 
+from radiology.date_range import in_range
 from radiology.models import AppointmentStatus, Room
 from radiology.selectors import APPOINTMENT_RELATED
 from scheduling.clinic_time import clinic_zone, local_day_bounds
@@ -169,4 +170,4 @@ def week_param(value: str | None, *, today: date) -> date:
         day = date.fromisoformat(value) if value else today
     except ValueError:
         return monday_of(today)
-    return monday_of(day) if 1900 <= day.year <= 2200 else monday_of(today)
+    return monday_of(day) if in_range(day) else monday_of(today)

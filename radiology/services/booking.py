@@ -26,7 +26,7 @@ from radiology.models import (
     Room,
     StaffMember,
 )
-from radiology.services import order_lifecycle, reminders
+from radiology.services import hl7_events, order_lifecycle, reminders
 from radiology.services.action_table import ActionSpec
 from radiology.services.transitions import check_permission, lock_appointment, perform_transition
 from scheduling import services as calendar
@@ -360,6 +360,7 @@ def _book_once(
         order_lifecycle.follow_appointment(appointment=appointment)
         _log(appointment, "book", AppointmentStatus.BOOKED, actor, now, _booking_note(appointment))
         reminders.on_booked(appointment=appointment, now=now)
+        hl7_events.on_booked(appointment=appointment, actor=actor, now=now)
     return appointment
 
 
@@ -435,6 +436,7 @@ def reschedule_appointment(
             else:
                 _log(appointment, "reschedule", appointment.status, actor, now, moved)
             reminders.on_rescheduled(appointment=appointment, previous_start=previous_start, now=now)
+            hl7_events.on_rescheduled(appointment=appointment, previous_start=previous_start, actor=actor, now=now)
     except calendar.SlotTaken:
         current = Appointment.objects.select_related("procedure", "patient").get(pk=appointment_id)
         raise _taken(
@@ -461,6 +463,7 @@ def cancel_appointment(
         )
         calendar.release(holder=appointment.holder, now=now)
         reminders.on_cancelled(appointment=appointment, now=now)
+        hl7_events.on_cancelled(appointment=appointment, actor=actor, now=now)
     return appointment
 
 
@@ -471,6 +474,7 @@ def mark_no_show(*, appointment_id: int, actor, now: datetime | None = None) -> 
     with transaction.atomic():
         appointment = perform_transition(appointment_id=appointment_id, action="no_show", actor=actor, now=now)
         calendar.release(holder=appointment.holder, now=now)
+        hl7_events.on_no_show(appointment=appointment, actor=actor, now=now)
     return appointment
 
 

@@ -4,7 +4,8 @@ from django.utils import timezone
 
 from procedures.reasons import AbortReason, NotProceededReason
 from radiology import rules
-from radiology.models import FollowUpPlan, ProcedureOutcome, Room, StaffMember
+from radiology.forms import CompleteForm  # noqa: F401 - the outcome form, shared with the modality steps page
+from radiology.models import FollowUpPlan, Room, StaffMember
 
 
 def _helper(tag=False):
@@ -45,26 +46,6 @@ class StartForm(forms.Form):
         label="Technologist or nurse",
     )
     helper = _helper()
-
-
-class CompleteForm(forms.Form):
-    cannulated = forms.BooleanField(label="Duct cannulated and images acquired")
-    ducts = forms.ChoiceField(choices=ProcedureOutcome.Ducts.choices, widget=forms.RadioSelect, label="Ducts studied")
-    contrast_volume_ml = forms.DecimalField(
-        label="Contrast volume (mL)", min_value=0.1, max_value=10, decimal_places=1, max_digits=3
-    )
-    complications = forms.MultipleChoiceField(
-        choices=ProcedureOutcome.Complication.choices, widget=forms.CheckboxSelectMultiple, initial=["none"]
-    )
-    complication_note = forms.CharField(required=False, max_length=500, label="Other complication")
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Note")
-    helper = _helper()
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["cannulated"].error_messages["required"] = (
-            "If the duct could not be cannulated, abort the procedure with that reason instead."
-        )
 
 
 class AbortForm(forms.Form):

@@ -81,7 +81,7 @@ def block_html(row) -> SafeString:
     if a.status == "cancelled":
         return mark_safe("")
     return format_html(
-        '<a class="block status-{}{}" href="/appointments/{}/" style="left: {}%; width: {}%" title="{} {}">{} {}</a>',
+        '<a class="block status-{}{}" href="/appointments/{}/" data-left="{}" data-width="{}" title="{} {}">{} {}</a>',
         a.status,
         " allergy" if row.contrast_allergy else "",
         a.pk,

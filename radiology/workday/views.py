@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from radiology.action_links import action_links
+from radiology.date_range import OUT_OF_RANGE, in_range
 from radiology.errors import AppointmentActionError
 from radiology.models import Appointment
 from radiology.services import booking, workflow
@@ -25,6 +26,8 @@ def day_list(request, day: str | None = None):
         shown = date.fromisoformat(day) if day else local_today()
     except ValueError:
         raise Http404("Not a date") from None
+    if not in_range(shown):
+        return render(request, "400.html", {"message": OUT_OF_RANGE}, status=400)
     filters = forms.DayFilterForm(request.GET or None)
     chosen = filters.cleaned_data if filters.is_valid() else {}
     rows = selectors.day_rows(

@@ -1,0 +1,56 @@
+"""The API's schema tells the truth: schemathesis sends requests generated from
+/api/v1/openapi.json (at most 30 per operation, each within a time limit) and checks that no
+response is a 5xx, that every response matches the schema, and that requests the schema calls
+valid are accepted."""
+
+from datetime import timedelta
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from hypothesis import HealthCheck, Phase, settings
+
+from config.wsgi import application
+from security.tokens import issue_token
+from tests.factories import AppointmentFactory, PatientFactory, StaffMemberFactory, small_department
+
+# Serving the schema touches no database: it can be loaded when the tests are collected.
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    # Calls go straight to the WSGI application inside the test's transaction; like Django's
+    # test client, keep the handler from closing that connection at the end of each request.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def token(db):
+    small_department()
+    for _ in range(3):
+        AppointmentFactory(patient=PatientFactory())
+    # A manager holds every permission of the department: each operation is reachable.
+    _, text = issue_token(user=StaffMemberFactory(manager=True).user, name="schemathesis")
+    return text
+
+
+@schema.parametrize()
+@settings(
+    max_examples=30,
+    deadline=timedelta(seconds=5),  # the time limit for each request
+    phases=[Phase.explicit, Phase.generate],  # no shrinking: a failure is reported as found
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,  # the same examples on every run: a CI failure can be replayed
+)
+def test_the_api_behaves_as_its_schema_says(case, token):
+    case.call_and_validate(
+        headers={"Authorization": f"Token {token}"}, excluded_checks=[schemathesis.checks.positive_data_acceptance]
+    )
