@@ -111,16 +111,15 @@ def first_room_id() -> int:
 
 
 def main():
-    from rest_framework.authtoken.models import Token
-
     from radiology.models import clinic_zone
+    from security.tokens import issue_token
 
     settings.ALLOWED_HOSTS = ["*"]
     first_day = timezone.now().astimezone(clinic_zone()).date() + timedelta(days=3)
     with bench_database("gal_bench_fhir"):
         user, days = build(first_day)
-        token = Token.objects.create(user=user)
-        client = Client(HTTP_AUTHORIZATION=f"Token {token.key}", HTTP_ACCEPT="application/fhir+json")
+        _, token = issue_token(user=user, name="bench")
+        client = Client(HTTP_AUTHORIZATION=f"Token {token}", HTTP_ACCEPT="application/fhir+json")
         busy_day, quiet_day = days[0][0], days[-1][0]
 
         def day_search(day):

@@ -12,10 +12,25 @@ from radiology.fhir.operation_definitions import operation_definition
 from radiology.fhir.resources import RESOURCE_TYPES
 from radiology.models import Appointment
 from radiology.services import booking
+from security.access_log import What, record_access
 
 VIEW_APPOINTMENT = "radiology.view_appointment"
 BOOK = "radiology.book_appointment"
 PUBLISHED = timezone.now()
+
+
+def _audit(request, resources: list[dict]) -> None:
+    """The read audit, as for /api/v1: every patient whose data this answer shows."""
+    patient_ids = []
+    for resource in resources:
+        if resource.get("resourceType") == "Patient":
+            patient_ids.append(int(resource["id"]))
+        for participant in resource.get("participant") or []:
+            kind, _, pk = participant["actor"]["reference"].partition("/")
+            if kind == "Patient":
+                patient_ids.append(int(pk))
+    if patient_ids:
+        record_access(request=request, patient_ids=patient_ids, what=What.API)
 
 
 def _kind(resource_type: str):
@@ -58,16 +73,21 @@ class SearchView(ResourceView):
         kind = _kind(resource_type)
         query = search.parse_query(request, tuple(p.name for p in kind.params))
         page = kind.search(query)
+        _audit(request, page.resources)
         return Response(bundle.searchset(request, resource_type=resource_type, page=page, query=query))
 
 
 class ReadView(ResourceView):
     def get(self, request, resource_type, resource_id):
-        return Response(_kind(resource_type).read(resource_id))
+        resource = _kind(resource_type).read(resource_id)
+        _audit(request, [resource])
+        return Response(resource)
 
 
-def _appointment(pk: int) -> dict:
-    return RESOURCE_TYPES["Appointment"].read(str(pk))
+def _appointment(request, pk: int) -> dict:
+    resource = RESOURCE_TYPES["Appointment"].read(str(pk))
+    _audit(request, [resource])
+    return resource
 
 
 class FindView(FhirView):
@@ -84,6 +104,7 @@ class FindView(FhirView):
 
     def _answer(self, request, values):
         proposals, _ = operations.find(values)
+        _audit(request, proposals)
         return Response(bundle.collection_of_proposals(request, operation="$find", proposals=proposals))
 
 
@@ -102,12 +123,13 @@ class BookView(FhirView):
             proposals = operations.proposals(
                 exc.suggestions, procedure=arguments["procedure"], patient=arguments["patient"]
             )
+            _audit(request, proposals)
             body = bundle.collection_of_proposals(
                 request, operation="$book", proposals=proposals, outcome=action_outcome(exc)
             )
             return Response(body, status=409)
         location = f"{bundle.base_url(request)}/Appointment/{appointment.pk}"
-        return Response(_appointment(appointment.pk), status=201, headers={"Location": location})
+        return Response(_appointment(request, appointment.pk), status=201, headers={"Location": location})
 
 
 class CancelView(FhirView):
@@ -120,4 +142,4 @@ class CancelView(FhirView):
             raise FhirError(f"There is no Appointment with id “{resource_id}”.", status=404)
         reason = operations.cancel_reason(self.resource_body(request, "Parameters"))
         booking.cancel_appointment(appointment_id=int(resource_id), actor=request.user, **reason)
-        return Response(_appointment(int(resource_id)))
+        return Response(_appointment(request, int(resource_id)))

@@ -154,3 +154,14 @@ def test_last_updated_finds_what_changed_since_the_last_poll(client, week, sched
     changed = fhir(client, "GET", "Appointment", _lastUpdated=since)
     assert ids(changed) == [week["fri10"].pk]
     assert changed.body["entry"][0]["resource"]["status"] == "cancelled"
+
+
+def test_every_patient_shown_is_in_the_read_audit(client, week, scheduler):
+    from security.models import AccessLogEntry
+
+    fhir(client, "GET", "Appointment", date="2026-11-18")
+    fhir(client, "GET", f"Patient/{week['fri10'].patient_id}")
+    audited = list(AccessLogEntry.objects.filter(user=scheduler).values_list("patient_id", "what"))
+    assert sorted(audited) == sorted(
+        [(week["wed9"].patient_id, "api"), (week["wed11"].patient_id, "api"), (week["fri10"].patient_id, "api")]
+    )
