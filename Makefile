@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= $(shell for p in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bin/python $$HOME/.pyenv/versions/3.12*/bin/python /root/.pyenv/versions/3.12*/bin/python; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: run test lint format bench venv deps dev-deps browser-deps check-services migrate seed clean
+.PHONY: run test lint format bench venv deps dev-deps browser-deps dicom-deps check-services migrate seed clean node-deps messages
 
 $(VENV)/.created:
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is required (Django 6)."; exit 1; }
@@ -45,6 +45,34 @@ browser-deps:
 			|| echo "Could not install chromium: browser tests will not run."; \
 		else echo "Not root: install Debian's chromium to run the browser tests."; fi; fi
 
+## node-deps: test tools from npm (package.json): axe-core for the accessibility checks, ical.js as
+## an outside client of our .ics files. Required in CI; skipped with a message locally without npm.
+node-deps:
+	@if ! command -v npm >/dev/null 2>&1 && [ "$$(id -u)" = "0" ]; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null) \
+			|| echo "Could not install npm."; fi
+	@if command -v npm >/dev/null 2>&1; then npm install --no-audit --no-fund; \
+	elif [ -n "$$CI" ]; then echo "npm is required in CI (axe-core, ical.js: see package.json)"; exit 1; \
+	else echo "npm not found: the accessibility and ical.js tests will skip."; fi
+
+## messages: patient-page translations. Extract strings into locale/*/django.po (translate
+## them there), then compile the .mo files, which are committed so that a machine without
+## gettext serves Spanish too; a test fails when a .mo does not match its .po.
+messages: dev-deps
+	@command -v msgfmt >/dev/null 2>&1 || { [ "$$(id -u)" = "0" ] && apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; } \
+		|| { echo "msgfmt not found: install Debian's gettext."; exit 1; }
+	$(PY) manage.py makemessages --all --no-obsolete --add-location=file --ignore=.venv --ignore=node_modules --ignore=staticfiles \
+		--ignore=var --ignore=tests --ignore=bench
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
+
+## DICOM worklist tests talk to dcmtk's findscu/wlmscpfs/dump2dcm (Debian `dcmtk`); installed like chromium.
+dicom-deps:
+	@if ! command -v findscu >/dev/null || ! command -v wlmscpfs >/dev/null || ! command -v dump2dcm >/dev/null; then \
+		if [ "$$(id -u)" = "0" ]; then (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dcmtk >/dev/null) \
+			|| echo "Could not install dcmtk: the DICOM worklist tests will not run."; \
+		else echo "Not root: install Debian's dcmtk to run the DICOM worklist tests."; fi; fi
+
 check-services: dev-deps
 	$(PY) scripts/check_services.py
 
@@ -57,14 +85,14 @@ format: dev-deps
 	$(VENV)/bin/ruff format .
 
 ## test: lint, migrations up to date, the whole pytest suite
-test: dev-deps browser-deps lint
+test: dev-deps browser-deps dicom-deps node-deps lint
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 ## bench: the figures are about PostgreSQL and Redis; defaults to the local ones.
 bench: export DATABASE_URL := $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/galactogram)
 bench: export REDIS_URL := $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
-bench: dev-deps
+bench: dev-deps dicom-deps
 	$(PY) scripts/check_services.py
 	$(PY) bench/run_all.py
 

@@ -8,12 +8,14 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
+from scheduling.clinic_time import clinic_zone, local_today
+
 APPOINTMENTS = 60
 
 
 def build(day):
     from procedures.models import Procedure
-    from radiology.models import Appointment, Patient, ReadinessResponse, clinic_zone
+    from radiology.models import Appointment, Patient, ReadinessResponse
     from radiology.services.department import ensure_room, ensure_staff_member
 
     zone = clinic_zone()
@@ -49,11 +51,10 @@ def build(day):
 
 
 def main():
-    from radiology.models import clinic_zone
 
     settings.ROOT_URLCONF = "baseline_urls"
     settings.ALLOWED_HOSTS = ["*"]
-    day = timezone.now().astimezone(clinic_zone()).date() + timedelta(days=1)
+    day = local_today() + timedelta(days=1)
     with bench_database("gal_bench_day"):
         user = build(day)
         client = Client()

@@ -18,6 +18,8 @@ from _django import bench_database, count_queries, is_postgres, summary, timed
 from django.db import connection
 from django.utils import timezone
 
+from scheduling.clinic_time import clinic_zone, local_today
+
 TOTAL = 5_000
 DAYS = 90
 
@@ -47,7 +49,7 @@ def build_department():
 def fill(rooms, radiologists, assistants, *, total, first_day):
     """Bulk-create `total` appointments with their reservations, most active, the rest cancelled."""
     from procedures.models import Procedure
-    from radiology.models import Appointment, Patient, clinic_zone
+    from radiology.models import Appointment, Patient
     from scheduling.models import Reservation
 
     rng = random.Random(7)
@@ -187,9 +189,9 @@ def book_in_processes(jobs, scheduler, procedure, clients=8):
 
 def main():
     from procedures.models import Procedure
-    from radiology.models import Patient, clinic_zone
+    from radiology.models import Patient
 
-    first_day = timezone.now().astimezone(clinic_zone()).date() + timedelta(days=3)
+    first_day = local_today() + timedelta(days=3)
     print(f"database: {connection.vendor}")
     with bench_database("gal_bench_sched_small"):
         rooms, radiologists, assistants, _ = build_department()

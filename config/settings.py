@@ -273,6 +273,43 @@ CELERY_BEAT_SCHEDULE = {
     "plan-staff-digests": {"task": "radiology.plan_staff_digests", "schedule": 600.0, "options": {"expires": 300}},
 }
 
+# --- DICOM Modality Worklist + MPPS (radiology/dicom; docs/interfaces.md) ---
+WORKLIST_AE_TITLE = env.str("WORKLIST_AE_TITLE", default="GALACTO")
+WORKLIST_PORT = env.int("WORKLIST_PORT", default=11112)
+WORKLIST_BIND = env.str("WORKLIST_BIND", default="127.0.0.1")
+# Staff at a modality type "nunez*" and expect Núñez; PS3.4 leaves PN case to the SCP.
+WORKLIST_NAMES_CASE_INSENSITIVE = env.bool("WORKLIST_NAMES_CASE_INSENSITIVE", default=True)
+# A query without ScheduledStationAETitle: "all" items of the department, or "none".
+WORKLIST_UNKNOWN_STATION = env.str("WORKLIST_UNKNOWN_STATION", default="all")
+# IssuerOfPatientID (0010,0021) in worklist items: the authority that assigns our MRNs.
+WORKLIST_ISSUER_OF_PATIENT_ID = env.str("WORKLIST_ISSUER_OF_PATIENT_ID", default="GALACTO")
+# The user MPPS changes are logged as (created at first use, in the technologist group, no password).
+WORKLIST_MODALITY_USERNAME = env.str("WORKLIST_MODALITY_USERNAME", default="modality")
+# pynetdicom logs every C-FIND response at INFO: 200 lines per worklist query.
+LOGGING.setdefault("loggers", {})["pynetdicom"] = {"level": env.str("PYNETDICOM_LOG_LEVEL", default="WARNING")}
+
+# --- HL7 v2 order intake (the `hl7` process: python manage.py hl7_listener). See docs/interfaces.md.
+HL7_BIND = env.str("HL7_BIND", default="127.0.0.1")
+HL7_PORT = env.int("HL7_PORT", default=2575)
+# MSH-3/MSH-4 of our ACKs; senders put them in MSH-5/MSH-6.
+HL7_APPLICATION = env.str("HL7_APPLICATION", default="GALACTO")
+HL7_FACILITY = env.str("HL7_FACILITY", default="RADIOLOGY")
+# MSH-11 we accept (P production, T training, D debugging); others are rejected (AR).
+HL7_PROCESSING_IDS = env.list("HL7_PROCESSING_IDS", default=["P", "T", "D"])
+# Character set when MSH-18 is empty.
+HL7_DEFAULT_ENCODING = env.str("HL7_DEFAULT_ENCODING", default="utf-8")
+HL7_MAX_MESSAGE_BYTES = env.int("HL7_MAX_MESSAGE_BYTES", default=1_000_000)
+# A connection silent this long is closed (interface engines reconnect).
+HL7_IDLE_TIMEOUT_SECONDS = env.int("HL7_IDLE_TIMEOUT_SECONDS", default=300)
+# --- Patient pages (radiology.portal): languages and referrer ---------------------------
+# Patient pages are in the patient's language (English or Spanish, as her messages);
+# staff pages stay in LANGUAGE_CODE (no LocaleMiddleware). Translations: locale/.
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Referrer only to our own pages (no <meta name="referrer" content="no-referrer">: with it
+# Chromium posts forms with Origin: null and Django's CSRF check refuses them).
+SECURE_REFERRER_POLICY = "same-origin"
+
 # --- Security a clinic expects (h-security; see docs/security.md) -------------------------
 from django.utils.csp import CSP  # noqa: E402
 

@@ -8,6 +8,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("radiology.api.urls")),
     path("messages/", include("notifications.urls")),
+    # DICOM MPPS steps that need a person (radiology/dicom).
+    path("modality-steps/", include("radiology.dicom.urls")),
     path("security/", include("security.urls")),
     path("", include("radiology.urls")),
 ]

@@ -77,5 +77,7 @@ class Message(models.Model):
 
     @property
     def kind_label(self) -> str:
-        """ "no_expression" → "No expression": kinds are slugs, pages want words."""
-        return self.kind.replace("_", " ").capitalize()
+        """Kinds are slugs; pages want words (registered by the app that plans them)."""
+        from notifications.registry import kind_label
+
+        return kind_label(self.kind)

@@ -1,7 +1,5 @@
 """The catalog: what is done, how long it takes, what the patient is told, and when."""
 
-from datetime import timedelta
-
 from django.db import models
 from django.db.models import F, Q
 
@@ -67,10 +65,6 @@ class Procedure(models.Model):
     def allowed_durations(self) -> list[int]:
         step = self.duration_step_minutes or 15
         return list(range(self.min_duration_minutes, self.max_duration_minutes + 1, step))
-
-    @property
-    def turnover(self) -> timedelta:
-        return timedelta(minutes=self.turnover_minutes)
 
     @staticmethod
     def _lines(text: str) -> list[str]:

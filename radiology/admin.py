@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from radiology.models import Appointment, AppointmentTransition, Patient, Room, StaffMember
+from radiology.models import Appointment, AppointmentTransition, InterfaceMessage, Order, Patient, Room, StaffMember
 
 
 @admin.register(Patient)
@@ -31,7 +31,7 @@ class PatientAdmin(SimpleHistoryAdmin):
 
 @admin.register(Room)
 class RoomAdmin(admin.ModelAdmin):
-    list_display = ["name", "location", "resource"]
+    list_display = ["name", "location", "ae_title", "resource"]
 
     # Booked reservations hang on the resource: moving a room to another resource would leave
     # its appointments on the old calendar.
@@ -91,3 +91,34 @@ class AppointmentAdmin(admin.ModelAdmin):
     # Deleting would leave the appointment's reservations holding the room and staff forever.
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- orders and interface messages: read-only here; they change through radiology.services.orders
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
+    list_display = ["accession_number", "patient", "side", "indication", "priority", "status", "received_at"]
+    list_filter = ["status", "priority", "side", "indication"]
+    list_select_related = ["patient"]
+    search_fields = ["accession_number", "placer_order_number", "patient__mrn", "patient__family_name"]
+    date_hierarchy = "received_at"
+
+
+@admin.register(InterfaceMessage)
+class InterfaceMessageAdmin(ReadOnlyAdmin):
+    list_display = ["received_at", "sender", "message_type", "control_id", "order_control", "outcome"]
+    list_filter = ["outcome", "message_type"]
+    search_fields = ["control_id", "sender"]
+    date_hierarchy = "received_at"

@@ -6,14 +6,16 @@ class RadiologyConfig(AppConfig):
 
     def ready(self):
         from notifications import registry
-        from radiology import reminder_tasks  # noqa: F401 - registers the digest-planning task
-        from radiology.services import reminders
+        from radiology import tasks  # noqa: F401 - registers the digest-planning task
+        from radiology.models import APPOINTMENT_PREFIX
+        from radiology.services import outbox_hooks, reminders, staff_digests
 
         registry.register(
-            "appointment",
-            context=reminders.message_context,
-            skip_reason=reminders.message_skip_reason,
-            on_delivered=reminders.message_delivered,
-            link=reminders.subject_link,
+            APPOINTMENT_PREFIX,
+            context=outbox_hooks.message_context,
+            skip_reason=outbox_hooks.message_skip_reason,
+            on_delivered=outbox_hooks.message_delivered,
+            link=outbox_hooks.subject_link,
         )
-        registry.register("digest", context=reminders.digest_context)
+        registry.register(staff_digests.DIGEST_PREFIX, context=staff_digests.digest_context)
+        registry.register_kind_labels(reminders.MESSAGE_KIND_LABELS)

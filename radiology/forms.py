@@ -1,7 +1,8 @@
+from crispy_forms.helper import FormHelper
 from django import forms
 
 from radiology.date_range import validate_in_range
-from radiology.models import AppointmentStatus
+from radiology.models import AppointmentStatus, ProcedureOutcome
 
 
 class AppointmentFilterForm(forms.Form):
@@ -20,3 +21,26 @@ class AppointmentFilterForm(forms.Form):
         if data.get("start") and data.get("end") and (data["end"] - data["start"]).days > 366:
             self.add_error("end", "Please choose a range of at most one year.")
         return data
+
+
+class CompleteForm(forms.Form):
+    """The procedure's outcome, as the workday page and the modality steps page ask for it."""
+
+    cannulated = forms.BooleanField(label="Duct cannulated and images acquired")
+    ducts = forms.ChoiceField(choices=ProcedureOutcome.Ducts.choices, widget=forms.RadioSelect, label="Ducts studied")
+    contrast_volume_ml = forms.DecimalField(
+        label="Contrast volume (mL)", min_value=0.1, max_value=10, decimal_places=1, max_digits=3
+    )
+    complications = forms.MultipleChoiceField(
+        choices=ProcedureOutcome.Complication.choices, widget=forms.CheckboxSelectMultiple, initial=["none"]
+    )
+    complication_note = forms.CharField(required=False, max_length=500, label="Other complication")
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Note")
+    helper = FormHelper()
+    helper.form_tag = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cannulated"].error_messages["required"] = (
+            "If the duct could not be cannulated, abort the procedure with that reason instead."
+        )

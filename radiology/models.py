@@ -1,7 +1,6 @@
 """The department: patients, staff, rooms, appointments and their state machine."""
 
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -12,9 +11,11 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
+from scheduling.clinic_time import clinic_zone
 
-def clinic_zone() -> ZoneInfo:
-    return ZoneInfo(settings.CLINIC_TIME_ZONE)
+# The MRN rule lives here (the model is the lowest layer); radiology.rules re-exports it.
+MRN_PATTERN = r"^[A-Za-z0-9-]{3,20}$"
+MRN_MESSAGE = "An MRN is 3–20 letters, digits or dashes."
 
 
 class Channel(models.TextChoices):
@@ -53,7 +54,7 @@ class Patient(models.Model):
         "MRN",
         max_length=20,
         unique=True,
-        validators=[RegexValidator(r"^[A-Za-z0-9-]{3,20}$", "An MRN is 3–20 letters, digits or dashes.")],
+        validators=[RegexValidator(MRN_PATTERN, MRN_MESSAGE)],
     )
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
@@ -96,9 +97,20 @@ class Room(models.Model):
     name = models.CharField(max_length=100, unique=True)
     location = models.CharField(max_length=200, blank=True, help_text="Shown to patients: where to go.")
     resource = models.OneToOneField("scheduling.Resource", on_delete=models.PROTECT, related_name="room")
+    # The mammography unit's DICOM AE title: its worklist query names it (ScheduledStationAETitle).
+    ae_title = models.CharField(
+        "DICOM AE title",
+        max_length=16,
+        blank=True,
+        validators=[RegexValidator(r"^[ -\[\]-~]*$", "An AE title has printable characters only, no backslash.")],
+        help_text="The modality's AE title, up to 16 characters, e.g. MAMMO1.",
+    )
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["ae_title"], condition=~Q(ae_title=""), name="room_ae_title_unique"),
+        ]
 
     def __str__(self):
         return self.name
@@ -149,6 +161,7 @@ class AppointmentStatus(models.TextChoices):
     COMPLETED = "completed", "Completed"
     FOLLOW_UP = "follow_up", "Follow-up arranged"
     INCOMPLETE = "incomplete", "Incomplete"
+    DID_NOT_PROCEED = "did_not_proceed", "Did not proceed"
     CANCELLED = "cancelled", "Cancelled"
     NO_SHOW = "no_show", "No-show"
 
@@ -170,9 +183,24 @@ FHIR_STATUS = {
     S.COMPLETED: "fulfilled",
     S.FOLLOW_UP: "fulfilled",
     S.INCOMPLETE: "fulfilled",
+    # The patient was not examined (no discharge, declined, ...): for other systems the
+    # appointment did not take place, with the reason as its cancelationReason.
+    S.DID_NOT_PROCEED: "cancelled",
     S.CANCELLED: "cancelled",
     S.NO_SHOW: "noshow",
 }
+
+
+APPOINTMENT_PREFIX = "appointment"
+
+
+def appointment_reference(appointment_id: int) -> str:
+    """The name other apps know an appointment by: its reservations' holder, its messages' subject."""
+    return f"{APPOINTMENT_PREFIX}:{appointment_id}"
+
+
+def appointment_id_from_reference(reference: str) -> int:
+    return int(reference.removeprefix(f"{APPOINTMENT_PREFIX}:"))
 
 
 class Appointment(ConcurrentTransitionMixin, models.Model):
@@ -183,6 +211,8 @@ class Appointment(ConcurrentTransitionMixin, models.Model):
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
     procedure = models.ForeignKey("procedures.Procedure", on_delete=models.PROTECT, related_name="+")
+    # Every appointment is booked from an order (its accession number and Study Instance UID).
+    order = models.ForeignKey("Order", on_delete=models.PROTECT, related_name="appointments")
     start = models.DateTimeField()
     end = models.DateTimeField()
     duration_minutes = models.PositiveSmallIntegerField()
@@ -198,7 +228,10 @@ class Appointment(ConcurrentTransitionMixin, models.Model):
     # Bumped on every reschedule: reminder idempotency keys include it.
     version = models.PositiveIntegerField(default=1)
     lead_time_override_reason = models.CharField(max_length=300, blank=True)
+    # The coded reason (procedures.reasons) and its text (label + note), kept together.
+    cancel_reason_code = models.CharField(max_length=30, blank=True)
     cancel_reason = models.CharField(max_length=300, blank=True)
+    abort_reason_code = models.CharField(max_length=30, blank=True, help_text="Incomplete or did not proceed.")
     abort_reason = models.CharField(max_length=300, blank=True)
     booked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -227,7 +260,12 @@ class Appointment(ConcurrentTransitionMixin, models.Model):
                 condition=~Q(status="cancelled") | ~Q(cancel_reason=""), name="appointment_cancel_has_reason"
             ),
             models.CheckConstraint(
-                condition=~Q(status="incomplete") | ~Q(abort_reason=""), name="appointment_abort_has_reason"
+                condition=~Q(status__in=["incomplete", "did_not_proceed"]) | ~Q(abort_reason=""),
+                name="appointment_abort_has_reason",
+            ),
+            # One order, one live appointment: the worklist never shows an accession twice.
+            models.UniqueConstraint(
+                fields=["order"], condition=Q(status__in=ACTIVE_STATES), name="appointment_one_active_per_order"
             ),
         ]
         permissions = [
@@ -261,8 +299,8 @@ class Appointment(ConcurrentTransitionMixin, models.Model):
 
     @property
     def holder(self) -> str:
-        """How the scheduling engine names this appointment's reservations."""
-        return f"appointment:{self.pk}"
+        """How the scheduling engine and the outbox name this appointment."""
+        return appointment_reference(self.pk)
 
     # --- the state machine; only radiology.services.transitions calls these ---
 
@@ -290,13 +328,17 @@ class Appointment(ConcurrentTransitionMixin, models.Model):
     def arrange_follow_up(self):
         pass
 
-    @transition(field=status, source=[S.CHECKED_IN, S.IN_PROCEDURE], target=S.INCOMPLETE)
-    def abort(self, *, reason):
-        self.abort_reason = reason
+    @transition(field=status, source=S.IN_PROCEDURE, target=S.INCOMPLETE)
+    def abort(self, *, reason_code, reason):
+        self.abort_reason_code, self.abort_reason = reason_code, reason
+
+    @transition(field=status, source=CANCELLABLE, target=S.DID_NOT_PROCEED)
+    def record_not_proceeded(self, *, reason_code, reason):
+        self.abort_reason_code, self.abort_reason = reason_code, reason
 
     @transition(field=status, source=CANCELLABLE, target=S.CANCELLED)
-    def cancel(self, *, reason):
-        self.cancel_reason = reason
+    def cancel(self, *, reason_code, reason):
+        self.cancel_reason_code, self.cancel_reason = reason_code, reason
 
     @transition(field=status, source=UPCOMING, target=S.NO_SHOW)
     def mark_no_show(self):
@@ -361,6 +403,10 @@ class CheckInChecklist(models.Model):
     discharge_present_today = models.BooleanField()
     not_expressed_last_48h = models.BooleanField()
     consent_signed = models.BooleanField()
+    # Empty only on checklists recorded before the question existed; never False.
+    side_confirmed = models.BooleanField(
+        null=True, help_text="The side in the order confirmed with the patient (wrong-side prevention)."
+    )
     completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     completed_at = models.DateTimeField()
 
@@ -369,7 +415,8 @@ class CheckInChecklist(models.Model):
             models.CheckConstraint(
                 condition=Q(identity_confirmed=True, contrast_allergy_asked=True, consent_signed=True),
                 name="checklist_identity_allergy_consent_confirmed",
-            )
+            ),
+            models.CheckConstraint(condition=~Q(side_confirmed=False), name="checklist_side_not_unconfirmed"),
         ]
 
     def __str__(self):
@@ -449,3 +496,269 @@ class FollowUpPlan(models.Model):
 
     def __str__(self):
         return f"Follow-up for #{self.appointment_id}: {self.get_kind_display()}"
+
+
+# --- orders: the referral an appointment is booked from ---------------------------------
+
+
+class Order(models.Model):
+    """A galactogram order (the referral from the EHR, or entered by a scheduler).
+
+    It carries the clinical facts the procedure needs (side, indication, discharge, prior
+    imaging to localise the duct) and the identifiers shared with the EHR, the modality and
+    the PACS: the accession number and the Study Instance UID are made once, when the
+    order is created, and never change (a rescheduled or re-booked appointment keeps them).
+    Created and changed only through radiology.services.orders."""
+
+    class Indication(models.TextChoices):
+        SPONTANEOUS_SINGLE_DUCT = "spontaneous_single_duct", "Spontaneous single-duct discharge"
+        BLOODY = "bloody", "Bloody discharge"
+        PERSISTENT_NOT_BREASTFEEDING = (
+            "persistent_not_breastfeeding",
+            "Persistent discharge not related to breastfeeding",
+        )
+        SUSPECTED_PAPILLOMA = "suspected_papilloma", "Suspected intraductal papilloma"
+        SUSPECTED_ECTASIA = "suspected_ectasia", "Suspected duct ectasia"
+        IMAGING_ABNORMALITY = "imaging_abnormality", "Imaging abnormality"
+        OTHER = "other", "Other"
+
+    class Side(models.TextChoices):
+        LEFT = "left", "Left"
+        RIGHT = "right", "Right"
+
+    class DischargeColour(models.TextChoices):
+        CLEAR = "clear", "Clear / watery"
+        MILKY = "milky", "Milky"
+        YELLOW = "yellow", "Yellow / serous"
+        GREEN = "green", "Green"
+        BLOODY = "bloody", "Bloody / red"
+        DARK = "dark", "Brown / black"
+        OTHER = "other", "Other"
+
+    class Ducts(models.TextChoices):
+        SINGLE = "single", "Single duct"
+        MULTIPLE = "multiple", "Multiple ducts"
+        UNKNOWN = "unknown", "Unknown"
+
+    class PriorImaging(models.TextChoices):
+        MAMMOGRAM = "mammogram", "Diagnostic mammogram"
+        ULTRASOUND = "ultrasound", "Ultrasound"
+        NONE = "none", "None"
+
+    class Pregnancy(models.TextChoices):
+        NOT_PREGNANT = "not_pregnant", "Not pregnant"
+        POSSIBLE = "possible", "Possibly pregnant"
+        PREGNANT = "pregnant", "Pregnant"
+        UNKNOWN = "unknown", "Unknown"
+
+    class Priority(models.TextChoices):
+        ROUTINE = "routine", "Routine"
+        URGENT = "urgent", "Urgent"
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting to be scheduled"
+        SCHEDULED = "scheduled", "Scheduled"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="orders")
+    procedure = models.ForeignKey("procedures.Procedure", on_delete=models.PROTECT, related_name="+")
+    # The placer (the ordering system, e.g. the EHR's MSH-3/4) and its order number (ORC-2).
+    placer_system = models.CharField(max_length=64, blank=True)
+    placer_order_number = models.CharField(max_length=64, blank=True)
+    accession_number = models.CharField(max_length=16, unique=True, editable=False)
+    study_instance_uid = models.CharField("Study Instance UID", max_length=64, unique=True, editable=False)
+    referring_physician_family_name = models.CharField(max_length=100, blank=True)
+    referring_physician_given_name = models.CharField(max_length=100, blank=True)
+    referring_physician_phone = models.CharField(max_length=40, blank=True)
+    referring_physician_npi = models.CharField(
+        "referring physician NPI",
+        max_length=10,
+        blank=True,
+        validators=[RegexValidator(r"^\d{10}$", "An NPI is 10 digits.")],
+    )
+    indication = models.CharField(max_length=40, choices=Indication.choices, blank=True)
+    indication_other = models.CharField(max_length=300, blank=True)
+    side = models.CharField(max_length=5, choices=Side.choices, blank=True)
+    discharge_colour = models.CharField(max_length=10, choices=DischargeColour.choices, blank=True)
+    discharge_ducts = models.CharField(max_length=10, choices=Ducts.choices, default=Ducts.UNKNOWN)
+    prior_imaging_kind = models.CharField(max_length=10, choices=PriorImaging.choices, default=PriorImaging.NONE)
+    prior_imaging_date = models.DateField(null=True, blank=True)
+    prior_imaging_where = models.CharField(max_length=200, blank=True)
+    pregnancy_status = models.CharField(max_length=15, choices=Pregnancy.choices, default=Pregnancy.UNKNOWN)
+    lactating = models.BooleanField(null=True, blank=True, help_text="Breastfeeding or lactating; empty: not known.")
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.ROUTINE)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    cancel_reason = models.CharField(max_length=300, blank=True)
+    note = models.TextField(blank=True)
+    # When the order reached the department (the HL7 message time, or when it was entered):
+    # the work queue's "waiting since".
+    received_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["received_at", "pk"]
+        indexes = [models.Index(fields=["status", "priority", "received_at"], name="order_queue")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["placer_system", "placer_order_number"],
+                condition=~Q(placer_order_number=""),
+                name="order_placer_number_unique_per_placer",
+            ),
+            models.CheckConstraint(
+                condition=~Q(indication="other") | ~Q(indication_other=""), name="order_other_indication_has_text"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="cancelled") | ~Q(cancel_reason=""), name="order_cancel_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=~Q(prior_imaging_kind="none") | Q(prior_imaging_date__isnull=True, prior_imaging_where=""),
+                name="order_no_prior_imaging_has_no_date",
+            ),
+            models.CheckConstraint(condition=~Q(accession_number=""), name="order_has_accession_number"),
+            models.CheckConstraint(condition=Q(study_instance_uid__startswith="2.25."), name="order_study_uid_2_25"),
+        ]
+        permissions = [("view_order_queue", "Can see the orders to schedule")]
+
+    def __str__(self):
+        return f"Order {self.accession_number} ({self.get_status_display()})"
+
+    def get_absolute_url(self):
+        return reverse("radiology:order_detail", args=[self.pk])
+
+    @property
+    def referring_physician_name(self) -> str:
+        """For people: "Given Family"."""
+        return " ".join(p for p in (self.referring_physician_given_name, self.referring_physician_family_name) if p)
+
+    @property
+    def referring_physician_pn(self) -> str:
+        """DICOM PN (and HL7 XCN) order: "FAMILY^GIVEN", empty when unknown."""
+        if not (self.referring_physician_family_name or self.referring_physician_given_name):
+            return ""
+        return f"{self.referring_physician_family_name}^{self.referring_physician_given_name}".rstrip("^")
+
+    @property
+    def indication_text(self) -> str:
+        if self.indication == self.Indication.OTHER:
+            return self.indication_other
+        return self.get_indication_display()
+
+
+class AccessionCounter(models.Model):
+    """The last accession serial handed out on one clinic-local day ("GA" + YYYYMMDD + 5 digits)."""
+
+    day = models.DateField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.day}: {self.last}"
+
+
+class InterfaceMessage(models.Model):
+    """One message received by an interface (HL7 v2 over MLLP), as received, with the
+    outcome and the exact reply. A repeat of a message (same sender and control ID) is
+    answered with the stored reply and changes nothing: the unique constraint on the
+    first, processed copy is what makes that true under concurrency."""
+
+    class Outcome(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted (AA)"
+        ERROR = "error", "Application error (AE)"
+        REJECTED = "rejected", "Rejected (AR)"
+        DUPLICATE = "duplicate", "Duplicate (answered as before)"
+        FAILED = "failed", "Failed inside the product (AE, may be resent)"
+
+    protocol = models.CharField(max_length=10, default="hl7v2")
+    peer = models.CharField(max_length=100, blank=True, help_text="The sender's address.")
+    sender = models.CharField(max_length=200, blank=True, help_text="MSH-3 and MSH-4: application@facility.")
+    control_id = models.CharField(max_length=200, blank=True, help_text="MSH-10.")
+    message_type = models.CharField(max_length=20, blank=True, help_text="MSH-9, e.g. ORM^O01.")
+    version = models.CharField(max_length=10, blank=True, help_text="MSH-12.")
+    order_control = models.CharField(max_length=2, blank=True, help_text="ORC-1: NW, XO, CA, OC.")
+    raw = models.TextField()
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    detail = models.TextField(blank=True, help_text="What was done, or why not.")
+    reply = models.TextField(blank=True, help_text="The ACK sent back, as sent.")
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        indexes = [models.Index(fields=["-received_at"], name="interface_message_received")]
+        constraints = [
+            # Failed messages may be resent and processed then; every other first copy is final.
+            models.UniqueConstraint(
+                fields=["protocol", "sender", "control_id"],
+                condition=Q(duplicate_of__isnull=True) & ~Q(control_id="") & ~Q(outcome="failed"),
+                name="interface_message_processed_once",
+            ),
+            models.CheckConstraint(
+                condition=~Q(outcome="duplicate") | Q(duplicate_of__isnull=False),
+                name="interface_message_duplicate_names_original",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.message_type or 'message'} {self.control_id} from {self.sender} ({self.outcome})"
+
+
+class PerformedProcedureStep(models.Model):
+    """A Modality Performed Procedure Step (DICOM MPPS) as a modality reported it.
+
+    Kept whatever happens to it: the raw attributes are the evidence when the step could not
+    be linked to an appointment or applied to it, and staff resolve it from the "needs
+    attention" page (radiology.dicom.views)."""
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "IN PROGRESS", "In progress"
+        COMPLETED = "COMPLETED", "Completed at the modality"
+        DISCONTINUED = "DISCONTINUED", "Discontinued at the modality"
+
+    class Attention(models.TextChoices):
+        NONE = "", "Nothing to do"
+        UNMATCHED = "unmatched", "No appointment matches"
+        OUTCOME_NEEDED = "outcome_needed", "Completed at the modality: the outcome is needed"
+        NOT_APPLIED = "not_applied", "Could not be applied to the appointment"
+
+    sop_instance_uid = models.CharField("SOP Instance UID", max_length=64, unique=True)
+    status = models.CharField(max_length=12, choices=Status.choices)
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.PROTECT, related_name="performed_steps"
+    )
+    study_instance_uid = models.CharField(max_length=64, blank=True)
+    scheduled_step_id = models.CharField(max_length=16, blank=True)
+    accession_number = models.CharField(max_length=16, blank=True)
+    station_ae_title = models.CharField(max_length=16, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    # What the modality reported of the outcome; blank/None when it did not say.
+    ducts = models.CharField(max_length=10, blank=True, choices=ProcedureOutcome.Ducts.choices)
+    procedure_codes = models.JSONField(default=list, blank=True)
+    contrast_volume_ml = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    series_instance_uids = models.JSONField(default=list, blank=True)
+    attributes = models.JSONField(default=dict, help_text="The step's attributes in DICOM JSON, as last received.")
+    attention = models.CharField(max_length=20, blank=True, choices=Attention.choices)
+    attention_note = models.CharField(max_length=300, blank=True)
+    received_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["attention", "received_at"], name="mpps_attention")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(attention="unmatched") | Q(appointment__isnull=True),
+                name="mpps_unmatched_has_no_appointment",
+            ),
+        ]
+
+    def __str__(self):
+        return f"MPPS {self.sop_instance_uid} ({self.status})"

@@ -10,6 +10,7 @@ VIEW_DEPARTMENT = [
     "radiology.view_room",
     "radiology.view_staffmember",
     "radiology.view_day_list",
+    "radiology.view_order",
     "procedures.view_procedure",
 ]
 
@@ -21,6 +22,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "radiology.book_appointment",
         "radiology.mark_no_show",
         "notifications.view_message",
+        "radiology.add_order",
+        "radiology.change_order",
+        "radiology.view_order_queue",
+        "radiology.view_interfacemessage",
     ],
     "technologist": [
         *VIEW_DEPARTMENT,
@@ -39,7 +44,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "radiology.perform_procedure",
         "radiology.arrange_follow_up",
     ],
-    # Managers get every permission of these apps (see sync_role_groups).
+    # Managers get every permission of these apps (see sync_role_groups) except the clinical
+    # ones: a manager is not clinical staff unless also given a clinical role.
     "manager": [
         "radiology.view_dashboard",
         "notifications.view_message",
@@ -49,6 +55,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
 }
 MANAGER_APPS = ("radiology", "procedures", "scheduling", "notifications")
+CLINICAL_PERMISSIONS = [
+    "radiology.check_in_appointment",
+    "radiology.perform_procedure",
+    "radiology.mark_no_show",
+    "radiology.arrange_follow_up",
+]
 
 
 def sync_role_groups(apps) -> None:
@@ -73,7 +85,10 @@ def sync_role_groups(apps) -> None:
                 )
             )
         if role == "manager":
+            clinical = [name.split(".")[1] for name in CLINICAL_PERMISSIONS]
             wanted.update(
-                Permission.objects.filter(content_type__app_label__in=MANAGER_APPS).values_list("pk", flat=True)
+                Permission.objects.filter(content_type__app_label__in=MANAGER_APPS)
+                .exclude(content_type__app_label="radiology", codename__in=clinical)
+                .values_list("pk", flat=True)
             )
         group.permissions.set(wanted)

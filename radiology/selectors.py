@@ -1,27 +1,21 @@
 """Read-only queries for pages and the API. Each list runs a fixed number of queries."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
-from radiology.models import UPCOMING, Appointment, AppointmentTransition, ReadinessResponse, clinic_zone
+from notifications.models import Message
+from radiology.models import UPCOMING, Appointment, AppointmentTransition, ReadinessResponse
 
 APPOINTMENT_RELATED = (
     "patient",
     "procedure",
+    "order",
     "room",
     "radiologist__user",
     "technologist__user",
 )
-
-
-def local_day_bounds(day: date) -> tuple[datetime, datetime]:
-    """The UTC instants at which a local clinic day starts and ends (23 or 25 h on DST days)."""
-    zone = clinic_zone()
-    start = datetime.combine(day, time.min, tzinfo=zone)
-    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
-    return start, end
 
 
 def appointments_between(start: datetime, end: datetime) -> QuerySet[Appointment]:
@@ -38,6 +32,35 @@ def appointment_with_history(pk: int) -> Appointment:
         .prefetch_related(Prefetch("transitions", queryset=AppointmentTransition.objects.select_related("actor")))
         .get(pk=pk)
     )
+
+
+# --- an appointment's messages and answers ---
+
+
+def appointment_messages(appointment) -> list[Message]:
+    """Every planned and sent message of the appointment, oldest due first (for its page)."""
+    return list(Message.objects.filter(subject=appointment.holder).order_by("due_at", "pk"))
+
+
+def reminders_for(appointment) -> list[dict]:
+    """The API's and the confirmation page's view of the plan."""
+    return [
+        {
+            "kind": m.kind,
+            "label": m.kind_label,
+            "audience": m.audience,
+            "channel": m.channel,
+            "channel_label": m.get_channel_display(),
+            "due_at": m.due_at,
+            "status": m.status,
+        }
+        for m in appointment_messages(appointment)
+    ]
+
+
+def latest_readiness(appointment):
+    """The patient's latest readiness answers, or None."""
+    return appointment.readiness_responses.order_by("-answered_at").first()
 
 
 # --- the schedulers' to-do list: who needs a call ---

@@ -6,12 +6,12 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 
 from radiology import selectors
+from radiology.action_links import action_links
 from radiology.forms import AppointmentFilterForm
-from radiology.models import Appointment, clinic_zone
-from radiology.services.reminders import appointment_messages, latest_readiness
+from radiology.models import Appointment
+from scheduling.clinic_time import local_day_bounds, local_today
 from security.access_log import What, record_access
 
 
@@ -33,15 +33,15 @@ def home(request):
 @permission_required("radiology.view_appointment", raise_exception=True)
 def appointment_list(request):
     form = AppointmentFilterForm(request.GET or None)
-    today = timezone.now().astimezone(clinic_zone()).date()
+    today = local_today()
     start_day, end_day = today, today + timedelta(days=14)
     status = ""
     if form.is_valid():
         start_day = form.cleaned_data["start"] or start_day
         end_day = form.cleaned_data["end"] or max(end_day, start_day)
         status = form.cleaned_data["status"]
-    start, _ = selectors.local_day_bounds(start_day)
-    _, end = selectors.local_day_bounds(end_day)
+    start, _ = local_day_bounds(start_day)
+    _, end = local_day_bounds(end_day)
     appointments = selectors.appointments_between(start, end)
     if status:
         appointments = appointments.filter(status=status)
@@ -61,9 +61,12 @@ def appointment_detail(request, pk):
     except Appointment.DoesNotExist:
         raise Http404("No such appointment") from None
     record_access(request=request, patient_ids=[appointment.patient_id], what=What.APPOINTMENT_PAGE)
+    back = request.get_full_path()
     context = {
         "appointment": appointment,
-        "reminder_messages": appointment_messages(appointment),
-        "readiness": latest_readiness(appointment),
+        "workflow_actions": action_links(user=request.user, back=back, group="workflow")(appointment),
+        "booking_actions": action_links(user=request.user, back=back, group="booking")(appointment),
+        "reminder_messages": selectors.appointment_messages(appointment),
+        "readiness": selectors.latest_readiness(appointment),
     }
     return render(request, "radiology/appointment_detail.html", context)

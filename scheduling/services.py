@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
+from scheduling.clinic_time import clinic_zone
 from scheduling.models import Reservation, Resource, Unavailability, WorkingHours
 
 Interval = tuple[datetime, datetime]
@@ -42,10 +42,6 @@ class Slot:
     start: datetime
     end: datetime
     resources: dict[str, Resource] = field(hash=False)
-
-
-def clinic_zone() -> ZoneInfo:
-    return ZoneInfo(settings.CLINIC_TIME_ZONE)
 
 
 # --- free time -------------------------------------------------------------------------

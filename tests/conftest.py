@@ -57,3 +57,51 @@ def pytest_collection_modifyitems(items):
         marker = item.get_closest_marker("django_db")
         if marker and marker.kwargs.get("transaction") and "serialized_rollback" not in marker.kwargs:
             item.add_marker(pytest.mark.django_db(**marker.kwargs, serialized_rollback=True), append=False)
+
+
+# --- shared fixtures: a frozen clock, a department, people by role -------------------------
+
+
+@pytest.fixture
+def frozen_clock(request):
+    """Time stands still at the test module's NOW (an aware datetime in clinic time)."""
+    import time_machine
+
+    now = request.module.NOW
+    with time_machine.travel(now, tick=False):
+        yield now
+
+
+@pytest.fixture
+def dept(db):
+    """Two mammography rooms, radiologists and technologists/nurses, working Mon–Fri 08–17."""
+    from tests.factories import small_department
+
+    return small_department()
+
+
+@pytest.fixture
+def user_of(db):
+    """A user holding a role: user_of("technologist"), or several: user_of("manager", also=["nurse"])."""
+    from tests.factories import StaffMemberFactory
+
+    def make(role, **kwargs):
+        return StaffMemberFactory(role=role, **kwargs).user
+
+    return make
+
+
+@pytest.fixture
+def scheduler(user_of):
+    return user_of("scheduler")
+
+
+@pytest.fixture
+def technologist(user_of):
+    return user_of("technologist")
+
+
+@pytest.fixture
+def scheduler_client(client, scheduler):
+    client.force_login(scheduler)
+    return client

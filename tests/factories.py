@@ -1,6 +1,7 @@
 """factory-boy factories for every model. Clinical staff and rooms come with a calendar
 resource that works Monday–Friday 08:00–17:00 clinic time unless told otherwise."""
 
+import uuid
 from datetime import date, time, timedelta
 
 import factory
@@ -11,16 +12,21 @@ from django.utils import timezone
 from notifications.models import Message
 from procedures.models import Procedure, ReminderRule
 from radiology.models import (
+    AccessionCounter,
     Appointment,
     AppointmentTransition,
     CheckInChecklist,
     FollowUpPlan,
+    InterfaceMessage,
+    Order,
     Patient,
+    PerformedProcedureStep,
     ProcedureOutcome,
     ReadinessResponse,
     Room,
     StaffMember,
 )
+from scheduling.clinic_time import clinic_zone
 from scheduling.models import Capability, Reservation, Resource, Unavailability, WorkingHours
 
 DEFAULT_PASSWORD = "test-pass-123"  # noqa: S105
@@ -130,6 +136,12 @@ class StaffMemberFactory(factory.django.DjangoModelFactory):
         if create:
             self.user.groups.add(Group.objects.get(name=self.role))
 
+    @factory.post_generation
+    def also(self, create, extracted, **kwargs):
+        """Further roles the same person holds, e.g. also=["radiologist"]."""
+        if create and extracted:
+            self.user.groups.add(*Group.objects.filter(name__in=extracted))
+
     class Params:
         radiologist = factory.Trait(role=StaffMember.Role.RADIOLOGIST)
         nurse = factory.Trait(role=StaffMember.Role.NURSE)
@@ -175,12 +187,28 @@ class ReminderRuleFactory(factory.django.DjangoModelFactory):
 
 
 def _next_weekday_at(hour: int, days_ahead: int = 7):
-    from radiology.models import clinic_zone
 
     day = timezone.now().astimezone(clinic_zone()).date() + timedelta(days=days_ahead)
     while day.weekday() >= 5:
         day += timedelta(days=1)
     return timezone.datetime.combine(day, time(hour), tzinfo=clinic_zone())
+
+
+class OrderFactory(factory.django.DjangoModelFactory):
+    """A waiting order (identifiers from a sequence, not the accession counter)."""
+
+    class Meta:
+        model = Order
+
+    patient = factory.SubFactory(PatientFactory)
+    procedure = factory.SubFactory(ProcedureFactory)
+    accession_number = factory.Sequence(lambda n: f"GT{n:08d}")
+    study_instance_uid = factory.Sequence(lambda n: f"2.25.{n + 1}{uuid.uuid4().int % 10**20}")
+    referring_physician_family_name = "House"
+    referring_physician_given_name = "Gregory"
+    indication = Order.Indication.SPONTANEOUS_SINGLE_DUCT
+    side = Order.Side.LEFT
+    received_at = factory.LazyFunction(timezone.now)
 
 
 class AppointmentFactory(factory.django.DjangoModelFactory):
@@ -191,6 +219,12 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
 
     patient = factory.SubFactory(PatientFactory)
     procedure = factory.SubFactory(ProcedureFactory)
+    order = factory.SubFactory(
+        OrderFactory,
+        patient=factory.SelfAttribute("..patient"),
+        procedure=factory.SelfAttribute("..procedure"),
+        status=Order.Status.SCHEDULED,
+    )
     start = factory.LazyFunction(lambda: _next_weekday_at(10))
     duration_minutes = 45
     end = factory.LazyAttribute(lambda a: a.start + timedelta(minutes=a.duration_minutes))
@@ -285,6 +319,7 @@ class CheckInChecklistFactory(factory.django.DjangoModelFactory):
     discharge_present_today = True
     not_expressed_last_48h = True
     consent_signed = True
+    side_confirmed = True
     completed_by = factory.SubFactory(UserFactory)
     completed_at = factory.LazyFunction(timezone.now)
 
@@ -316,3 +351,47 @@ class FollowUpPlanFactory(factory.django.DjangoModelFactory):
     scheduled_for = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
     decided_by = factory.SelfAttribute("appointment.radiologist.user")
     decided_at = factory.LazyFunction(timezone.now)
+
+
+class AccessionCounterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AccessionCounter
+        django_get_or_create = ("day",)
+
+    day = factory.Sequence(lambda n: date(2020, 1, 1) + timedelta(days=n))
+    last = 0
+
+
+class InterfaceMessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InterfaceMessage
+
+    sender = "EPIC@GENHOSP"
+    control_id = factory.Sequence(lambda n: f"MSG{n:06d}")
+    message_type = "ORM^O01"
+    version = "2.5.1"
+    order_control = "NW"
+    raw = factory.LazyAttribute(lambda m: f"MSH|^~\\&|EPIC|GENHOSP|||||ORM^O01|{m.control_id}|P|2.5.1")
+    outcome = InterfaceMessage.Outcome.ACCEPTED
+    detail = "Order created."
+    reply = factory.LazyAttribute(lambda m: f"MSH|^~\\&|GALACTO|RADIOLOGY\rMSA|AA|{m.control_id}")
+    received_at = factory.LazyFunction(timezone.now)
+
+
+class PerformedProcedureStepFactory(factory.django.DjangoModelFactory):
+    """An MPPS step in progress, linked to its appointment as the modality reported it."""
+
+    class Meta:
+        model = PerformedProcedureStep
+
+    sop_instance_uid = factory.Sequence(lambda n: f"1.2.826.0.1.3680043.10.{n + 1}")
+    status = PerformedProcedureStep.Status.IN_PROGRESS
+    appointment = factory.SubFactory(AppointmentFactory, status="in_procedure")
+    study_instance_uid = factory.SelfAttribute("appointment.order.study_instance_uid")
+    scheduled_step_id = factory.LazyAttribute(lambda s: f"SPS{s.appointment.pk}")
+    accession_number = factory.SelfAttribute("appointment.order.accession_number")
+    station_ae_title = "MAMMO1"
+    started_at = factory.SelfAttribute("appointment.start")
+    attributes = factory.LazyFunction(lambda: {"00400252": {"vr": "CS", "Value": ["IN PROGRESS"]}})
+    received_at = factory.LazyFunction(timezone.now)
+    updated_at = factory.LazyFunction(timezone.now)

@@ -6,7 +6,6 @@ and come in only with an offset or Z: a naive time is refused, never guessed.
 """
 
 import re
-from datetime import timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -15,20 +14,23 @@ from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
 from procedures.models import Procedure
+from procedures.reasons import AbortReason, CancelReason, NotProceededReason
+from radiology import rules, selectors
 from radiology.date_range import OUT_OF_RANGE, in_range
 from radiology.models import (
     AppointmentStatus,
     AppointmentTransition,
     Channel,
+    FollowUpPlan,
     Language,
+    Order,
     Patient,
     ProcedureOutcome,
     Room,
     StaffMember,
-    clinic_zone,
 )
-from radiology.services import reminders
-from radiology.services.transitions import allowed_actions
+from radiology.services.action_table import ACTIONS, USER_ACTIONS, offered_actions
+from scheduling.clinic_time import clinic_zone
 
 MAX_RANGE_DAYS = 62
 MAX_SLOTS = 100
@@ -123,7 +125,13 @@ class ProcedureField(serializers.SlugRelatedField):
 
 
 class IdField(serializers.PrimaryKeyRelatedField):
-    """An id that must exist; the message names what was looked for."""
+    """An id that must exist; the message names what was looked for. Also takes the
+    `{"id": ..., ...}` object the slot search returned, so a client can post a slot back."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict) and "id" in data:
+            data = data["id"]
+        return super().to_internal_value(data)
 
     def __init__(self, *, what: str, **kwargs):
         self.what = what
@@ -146,9 +154,9 @@ def staff_field(*, role_label: str, roles, **kwargs) -> IdField:
 
 
 def validate_duration(procedure: Procedure, minutes: int) -> None:
-    if minutes not in procedure.allowed_durations:
-        allowed = ", ".join(str(m) for m in procedure.allowed_durations)
-        raise serializers.ValidationError({"duration": f"A {procedure.name} takes {allowed} minutes."})
+    problem = rules.duration_problem(procedure, minutes)
+    if problem:
+        raise serializers.ValidationError({"duration": problem})
 
 
 # --- inputs ---
@@ -166,9 +174,8 @@ class SlotQuerySerializer(QuerySerializer):
     limit = FriendlyIntegerField(min_value=1, max_value=MAX_SLOTS, default=20)
 
     def validate(self, data):
-        today = timezone.now().astimezone(clinic_zone()).date()
-        if data["start"] > today + timedelta(days=730):
-            raise serializers.ValidationError({"start": "Search at most two years ahead."})
+        if rules.day_beyond_horizon(data["start"]):
+            raise serializers.ValidationError({"start": rules.day_beyond_horizon(data["start"])})
         if data["end"] < data["start"]:
             raise serializers.ValidationError({"end": "The end date is before the start date."})
         if (data["end"] - data["start"]).days + 1 > MAX_RANGE_DAYS:
@@ -179,8 +186,8 @@ class SlotQuerySerializer(QuerySerializer):
 
 class PatientInputSerializer(serializers.Serializer):
     mrn = serializers.RegexField(
-        r"^[A-Za-z0-9-]{3,20}$",
-        error_messages={"invalid": "An MRN is 3–20 letters, digits or dashes."},
+        rules.MRN_PATTERN,
+        error_messages={"invalid": rules.MRN_MESSAGE},
     )
     given_name = required_text(max_length=100)
     family_name = required_text(max_length=100)
@@ -199,19 +206,16 @@ class PatientInputSerializer(serializers.Serializer):
     contrast_allergy_note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
     def validate_birth_date(self, value):
-        today = timezone.now().astimezone(clinic_zone()).date()
-        if value > today:
-            raise serializers.ValidationError("The date of birth is in the future.")
-        if value.year < today.year - 130:
-            raise serializers.ValidationError("That date of birth is more than 130 years ago.")
+        problem = rules.birth_date_problem(value)
+        if problem:
+            raise serializers.ValidationError(problem)
         return value
 
 
-class AppointmentInputSerializer(serializers.Serializer):
-    patient = IdField(what="patient", queryset=Patient.objects.all())
-    procedure = ProcedureField()
-    start = AwareDateTimeField()
-    duration = FriendlyIntegerField(min_value=1, max_value=240)
+class ChosenResourcesSerializer(serializers.Serializer):
+    """Room and people a booking or a move may name (ids or the slot search's objects);
+    omitted ones are chosen by the slot search. Short notice needs a reason."""
+
     room = IdField(what="room", queryset=Room.objects.select_related("resource"), required=False, allow_null=True)
     radiologist = staff_field(
         role_label="radiologist", roles=[StaffMember.Role.RADIOLOGIST], required=False, allow_null=True
@@ -221,23 +225,44 @@ class AppointmentInputSerializer(serializers.Serializer):
     )
     lead_time_override_reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
+
+class AppointmentInputSerializer(ChosenResourcesSerializer):
+    order = IdField(
+        what="order",
+        queryset=Order.objects.select_related("patient", "procedure"),
+        required=False,
+        allow_null=True,
+        help_text="Book from this waiting order (patient and procedure then come from it).",
+    )
+    patient = IdField(what="patient", queryset=Patient.objects.all(), required=False)
+    procedure = ProcedureField(required=False)
+    start = AwareDateTimeField()
+    duration = FriendlyIntegerField(min_value=1, max_value=240)
+    # Without an order, one is created from these.
+    side = serializers.ChoiceField(choices=Order.Side.choices, required=False, allow_blank=True, default="")
+    indication = serializers.ChoiceField(choices=Order.Indication.choices, required=False, allow_blank=True, default="")
+    indication_other = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Booking from an order, the patient and procedure come from it; else both are required.
+        data = kwargs.get("data")
+        if not (hasattr(data, "get") and data.get("order")):
+            self.fields["patient"].required = self.fields["procedure"].required = True
+
     def validate(self, data):
+        order = data.get("order")
+        if order is not None:
+            data.setdefault("patient", order.patient)
+            data.setdefault("procedure", order.procedure)
         validate_duration(data["procedure"], data["duration"])
         validate_not_absurd(data["start"])
         return data
 
 
-class RescheduleInputSerializer(serializers.Serializer):
+class RescheduleInputSerializer(ChosenResourcesSerializer):
     start = AwareDateTimeField()
     duration = FriendlyIntegerField(min_value=1, max_value=240, required=False, allow_null=True)
-    room = IdField(what="room", queryset=Room.objects.select_related("resource"), required=False, allow_null=True)
-    radiologist = staff_field(
-        role_label="radiologist", roles=[StaffMember.Role.RADIOLOGIST], required=False, allow_null=True
-    )
-    technologist = staff_field(
-        role_label="technologist or nurse", roles=StaffMember.ASSISTING_ROLES, required=False, allow_null=True
-    )
-    lead_time_override_reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
     def validate(self, data):
@@ -245,15 +270,15 @@ class RescheduleInputSerializer(serializers.Serializer):
         return data
 
 
-class CancelInputSerializer(serializers.Serializer):
-    reason = required_text(
-        max_length=300,
-        error_messages={
-            "blank": "Say why the appointment is cancelled.",
-            "required": "Say why.",
-            "invalid": "Say why the appointment is cancelled.",
-        },
+class ReasonSerializer(serializers.Serializer):
+    reason_code = serializers.ChoiceField(choices=CancelReason.choices, help_text="A code from the catalog.")
+    note = serializers.CharField(
+        max_length=250, required=False, allow_blank=True, default="", help_text="Required with `other`."
     )
+
+
+class CancelInputSerializer(ReasonSerializer):
+    pass
 
 
 class ChecklistSerializer(serializers.Serializer):
@@ -265,6 +290,7 @@ class ChecklistSerializer(serializers.Serializer):
     discharge_present_today = serializers.BooleanField()
     not_expressed_last_48h = serializers.BooleanField()
     consent_signed = serializers.BooleanField()
+    side_confirmed = serializers.BooleanField(help_text="The order's side confirmed with the patient.")
 
 
 class OutcomeSerializer(serializers.Serializer):
@@ -281,20 +307,54 @@ class OutcomeSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
+class FollowUpPlanSerializer(serializers.Serializer):
+    """The radiologist's decision: a kind, its date when booked, a reason when "none"."""
+
+    kind = serializers.ChoiceField(choices=FollowUpPlan.Kind.choices)
+    scheduled_for = AwareDateTimeField(required=False, allow_null=True, default=None)
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+# Which body field goes with which action; the action table says which are required.
+ACTION_INPUTS = {
+    "checklist": ("check_in",),
+    "outcome": ("complete",),
+    "plan": ("arrange_follow_up",),
+    "reason_code": ("abort", "did_not_proceed", "cancel"),
+    "radiologist": ("start",),
+    "technologist": ("start",),
+}
+REASON_CHOICES = {"abort": AbortReason, "did_not_proceed": NotProceededReason, "cancel": CancelReason}
+
+
 class TransitionInputSerializer(serializers.Serializer):
-    action = serializers.CharField(max_length=50, help_text="check_in, start, complete, abort, no_show, …")
-    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
-    reason = serializers.CharField(
-        max_length=300, required=False, allow_blank=True, default="", help_text="Required for abort and cancel."
+    action = serializers.ChoiceField(
+        choices=[name for name in USER_ACTIONS if ACTIONS[name].transition],
+        help_text="The action; its required inputs: check_in → checklist, complete → outcome, "
+        "abort / did_not_proceed / cancel → reason_code (+ note), arrange_follow_up → plan.",
     )
-    checklist = ChecklistSerializer(required=False, help_text="With check_in: the checklist, stored as on the page.")
-    outcome = OutcomeSerializer(required=False, help_text="With complete: the outcome, stored as on the page.")
+    checklist = ChecklistSerializer(required=False, help_text="Required with check_in.")
+    outcome = OutcomeSerializer(required=False, help_text="Required with complete.")
+    plan = FollowUpPlanSerializer(required=False, help_text="Required with arrange_follow_up.")
+    reason_code = serializers.CharField(
+        max_length=30, required=False, help_text="Required with abort, did_not_proceed and cancel: a catalog code."
+    )
+    note = serializers.CharField(max_length=250, required=False, allow_blank=True, default="")
+    radiologist = staff_field(
+        role_label="radiologist", roles=[StaffMember.Role.RADIOLOGIST], required=False, allow_null=True
+    )
+    technologist = staff_field(
+        role_label="technologist or nurse", roles=StaffMember.ASSISTING_ROLES, required=False, allow_null=True
+    )
 
     def validate(self, data):
-        if "checklist" in data and data["action"] != "check_in":
-            raise serializers.ValidationError({"checklist": "A checklist goes with the check_in action only."})
-        if "outcome" in data and data["action"] != "complete":
-            raise serializers.ValidationError({"outcome": "An outcome goes with the complete action only."})
+        action = data["action"]
+        for name, actions in ACTION_INPUTS.items():
+            if data.get(name) is not None and action not in actions:
+                raise serializers.ValidationError({name: f"{name} goes with {' or '.join(actions)} only."})
+        choices = REASON_CHOICES.get(action)
+        if choices and data.get("reason_code") and data["reason_code"] not in choices.values:
+            raise serializers.ValidationError({"reason_code": f"One of: {', '.join(choices.values)}."})
         return data
 
 
@@ -318,9 +378,9 @@ class PatientQuerySerializer(QuerySerializer):
 
 
 def validate_not_absurd(start) -> None:
-    now = timezone.now()
-    if start < now - timedelta(days=1) or start > now + timedelta(days=730):
-        raise serializers.ValidationError({"start": "Choose a time between now and two years ahead."})
+    problem = rules.start_out_of_range(start, now=timezone.now())
+    if problem:
+        raise serializers.ValidationError({"start": problem})
 
 
 # --- outputs ---
@@ -391,6 +451,11 @@ class AppointmentSerializer(serializers.Serializer):
     version = serializers.IntegerField()
     lead_time_override_reason = serializers.CharField()
     cancel_reason = serializers.CharField()
+    order = serializers.IntegerField(source="order_id", help_text="The order it was booked from.")
+    accession_number = serializers.CharField(source="order.accession_number")
+    study_instance_uid = serializers.CharField(source="order.study_instance_uid")
+    side = serializers.CharField(source="order.side", help_text="left, right, or empty when the order has none.")
+    indication = serializers.CharField(source="order.indication")
 
     @extend_schema_field(ResourcesSerializer)
     def get_resources(self, appointment) -> dict:
@@ -410,6 +475,7 @@ class TransitionSerializer(serializers.ModelSerializer):
 
 class ReminderSerializer(serializers.Serializer):
     kind = serializers.CharField()
+    label = serializers.CharField(help_text="The kind in words.")
     audience = serializers.CharField()
     channel = serializers.CharField()
     due_at = LocalDateTimeField()
@@ -424,14 +490,14 @@ class AppointmentDetailSerializer(AppointmentSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_allowed_actions(self, appointment) -> list[str]:
         request = self.context.get("request")
-        return allowed_actions(appointment, request.user) if request else []
+        if request is None:
+            return []
+        offered = offered_actions(appointment, permissions=request.user.get_all_permissions(), now=timezone.now())
+        return [spec.name for spec in offered]
 
     @extend_schema_field(ReminderSerializer(many=True))
     def get_reminders(self, appointment) -> list[dict]:
-        reminders_for = getattr(reminders, "reminders_for", None)
-        if reminders_for is None:  # the reminder outbox is not wired in yet
-            return []
-        return ReminderSerializer(reminders_for(appointment), many=True).data
+        return ReminderSerializer(selectors.reminders_for(appointment), many=True).data
 
 
 class AppointmentSerializerForSchema(serializers.Serializer):

@@ -1,7 +1,6 @@
 """JSON API views. Thin: validate with a serializer, call a service or selector, shape the
 answer. Errors are raised and turned into JSON by radiology.api.errors."""
 
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view, permission_classes
@@ -13,10 +12,11 @@ from rest_framework.views import APIView
 from radiology import selectors
 from radiology.api import serializers as s
 from radiology.api.permissions import HasRolePermissions
-from radiology.models import Appointment, Patient, clinic_zone
+from radiology.models import Appointment, Patient
 from radiology.services import booking
 from radiology.services.actions import run_action
 from radiology.services.patients import find_patients, register_patient
+from scheduling.clinic_time import local_day_bounds, local_today
 from security.access_log import What, record_access
 
 VIEW_APPOINTMENT = "radiology.view_appointment"
@@ -127,8 +127,8 @@ class AppointmentsView(ApiView):
     def get(self, request):
         query = s.AppointmentListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        day = query.validated_data.get("date") or timezone.now().astimezone(clinic_zone()).date()
-        appointments = selectors.appointments_between(*selectors.local_day_bounds(day))
+        day = query.validated_data.get("date") or local_today()
+        appointments = selectors.appointments_between(*local_day_bounds(day))
         if query.validated_data.get("room"):
             appointments = appointments.filter(room=query.validated_data["room"])
         if query.validated_data.get("status"):
@@ -162,6 +162,10 @@ class AppointmentsView(ApiView):
             radiologist=data.get("radiologist"),
             technologist=data.get("technologist"),
             lead_time_override_reason=data["lead_time_override_reason"],
+            order=data.get("order"),
+            side=data["side"],
+            indication=data["indication"],
+            indication_other=data["indication_other"],
         )
         return appointment_response(request, appointment.pk, status_code=status.HTTP_201_CREATED)
 
@@ -220,7 +224,7 @@ class CancelView(ApiView):
         appointment_or_404(pk)
         body = s.CancelInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        booking.cancel_appointment(appointment_id=pk, actor=request.user, reason=body.validated_data["reason"])
+        booking.cancel_appointment(appointment_id=pk, actor=request.user, **body.validated_data)
         return appointment_response(request, pk)
 
 
@@ -230,8 +234,10 @@ class TransitionsView(ApiView):
     @extend_schema(
         operation_id="appointments_transition",
         summary="Move an appointment along its workflow",
-        description="`action`: check_in, start, complete, abort (needs `reason`), no_show, cancel (needs "
-        "`reason`), arrange_follow_up. 409 when the appointment's state does not allow it.",
+        description="`action` with the inputs it requires, as on the pages: check_in → `checklist`; "
+        "start (optional `radiologist`, `technologist`); complete → `outcome`; abort, did_not_proceed, cancel → "
+        "`reason_code` (+ `note`, required with `other`); no_show (only after the start + grace); "
+        "arrange_follow_up → `plan`. 400 naming the missing fields; 409 when the state or time does not allow it.",
         request=s.TransitionInputSerializer,
         responses={200: s.AppointmentDetailSerializer, **CONFLICT},
     )
@@ -240,15 +246,8 @@ class TransitionsView(ApiView):
         body = s.TransitionInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        run_action(
-            appointment_id=pk,
-            action=data["action"],
-            actor=request.user,
-            note=data["note"],
-            reason=data["reason"],
-            checklist=data.get("checklist"),
-            outcome=data.get("outcome"),
-        )
+        action = data.pop("action")
+        run_action(appointment_id=pk, action=action, actor=request.user, inputs=data)
         return appointment_response(request, pk)
 
 

@@ -6,6 +6,7 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import render
+from django.utils import translation
 
 PERIODS = {"s": 1, "m": 60, "h": 3600}
 
@@ -29,7 +30,8 @@ def rate_limited(view):
         except ValueError:  # evicted between add and incr
             hits = 1
         if hits > limit:
-            return render(request, "portal/rate_limited.html", status=429)
+            with translation.override(translation.get_language_from_request(request)):
+                return render(request, "portal/rate_limited.html", status=429)
         return view(request, *args, **kwargs)
 
     return wrapped

@@ -10,4 +10,6 @@ urlpatterns = [
     path("<int:pk>/<str:token>/readiness/", views.readiness, name="readiness"),
     path("<int:pk>/<str:token>/another-time/", views.request_another_time, name="another_time"),
     path("<int:pk>/<str:token>/cancel/", views.cancel, name="cancel"),
+    path("<int:pk>/<str:token>/new-time/", views.reschedule, name="reschedule"),
+    path("<int:pk>/<str:token>/appointment.ics", views.calendar, name="calendar"),
 ]

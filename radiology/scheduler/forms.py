@@ -9,13 +9,12 @@ from django import forms
 from django.utils import timezone
 
 from procedures.models import Procedure
-from radiology.models import Channel, Patient, Room, StaffMember, clinic_zone
+from procedures.reasons import CancelReason
+from radiology import rules
+from radiology.models import Order, Patient, Room, StaffMember
+from scheduling.clinic_time import clinic_zone, local_today
 
 MAX_SEARCH_DAYS = 62
-
-
-def local_today():
-    return timezone.now().astimezone(clinic_zone()).date()
 
 
 class DateInput(forms.DateInput):
@@ -47,7 +46,7 @@ class SlotSearchForm(forms.Form):
     duration = forms.TypedChoiceField(
         label="Duration",
         coerce=int,
-        choices=[(30, "30 minutes"), (45, "45 minutes")],
+        choices=[],  # from the catalog, in __init__
         initial=45,
         help_text="Single duct: usually 30 minutes; allow 45 when more than one duct may be studied.",
     )
@@ -69,10 +68,16 @@ class SlotSearchForm(forms.Form):
         label="Include the next 48 hours (short notice: booking then needs a reason)",
     )
     patient = forms.ModelChoiceField(queryset=Patient.objects.all(), required=False, widget=forms.HiddenInput)
+    # Booking from the work queue: the order travels with the slot to the booking page.
+    order = forms.ModelChoiceField(
+        queryset=Order.objects.filter(status=Order.Status.WAITING), required=False, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["radiologist"].queryset = radiologists()
+        durations = sorted({m for p in self.fields["procedure"].queryset for m in p.allowed_durations})
+        self.fields["duration"].choices = [(m, f"{m} minutes") for m in durations]
         self.helper = FormHelper()
         self.helper.form_method = "get"
         self.helper.form_id = "slot-search"
@@ -86,6 +91,7 @@ class SlotSearchForm(forms.Form):
             ),
             "short_notice",
             "patient",
+            "order",
             Submit("search", "Find earliest slots", css_class="btn-primary"),
         )
 
@@ -99,15 +105,14 @@ class SlotSearchForm(forms.Form):
         start, end, procedure = data.get("start"), data.get("end"), data.get("procedure")
         if start and start < local_today():
             self.add_error("start", "This day has passed; start from today or later.")
-        elif start and start > local_today() + timedelta(days=730):
-            self.add_error("start", "Bookings open at most two years ahead; choose an earlier day.")
+        elif start and rules.day_beyond_horizon(start):
+            self.add_error("start", rules.day_beyond_horizon(start))
         if start and end and end < start:
             self.add_error("end", "The last day is before the first day.")
         elif start and end and (end - start).days + 1 > MAX_SEARCH_DAYS:
             self.add_error("end", f"Search at most {MAX_SEARCH_DAYS} days at a time; choose an earlier last day.")
-        if procedure and data.get("duration") and data["duration"] not in procedure.allowed_durations:
-            allowed = " or ".join(str(m) for m in procedure.allowed_durations)
-            self.add_error("duration", f"A {procedure.name.lower()} is booked for {allowed} minutes.")
+        if procedure and data.get("duration") and rules.duration_problem(procedure, data["duration"]):
+            self.add_error("duration", rules.duration_problem(procedure, data["duration"]))
         return data
 
 
@@ -145,7 +150,7 @@ class SlotChoiceForm(forms.Form):
     def clean_start(self):
         start = self.cleaned_data["start"]
         now = timezone.now()
-        if start is not None and not now - timedelta(days=1) < start < now + timedelta(days=730):
+        if start is not None and rules.start_out_of_range(start, now=now):
             raise forms.ValidationError("That time is not one we can book; pick a slot from the search again.")
         return start
 
@@ -193,6 +198,24 @@ class BookingForm(SlotChoiceForm, LeadTimeReasonMixin):
         widget=forms.HiddenInput,
         error_messages={"required": "Choose the patient first.", "invalid_choice": "That patient no longer exists."},
     )
+    order = forms.ModelChoiceField(
+        queryset=Order.objects.select_related("patient"),
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "That order no longer exists."},
+    )
+    # Without an order, the booking creates one from these (radiology.services.booking).
+    side = forms.ChoiceField(
+        label="Side",
+        choices=[("", "Not known yet"), *Order.Side.choices],
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="The breast with the discharge; confirmed again with the patient at check-in.",
+    )
+    indication = forms.ChoiceField(
+        label="Indication", choices=[("", "Not given"), *Order.Indication.choices], required=False
+    )
+    indication_other = forms.CharField(label="Indication (other)", max_length=300, required=False)
 
 
 class RescheduleForm(SlotChoiceForm, LeadTimeReasonMixin):
@@ -202,12 +225,18 @@ class RescheduleForm(SlotChoiceForm, LeadTimeReasonMixin):
 
 
 class CancelForm(forms.Form):
-    reason = forms.CharField(
+    # The patient's own link has its own code; staff choose from the rest.
+    reason_code = forms.ChoiceField(
         label="Why is it cancelled?",
-        max_length=300,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        choices=[("", "Choose a reason"), *[c for c in CancelReason.choices if c[0] != CancelReason.PATIENT_VIA_LINK]],
         error_messages={"required": "Please say why the appointment is cancelled; it is kept on record."},
-        help_text="For example: patient asked to cancel; discharge has stopped; referred elsewhere.",
+    )
+    note = forms.CharField(
+        label="Note",
+        required=False,
+        max_length=250,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required for “Other”.",
     )
 
     def __init__(self, *args, **kwargs):
@@ -275,19 +304,18 @@ class PatientForm(forms.ModelForm):
 
     def clean_birth_date(self):
         born = self.cleaned_data["birth_date"]
-        if born > local_today():
-            raise forms.ValidationError("The date of birth is in the future.")
-        if born.year < local_today().year - 130:
-            raise forms.ValidationError("That date of birth is more than 130 years ago; please check the year.")
+        problem = rules.birth_date_problem(born)
+        if problem:
+            raise forms.ValidationError(problem)
         return born
 
     def clean(self):
         data = super().clean()
-        channel = data.get("preferred_channel")
-        if channel == Channel.SMS and not data.get("phone") and "phone" not in self.errors:
-            self.add_error("phone", "Text reminders need a mobile number; add one or choose e-mail.")
-        if channel == Channel.EMAIL and not data.get("email") and "email" not in self.errors:
-            self.add_error("email", "E-mail reminders need an e-mail address; add one or choose text message.")
+        problem = rules.unreachable(
+            preferred_channel=data.get("preferred_channel"), phone=data.get("phone"), email=data.get("email")
+        )
+        if problem and problem[0] not in self.errors:
+            self.add_error(*problem)
         if data.get("contrast_allergy") and not data.get("contrast_allergy_note", "").strip():
             self.add_error("contrast_allergy_note", "Say briefly what happened, so the team can prepare.")
         return data

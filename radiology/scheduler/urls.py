@@ -1,6 +1,6 @@
 from django.urls import path
 
-from radiology.scheduler import views
+from radiology.scheduler import todo, views
 
 # Mounted at the site root inside the "radiology" namespace (see radiology/urls.py).
 urlpatterns = [
@@ -11,6 +11,7 @@ urlpatterns = [
     path("schedule/patients/new/", views.patient_new, name="schedule_patient_new"),
     path("schedule/week/", views.week_first_room, name="schedule_week_first"),
     path("schedule/week/<int:room_id>/", views.week_view, name="schedule_week"),
+    path("todo/", todo.todo, name="scheduler_todo"),
     path("appointments/<int:pk>/reschedule/", views.appointment_reschedule, name="appointment_reschedule"),
     path("appointments/<int:pk>/cancel/", views.appointment_cancel, name="appointment_cancel"),
 ]

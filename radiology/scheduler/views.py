@@ -14,21 +14,15 @@ from django.utils import timezone
 
 from radiology import selectors
 from radiology.errors import AppointmentActionError
-from radiology.models import UPCOMING, Appointment, Channel, Patient, Room, clinic_zone
+from radiology.models import UPCOMING, Appointment, Order, Patient, Room
 from radiology.scheduler import forms
 from radiology.scheduler.week import room_week, week_param
-from radiology.services import booking, reminders
+from radiology.services import booking
 from radiology.services.patients import find_patients, register_patient
+from scheduling.clinic_time import clinic_zone, local_today, to_local
 from security.access_log import What, record_access
 
 BOOK = "radiology.book_appointment"
-REMINDER_LABELS = {
-    "prep": "Preparation instructions",
-    "no_expression": "Reminder: do not express for 48 hours",
-    "day_before": "Day-before reminder",
-    "follow_up": "Follow-up message",
-}
-CHANNEL_LABELS = dict(Channel.choices)
 JUST_TAKEN = "That time was just taken by another booking. Here are the next free times."
 
 
@@ -85,12 +79,17 @@ def schedule_search(request):
     if request.GET.get("patient", "").isdigit():
         patient = Patient.objects.filter(pk=request.GET["patient"]).first()
         initial["patient"] = patient
+    order = _waiting_order(request.GET)
+    if order is not None:  # from the work queue: the order's patient and procedure
+        patient = initial["patient"] = order.patient
+        initial["order"], initial["procedure"] = order, order.procedure.slug
     # Arriving with only ?patient= (after registering one) is not yet a search.
     form = forms.SlotSearchForm(request.GET if "procedure" in request.GET else None, initial=initial)
     results = None
     if form.is_valid():
         data = form.cleaned_data
-        patient = data["patient"]
+        order = data["order"] or order
+        patient = data["patient"] or (order.patient if order else None)
         slots = booking.find_galactogram_slots(
             procedure=data["procedure"],
             duration_minutes=data["duration"],
@@ -102,11 +101,23 @@ def schedule_search(request):
             short_notice=data["short_notice"],
         )
         extra = {"patient": patient.pk} if patient else {}
+        if order is not None:
+            extra["order"] = order.pk
         results = _slot_rows(slots, procedure=data["procedure"], duration=data["duration"], extra=extra)
     return render(
         request,
         "radiology/scheduler/search.html",
-        {"form": form, "results": results, "patient": patient, "rooms": Room.objects.all()},
+        {"form": form, "results": results, "patient": patient, "order": order, "rooms": Room.objects.all()},
+    )
+
+
+def _waiting_order(query) -> Order | None:
+    if not query.get("order", "").isdigit():
+        return None
+    return (
+        Order.objects.select_related("patient", "procedure")
+        .filter(pk=query["order"], status=Order.Status.WAITING)
+        .first()
     )
 
 
@@ -125,10 +136,13 @@ def schedule_book(request):
     patient = None
     if request.GET.get("patient", "").isdigit():
         patient = Patient.objects.filter(pk=request.GET["patient"]).first()
-    context = _booking_context(request, slot_form, patient=patient)
+    order = _waiting_order(request.GET)
+    if order is not None:
+        patient = order.patient
+    context = _booking_context(request, slot_form, patient=patient, order=order)
     if patient:
         context["form"] = forms.BookingForm(
-            initial={**slot_form.cleaned_data, "patient": patient, "start": slot_form.data["start"]}
+            initial={**slot_form.cleaned_data, "patient": patient, "start": slot_form.data["start"], "order": order}
         )
     return render(request, "radiology/scheduler/book.html", context)
 
@@ -171,25 +185,27 @@ def _book(request):
                 radiologist=data["radiologist"],
                 technologist=data["technologist"],
                 lead_time_override_reason=data["lead_time_override_reason"].strip(),
+                order=data["order"],
+                side=data["side"],
+                indication=data["indication"],
+                indication_other=data["indication_other"],
             )
         except AppointmentActionError as error:
             if error.code == "forbidden":
                 return _forbidden(request, error)
             if error.code == "conflict":
+                extra = {"patient": data["patient"].pk} | ({"order": data["order"].pk} if data["order"] else {})
                 suggestions = _slot_rows(
-                    error.suggestions,
-                    procedure=data["procedure"],
-                    duration=data["duration"],
-                    extra={"patient": data["patient"].pk},
+                    error.suggestions, procedure=data["procedure"], duration=data["duration"], extra=extra
                 )
-                context = _booking_context(request, slot_form, patient=data["patient"], form=form)
+                context = _booking_context(request, slot_form, patient=data["patient"], form=form, order=data["order"])
                 context.update(conflict=error.message or JUST_TAKEN, suggestions=suggestions)
                 return render(request, "radiology/scheduler/book.html", context, status=409)
             _apply_service_error(form, error)
         else:
             return redirect("radiology:schedule_booked", pk=appointment.pk)
     patient = form.cleaned_data.get("patient")
-    context = _booking_context(request, slot_form, patient=patient, form=form)
+    context = _booking_context(request, slot_form, patient=patient, form=form, order=form.cleaned_data.get("order"))
     return render(request, "radiology/scheduler/book.html", context, status=400)
 
 
@@ -235,18 +251,9 @@ def schedule_booked(request, pk):
         appointment = selectors.appointment_with_history(pk)
     except Appointment.DoesNotExist:
         raise Http404("No such appointment") from None
-    reminders_for = getattr(reminders, "reminders_for", None)
-    planned = None
-    if reminders_for is not None:
-        planned = [
-            {
-                **reminder,
-                "label": REMINDER_LABELS.get(reminder["kind"], str(reminder["kind"]).replace("_", " ").capitalize()),
-                "channel_label": CHANNEL_LABELS.get(reminder["channel"], reminder["channel"]),
-                "due_at_local": reminder["due_at"].astimezone(clinic_zone()) if reminder.get("due_at") else None,
-            }
-            for reminder in reminders_for(appointment)
-        ]
+    planned = [
+        {**reminder, "due_at_local": to_local(reminder["due_at"])} for reminder in selectors.reminders_for(appointment)
+    ]
     return render(request, "radiology/scheduler/booked.html", {"appointment": appointment, "reminders": planned})
 
 
@@ -270,7 +277,7 @@ def week_view(request, room_id):
     room = next((r for r in rooms if r.pk == room_id), None)
     if room is None:
         raise Http404("No such room")
-    today = timezone.now().astimezone(clinic_zone()).date()
+    today = local_today()
     week = room_week(room=room, week_start=week_param(request.GET.get("week"), today=today), today=today)
     return render(request, "radiology/scheduler/week.html", {"week": week, "rooms": rooms, "today": today})
 
@@ -393,7 +400,7 @@ def appointment_cancel(request, pk):
     form = forms.CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            booking.cancel_appointment(appointment_id=pk, actor=request.user, reason=form.cleaned_data["reason"])
+            booking.cancel_appointment(appointment_id=pk, actor=request.user, **form.cleaned_data)
         except AppointmentActionError as error:
             if error.code == "forbidden":
                 return _forbidden(request, error)

@@ -10,8 +10,9 @@ from datetime import date, datetime, time, timedelta
 from django.urls import reverse
 
 from radiology.date_range import in_range
-from radiology.models import AppointmentStatus, Room, clinic_zone
-from radiology.selectors import APPOINTMENT_RELATED, local_day_bounds
+from radiology.models import AppointmentStatus, Room
+from radiology.selectors import APPOINTMENT_RELATED
+from scheduling.clinic_time import clinic_zone, local_day_bounds
 from scheduling.models import Unavailability, WorkingHours
 
 DAY_START = time(7)

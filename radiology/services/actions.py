@@ -1,54 +1,65 @@
-"""One entry point for a named action on an appointment, for the pages and the API alike.
+"""One entry point for a named action on an appointment, for every door that names actions
+(the API's transitions endpoint, listeners, scripts). Pages call the same services directly.
 
-Actions that change more than the status go through the service that does the whole
-change: cancel and no-show release the room and the people and withdraw reminders;
-abort releases them too; complete plans the follow-up message. A check-in with its
-checklist, or a completion with its outcome, goes through radiology.services.procedure as
-on the pages. Everything else is a plain logged transition.
+The action table (radiology.services.action_table) says which inputs each action requires;
+run_action refuses a request without them (naming the missing fields) before anything
+changes, then calls the one service that does the whole change. There is no plain
+transition here: check-in always stores its checklist, completion its outcome, follow-up its
+plan, and every ending its coded reason.
 """
 
-from django.db import transaction
-from django.utils import timezone
+from dataclasses import fields as dataclass_fields
 
 from radiology.errors import AppointmentActionError
-from radiology.services import booking, procedure, reminders
-from radiology.services.transitions import USER_ACTIONS, perform_transition
-from scheduling.services import release
+from radiology.services import booking, workflow
+from radiology.services.action_table import ACTIONS, USER_ACTIONS
+
+CHECKLIST_FIELDS = [f.name for f in dataclass_fields(workflow.Checklist)]
 
 
-def run_action(
-    *,
-    appointment_id: int,
-    action: str,
-    actor,
-    note: str = "",
-    reason: str = "",
-    checklist: dict | None = None,
-    outcome: dict | None = None,
-):
-    if action not in USER_ACTIONS:
+def _missing(spec, inputs: dict) -> dict[str, str]:
+    missing = {name: f"Required for {spec.name}." for name in spec.inputs if inputs.get(name) in (None, "", {}, [])}
+    if "checklist" in spec.inputs and isinstance(inputs.get("checklist"), dict):
+        missing.update(
+            {f"checklist.{name}": "Required." for name in CHECKLIST_FIELDS if name not in inputs["checklist"]}
+        )
+    return missing
+
+
+def run_action(*, appointment_id: int, action: str, actor, inputs: dict | None = None, now=None):
+    """Take a named action with its inputs, or raise AppointmentActionError and change nothing.
+
+    inputs: checklist (check_in), outcome (complete), reason_code + note (abort,
+    did_not_proceed, cancel), plan (arrange_follow_up), radiologist + technologist (start,
+    optional: default the booked ones)."""
+    inputs = inputs or {}
+    if action not in USER_ACTIONS or ACTIONS[action].transition is None:
+        choices = [name for name in USER_ACTIONS if ACTIONS[name].transition]
         raise AppointmentActionError(
-            f"Unknown action “{action}”. Use one of: {', '.join(USER_ACTIONS)}.",
+            f"Unknown action “{action}”. Use one of: {', '.join(choices)}.",
             code="invalid",
-            fields={"action": f"One of: {', '.join(USER_ACTIONS)}."},
+            fields={"action": f"One of: {', '.join(choices)}."},
         )
-    if checklist is not None and action == "check_in":
-        return procedure.check_in_patient(
-            appointment_id=appointment_id, actor=actor, checklist=procedure.Checklist(**checklist)
+    spec = ACTIONS[action]
+    missing = _missing(spec, inputs)
+    if missing:
+        raise AppointmentActionError(f"“{action}” needs: {', '.join(missing)}.", code="invalid", fields=missing)
+    common = {"appointment_id": appointment_id, "actor": actor, "now": now}
+    reason = {"reason_code": inputs.get("reason_code", ""), "note": inputs.get("note", "")}
+    if action == "check_in":
+        return workflow.check_in_patient(**common, checklist=workflow.Checklist(**inputs["checklist"]))
+    if action == "start":
+        return workflow.start_procedure(
+            **common, radiologist=inputs.get("radiologist"), technologist=inputs.get("technologist")
         )
-    if outcome is not None and action == "complete":
-        return procedure.complete_procedure(appointment_id=appointment_id, actor=actor, **outcome)
+    if action == "complete":
+        return workflow.complete_procedure(**common, **inputs["outcome"])
+    if action == "abort":
+        return workflow.abort_procedure(**common, **reason)
+    if action == "did_not_proceed":
+        return workflow.record_not_proceeded(**common, **reason)
     if action == "cancel":
-        return booking.cancel_appointment(appointment_id=appointment_id, actor=actor, reason=reason or note)
+        return booking.cancel_appointment(**common, **reason)
     if action == "no_show":
-        return booking.mark_no_show(appointment_id=appointment_id, actor=actor)
-    now = timezone.now()
-    with transaction.atomic():
-        appointment = perform_transition(
-            appointment_id=appointment_id, action=action, actor=actor, note=note, reason=reason, now=now
-        )
-        if action == "abort":
-            release(holder=appointment.holder, now=now)
-        elif action == "complete":
-            reminders.on_completed(appointment=appointment, now=now)
-    return appointment
+        return booking.mark_no_show(**common)
+    return workflow.arrange_follow_up(**common, **inputs["plan"])

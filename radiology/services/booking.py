@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from procedures.models import Procedure
+from procedures.reasons import CancelReason, reason_text
 from radiology.errors import AppointmentActionError
 from radiology.models import (
     ACTIVE_STATES,
@@ -20,17 +21,18 @@ from radiology.models import (
     Appointment,
     AppointmentStatus,
     AppointmentTransition,
+    Order,
     Patient,
     Room,
     StaffMember,
-    clinic_zone,
 )
-from radiology.selectors import local_day_bounds
-from radiology.services import reminders
-from radiology.services.transitions import Action, check_permission, lock_appointment, perform_transition
+from radiology.services import order_lifecycle, reminders
+from radiology.services.action_table import ActionSpec
+from radiology.services.transitions import check_permission, lock_appointment, perform_transition
 from scheduling import services as calendar
+from scheduling.clinic_time import clinic_zone, local_day_bounds
 
-BOOKING = Action("", "radiology.book_appointment", "Book, reschedule or cancel appointments")
+BOOKING = ActionSpec("book", None, "radiology.book_appointment", "Book, reschedule or cancel appointments")
 TAKEN = "That time was just taken. Here are the next free times."
 
 
@@ -157,6 +159,15 @@ def _invalid(field: str, message: str) -> AppointmentActionError:
     return AppointmentActionError(message, code="invalid", fields={field: message})
 
 
+def coded_reason(choices, code: str, note: str = "") -> str:
+    """The text stored with a coded reason; refuses an unknown code or "other" without a note."""
+    if code not in choices.values:
+        raise _invalid("reason_code", f"Choose a reason: {', '.join(choices.values)}.")
+    if code == "other" and not note.strip():
+        raise _invalid("note", "Say what the other reason is.")
+    return reason_text(choices, code, note)
+
+
 def _check_request(*, procedure, start, duration_minutes, room, radiologist, technologist, override, now):
     if start is None or timezone.is_naive(start):
         raise _invalid("start", "Give the start time with its time zone (e.g. 2026-12-01T09:00:00-05:00).")
@@ -251,10 +262,20 @@ def book_appointment(
     technologist: StaffMember | None = None,
     lead_time_override_reason: str = "",
     now: datetime | None = None,
+    order: Order | None = None,
+    side: str = "",
+    indication: str = "",
+    indication_other: str = "",
 ) -> Appointment:
-    """Book a galactogram: all three resources held together or nothing written."""
+    """Book a galactogram: all three resources held together or nothing written. It is
+    booked from a waiting `order` of this patient; without one, an order is created from
+    what the scheduler entered (side, indication), so every appointment has an accession
+    number and a Study Instance UID."""
     check_permission(actor, BOOKING)
     now = now or timezone.now()
+    new_order = {"side": side, "indication": indication, "indication_other": indication_other.strip()}
+    if order is None:
+        order_lifecycle.check_clinical_facts(**new_order)
     _check_request(
         procedure=procedure,
         start=start,
@@ -281,6 +302,8 @@ def book_appointment(
                 technologist=technologist,
                 lead_time_override_reason=lead_time_override_reason,
                 now=now,
+                order=order,
+                new_order=new_order,
             )
         except calendar.SlotTaken:
             if attempt == attempts - 1:
@@ -300,16 +323,25 @@ def _book_once(
     technologist,
     lead_time_override_reason,
     now,
+    order,
+    new_order,
 ) -> Appointment:
     with transaction.atomic():
         # Serialise bookings of one patient so two clerks cannot double-book her.
         Patient.objects.select_for_update().filter(pk=patient.pk).exists()
+        if order is not None:
+            order = order_lifecycle.check_bookable(order=order, patient=patient, procedure=procedure)
         end = start + timedelta(minutes=duration_minutes)
         _check_patient_free(patient, start, end)
         option = _choose(
             procedure, start, duration_minutes, room=room, radiologist=radiologist, technologist=technologist
         )
+        if order is None:
+            order = order_lifecycle.open_order(
+                now=now, patient=patient, procedure=procedure, created_by=actor, **new_order
+            )
         appointment = Appointment.objects.create(
+            order=order,
             patient=patient,
             procedure=procedure,
             start=start,
@@ -322,6 +354,7 @@ def _book_once(
             booked_by=actor,
         )
         calendar.reserve(holds=_holds(option, procedure), holder=appointment.holder)
+        order_lifecycle.follow_appointment(appointment=appointment)
         _log(appointment, "book", AppointmentStatus.BOOKED, actor, now, _booking_note(appointment))
         reminders.on_booked(appointment=appointment, now=now)
     return appointment
@@ -407,12 +440,21 @@ def reschedule_appointment(
     return appointment
 
 
-def cancel_appointment(*, appointment_id: int, actor, reason: str, now: datetime | None = None) -> Appointment:
-    """Cancel with a reason: the time is freed and pending reminders are withdrawn."""
+def cancel_appointment(
+    *, appointment_id: int, actor, reason_code: str, note: str = "", now: datetime | None = None
+) -> Appointment:
+    """Cancel with a coded reason (procedures.reasons.CancelReason; "other" needs a note): the
+    time is freed and pending reminders are withdrawn."""
+    reason = coded_reason(CancelReason, reason_code, note)
     now = now or timezone.now()
     with transaction.atomic():
         appointment = perform_transition(
-            appointment_id=appointment_id, action="cancel", actor=actor, reason=reason, now=now
+            appointment_id=appointment_id,
+            action="cancel",
+            actor=actor,
+            note=reason,
+            now=now,
+            fields={"reason_code": reason_code, "reason": reason},
         )
         calendar.release(holder=appointment.holder, now=now)
         reminders.on_cancelled(appointment=appointment, now=now)

@@ -1,8 +1,10 @@
 """Finding and registering patients at booking time (pages and API share these)."""
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 
+from radiology import rules
 from radiology.errors import AppointmentActionError
 from radiology.models import Channel, Patient
 
@@ -51,18 +53,12 @@ def register_patient(
             fields={"phone": "Give a phone number or an e-mail address.", "email": "Or give an e-mail address."},
         )
     preferred_channel = preferred_channel or (Channel.SMS if phone else Channel.EMAIL)
-    if preferred_channel == Channel.SMS and not phone:
-        raise AppointmentActionError(
-            "Text messages need a phone number.",
-            code="invalid",
-            fields={"phone": "Text messages need a phone number; add one or choose e-mail."},
-        )
-    if preferred_channel == Channel.EMAIL and not email:
-        raise AppointmentActionError(
-            "E-mail reminders need an e-mail address.",
-            code="invalid",
-            fields={"email": "E-mail reminders need an e-mail address; add one or choose text messages."},
-        )
+    problem = rules.unreachable(preferred_channel=preferred_channel, phone=phone, email=email)
+    if problem:
+        raise AppointmentActionError(problem[1], code="invalid", fields={problem[0]: problem[1]})
+    problem = rules.birth_date_problem(birth_date)
+    if problem:
+        raise AppointmentActionError(problem, code="invalid", fields={"birth_date": problem})
     existing = Patient.objects.filter(mrn__iexact=mrn).first()
     if existing:
         raise _duplicate(existing)
@@ -96,3 +92,47 @@ def _duplicate(existing: Patient) -> AppointmentActionError:
     )
     error.existing_patient_id = existing.pk
     return error
+
+
+def register_or_update_patient(
+    *,
+    actor,
+    mrn: str,
+    given_name: str,
+    family_name: str,
+    birth_date,
+    sex: str | None = None,
+    phone="",
+    email: str = "",
+) -> Patient:
+    """A patient as another system (the EHR) knows her, by MRN: registered when new, else
+    her name, birth date and sex follow the sender, and a phone or e-mail replaces ours only
+    when one is given (so she stays reachable on her preferred channel)."""
+    existing = Patient.objects.select_for_update().filter(mrn__iexact=mrn.strip()).first()
+    if existing is None:
+        return register_patient(
+            actor=actor,
+            mrn=mrn,
+            given_name=given_name,
+            family_name=family_name,
+            birth_date=birth_date,
+            sex=sex or Patient.Sex.UNKNOWN,
+            phone=phone,
+            email=email,
+        )
+    if actor is not None and not actor.has_perm("radiology.change_patient"):
+        raise AppointmentActionError("Your role does not allow changing patients.", code="forbidden")
+    existing.given_name, existing.family_name, existing.birth_date = given_name.strip(), family_name.strip(), birth_date
+    if sex:
+        existing.sex = sex
+    if phone:
+        existing.phone = phone
+    if email:
+        existing.email = email.strip()
+    try:
+        existing.full_clean(validate_unique=False)
+    except ValidationError as error:
+        fields = {name: " ".join(messages) for name, messages in error.message_dict.items()}
+        raise AppointmentActionError(" ".join(fields.values()), code="invalid", fields=fields) from None
+    existing.save()
+    return existing

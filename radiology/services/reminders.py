@@ -12,17 +12,15 @@ Every row's idempotency key is appointment + version + kind + audience (+ staff 
 plan made twice is one plan, and a moved appointment's new plan never collides with the old.
 """
 
-import contextlib
-from datetime import UTC, datetime, time, timedelta
+from datetime import time, timedelta
 
 from django.conf import settings
-from django.urls import reverse
 
 from notifications import services as outbox
 from notifications.models import Message
-from notifications.quiet_hours import out_of_quiet_hours
 from procedures.models import ReminderRule
-from radiology.models import Appointment, AppointmentStatus, Channel, StaffMember, clinic_zone
+from radiology.models import Appointment, AppointmentStatus, Channel, StaffMember
+from radiology.services.reminder_timing import as_utc, plan_timing, rule_due_at, rule_useful_until, wall_clock_due
 
 A = ReminderRule.Anchor
 S = AppointmentStatus
@@ -31,67 +29,20 @@ M = Message.Status
 # Delivery of these kinds moves the appointment forward (if the rule says it advances state).
 ADVANCING_ACTIONS = {"prep": "send_prep", "no_expression": "send_no_expression_reminder"}
 BEFORE_START_ANCHORS = (A.AT_BOOKING, A.ELAPSED_BEFORE_START, A.WALL_CLOCK)
+# Every kind of message radiology plans, in words for staff pages.
+MESSAGE_KIND_LABELS = {
+    "prep": "Preparation instructions",
+    "no_expression": "Reminder: do not express for 48 hours",
+    "day_before": "Day-before reminder",
+    "moved": "New time",
+    "cancelled": "Cancellation",
+    "follow_up": "Follow-up message",
+    "follow_up_visit": "Follow-up visit reminder",
+    "staff_change": "Staff notice of a change",
+    "staff_digest": "Staff morning digest",
+}
 # Staff hear about bookings, moves and cancellations this close to the start.
 STAFF_NOTICE_WINDOW = timedelta(hours=48)
-
-
-def _utc(moment: datetime) -> datetime:
-    """Arithmetic on a datetime in a zone is wall-clock arithmetic; in UTC it is elapsed time."""
-    return moment.astimezone(UTC)
-
-
-def subject_of(appointment_id: int) -> str:
-    return f"appointment:{appointment_id}"
-
-
-# --- due times --------------------------------------------------------------------------
-
-
-def wall_clock_due(*, start: datetime, days_before: int, local_time) -> datetime:
-    """`local_time` on the local date `days_before` days before the start's local date.
-    A time that does not exist that day (the spring-forward gap) falls an hour later."""
-    zone = clinic_zone()
-    day = start.astimezone(zone).date() - timedelta(days=days_before)
-    return datetime.combine(day, local_time, tzinfo=zone).astimezone(UTC)
-
-
-def rule_due_at(rule: ReminderRule, *, appointment: Appointment, now: datetime) -> datetime:
-    if rule.anchor == A.AT_BOOKING:
-        return _utc(now) + timedelta(minutes=rule.offset_minutes)
-    if rule.anchor == A.ELAPSED_BEFORE_START:
-        return _utc(appointment.start) - timedelta(minutes=rule.offset_minutes)  # real hours, across DST
-    if rule.anchor == A.WALL_CLOCK:
-        return wall_clock_due(start=appointment.start, days_before=rule.days_before, local_time=rule.local_time)
-    return _utc(appointment.completed_at or now) + timedelta(minutes=rule.offset_minutes)
-
-
-def rule_useful_until(rule: ReminderRule, *, appointment: Appointment) -> datetime | None:
-    if rule.anchor == A.AFTER_COMPLETION:
-        return None
-    if rule.send_late_until_minutes_before is not None:
-        return _utc(appointment.start) - timedelta(minutes=rule.send_late_until_minutes_before)
-    return _utc(appointment.start)
-
-
-def _timing(*, due: datetime, useful_until: datetime | None, quiet: bool, hard_limit, now) -> tuple:
-    """(due_at, expires_at, skip reason or "") for a message planned now.
-
-    Past its moment: sent now if still useful, else skipped with the reason. SMS quiet
-    hours defer (never drop): a deferred message stays useful until the appointment."""
-    now = _utc(now)
-    if due < now:
-        if useful_until is not None and now >= useful_until:
-            local = useful_until.astimezone(clinic_zone())
-            return due, useful_until, f"Planned too late: useful only until {local:%a %d %b %H:%M}."
-        due = now
-    if quiet:
-        deferred = out_of_quiet_hours(due)
-        if deferred != due and hard_limit is not None and deferred >= hard_limit:
-            return due, useful_until, "SMS quiet hours last until after the appointment."
-        if deferred != due and useful_until is not None and deferred >= useful_until:
-            useful_until = min(hard_limit, deferred + timedelta(hours=1)) if hard_limit else None
-        due = deferred
-    return due, useful_until, ""
 
 
 # --- building rows ----------------------------------------------------------------------
@@ -112,10 +63,12 @@ def _patient_context(appointment: Appointment) -> dict:
 def _patient_message(appointment, *, kind, due, useful_until, now, meta=None, hard_limit="start") -> Message:
     patient = appointment.patient
     sms = patient.preferred_channel == Channel.SMS
-    hard_limit = _utc(appointment.start) if hard_limit == "start" else hard_limit
-    due_at, expires_at, skip = _timing(due=due, useful_until=useful_until, quiet=sms, hard_limit=hard_limit, now=now)
+    hard_limit = as_utc(appointment.start) if hard_limit == "start" else hard_limit
+    due_at, expires_at, skip = plan_timing(
+        due=due, useful_until=useful_until, quiet=sms, hard_limit=hard_limit, now=now
+    )
     return Message(
-        subject=subject_of(appointment.pk),
+        subject=appointment.holder,
         subject_version=appointment.version,
         audience=Message.Audience.PATIENT,
         recipient=str(patient.phone) if sms else patient.email,
@@ -129,7 +82,7 @@ def _patient_message(appointment, *, kind, due, useful_until, now, meta=None, ha
         quiet_hours=sms,
         status=M.SKIPPED if skip else M.SCHEDULED,
         last_error=skip,
-        idempotency_key=f"{subject_of(appointment.pk)}:v{appointment.version}:{kind}:patient",
+        idempotency_key=f"{appointment.holder}:v{appointment.version}:{kind}:patient",
     )
 
 
@@ -156,7 +109,7 @@ def _rule_messages(appointment: Appointment, *, anchors, now, skip_kinds=()) -> 
     return messages
 
 
-def _staff_address(member: StaffMember) -> tuple[str, str] | None:
+def staff_address(member: StaffMember) -> tuple[str, str] | None:
     if member.user.email:
         return Message.Channel.EMAIL, member.user.email
     if member.phone:
@@ -166,8 +119,8 @@ def _staff_address(member: StaffMember) -> tuple[str, str] | None:
 
 def _staff_messages(appointment: Appointment, *, change: str, now, previous_start=None) -> list[Message]:
     """The assigned radiologist and technologist/nurse hear of changes inside the next 48 h."""
-    nearest = _utc(min(appointment.start, previous_start or appointment.start))
-    if not (_utc(now) - timedelta(hours=1) <= nearest <= _utc(now) + STAFF_NOTICE_WINDOW):
+    nearest = as_utc(min(appointment.start, previous_start or appointment.start))
+    if not (as_utc(now) - timedelta(hours=1) <= nearest <= as_utc(now) + STAFF_NOTICE_WINDOW):
         return []
     context = {
         "appointment_id": appointment.pk,
@@ -181,13 +134,13 @@ def _staff_messages(appointment: Appointment, *, change: str, now, previous_star
     }
     messages = []
     for member in dict.fromkeys([appointment.radiologist, appointment.technologist]):
-        address = _staff_address(member)
+        address = staff_address(member)
         if address is None:
             continue
         channel, recipient = address
         messages.append(
             Message(
-                subject=subject_of(appointment.pk),
+                subject=appointment.holder,
                 subject_version=appointment.version,
                 audience=Message.Audience.STAFF,
                 recipient=recipient,
@@ -195,7 +148,7 @@ def _staff_messages(appointment: Appointment, *, change: str, now, previous_star
                 kind="staff_change",
                 context=context,
                 due_at=now,
-                idempotency_key=f"{subject_of(appointment.pk)}:v{appointment.version}:staff_{change}:{member.pk}",
+                idempotency_key=f"{appointment.holder}:v{appointment.version}:staff_{change}:{member.pk}",
             )
         )
     return messages
@@ -214,7 +167,7 @@ def on_booked(*, appointment, now) -> None:
 def on_rescheduled(*, appointment, previous_start, now) -> None:
     """Withdraw everything not yet under way and plan again for the new time. What was already
     sent at booking (the prep instructions) is not sent again; timed reminders are."""
-    subject = subject_of(appointment.pk)
+    subject = appointment.holder
     outbox.withdraw_messages(subject=subject, now=now, reason="Withdrawn: the appointment moved.")
     already_out = set(
         Message.objects.filter(
@@ -236,16 +189,26 @@ def on_rescheduled(*, appointment, previous_start, now) -> None:
 
 def on_cancelled(*, appointment, now) -> None:
     """Withdraw everything pending; tell the patient, and the staff if it was soon."""
-    outbox.withdraw_messages(subject=subject_of(appointment.pk), now=now, reason="Withdrawn: cancelled.")
+    outbox.withdraw_messages(subject=appointment.holder, now=now, reason="Withdrawn: cancelled.")
     messages = [_patient_message(appointment, kind="cancelled", due=now, useful_until=None, now=now, hard_limit=None)]
     messages += _staff_messages(appointment, change="cancelled", now=now)
     outbox.schedule_messages(messages=messages)
 
 
+def on_ended_early(*, appointment, now) -> None:
+    """Aborted or did not proceed: nothing meant for before the procedure is still wanted."""
+    outbox.withdraw_messages(
+        subject=appointment.holder,
+        now=now,
+        reason="Withdrawn: the procedure did not go ahead.",
+        audience=Message.Audience.PATIENT,
+    )
+
+
 def on_completed(*, appointment, now) -> None:
     """Withdraw reminders meant for before the procedure; plan the follow-up message."""
     outbox.withdraw_messages(
-        subject=subject_of(appointment.pk),
+        subject=appointment.holder,
         now=now,
         reason="Withdrawn: the procedure is done.",
         audience=Message.Audience.PATIENT,
@@ -268,167 +231,7 @@ def on_follow_up_planned(*, plan, now) -> None:
         due=due,
         useful_until=plan.scheduled_for,
         now=now,
-        hard_limit=_utc(plan.scheduled_for),
+        hard_limit=as_utc(plan.scheduled_for),
     )
     message.context.update(start_at=plan.scheduled_for.isoformat(), visit=plan.get_kind_display())
     outbox.schedule_messages(messages=[message])
-
-
-# --- selectors --------------------------------------------------------------------------
-
-
-def appointment_messages(appointment) -> list[Message]:
-    """Every planned and sent message of the appointment, oldest due first (for its page)."""
-    return list(Message.objects.filter(subject=subject_of(appointment.pk)).order_by("due_at", "pk"))
-
-
-def reminders_for(appointment) -> list[dict]:
-    """The API's and the confirmation page's view of the plan."""
-    return [
-        {"kind": m.kind, "audience": m.audience, "channel": m.channel, "due_at": m.due_at, "status": m.status}
-        for m in appointment_messages(appointment)
-    ]
-
-
-def latest_readiness(appointment):
-    """The patient's latest readiness answers, or None."""
-    return appointment.readiness_responses.order_by("-answered_at").first()
-
-
-# --- what the outbox asks at send time (registered in RadiologyConfig.ready) ------------
-
-PRE_PROCEDURE_KINDS = {"prep", "no_expression", "day_before", "moved"}
-
-
-def _appointment_id(message) -> int:
-    return int(message.subject.partition(":")[2])
-
-
-def message_context(message) -> dict:
-    """A freshly signed patient link, valid from the moment of sending."""
-    if message.audience != Message.Audience.PATIENT:
-        return {}
-    from radiology.portal.links import patient_link
-
-    return {"link": patient_link(_appointment_id(message))}
-
-
-def message_skip_reason(message) -> str | None:
-    """Re-checked just before sending: is this reminder still wanted?"""
-    if message.kind not in PRE_PROCEDURE_KINDS and message.kind != "follow_up":
-        return None
-    current = Appointment.objects.filter(pk=_appointment_id(message)).values("status", "version").first()
-    if current is None:
-        return "The appointment no longer exists."
-    if message.kind == "follow_up":
-        if current["status"] not in (S.COMPLETED, S.FOLLOW_UP):
-            return "The procedure was not completed."
-        return None
-    if current["status"] not in (S.BOOKED, S.PREP_SENT, S.REMINDED):
-        return f"The appointment is {S(current['status']).label.lower()}."
-    if current["version"] != message.subject_version:
-        return "Planned for an earlier time of the appointment."
-    return None
-
-
-def message_delivered(message) -> None:
-    """Prep and no-expression deliveries move the state forward, never past a later state."""
-    from radiology.errors import AppointmentActionError
-    from radiology.services.transitions import perform_transition
-
-    action = message.meta.get("advance")
-    if not action:
-        return
-    appointment = Appointment.objects.filter(pk=_appointment_id(message)).values("status", "version").first()
-    allowed = {"send_prep": {S.BOOKED}, "send_no_expression_reminder": {S.BOOKED, S.PREP_SENT}}[action]
-    if appointment is None or appointment["status"] not in allowed:
-        return
-    if appointment["version"] != message.subject_version:
-        return
-    # Moved on meanwhile (checked in, cancelled): a reminder never pulls it back.
-    with contextlib.suppress(AppointmentActionError):
-        perform_transition(appointment_id=_appointment_id(message), action=action, actor=None, now=message.sent_at)
-
-
-def subject_link(subject: str) -> str | None:
-    return reverse("radiology:appointment_detail", args=[int(subject.partition(":")[2])])
-
-
-# --- the technologists' and nurses' morning digest ----------------------------------------
-
-DIGEST_USEFUL_HOURS = 5  # a digest not out by noon is skipped: the day is under way
-
-
-def _digest_time():
-    hours, minutes = settings.STAFF_DIGEST_TIME.split(":")
-    return datetime.min.time().replace(hour=int(hours), minute=int(minutes))
-
-
-def plan_staff_digests(*, now, days_ahead: int = 1) -> int:
-    """Plan, as rows, the 07:00 digest of each working day (today and the next) for every
-    technologist and nurse who works that day. Idempotent: one row per day and person."""
-    zone = clinic_zone()
-    today = now.astimezone(zone).date()
-    messages = []
-    for offset in range(days_ahead + 1):
-        day = today + timedelta(days=offset)
-        due = datetime.combine(day, _digest_time(), tzinfo=zone).astimezone(UTC)
-        useful_until = due + timedelta(hours=DIGEST_USEFUL_HOURS)
-        staff = (
-            StaffMember.objects.filter(
-                role__in=StaffMember.ASSISTING_ROLES,
-                user__is_active=True,
-                resource__working_hours__weekday=day.weekday(),
-            )
-            .exclude(resource__unavailabilities__start__lte=due, resource__unavailabilities__end__gt=due)
-            .select_related("user")
-            .distinct()
-        )
-        for member in staff:
-            address = _staff_address(member)
-            if address is None:
-                continue
-            late = now >= useful_until
-            messages.append(
-                Message(
-                    subject=f"digest:{day.isoformat()}",
-                    audience=Message.Audience.STAFF,
-                    recipient=address[1],
-                    channel=address[0],
-                    kind="staff_digest",
-                    context={
-                        "day_at": due.isoformat(),
-                        "tz": settings.CLINIC_TIME_ZONE,
-                        "clinic_name": settings.CLINIC_NAME,
-                    },
-                    due_at=max(due, now) if not late else due,
-                    expires_at=useful_until,
-                    status=M.SKIPPED if late else M.SCHEDULED,
-                    last_error="Planned after the morning it was for." if late else "",
-                    idempotency_key=f"digest:{day.isoformat()}:{member.pk}",
-                )
-            )
-    outbox.schedule_messages(messages=messages)
-    return len(messages)
-
-
-def digest_context(message) -> dict:
-    """The day's list as it stands when the digest is sent: times, rooms, states; no names."""
-    from radiology import selectors
-
-    day = datetime.fromisoformat(message.subject.partition(":")[2]).date()
-    start, end = selectors.local_day_bounds(day)
-    appointments = (
-        Appointment.objects.filter(start__gte=start, start__lt=end)
-        .exclude(status=S.CANCELLED)
-        .select_related("room")
-        .order_by("start")
-    )
-    items = [
-        {"time": f"{a.local_start:%H:%M}", "room": a.room.name, "status": a.get_status_display()} for a in appointments
-    ]
-    try:
-        path = reverse("radiology:day_list")
-    except Exception:
-        path = reverse("radiology:appointment_list")
-    return {"items": items, "count": len(items), "link": settings.SITE_URL.rstrip("/") + path}

@@ -1,12 +1,11 @@
-from datetime import timedelta
-
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils import timezone
 
-from radiology.date_range import validate_in_range
-from radiology.models import FollowUpPlan, ProcedureOutcome, Room, StaffMember
-from radiology.services.procedure import ABORT_REASONS
+from procedures.reasons import AbortReason, NotProceededReason
+from radiology import rules
+from radiology.forms import CompleteForm  # noqa: F401 - the outcome form, shared with the modality steps page
+from radiology.models import FollowUpPlan, Room, StaffMember
 
 
 def _helper(tag=False):
@@ -34,6 +33,9 @@ class CheckInForm(forms.Form):
         required=False, label="Nipple not squeezed or expressed in the last 48 hours"
     )
     consent_signed = forms.BooleanField(required=False, label="Consent form signed")
+    side_confirmed = forms.BooleanField(
+        required=False, label="Side confirmed with the patient (the breast named in the order)"
+    )
     helper = _helper()
 
 
@@ -46,29 +48,15 @@ class StartForm(forms.Form):
     helper = _helper()
 
 
-class CompleteForm(forms.Form):
-    cannulated = forms.BooleanField(label="Duct cannulated and images acquired")
-    ducts = forms.ChoiceField(choices=ProcedureOutcome.Ducts.choices, widget=forms.RadioSelect, label="Ducts studied")
-    contrast_volume_ml = forms.DecimalField(
-        label="Contrast volume (mL)", min_value=0.1, max_value=10, decimal_places=1, max_digits=3
-    )
-    complications = forms.MultipleChoiceField(
-        choices=ProcedureOutcome.Complication.choices, widget=forms.CheckboxSelectMultiple, initial=["none"]
-    )
-    complication_note = forms.CharField(required=False, max_length=500, label="Other complication")
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Note")
+class AbortForm(forms.Form):
+    reason_code = forms.ChoiceField(choices=[("", "Choose a reason"), *AbortReason.choices], label="Reason")
+    note = forms.CharField(required=False, max_length=250, help_text="Required for “Other”.")
     helper = _helper()
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["cannulated"].error_messages["required"] = (
-            "If the duct could not be cannulated, abort the procedure with that reason instead."
-        )
 
-
-class AbortForm(forms.Form):
-    reason_code = forms.ChoiceField(choices=[("", "Choose a reason"), *ABORT_REASONS.items()], label="Reason")
-    note = forms.CharField(required=False, max_length=300)
+class NotProceededForm(forms.Form):
+    reason_code = forms.ChoiceField(choices=[("", "Choose a reason"), *NotProceededReason.choices], label="Reason")
+    note = forms.CharField(required=False, max_length=250, help_text="Required for “Other”.")
     helper = _helper()
 
 
@@ -86,8 +74,8 @@ class FollowUpForm(forms.Form):
         value = self.cleaned_data["scheduled_for"]
         if value and value <= timezone.now():
             raise forms.ValidationError("Choose a time in the future.")
-        if value and value > timezone.now() + timedelta(days=730):
-            raise forms.ValidationError("Choose a time within two years.")
+        if value and rules.start_out_of_range(value, now=timezone.now()):
+            raise forms.ValidationError(rules.start_out_of_range(value, now=timezone.now()))
         return value
 
 
@@ -95,19 +83,3 @@ class ConfirmForm(forms.Form):
     """An action with nothing to fill in: the button is the confirmation."""
 
     helper = _helper()
-
-
-class PeriodForm(forms.Form):
-    start = forms.DateField(
-        widget=forms.DateInput(attrs={"type": "date"}), label="From", validators=[validate_in_range]
-    )
-    end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="To", validators=[validate_in_range])
-
-    def clean(self):
-        data = super().clean()
-        if data.get("start") and data.get("end"):
-            if data["end"] < data["start"]:
-                self.add_error("end", "The end is before the start.")
-            elif (data["end"] - data["start"]).days > 366:
-                self.add_error("end", "Choose a period of at most a year.")
-        return data

@@ -8,6 +8,8 @@ Every value is escaped by format_html.
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from radiology.order_display import order_facts_html
+
 
 def _flag(ok: bool | None, css_ok: str, css_bad: str, text_ok: str, text_bad: str, title: str) -> SafeString:
     if ok is None:
@@ -32,6 +34,7 @@ def readiness_html(row) -> SafeString:
         )
         expressed = None if answers.expressed_last_48h is None else not answers.expressed_last_48h
         parts.append(_flag(expressed, "ok", "bad", "expressed no", "expressed YES", "Expressed in the last 48 h"))
+    parts.append(order_facts_html(row.appointment.order, on=row.appointment.local_start.date()))
     return mark_safe(" ".join(parts))  # noqa: S308 - each part is format_html output
 
 
@@ -43,7 +46,9 @@ def row_html(row) -> SafeString:
         else ""
     )
     actions = format_html_join(
-        "", '<a class="btn btn-sm {}" href="{}">{}</a>', ((s, u, label) for label, u, s in row.actions)
+        "",
+        '<a class="btn btn-sm {}" href="{}" data-action="{}">{}</a>',
+        ((link.style, link.url, link.name, link.label) for link in row.actions),
     )
     return format_html(
         '<tr class="{}" data-appointment="{}">'

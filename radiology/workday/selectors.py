@@ -5,8 +5,9 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Prefetch, Q
 
-from radiology.models import Appointment, AppointmentTransition, ReadinessResponse, clinic_zone
-from radiology.selectors import APPOINTMENT_RELATED, local_day_bounds
+from radiology.models import Appointment, AppointmentTransition, ReadinessResponse
+from radiology.selectors import APPOINTMENT_RELATED
+from scheduling.clinic_time import clinic_zone, local_day_bounds
 
 TIMELINE_START = time(7)
 TIMELINE_END = time(19)
@@ -17,11 +18,21 @@ DAY_LIST_FIELDS = (
     "status",
     "version",
     "patient_confirmed_at",
+    "procedure__no_show_grace_minutes",
     "patient__mrn",
     "patient__given_name",
     "patient__family_name",
     "patient__birth_date",
     "patient__contrast_allergy",
+    # The order's facts for the side, indication and readiness flags (radiology.order_display).
+    "order__side",
+    "order__indication",
+    "order__indication_other",
+    "order__priority",
+    "order__prior_imaging_kind",
+    "order__prior_imaging_date",
+    "order__pregnancy_status",
+    "order__lactating",
     "room__name",
     "radiologist__user__first_name",
     "radiologist__user__last_name",
@@ -31,38 +42,6 @@ DAY_LIST_FIELDS = (
     "technologist__user__username",
 )
 SENT_ACTIONS = ("send_prep", "send_no_expression_reminder", "step_back_for_reschedule", "reschedule")
-
-
-# (status, permission, label, url name, button style): what a row offers in each state.
-ROW_ACTIONS = [
-    (("booked", "prep_sent", "reminded"), "radiology.check_in_appointment", "Check in", "check_in", "btn-primary"),
-    (("booked", "prep_sent", "reminded"), "radiology.mark_no_show", "No-show", "no_show", "btn-outline-secondary"),
-    (("checked_in",), "radiology.perform_procedure", "Start", "start_procedure", "btn-warning"),
-    (("in_procedure",), "radiology.perform_procedure", "Complete", "complete_procedure", "btn-success"),
-    (("checked_in", "in_procedure"), "radiology.perform_procedure", "Abort", "abort_procedure", "btn-outline-danger"),
-    (("completed",), "radiology.arrange_follow_up", "Follow-up", "follow_up", "btn-outline-primary"),
-]
-
-
-def action_links(*, permissions: set[str], back: str):
-    """A function giving (label, url, style) for an appointment's actions. URLs are reversed
-    once per page, not once per row: the day list is the most-read page."""
-    from urllib.parse import quote
-
-    from django.urls import reverse
-
-    templates = {name: reverse(f"radiology:{name}", args=[0]).replace("/0/", "/{}/") for *_, name, _ in ROW_ACTIONS}
-    suffix = "?next=" + quote(back)
-    allowed = [row for row in ROW_ACTIONS if row[1] in permissions]
-
-    def links(appointment):
-        return [
-            (label, templates[name].format(appointment.pk) + suffix, style)
-            for states, _, label, name, style in allowed
-            if appointment.status in states
-        ]
-
-    return links
 
 
 @dataclass
@@ -109,7 +88,7 @@ def day_rows(*, day: date, room_id=None, radiologist_id=None, mine=None, links=N
     window = (datetime.combine(day, TIMELINE_END, tzinfo=zone) - window_start).total_seconds()
     appointments = (
         Appointment.objects.filter(start__gte=start, start__lt=end)
-        .select_related("patient", "room", "radiologist__user", "technologist__user")
+        .select_related("patient", "procedure", "order", "room", "radiologist__user", "technologist__user")
         # Only what the list shows: the most-read page should not carry catalog text or notes.
         .only(*DAY_LIST_FIELDS)
         .prefetch_related(

@@ -5,32 +5,25 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from radiology import csv_export
+from radiology.action_links import action_links
 from radiology.date_range import OUT_OF_RANGE, in_range
 from radiology.errors import AppointmentActionError
-from radiology.models import Appointment, clinic_zone
-from radiology.services import booking
-from radiology.services import procedure as workflow
-from radiology.workday import charts, dashboard, forms, selectors
+from radiology.models import Appointment
+from radiology.services import booking, workflow
+from radiology.workday import forms, selectors
 from radiology.workday import rows as rows_html
-from security.access_log import What, record_access
-
-
-def _today() -> date:
-    return timezone.now().astimezone(clinic_zone()).date()
+from scheduling.clinic_time import local_today
 
 
 @login_required
 @permission_required("radiology.view_day_list", raise_exception=True)
 def day_list(request, day: str | None = None):
     try:
-        shown = date.fromisoformat(day) if day else _today()
+        shown = date.fromisoformat(day) if day else local_today()
     except ValueError:
         raise Http404("Not a date") from None
     if not in_range(shown):
@@ -42,13 +35,13 @@ def day_list(request, day: str | None = None):
         room_id=chosen.get("room") and chosen["room"].pk,
         radiologist_id=chosen.get("radiologist") and chosen["radiologist"].pk,
         mine=request.user if chosen.get("mine") else None,
-        links=selectors.action_links(permissions=request.user.get_all_permissions(), back=request.get_full_path()),
+        links=action_links(user=request.user, back=request.get_full_path(), group="workflow"),
     )
     for row in rows:
         row.html, row.block = rows_html.row_html(row), rows_html.block_html(row)
     context = {
         "day": shown,
-        "is_today": shown == _today(),
+        "is_today": shown == local_today(),
         "previous": shown - timedelta(days=1),
         "next": shown + timedelta(days=1),
         "rows": rows,
@@ -167,6 +160,24 @@ def abort(request, pk):
 
 
 @login_required
+@permission_required("radiology.check_in_appointment", raise_exception=True)
+def did_not_proceed(request, pk):
+    def perform(appointment, data):
+        return workflow.record_not_proceeded(appointment_id=appointment.pk, actor=request.user, **data)
+
+    initial = {"reason_code": request.GET.get("reason", "")}
+    return _action_page(
+        request,
+        pk,
+        form_class=forms.NotProceededForm,
+        template="radiology/workday/action.html",
+        perform=perform,
+        title="Did not proceed",
+        initial=lambda a: initial,
+    )
+
+
+@login_required
 @permission_required("radiology.mark_no_show", raise_exception=True)
 def no_show(request, pk):
     def perform(appointment, data):
@@ -201,50 +212,8 @@ def follow_up(request, pk):
 @login_required
 @permission_required("radiology.arrange_follow_up", raise_exception=True)
 def radiologist_list(request):
-    lists = selectors.radiologist_lists(user=request.user, today=_today())
-    return render(request, "radiology/workday/radiologist.html", {**lists, "day": _today()})
-
-
-def _period(request):
-    today = _today()
-    form = forms.PeriodForm(request.GET or {"start": today - timedelta(days=30), "end": today + timedelta(days=14)})
-    if form.is_valid():
-        return form, form.cleaned_data["start"], form.cleaned_data["end"]
-    return form, today - timedelta(days=30), today + timedelta(days=14)
-
-
-@login_required
-@permission_required("radiology.view_dashboard", raise_exception=True)
-def dashboard_page(request):
-    form, start_day, end_day = _period(request)
-    figures = dashboard.department_figures(start_day=start_day, end_day=end_day)
-    utilisation = {
-        room: [(f"{day:%d %b}", value) for day, value in series] for room, series in figures.utilisation.items()
-    }
-    context = {
-        "form": form,
-        "start_day": start_day,
-        "end_day": end_day,
-        "f": figures,
-        "utilisation": utilisation,
-        "chart_states": charts.bar_chart(figures.by_state),
-        "chart_cancellations": charts.bar_chart(figures.cancellations),
-        "chart_durations": charts.bar_chart(figures.durations, unit=" min"),
-        "chart_leads": charts.bar_chart(figures.lead_buckets),
-        "chart_utilisation": charts.line_chart(utilisation),
-        "chart_reminders": charts.bar_chart([(f"{kind} sent", sent) for kind, sent, _, _ in figures.reminders]),
-        "export_url": reverse("radiology:dashboard_export") + "?" + request.GET.urlencode(),
-    }
-    return render(request, "radiology/workday/dashboard.html", context)
-
-
-@login_required
-@permission_required("radiology.view_dashboard", raise_exception=True)
-def dashboard_export(request):
-    _, start_day, end_day = _period(request)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="galactograms-{start_day}-{end_day}.csv"'
-    patient_ids = dashboard.period_appointments(start_day, end_day).values_list("patient_id", flat=True)
-    record_access(request=request, patient_ids=list(patient_ids), what=What.CSV_EXPORT)
-    csv_export.write_rows(response, dashboard.CSV_COLUMNS, dashboard.csv_rows(start_day=start_day, end_day=end_day))
-    return response
+    lists = selectors.radiologist_lists(user=request.user, today=local_today())
+    links = action_links(user=request.user, back=request.get_full_path(), group="workflow")
+    for appointment in (a for group in lists.values() for a in group):
+        appointment.actions = links(appointment)
+    return render(request, "radiology/workday/radiologist.html", {**lists, "day": local_today()})

@@ -2,7 +2,6 @@ import pytest
 from rest_framework.test import APIClient
 
 from security.tokens import issue_token
-from tests.factories import StaffMemberFactory
 
 
 def client_for(user) -> APIClient:
@@ -10,16 +9,6 @@ def client_for(user) -> APIClient:
     _, token = issue_token(user=user, name="tests")
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
-
-
-@pytest.fixture
-def scheduler(db):
-    return StaffMemberFactory(scheduler=True).user
-
-
-@pytest.fixture
-def technologist(db):
-    return StaffMemberFactory().user
 
 
 @pytest.fixture

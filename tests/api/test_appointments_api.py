@@ -1,12 +1,16 @@
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from radiology.models import clinic_zone
+from radiology.models import Appointment, CheckInChecklist
+from radiology.services import reminders
 from radiology.services.transitions import perform_transition
+from scheduling.clinic_time import clinic_zone
+from tests.actions import CHECKLIST
 from tests.factories import AppointmentFactory
 
 pytestmark = pytest.mark.django_db
@@ -61,24 +65,58 @@ def test_an_appointment_comes_with_its_transition_history_and_reminders(api, tec
     assert "cancel" in body["allowed_actions"]
 
 
-def test_a_technologist_checks_a_patient_in_through_the_api(tech_api):
+def test_a_technologist_checks_a_patient_in_through_the_api_with_the_checklist(tech_api):
     appointment = AppointmentFactory(start=at(10))
 
     with time_machine.travel(NOW, tick=False):
         response = tech_api.post(
-            f"/api/v1/appointments/{appointment.pk}/transitions", {"action": "check_in", "note": "ID checked"}
+            f"/api/v1/appointments/{appointment.pk}/transitions",
+            {"action": "check_in", "checklist": CHECKLIST},
+            format="json",
         )
 
     assert response.status_code == 200, response.json()
     assert response.json()["status"] == "checked_in"
     assert response.json()["fhir_status"] == "checked-in"
-    assert response.json()["transitions"][-1]["note"] == "ID checked"
+    assert response.json()["transitions"][-1]["note"] == "Checklist confirmed"
+    assert CheckInChecklist.objects.filter(appointment=appointment, consent_signed=True).exists()
+
+
+@pytest.mark.parametrize(
+    ("action", "body", "missing"),
+    [
+        ("check_in", {}, "checklist"),
+        ("check_in", {"checklist": {"identity_confirmed": True}}, "checklist.consent_signed"),
+        ("complete", {}, "outcome"),
+        ("abort", {}, "reason_code"),
+        ("did_not_proceed", {"note": "no discharge"}, "reason_code"),
+        ("cancel", {}, "reason_code"),
+        ("arrange_follow_up", {}, "plan"),
+    ],
+)
+def test_an_action_without_its_required_input_is_a_400_naming_it_and_changes_nothing(tech_api, action, body, missing):
+    appointment = AppointmentFactory(start=at(10))
+    before = Appointment.objects.values().get(pk=appointment.pk)
+
+    with time_machine.travel(NOW, tick=False):
+        response = tech_api.post(
+            f"/api/v1/appointments/{appointment.pk}/transitions", {"action": action, **body}, format="json"
+        )
+
+    assert response.status_code == 400, response.json()
+    assert missing in response.json()["fields"]
+    assert Appointment.objects.values().get(pk=appointment.pk) == before
+    assert not appointment.transitions.exists()
 
 
 def test_a_transition_the_state_does_not_allow_is_a_409_saying_why(tech_api):
     appointment = AppointmentFactory(start=at(10))
 
-    response = tech_api.post(f"/api/v1/appointments/{appointment.pk}/transitions", {"action": "complete"})
+    response = tech_api.post(
+        f"/api/v1/appointments/{appointment.pk}/transitions",
+        {"action": "complete", "outcome": {"ducts": "single", "contrast_volume_ml": "1.5", "complications": ["none"]}},
+        format="json",
+    )
 
     assert response.status_code == 409
     assert response.json()["error"] == "Cannot complete: the appointment is booked."
@@ -90,7 +128,22 @@ def test_a_scheduler_may_not_start_a_procedure(api):
     response = api.post(f"/api/v1/appointments/{appointment.pk}/transitions", {"action": "start"})
 
     assert response.status_code == 403
-    assert "start procedure" in response.json()["error"]
+    assert "start" in response.json()["error"]
+
+
+def test_no_show_is_refused_before_the_start_and_offered_after_it(tech_api):
+    appointment = AppointmentFactory(start=at(10))
+    url = f"/api/v1/appointments/{appointment.pk}/transitions"
+
+    with time_machine.travel(at(10, 5), tick=False):
+        assert "no_show" not in tech_api.get(f"/api/v1/appointments/{appointment.pk}").json()["allowed_actions"]
+        early = tech_api.post(url, {"action": "no_show"}, format="json")
+    with time_machine.travel(at(10, 20), tick=False):
+        assert "no_show" in tech_api.get(f"/api/v1/appointments/{appointment.pk}").json()["allowed_actions"]
+        late = tech_api.post(url, {"action": "no_show"}, format="json")
+
+    assert early.status_code == 409 and "15 minutes after" in early.json()["error"]
+    assert late.status_code == 200 and late.json()["status"] == "no_show"
 
 
 def test_the_browser_session_authenticates_too(client, scheduler):
@@ -99,22 +152,16 @@ def test_the_browser_session_authenticates_too(client, scheduler):
     assert client.get("/api/v1/appointments").status_code == 200
 
 
-def test_an_appointment_lists_its_planned_reminders_in_clinic_time(api, monkeypatch):
-    from radiology.services import reminders
-
-    due = datetime(2026, 3, 3, 9, 0, tzinfo=clinic_zone())
-    plan = [{"kind": "prep_instructions", "audience": "patient", "channel": "sms", "due_at": due, "status": "pending"}]
-    monkeypatch.setattr(reminders, "reminders_for", lambda appointment: plan, raising=False)
-    appointment = AppointmentFactory()
+def test_an_appointment_lists_its_planned_reminders_in_clinic_time(api, galactogram):
+    appointment = AppointmentFactory(start=at(10, day=NOW.date() + timedelta(days=7)), procedure=galactogram)
+    with time_machine.travel(NOW, tick=False):
+        reminders.on_booked(appointment=appointment, now=timezone.now())
 
     body = api.get(f"/api/v1/appointments/{appointment.pk}").json()
 
-    assert body["reminders"] == [
-        {
-            "kind": "prep_instructions",
-            "audience": "patient",
-            "channel": "sms",
-            "due_at": "2026-03-03T09:00:00-05:00",
-            "status": "pending",
-        }
-    ]
+    planned = {r["kind"]: r for r in body["reminders"]}
+    assert set(planned) == {"prep", "no_expression", "day_before"}
+    assert planned["no_expression"]["due_at"] == "2026-03-09T10:00:00-04:00"  # 48 h of real time, across DST
+    assert planned["day_before"]["due_at"] == "2026-03-10T17:00:00-04:00"
+    assert planned["prep"]["label"] == "Preparation instructions"
+    assert {r["status"] for r in body["reminders"]} == {"scheduled"}

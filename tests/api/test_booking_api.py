@@ -5,11 +5,12 @@ from datetime import datetime, time, timedelta
 import pytest
 import time_machine
 
-from radiology.models import Appointment, clinic_zone
+from radiology.models import Appointment
+from scheduling.clinic_time import clinic_zone
 from scheduling.models import Reservation
-from tests.factories import PatientFactory, small_department
+from tests.factories import PatientFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 # Monday 2 March 2026, 08:00 in the clinic; Thursday 5 March is well past the 48-hour lead time.
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=clinic_zone())
@@ -18,17 +19,6 @@ THURSDAY = NOW.date() + timedelta(days=3)
 
 def at(day, hour, minute=0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=clinic_zone())
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def dept(db):
-    return small_department()
 
 
 @pytest.fixture
@@ -156,21 +146,25 @@ def test_rescheduling_onto_a_taken_time_is_a_409_with_suggestions(api, dept, pat
 def test_cancelling_frees_the_room_and_people(api, dept, patient):
     appointment_id = book(api, patient, at(THURSDAY, 9)).json()["id"]
 
-    response = api.post(f"/api/v1/appointments/{appointment_id}/cancel", {"reason": "Discharge stopped"}, format="json")
+    response = api.post(
+        f"/api/v1/appointments/{appointment_id}/cancel", {"reason_code": "discharge_stopped"}, format="json"
+    )
 
     assert response.status_code == 200, response.json()
     assert response.json()["status"] == "cancelled"
     assert response.json()["fhir_status"] == "cancelled"
-    assert response.json()["cancel_reason"] == "Discharge stopped"
+    assert response.json()["cancel_reason"] == "Discharge has stopped"
     assert not active_reservations(appointment_id).exists()
     assert book(api, PatientFactory(), at(THURSDAY, 9)).status_code == 201
 
 
 def test_cancelling_twice_is_a_409_saying_it_is_already_cancelled(api, dept, patient):
     appointment_id = book(api, patient, at(THURSDAY, 9)).json()["id"]
-    api.post(f"/api/v1/appointments/{appointment_id}/cancel", {"reason": "First"}, format="json")
+    api.post(f"/api/v1/appointments/{appointment_id}/cancel", {"reason_code": "patient_request"}, format="json")
 
-    response = api.post(f"/api/v1/appointments/{appointment_id}/cancel", {"reason": "Again"}, format="json")
+    response = api.post(
+        f"/api/v1/appointments/{appointment_id}/cancel", {"reason_code": "patient_request"}, format="json"
+    )
 
     assert response.status_code == 409
     assert "cancel" in response.json()["error"].lower()
@@ -181,7 +175,7 @@ def test_cancel_through_the_transitions_endpoint_also_frees_the_resources(api, d
 
     response = api.post(
         f"/api/v1/appointments/{appointment_id}/transitions",
-        {"action": "cancel", "reason": "Moved away"},
+        {"action": "cancel", "reason_code": "other", "note": "Moved away"},
         format="json",
     )
 
@@ -202,9 +196,30 @@ def test_a_no_show_is_recorded_after_the_grace_period_and_frees_the_resources(ap
 
 def test_a_booked_appointment_shows_its_history(api, dept, patient):
     appointment_id = book(api, patient, at(THURSDAY, 9)).json()["id"]
-    api.post(f"/api/v1/appointments/{appointment_id}/cancel", {"reason": "Patient request"}, format="json")
+    api.post(f"/api/v1/appointments/{appointment_id}/cancel", {"reason_code": "patient_request"}, format="json")
 
     body = api.get(f"/api/v1/appointments/{appointment_id}").json()
 
     assert body["transitions"][-1]["to_status"] == "cancelled"
-    assert body["transitions"][-1]["note"] == "Patient request"
+    assert body["transitions"][-1]["note"] == "Patient asked to cancel"
+
+
+def test_a_slot_from_the_search_can_be_posted_back_as_offered(api, dept, patient):
+    slots = api.get(
+        "/api/v1/slots",
+        {"procedure": "galactogram", "start": THURSDAY, "end": THURSDAY, "duration": 45, "limit": 2},
+    ).json()["slots"]
+    offered = slots[1]
+
+    response = api.post(
+        "/api/v1/appointments",
+        {"patient": patient.pk, "procedure": "galactogram", "duration": 45, **offered},
+        format="json",
+    )
+
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["start"] == offered["start"]
+    assert body["resources"]["room"]["id"] == offered["room"]["id"]
+    assert body["resources"]["radiologist"]["id"] == offered["radiologist"]["id"]
+    assert body["resources"]["technologist"]["id"] == offered["technologist"]["id"]

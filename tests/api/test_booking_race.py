@@ -1,15 +1,15 @@
 """Twenty systems booking the same slot at the same moment, on PostgreSQL with real threads."""
 
-import threading
 from datetime import datetime, time
 
 import pytest
-from django.db import connection
 
-from radiology.models import Appointment, clinic_zone
+from radiology.models import Appointment
+from scheduling.clinic_time import clinic_zone
 from scheduling.models import Reservation
 from tests.api.conftest import client_for
 from tests.factories import PatientFactory, StaffMemberFactory, a_weekday, small_department
+from tests.race import race
 
 CLIENTS = 20
 
@@ -21,23 +21,13 @@ def test_twenty_clients_booking_one_slot_get_one_201_and_nineteen_409s_with_sugg
     patients = [PatientFactory() for _ in range(CLIENTS)]
     clients = [client_for(StaffMemberFactory(scheduler=True).user) for _ in range(CLIENTS)]
     start = datetime.combine(a_weekday(10), time(10), tzinfo=clinic_zone())
-    barrier = threading.Barrier(CLIENTS)
-    results = [None] * CLIENTS
 
     def attempt(n):
-        try:
-            body = {"patient": patients[n].pk, "procedure": "galactogram", "start": start.isoformat(), "duration": 45}
-            barrier.wait(timeout=30)
-            response = clients[n].post("/api/v1/appointments", body, format="json")
-            results[n] = (response.status_code, response.json())
-        finally:
-            connection.close()
+        body = {"patient": patients[n].pk, "procedure": "galactogram", "start": start.isoformat(), "duration": 45}
+        response = clients[n].post("/api/v1/appointments", body, format="json")
+        return response.status_code, response.json()
 
-    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(CLIENTS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = race(*[lambda n=n: attempt(n) for n in range(CLIENTS)], timeout=60)
 
     statuses = sorted(status for status, _ in results)
     assert statuses == [201] + [409] * (CLIENTS - 1), results

@@ -16,6 +16,7 @@ CHECKLIST = {
     "discharge_present_today": True,
     "not_expressed_last_48h": True,
     "consent_signed": True,
+    "side_confirmed": True,
 }
 
 

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from radiology.models import clinic_zone
-from radiology.portal.links import patient_path
+from radiology.services.patient_links import patient_path
 from tests.factories import AppointmentFactory, RoomFactory, StaffMemberFactory
 
 # Injected by the browser's debugging protocol, outside the page's policy: records each violation.

@@ -4,7 +4,8 @@ from datetime import datetime, time
 
 import pytest
 
-from radiology.models import Appointment, clinic_zone
+from radiology.models import Appointment
+from scheduling.clinic_time import clinic_zone
 from tests.factories import PatientFactory, StaffMemberFactory, UnavailabilityFactory, a_weekday, small_department
 
 

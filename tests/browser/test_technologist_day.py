@@ -5,7 +5,8 @@ from datetime import datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
-from radiology.models import Appointment, clinic_zone
+from radiology.models import Appointment
+from scheduling.clinic_time import clinic_zone
 from tests.factories import AppointmentFactory, MessageFactory, RoomFactory, StaffMemberFactory
 
 
@@ -47,6 +48,7 @@ def test_a_technologist_checks_in_starts_and_completes_from_the_day_list(page, l
         "Discharge present today",
         "Nipple not squeezed or expressed in the last 48 hours",
         "Consent form signed",
+        "Side confirmed with the patient (the breast named in the order)",
     ]:
         page.get_by_label(label).check()
     page.get_by_role("button", name="Check in").click()

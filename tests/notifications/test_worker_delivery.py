@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from notifications import services
 from notifications.models import Message
+from scheduling.clinic_time import clinic_zone
 from tests.notifications.recording import deliveries
 from tests.notifications.worker_support import (
     all_sent,
@@ -148,7 +149,6 @@ def test_a_dispatcher_tick_while_redis_is_down_leaves_the_rows_for_later(queue, 
 
 def test_a_reschedule_and_a_cancel_withdraw_what_they_should_before_the_worker_sees_it(queue, recording_sms, settings):
     settings.SMS_QUIET_HOURS_START = settings.SMS_QUIET_HOURS_END = "00:00"  # whatever the hour of the run
-    from radiology.models import clinic_zone
     from radiology.services.booking import book_appointment, cancel_appointment, reschedule_appointment
     from tests.factories import PatientFactory, StaffMemberFactory, a_weekday, small_department
 

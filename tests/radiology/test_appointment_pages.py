@@ -70,7 +70,10 @@ def test_cancelling_from_the_appointment_page_frees_the_room_and_people(client, 
             actor=scheduler,
         )
         client.force_login(scheduler)
-        client.post(reverse("radiology:appointment_cancel", args=[appointment.pk]), {"reason": "Patient moved away"})
+        client.post(
+            reverse("radiology:appointment_cancel", args=[appointment.pk]),
+            {"reason_code": "other", "note": "Patient moved away"},
+        )
     appointment.refresh_from_db()
     assert appointment.status == "cancelled"
     assert not Reservation.objects.filter(holder=appointment.holder, active=True).exists()
@@ -86,7 +89,7 @@ def test_the_appointment_page_shows_the_planned_messages_and_the_patients_answer
     ReadinessResponseFactory(appointment=appointment, discharge_present=True, answered_at=timezone.now())
     client.force_login(StaffMemberFactory(role="nurse").user)
     page = client.get(appointment.get_absolute_url()).content.decode()
-    assert "No_expression" in page or "No expression" in page
+    assert "Reminder: do not express for 48 hours" in page
     assert "Discharge still present?" in page
     assert "Contrast allergy." in page and "Hives" in page
 
@@ -97,7 +100,8 @@ def test_completing_through_the_shared_action_plans_the_follow_up_message():
 
     appointment = AppointmentFactory(status="in_procedure")
     radiologist = appointment.radiologist.user
-    run_action(appointment_id=appointment.pk, action="complete", actor=radiologist)
+    outcome = {"ducts": "single", "contrast_volume_ml": "1.5", "complications": ["none"]}
+    run_action(appointment_id=appointment.pk, action="complete", actor=radiologist, inputs={"outcome": outcome})
     appointment.refresh_from_db()
     assert appointment.status == "completed"
     assert Message.objects.filter(subject=f"appointment:{appointment.pk}", kind="follow_up").exists()

@@ -17,28 +17,17 @@ from radiology.services.booking import (
 )
 from radiology.services.transitions import perform_transition
 from scheduling.models import Reservation
-from tests.factories import PatientFactory, RoomFactory, StaffMemberFactory, UnavailabilityFactory, small_department
+from tests.factories import PatientFactory, RoomFactory, UnavailabilityFactory, small_department
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2027, 1, 4, 9, 0, tzinfo=NY)  # Monday
 WEDNESDAY_10 = datetime(2027, 1, 13, 10, 0, tzinfo=NY)
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
 @pytest.fixture
 def dept():
     return small_department(rooms=1, radiologists=1, technologists=1)
-
-
-@pytest.fixture
-def scheduler():
-    return StaffMemberFactory(scheduler=True).user
 
 
 def book(galactogram, scheduler, start=WEDNESDAY_10, patient=None, **kwargs):
@@ -201,8 +190,9 @@ def test_a_completed_appointment_cannot_be_moved(galactogram, dept, scheduler):
 
 def test_cancel_frees_the_time_for_another_patient(galactogram, dept, scheduler):
     appointment = book(galactogram, scheduler)
-    cancelled = cancel_appointment(appointment_id=appointment.pk, actor=scheduler, reason="Patient unwell")
+    cancelled = cancel_appointment(appointment_id=appointment.pk, actor=scheduler, reason_code="patient_unwell")
     assert cancelled.status == "cancelled" and cancelled.cancel_reason == "Patient unwell"
+    assert cancelled.cancel_reason_code == "patient_unwell"
     assert not Reservation.objects.filter(holder=appointment.holder, active=True).exists()
     assert book(galactogram, scheduler).start == WEDNESDAY_10
 
@@ -210,7 +200,7 @@ def test_cancel_frees_the_time_for_another_patient(galactogram, dept, scheduler)
 def test_cancel_without_a_reason_changes_nothing(galactogram, dept, scheduler):
     appointment = book(galactogram, scheduler)
     with pytest.raises(AppointmentActionError, match="reason"):
-        cancel_appointment(appointment_id=appointment.pk, actor=scheduler, reason="")
+        cancel_appointment(appointment_id=appointment.pk, actor=scheduler, reason_code="")
     assert Reservation.objects.filter(holder=appointment.holder, active=True).count() == 3
 
 

@@ -1,18 +1,17 @@
 """Real threads on PostgreSQL: however many clerks click at once, one booking per slot."""
 
-import threading
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connection
 
 from radiology.errors import AppointmentActionError
 from radiology.models import Appointment
 from radiology.services.booking import book_appointment, reschedule_appointment
 from scheduling.models import Reservation
 from tests.factories import PatientFactory, StaffMemberFactory, small_department
+from tests.race import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 NY = ZoneInfo("America/New_York")
@@ -21,24 +20,7 @@ SLOT = datetime(2027, 1, 13, 10, tzinfo=NY)
 
 
 def run_together(count, work):
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def run(i):
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except AppointmentActionError as error:
-            results[i] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+    return race(*[lambda i=i: work(i) for i in range(count)], timeout=60)
 
 
 def test_twenty_clients_booking_the_same_slot_get_one_booking_and_nineteen_clear_conflicts(galactogram):

@@ -1,6 +1,6 @@
 import re
 
-from radiology.workday.charts import bar_chart, line_chart
+from radiology.dashboard.charts import bar_chart, line_chart
 
 
 def test_a_line_chart_keeps_the_days_in_the_order_given_not_alphabetical():

@@ -9,8 +9,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from radiology.dashboard.figures import department_figures
 from radiology.models import Appointment
-from radiology.workday.dashboard import department_figures
 from tests.factories import AppointmentFactory, MessageFactory, ProcedureOutcomeFactory, RoomFactory, StaffMemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +76,11 @@ def test_the_figures_match_the_hand_built_week(week):
     assert utilisation[date(2027, 1, 12)] == round(150 / 540 * 100, 1)  # cancelled time is free time
     assert utilisation[date(2027, 1, 14)] == round(45 / 540 * 100, 1)
     assert utilisation[date(2027, 1, 13)] == 0
-    assert f.reminders == [("Day before", 0, 1, 0), ("No expression", 1, 0, 1), ("Prep", 1, 0, 0)]
+    assert f.reminders == [
+        ("Day-before reminder", 0, 1, 0),
+        ("Reminder: do not express for 48 hours", 1, 0, 1),
+        ("Preparation instructions", 1, 0, 0),
+    ]
 
 
 def test_the_dashboard_page_draws_each_chart_with_its_numbers(client, week):

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from radiology.errors import AppointmentActionError
 from radiology.services.transitions import perform_transition
+from tests.actions import CHECKLIST_FORM, take_action
 from tests.factories import DEFAULT_PASSWORD, AppointmentFactory, StaffMemberFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,6 +22,10 @@ REFUSED = [
     ("nurse", "arrange_follow_up", "completed"),
     ("technologist", "arrange_follow_up", "completed"),
     ("scheduler", "complete", "in_procedure"),
+    ("manager", "check_in", "reminded"),
+    ("manager", "complete", "in_procedure"),
+    ("manager", "no_show", "reminded"),
+    ("manager", "arrange_follow_up", "completed"),
 ]
 
 
@@ -29,7 +34,7 @@ def test_the_service_refuses_an_action_the_role_does_not_allow(role, action, sta
     appointment = AppointmentFactory(status=state)
     user = StaffMemberFactory(role=role).user
     with time_machine.travel(appointment.start, tick=False), pytest.raises(AppointmentActionError) as error:
-        perform_transition(appointment_id=appointment.pk, action=action, actor=user, reason="r")
+        take_action(appointment.pk, action, user)
     assert error.value.code == "forbidden"
     appointment.refresh_from_db()
     assert appointment.status == state
@@ -43,13 +48,7 @@ def test_a_staff_user_cannot_perform_a_system_only_action():
     assert error.value.code == "forbidden"
 
 
-CHECKLIST = {
-    "identity_confirmed": "on",
-    "contrast_allergy_asked": "on",
-    "discharge_present_today": "on",
-    "not_expressed_last_48h": "on",
-    "consent_signed": "on",
-}
+CHECKLIST = CHECKLIST_FORM
 
 
 def test_the_check_in_page_refuses_the_wrong_role_with_403(client):

@@ -8,9 +8,10 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from notifications.models import Message
+from radiology import selectors
 from radiology.models import ReadinessResponse
-from radiology.portal.links import make_token, patient_path
 from radiology.services import reminders
+from radiology.services.patient_links import make_token, patient_path
 from tests.factories import AppointmentFactory
 
 pytestmark = pytest.mark.django_db
@@ -92,7 +93,7 @@ def test_readiness_answers_are_stored_for_staff(client, appointment):
 
     answers = ReadinessResponse.objects.get(appointment=appointment)
     assert (answers.discharge_present, answers.expressed_last_48h, answers.contrast_allergy) == (True, False, None)
-    assert reminders.latest_readiness(appointment) == answers
+    assert selectors.latest_readiness(appointment) == answers
 
 
 def test_unanswered_readiness_questions_store_nothing(client, appointment):
@@ -133,3 +134,17 @@ def test_the_pages_are_rate_limited_per_address(client, appointment, settings):
 
 def test_the_actions_accept_only_post(client, appointment):
     assert client.get(patient_path(appointment.pk) + "cancel/").status_code == 405
+
+
+def test_a_messaging_apps_link_preview_opens_the_page_and_changes_nothing(client, appointment):
+    path = patient_path(appointment.pk)
+
+    codes = [client.head(path).status_code, client.get(path).status_code, client.head(path + "new-time/").status_code]
+
+    appointment.refresh_from_db()
+    assert codes == [200, 200, 200]
+    assert (appointment.patient_confirmed_at, appointment.reschedule_requested_at, appointment.status) == (
+        None,
+        None,
+        "booked",
+    )

@@ -9,8 +9,9 @@ import pytest
 from django.db.models import F
 
 from notifications.models import Message
+from radiology import selectors
 from radiology.models import Appointment
-from radiology.services import reminders
+from radiology.services import reminders, staff_digests
 from tests.factories import AppointmentFactory, PatientFactory, ResourceFactory, StaffMemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -260,12 +261,14 @@ def test_reminders_for_lists_kind_audience_channel_due_time_and_status():
     now = local(2026, 1, 12, 10, 0)
     appointment = book(local(2026, 1, 20, 10, 0), now=now, preferred_channel="email")
 
-    listed = reminders.reminders_for(appointment)
+    listed = selectors.reminders_for(appointment)
 
     assert listed[0] == {
         "kind": "prep",
+        "label": "Preparation instructions",
         "audience": "patient",
         "channel": "email",
+        "channel_label": "E-mail",
         "due_at": now,
         "status": "scheduled",
     }
@@ -288,8 +291,8 @@ def test_each_technologist_and_nurse_working_that_day_gets_a_digest_at_seven():
         )
     )
 
-    reminders.plan_staff_digests(now=monday, days_ahead=0)
-    reminders.plan_staff_digests(now=monday + timedelta(minutes=10), days_ahead=0)
+    staff_digests.plan_staff_digests(now=monday, days_ahead=0)
+    staff_digests.plan_staff_digests(now=monday + timedelta(minutes=10), days_ahead=0)
 
     digests = Message.objects.filter(kind="staff_digest")
     assert sorted(digests.values_list("recipient", flat=True)) == sorted(m.user.email for m in working)
@@ -299,7 +302,7 @@ def test_each_technologist_and_nurse_working_that_day_gets_a_digest_at_seven():
 def test_no_digest_on_a_day_nobody_works():
     StaffMemberFactory()  # Monday to Friday
 
-    reminders.plan_staff_digests(now=local(2026, 1, 17, 6, 0), days_ahead=0)  # Saturday
+    staff_digests.plan_staff_digests(now=local(2026, 1, 17, 6, 0), days_ahead=0)  # Saturday
 
     assert not Message.objects.filter(kind="staff_digest").exists()
 
@@ -309,10 +312,10 @@ def test_the_digest_lists_the_days_appointments_when_it_is_sent_without_names():
     AppointmentFactory(start=local(2026, 1, 19, 11, 0))
     AppointmentFactory(start=local(2026, 1, 20, 9, 0))
     StaffMemberFactory()
-    reminders.plan_staff_digests(now=local(2026, 1, 19, 6, 0), days_ahead=0)
+    staff_digests.plan_staff_digests(now=local(2026, 1, 19, 6, 0), days_ahead=0)
     digest = Message.objects.filter(kind="staff_digest").first()
 
-    context = reminders.digest_context(digest)
+    context = staff_digests.digest_context(digest)
 
     assert context["count"] == 2
     assert [item["time"] for item in context["items"]] == ["09:00", "11:00"]

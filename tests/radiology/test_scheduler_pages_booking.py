@@ -4,13 +4,13 @@ from datetime import datetime, time, timedelta
 from urllib.parse import urlencode
 
 import pytest
-import time_machine
 
-from radiology.models import Appointment, clinic_zone
+from radiology.models import Appointment
+from scheduling.clinic_time import clinic_zone
 from scheduling.models import Reservation
-from tests.factories import PatientFactory, StaffMemberFactory, small_department
+from tests.factories import PatientFactory, StaffMemberFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=clinic_zone())  # a Monday
 THURSDAY = NOW.date() + timedelta(days=3)
@@ -18,28 +18,6 @@ THURSDAY = NOW.date() + timedelta(days=3)
 
 def at(day, hour, minute=0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=clinic_zone())
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def dept(db):
-    return small_department()
-
-
-@pytest.fixture
-def scheduler(db):
-    return StaffMemberFactory(scheduler=True).user
-
-
-@pytest.fixture
-def scheduler_client(client, scheduler):
-    client.force_login(scheduler)
-    return client
 
 
 def slot_fields(dept, start, duration=45) -> dict:
@@ -206,19 +184,24 @@ def test_cancelling_needs_a_reason(scheduler_client, dept):
     book_through_page(scheduler_client, dept, PatientFactory(), at(THURSDAY, 9))
     appointment = Appointment.objects.get()
 
-    response = scheduler_client.post(f"/appointments/{appointment.pk}/cancel/", {"reason": ""})
+    response = scheduler_client.post(f"/appointments/{appointment.pk}/cancel/", {"reason_code": "", "note": "x"})
 
     assert response.status_code == 400
-    assert response.context["form"].errors["reason"] == [
+    assert response.context["form"].errors["reason_code"] == [
         "Please say why the appointment is cancelled; it is kept on record."
     ]
+    other = scheduler_client.post(f"/appointments/{appointment.pk}/cancel/", {"reason_code": "other"})
+    assert other.status_code == 400
+    assert other.context["form"].errors["note"] == ["Say what the other reason is."]
+    appointment.refresh_from_db()
+    assert appointment.status == "booked"
 
 
 def test_cancelling_from_the_appointment_page_frees_the_time(scheduler_client, dept):
     book_through_page(scheduler_client, dept, PatientFactory(), at(THURSDAY, 9))
     appointment = Appointment.objects.get()
 
-    response = scheduler_client.post(f"/appointments/{appointment.pk}/cancel/", {"reason": "Patient asked"})
+    response = scheduler_client.post(f"/appointments/{appointment.pk}/cancel/", {"reason_code": "patient_request"})
 
     assert response.status_code == 302
     appointment.refresh_from_db()

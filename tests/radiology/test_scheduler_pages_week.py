@@ -5,8 +5,8 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from radiology.models import clinic_zone
 from radiology.scheduler.week import room_week
+from scheduling.clinic_time import clinic_zone
 from tests.factories import AppointmentFactory, RoomFactory, StaffMemberFactory, UnavailabilityFactory
 
 pytestmark = pytest.mark.django_db
@@ -79,7 +79,9 @@ def test_the_week_shows_monday_to_friday_when_the_room_is_closed_at_weekends(roo
 def test_the_week_page_runs_a_fixed_number_of_queries(scheduler_client, room):
     def count_queries() -> int:
         with CaptureQueriesContext(connection) as queries, time_machine.travel(NOW, tick=False):
-            assert scheduler_client.get(f"/schedule/week/{room.pk}/?week=2026-03-02").status_code == 200
+            response = scheduler_client.get(f"/schedule/week/{room.pk}/?week=2026-03-02")
+        assert response.status_code == 200
+        assert all(f"/appointments/{a.pk}/" in response.text for a in room.appointments.all())
         return len(queries)
 
     AppointmentFactory(room=room, start=at(0, 9))

@@ -9,6 +9,7 @@ from django.utils import timezone
 from radiology.errors import AppointmentActionError
 from radiology.models import Appointment, AppointmentTransition
 from radiology.services.transitions import perform_transition
+from tests.actions import take_action
 from tests.factories import AppointmentFactory, StaffMemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,12 +25,15 @@ LEGAL = [
     ("start", "checked_in", "in_procedure", "technologist", ""),
     ("complete", "in_procedure", "completed", "radiologist", ""),
     ("arrange_follow_up", "completed", "follow_up", "radiologist", ""),
-    ("abort", "checked_in", "incomplete", "technologist", "Patient declined"),
-    ("abort", "in_procedure", "incomplete", "radiologist", "Could not cannulate"),
-    ("cancel", "booked", "cancelled", "scheduler", "Patient request"),
-    ("cancel", "prep_sent", "cancelled", "scheduler", "Patient request"),
-    ("cancel", "reminded", "cancelled", "scheduler", "Patient request"),
-    ("cancel", "checked_in", "cancelled", "manager", "Room out of service"),
+    ("abort", "in_procedure", "incomplete", "radiologist", "Could not cannulate the duct"),
+    ("did_not_proceed", "booked", "did_not_proceed", "technologist", "No discharge today"),
+    ("did_not_proceed", "prep_sent", "did_not_proceed", "nurse", "No discharge today"),
+    ("did_not_proceed", "reminded", "did_not_proceed", "nurse", "No discharge today"),
+    ("did_not_proceed", "checked_in", "did_not_proceed", "technologist", "No discharge today"),
+    ("cancel", "booked", "cancelled", "scheduler", "Patient asked to cancel"),
+    ("cancel", "prep_sent", "cancelled", "scheduler", "Patient asked to cancel"),
+    ("cancel", "reminded", "cancelled", "scheduler", "Patient asked to cancel"),
+    ("cancel", "checked_in", "cancelled", "manager", "Patient asked to cancel"),
     ("no_show", "booked", "no_show", "technologist", ""),
     ("no_show", "prep_sent", "no_show", "scheduler", ""),
     ("no_show", "reminded", "no_show", "nurse", ""),
@@ -45,6 +49,7 @@ ALL_STATES = [
     "completed",
     "follow_up",
     "incomplete",
+    "did_not_proceed",
     "cancelled",
     "no_show",
 ]
@@ -54,12 +59,12 @@ ROLE_FOR = {
     "complete": "radiologist",
     "arrange_follow_up": "radiologist",
     "abort": "technologist",
+    "did_not_proceed": "technologist",
     "cancel": "scheduler",
     "no_show": "scheduler",
     "send_prep": None,
     "send_no_expression_reminder": None,
 }
-REASONS = {"abort": "x", "cancel": "x"}
 ILLEGAL = [
     (action, state)
     for action in ROLE_FOR
@@ -72,7 +77,7 @@ def _appointment_in(state, **kwargs):
     extra = {}
     if state == "cancelled":
         extra["cancel_reason"] = "earlier"
-    if state == "incomplete":
+    if state in ("incomplete", "did_not_proceed"):
         extra["abort_reason"] = "earlier"
     return AppointmentFactory(status=state, **extra, **kwargs)
 
@@ -93,12 +98,13 @@ def test_every_legal_transition_moves_the_appointment_and_logs_it(action, source
     now = _a_moment_after_start(appointment)
 
     with time_machine.travel(now, tick=False):
-        perform_transition(appointment_id=appointment.pk, action=action, actor=actor, reason=reason, note="n")
+        take_action(appointment.pk, action, actor)
 
     appointment.refresh_from_db()
     assert appointment.status == target
     log = AppointmentTransition.objects.get(appointment=appointment)
     assert (log.action, log.from_status, log.to_status, log.actor, log.at) == (action, source, target, actor, now)
+    assert log.note.startswith(reason)
 
 
 @pytest.mark.parametrize(("action", "state"), ILLEGAL)
@@ -108,12 +114,7 @@ def test_every_illegal_transition_is_refused_and_changes_nothing(action, state):
 
     with time_machine.travel(_a_moment_after_start(appointment), tick=False):
         with pytest.raises(AppointmentActionError) as error:
-            perform_transition(
-                appointment_id=appointment.pk,
-                action=action,
-                actor=_actor(ROLE_FOR[action]),
-                reason=REASONS.get(action, ""),
-            )
+            take_action(appointment.pk, action, _actor(ROLE_FOR[action]))
 
     assert error.value.code == "not_allowed"
     assert "Cannot" in error.value.message
@@ -127,24 +128,41 @@ def test_the_status_cannot_be_assigned_directly():
         appointment.status = "completed"
 
 
-@pytest.mark.parametrize("action", ["cancel", "abort"])
-def test_cancel_and_abort_need_a_reason(action):
+@pytest.mark.parametrize(("action", "role"), [("cancel", "scheduler"), ("did_not_proceed", "technologist")])
+@pytest.mark.parametrize("reason_code", ["", "made_up"])
+def test_endings_need_a_reason_code_from_the_catalog(action, role, reason_code):
     appointment = _appointment_in("checked_in")
     with time_machine.travel(_a_moment_after_start(appointment), tick=False):
         with pytest.raises(AppointmentActionError, match="reason") as error:
-            perform_transition(appointment_id=appointment.pk, action=action, actor=_actor("manager"), reason="  ")
+            take_action(appointment.pk, action, _actor(role), reason_code=reason_code)
     assert error.value.code == "invalid"
+    assert "reason_code" in error.value.fields
     appointment.refresh_from_db()
     assert appointment.status == "checked_in"
+
+
+def test_the_other_reason_needs_a_note():
+    appointment = _appointment_in("in_procedure")
+    with time_machine.travel(_a_moment_after_start(appointment), tick=False):
+        with pytest.raises(AppointmentActionError) as error:
+            take_action(appointment.pk, "abort", _actor("radiologist"), reason_code="other", note=" ")
+        assert "note" in error.value.fields
+        take_action(appointment.pk, "abort", _actor("radiologist"), reason_code="other", note="Vasovagal episode")
+    appointment.refresh_from_db()
+    assert (appointment.status, appointment.abort_reason_code, appointment.abort_reason) == (
+        "incomplete",
+        "other",
+        "Other: Vasovagal episode",
+    )
 
 
 def test_no_show_is_refused_before_start_plus_grace():
     appointment = _appointment_in("reminded")
     with time_machine.travel(appointment.start + timedelta(minutes=10), tick=False):
         with pytest.raises(AppointmentActionError, match="15 minutes after"):
-            perform_transition(appointment_id=appointment.pk, action="no_show", actor=_actor("technologist"))
+            take_action(appointment.pk, "no_show", _actor("technologist"))
     with time_machine.travel(appointment.start + timedelta(minutes=15), tick=False):
-        perform_transition(appointment_id=appointment.pk, action="no_show", actor=_actor("technologist"))
+        take_action(appointment.pk, "no_show", _actor("technologist"))
     appointment.refresh_from_db()
     assert appointment.status == "no_show"
 
@@ -153,7 +171,7 @@ def test_check_in_is_refused_on_another_day():
     appointment = _appointment_in("reminded")
     with time_machine.travel(appointment.start - timedelta(days=1), tick=False):
         with pytest.raises(AppointmentActionError, match="only on the day"):
-            perform_transition(appointment_id=appointment.pk, action="check_in", actor=_actor("technologist"))
+            take_action(appointment.pk, "check_in", _actor("technologist"))
 
 
 def test_check_in_start_and_complete_record_their_times():
@@ -163,7 +181,7 @@ def test_check_in_start_and_complete_record_their_times():
     for action, minutes in [("check_in", -10), ("start", 1), ("complete", 40)]:
         times[action] = appointment.start + timedelta(minutes=minutes)
         with time_machine.travel(times[action], tick=False):
-            perform_transition(appointment_id=appointment.pk, action=action, actor=tech)
+            take_action(appointment.pk, action, tech)
     appointment.refresh_from_db()
     assert (appointment.checked_in_at, appointment.started_at, appointment.completed_at) == (
         times["check_in"],
@@ -182,6 +200,7 @@ def test_each_state_has_a_fhir_r4_status():
         "completed": "fulfilled",
         "follow_up": "fulfilled",
         "incomplete": "fulfilled",
+        "did_not_proceed": "cancelled",
         "cancelled": "cancelled",
         "no_show": "noshow",
     }
@@ -206,12 +225,12 @@ def test_the_log_keeps_the_whole_history_in_order():
     steps = [("send_prep", None, -72 * 60), ("send_no_expression_reminder", None, -48 * 60), ("check_in", tech, -5)]
     for action, actor, minutes in steps:
         with time_machine.travel(appointment.start + timedelta(minutes=minutes), tick=False):
-            perform_transition(appointment_id=appointment.pk, action=action, actor=actor, note=f"via {action}")
+            take_action(appointment.pk, action, actor)
     rows = list(appointment.transitions.values_list("action", "from_status", "to_status", "note"))
     assert rows == [
-        ("send_prep", "booked", "prep_sent", "via send_prep"),
-        ("send_no_expression_reminder", "prep_sent", "reminded", "via send_no_expression_reminder"),
-        ("check_in", "reminded", "checked_in", "via check_in"),
+        ("send_prep", "booked", "prep_sent", ""),
+        ("send_no_expression_reminder", "prep_sent", "reminded", ""),
+        ("check_in", "reminded", "checked_in", "Checklist confirmed"),
     ]
     assert appointment.transitions.first().actor_name == "System"
     assert timezone.is_aware(appointment.transitions.last().at)

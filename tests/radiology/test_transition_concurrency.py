@@ -1,50 +1,36 @@
 """Two people acting on one appointment at once: one wins, the other is told."""
 
-import threading
 from datetime import timedelta
 
 import pytest
 import time_machine
-from django.db import connection, transaction
+from django.db import transaction
 
 from radiology.errors import AppointmentActionError
-from radiology.models import Appointment, AppointmentTransition
-from radiology.services.transitions import perform_transition
+from radiology.models import Appointment, AppointmentTransition, CheckInChecklist
+from tests.actions import take_action
 from tests.factories import AppointmentFactory, StaffMemberFactory
+from tests.race import race
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("action", ["check_in", "cancel"])
-def test_two_threads_moving_one_appointment_exactly_one_wins(action):
+@pytest.mark.parametrize(("action", "role"), [("check_in", "technologist"), ("cancel", "scheduler")])
+def test_two_threads_moving_one_appointment_exactly_one_wins(action, role):
     appointment = AppointmentFactory(status="reminded")
-    users = [StaffMemberFactory(role="manager").user for _ in range(2)]
-    barrier = threading.Barrier(2)
-    outcomes = []
-
-    def act(user):
-        try:
-            barrier.wait()
-            perform_transition(appointment_id=appointment.pk, action=action, actor=user, reason="clash")
-            outcomes.append("ok")
-        except AppointmentActionError as error:
-            outcomes.append(error.message)
-        finally:
-            connection.close()
+    users = [StaffMemberFactory(role=role).user for _ in range(2)]
 
     with time_machine.travel(appointment.start - timedelta(minutes=5), tick=False):
-        threads = [threading.Thread(target=act, args=(user,)) for user in users]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
+        outcomes = race(*[lambda user=user: take_action(appointment.pk, action, user) for user in users])
 
-    assert sorted(outcomes, key=lambda o: o != "ok")[0] == "ok"
-    assert outcomes.count("ok") == 1
-    loser = next(o for o in outcomes if o != "ok")
-    assert loser.startswith("Cannot ") and "the appointment is" in loser
+    winners = [o for o in outcomes if isinstance(o, Appointment)]
+    losers = [o for o in outcomes if isinstance(o, AppointmentActionError)]
+    assert len(winners) == 1 and len(losers) == 1
+    assert losers[0].message.startswith("Cannot ") and "the appointment is" in losers[0].message
     assert AppointmentTransition.objects.filter(appointment_id=appointment.pk).count() == 1
     assert Appointment.objects.get(pk=appointment.pk).status in {"checked_in", "cancelled"}
+    # Nothing half-done: the loser wrote no checklist either.
+    assert CheckInChecklist.objects.filter(appointment_id=appointment.pk).count() == (action == "check_in")
 
 
 @pytest.mark.django_db
@@ -54,7 +40,7 @@ def test_a_stale_copy_cannot_overwrite_a_newer_state():
 
     appointment = AppointmentFactory(status="reminded")
     stale = Appointment.objects.get(pk=appointment.pk)
-    perform_transition(appointment_id=appointment.pk, action="cancel", actor=None, reason="first")
+    take_action(appointment.pk, "cancel", None)
     stale.mark_no_show()
     with pytest.raises(ConcurrentTransition), transaction.atomic():
         stale.save()

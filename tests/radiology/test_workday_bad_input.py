@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
     ],
 )
 def test_odd_addresses_get_a_page_or_a_404_never_a_500(client, path):
-    client.force_login(StaffMemberFactory(manager=True).user)
+    client.force_login(StaffMemberFactory(manager=True, also=["technologist", "radiologist"]).user)
     assert client.get(path).status_code in {200, 404}
 
 
@@ -43,15 +43,17 @@ def test_odd_addresses_get_a_page_or_a_404_never_a_500(client, path):
         ("radiology:follow_up", "completed", {"kind": "teleport"}),
         ("radiology:follow_up", "completed", {"kind": "mri", "scheduled_for": "not a date"}),
         ("radiology:follow_up", "in_procedure", {"kind": "mri"}),
-        ("radiology:abort_procedure", "checked_in", {"reason_code": "bored"}),
-        ("radiology:abort_procedure", "checked_in", {"reason_code": "other"}),
+        ("radiology:abort_procedure", "in_procedure", {"reason_code": "bored"}),
+        ("radiology:abort_procedure", "in_procedure", {"reason_code": "other"}),
+        ("radiology:abort_procedure", "checked_in", {"reason_code": "could_not_cannulate"}),
+        ("radiology:did_not_proceed", "checked_in", {"reason_code": "other"}),
         ("radiology:start_procedure", "checked_in", {"radiologist": "999999", "technologist": "abc"}),
         ("radiology:check_in", "completed", {"identity_confirmed": "on"}),
     ],
 )
 def test_bad_forms_are_explained_and_change_nothing(client, name, state, data):
-    manager = StaffMemberFactory(manager=True).user
-    client.force_login(manager)
+    clinician = StaffMemberFactory(role="technologist", also=["radiologist"]).user
+    client.force_login(clinician)
     appointment = AppointmentFactory(status=state)
     response = client.post(reverse(name, args=[appointment.pk]), data)
     assert response.status_code == 200

@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from notifications.models import Message
-from radiology.models import CheckInChecklist, FollowUpPlan, ProcedureOutcome
+from radiology.models import Appointment, CheckInChecklist, FollowUpPlan, ProcedureOutcome
 from scheduling.models import Reservation
+from tests.actions import CHECKLIST_FORM
 from tests.factories import (
     AppointmentFactory,
     ReadinessResponseFactory,
@@ -25,13 +26,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 NY = ZoneInfo("America/New_York")
 DAY = datetime(2027, 1, 13, tzinfo=NY)  # a Wednesday
-CHECKLIST = {
-    "identity_confirmed": "on",
-    "contrast_allergy_asked": "on",
-    "discharge_present_today": "on",
-    "not_expressed_last_48h": "on",
-    "consent_signed": "on",
-}
+CHECKLIST = CHECKLIST_FORM
 
 
 def at(hour, minute=0):
@@ -90,23 +85,28 @@ def test_the_day_list_runs_the_same_number_of_queries_for_5_and_60_appointments(
 
     def queries():
         with CaptureQueriesContext(connection) as captured:
-            assert client.get(day_url()).status_code == 200
-        return len(captured)
+            response = client.get(day_url())
+        assert response.status_code == 200
+        return len(captured), response.content.decode()
 
     add(5)
-    few = queries()
+    few, _ = queries()
     add(55)
-    many = queries()
+    many, page = queries()
     assert few == many
     assert many <= 10
+    assert page.count('<tr class="') >= 60  # every appointment is listed, not just cheaply
+    assert all(a.patient.mrn in page for a in Appointment.objects.all())
 
 
 def test_the_day_list_filters_by_room_radiologist_and_mine(client, tech):
     a_room, b_room = RoomFactory(name="Room A"), RoomFactory(name="Room B")
     mine = AppointmentFactory(room=a_room, start=at(9), technologist=tech, patient__family_name="Mine")
     other = AppointmentFactory(room=b_room, start=at(10), patient__family_name="Zedd")
-    assert "Zedd" not in client.get(day_url(), {"room": a_room.pk}).content.decode()
-    assert "Mine" not in client.get(day_url(), {"radiologist": other.radiologist.pk}).content.decode()
+    in_room_a = client.get(day_url(), {"room": a_room.pk}).content.decode()
+    assert "Mine" in in_room_a and "Zedd" not in in_room_a
+    others = client.get(day_url(), {"radiologist": other.radiologist.pk}).content.decode()
+    assert "Zedd" in others and "Mine" not in others
     only_mine = client.get(day_url(), {"mine": "on"}).content.decode()
     assert "Mine" in only_mine and "Zedd" not in only_mine
     assert mine.patient.mrn in only_mine
@@ -151,15 +151,24 @@ def test_check_in_stores_the_checklist(client, tech):
     assert appointment.status == "checked_in" and appointment.checked_in_at == at(9, 50)
 
 
-def test_no_discharge_today_refuses_check_in_and_offers_abort_or_reschedule(client, tech):
+def test_no_discharge_today_offers_did_not_proceed_and_that_offer_is_accepted(client, tech):
     appointment = AppointmentFactory(start=at(10), status="reminded")
+    ReservationFactory(resource=appointment.room.resource, start=at(10), end=at(10, 45), holder=appointment.holder)
     answers = {k: v for k, v in CHECKLIST.items() if k != "discharge_present_today"}
     with time_machine.travel(at(9, 50), tick=False):
         response = client.post(reverse("radiology:check_in", args=[appointment.pk]), answers)
-    page = response.content.decode()
-    assert "the duct cannot be found" in page and "Abort: no discharge" in page
+        page = response.content.decode()
+        assert "the duct cannot be found" in page and "Did not proceed: no discharge today" in page
+        appointment.refresh_from_db()
+        assert appointment.status == "reminded" and not CheckInChecklist.objects.exists()
+        offer = re.search(r'href="([^"]*did-not-proceed[^"]*)"', page).group(1).replace("&amp;", "&")
+        form_page = client.get(offer)
+        assert form_page.context["form"].initial == {"reason_code": "no_discharge"}
+        done = client.post(offer, {"reason_code": "no_discharge"}, follow=True)
+    assert done.status_code == 200
     appointment.refresh_from_db()
-    assert appointment.status == "reminded" and not CheckInChecklist.objects.exists()
+    assert (appointment.status, appointment.abort_reason_code) == ("did_not_proceed", "no_discharge")
+    assert not Reservation.objects.filter(holder=appointment.holder, active=True).exists()
 
 
 def test_check_in_without_consent_is_refused_next_to_the_field(client, tech):
@@ -224,12 +233,12 @@ def test_other_complication_needs_a_note(client):
 
 
 def test_abort_with_a_reason_frees_the_room_and_people(client, tech):
-    appointment = AppointmentFactory(start=at(10), status="checked_in")
+    appointment = AppointmentFactory(start=at(10), status="in_procedure")
     ReservationFactory(resource=appointment.room.resource, start=at(10), end=at(10, 45), holder=appointment.holder)
     with time_machine.travel(at(10, 5), tick=False):
         client.post(reverse("radiology:abort_procedure", args=[appointment.pk]), {"reason_code": "patient_declined"})
     appointment.refresh_from_db()
-    assert appointment.status == "incomplete" and appointment.abort_reason == "Patient declined"
+    assert appointment.status == "incomplete" and appointment.abort_reason == "Patient declined to continue"
     assert not Reservation.objects.filter(holder=appointment.holder, active=True).exists()
 
 

@@ -20,7 +20,8 @@ def test_a_missing_page_is_the_sites_404_not_djangos_list_of_urls(client):
 def test_a_missing_patient_page_is_in_the_patient_layout(client):
     response = client.get("/p/999/not-a-token/nothing/")
     assert response.status_code == 404
-    assert "narrow-page" in response.content.decode()
+    page = response.content.decode()
+    assert '<body class="portal">' in page and 'data-testid="clinic-phone"' in page
 
 
 def test_a_csrf_failure_explains_in_the_sites_layout():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from radiology.portal.links import patient_path
+from radiology.services.patient_links import patient_path
 from tests.factories import AppointmentFactory, RoomFactory, StaffMemberFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from radiology.management.demo import build_demo_department
 from radiology.models import Patient
-from radiology.services.demo import build_demo_department
 
 
 class Command(BaseCommand):

@@ -1,0 +1,75 @@
+"""An MLLP server (HL7 v2 over TCP): each message framed as <VT> message <FS><CR>, each
+answered on the same connection before the next is read. One thread per connection;
+each message gets fresh database connections (close_old_connections) and the thread's
+connection is closed when the peer goes away, so a long-lived listener never holds a
+connection the database has dropped."""
+
+import logging
+import socket
+import socketserver
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import close_old_connections, connection
+
+log = logging.getLogger(__name__)
+
+START, END = b"\x0b", b"\x1c\x0d"
+
+
+class FrameTooLarge(Exception):
+    pass
+
+
+def frame(message: bytes) -> bytes:
+    return START + message + END
+
+
+def read_frames(sock: socket.socket, *, max_bytes: int):
+    """Yield each message's bytes; bytes outside a frame (keep-alive newlines) are skipped."""
+    buffer = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return
+        buffer += chunk
+        while True:
+            start = buffer.find(START)
+            if start < 0:
+                buffer = b""
+                break
+            end = buffer.find(END, start)
+            if end < 0:
+                buffer = buffer[start:]
+                if len(buffer) > max_bytes:
+                    raise FrameTooLarge
+                break
+            yield buffer[start + 1 : end]
+            buffer = buffer[end + len(END) :]
+
+
+class _Handler(socketserver.BaseRequestHandler):
+    def handle(self):
+        peer = f"{self.client_address[0]}:{self.client_address[1]}"
+        self.request.settimeout(settings.HL7_IDLE_TIMEOUT_SECONDS)
+        log.info("hl7: connection from %s", peer)
+        try:
+            for message in read_frames(self.request, max_bytes=settings.HL7_MAX_MESSAGE_BYTES):
+                close_old_connections()
+                reply = self.server.on_message(message, peer)
+                self.request.sendall(frame(reply))
+        except FrameTooLarge:
+            log.warning("hl7: %s sent a frame over %s bytes; connection closed", peer, settings.HL7_MAX_MESSAGE_BYTES)
+        except (TimeoutError, ConnectionError) as error:
+            log.info("hl7: connection from %s ended: %s", peer, error)
+        finally:
+            connection.close()
+
+
+class MLLPServer(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], on_message: Callable[[bytes, str], bytes]):
+        self.on_message = on_message
+        super().__init__(address, _Handler)

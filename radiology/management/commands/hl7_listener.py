@@ -1,0 +1,32 @@
+"""python manage.py hl7_listener: the `hl7` process (Procfile). Receives HL7 v2 orders
+over MLLP on HL7_BIND:HL7_PORT and answers each with an ACK. See docs/interfaces.md."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from radiology.hl7.intake import receive_safely
+from radiology.hl7.mllp import MLLPServer
+
+
+def on_message(data: bytes, peer: str) -> bytes:
+    return receive_safely(data, peer=peer).data
+
+
+class Command(BaseCommand):
+    help = "Receive HL7 v2 orders (ORM^O01, OMG^O19) over MLLP and answer each with an ACK."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--bind", default=settings.HL7_BIND, help="Address to listen on (HL7_BIND).")
+        parser.add_argument("--port", type=int, default=settings.HL7_PORT, help="TCP port (HL7_PORT).")
+
+    def handle(self, *args, bind, port, **options):
+        server = MLLPServer((bind, port), on_message)
+        host, port = server.server_address[:2]
+        self.stdout.write(f"HL7 listener on {host}:{port} (MLLP). Ctrl-C stops it.", ending="\n")
+        self.stdout.flush()
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()

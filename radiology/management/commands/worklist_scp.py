@@ -1,0 +1,25 @@
+"""`manage.py worklist_scp`: the DICOM Modality Worklist (C-FIND) and MPPS service.
+
+Settings: WORKLIST_AE_TITLE, WORKLIST_BIND, WORKLIST_PORT (see docs/interfaces.md).
+"""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from radiology.dicom import scp
+
+
+class Command(BaseCommand):
+    help = "Serve the DICOM Modality Worklist and MPPS for the mammography units."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--bind", default=None, help=f"Address to listen on (default {settings.WORKLIST_BIND}).")
+        parser.add_argument("--port", type=int, default=None, help=f"TCP port (default {settings.WORKLIST_PORT}).")
+        parser.add_argument("--ae-title", default=None, help=f"Our AE title (default {settings.WORKLIST_AE_TITLE}).")
+
+    def handle(self, *args, bind, port, ae_title, **options):
+        title = ae_title or settings.WORKLIST_AE_TITLE
+        self.stdout.write(
+            f"Worklist/MPPS SCP {title} on {bind or settings.WORKLIST_BIND}:{port or settings.WORKLIST_PORT}"
+        )
+        scp.start(bind=bind, port=port, ae_title=title, block=True)

@@ -1,0 +1,67 @@
+"""Add to my calendar: one appointment as an iCalendar (RFC 5545) file for the patient.
+
+A thin translation at the edge: times in UTC, a UID that stays the same when the
+appointment moves (SEQUENCE is the appointment's version, so a calendar that imports the
+file again updates the event instead of adding a second one), the place and the clinic's
+phone number, and no staff names. Text is in the active language (the caller activates
+the patient's).
+"""
+
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+import icalendar
+from django.conf import settings
+from django.utils.translation import gettext
+
+from radiology.models import Appointment, AppointmentStatus
+
+
+def event_uid(appointment: Appointment) -> str:
+    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"appointment-{appointment.pk}@{domain}"
+
+
+def appointment_calendar(appointment: Appointment, *, link: str, now: datetime) -> bytes:
+    place = appointment.room.location or appointment.room.name
+    if settings.CLINIC_ADDRESS and place not in settings.CLINIC_ADDRESS:
+        place = f"{place}, {settings.CLINIC_ADDRESS}"
+    cancelled = appointment.status == AppointmentStatus.CANCELLED
+    summary = gettext("Appointment: %(clinic)s") % {"clinic": settings.CLINIC_NAME}
+    description = "\n".join(
+        [
+            gettext("Questions, or cannot come? Call us: %(phone)s") % {"phone": settings.CLINIC_PHONE},
+            gettext("Your appointment page: %(link)s") % {"link": link},
+        ]
+    )
+    event = icalendar.Event.new(
+        uid=event_uid(appointment),
+        sequence=appointment.version,
+        stamp=now.astimezone(UTC),
+        start=appointment.start.astimezone(UTC),
+        end=appointment.end.astimezone(UTC),
+        summary=summary,
+        location=place,
+        description=description,
+        status=icalendar.STATUS.CANCELLED if cancelled else icalendar.STATUS.CONFIRMED,
+        transparency=icalendar.TRANSP.OPAQUE,
+        url=link,
+    )
+    hours = appointment.procedure.no_expression_window_max_hours
+    if hours and not cancelled:
+        # The one preparation that depends on the clock: the phone reminds her when it begins.
+        alarm = icalendar.Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("trigger", -timedelta(hours=hours))
+        alarm.add(
+            "description",
+            gettext("From now until your appointment, please do not squeeze your nipple or try to express any fluid."),
+        )
+        event.add_component(alarm)
+    calendar = icalendar.Calendar.new(
+        prodid=f"-//{settings.CLINIC_NAME}//Galactogram scheduling//EN",
+        method="PUBLISH",
+        uid=f"calendar-{event_uid(appointment)}",
+        subcomponents=[event],
+    )
+    return calendar.to_ical()

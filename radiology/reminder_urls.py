@@ -1,7 +1,0 @@
-from django.urls import path
-
-from radiology import reminder_views
-
-urlpatterns = [
-    path("", reminder_views.todo, name="scheduler_todo"),
-]

@@ -1,0 +1,51 @@
+"""Input rules that several doors check (forms, the API's serializers, services): each is
+defined here once. Each returns the sentence to show, or None when the input is fine, so a
+form, a serializer and a service can each raise it in their own way."""
+
+from datetime import date, datetime, timedelta
+
+from radiology.models import MRN_MESSAGE, MRN_PATTERN, Channel  # noqa: F401 - one definition, used by serializers
+from scheduling.clinic_time import local_today
+
+# How far ahead the department books (and lets anyone search).
+BOOKING_HORIZON = timedelta(days=730)
+OLDEST_BIRTH_YEARS = 130
+
+
+def day_beyond_horizon(day: date) -> str | None:
+    if day > local_today() + BOOKING_HORIZON:
+        return "Bookings open at most two years ahead; choose an earlier day."
+    return None
+
+
+def start_out_of_range(start: datetime, *, now: datetime) -> str | None:
+    """A proposed start must be from about now to the booking horizon."""
+    if start < now - timedelta(days=1) or start > now + BOOKING_HORIZON:
+        return "Choose a time between now and two years ahead."
+    return None
+
+
+def birth_date_problem(born: date) -> str | None:
+    today = local_today()
+    if born > today:
+        return "The date of birth is in the future."
+    if born.year < today.year - OLDEST_BIRTH_YEARS:
+        return f"That date of birth is more than {OLDEST_BIRTH_YEARS} years ago; please check the year."
+    return None
+
+
+def duration_problem(procedure, minutes: int) -> str | None:
+    """The catalog says how long the procedure is booked for (30 or 45 minutes)."""
+    if minutes not in procedure.allowed_durations:
+        allowed = " or ".join(str(m) for m in procedure.allowed_durations)
+        return f"A {procedure.name.lower()} is booked for {allowed} minutes."
+    return None
+
+
+def unreachable(*, preferred_channel: str, phone, email: str) -> tuple[str, str] | None:
+    """(field, sentence) when the patient could not receive reminders on her channel."""
+    if preferred_channel == Channel.SMS and not phone:
+        return "phone", "Text reminders need a mobile number; add one or choose e-mail."
+    if preferred_channel == Channel.EMAIL and not email:
+        return "email", "E-mail reminders need an e-mail address; add one or choose text messages."
+    return None

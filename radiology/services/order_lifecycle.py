@@ -1,0 +1,106 @@
+"""An order's identifiers and how its status follows its appointments.
+
+The accession number ("GA" + clinic-local date + a 5-digit serial of that day, 15
+characters: DICOM SH allows 16) and the Study Instance UID ("2.25." + a random UUID as an
+integer, PS3.5 B.2) are made once, when the order is created, and never change.
+
+Status: waiting until an appointment is booked, scheduled while one is live, completed
+when it is completed; when an appointment ends without the exam (cancelled by the
+department, no-show, aborted) the order returns to waiting, to the schedulers' work queue,
+with the same identifiers. Only cancelling the order itself (the EHR's CA/OC, or a
+scheduler) makes it cancelled. Callers hold the surrounding transaction.
+"""
+
+import uuid
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from radiology.errors import AppointmentActionError
+from radiology.models import AccessionCounter, Appointment, AppointmentStatus, Order
+from scheduling.clinic_time import clinic_zone
+
+# Appointment states that end the visit without the exam: the order goes back to the queue.
+ENDED_WITHOUT_EXAM = {
+    AppointmentStatus.CANCELLED,
+    AppointmentStatus.NO_SHOW,
+    AppointmentStatus.INCOMPLETE,
+    AppointmentStatus.DID_NOT_PROCEED,
+}
+EXAM_DONE = {AppointmentStatus.COMPLETED, AppointmentStatus.FOLLOW_UP}
+
+
+def new_accession_number(*, now: datetime) -> str:
+    day = now.astimezone(clinic_zone()).date()
+    # A conditional increment is atomic; the first number of a day creates the row, and a
+    # rival creating it at the same moment makes us retry the increment.
+    for _ in range(2):
+        if AccessionCounter.objects.filter(day=day).update(last=F("last") + 1):
+            break
+        try:
+            with transaction.atomic():
+                AccessionCounter.objects.create(day=day, last=1)
+            break
+        except IntegrityError:
+            continue
+    last = AccessionCounter.objects.get(day=day).last
+    return f"GA{day:%Y%m%d}{last:05d}"
+
+
+def new_study_instance_uid() -> str:
+    return f"2.25.{uuid.uuid4().int}"
+
+
+def open_order(*, now: datetime, **fields) -> Order:
+    """Insert an order with fresh identifiers (validation is the caller's)."""
+    fields.setdefault("received_at", now)
+    return Order.objects.create(
+        accession_number=new_accession_number(now=now), study_instance_uid=new_study_instance_uid(), **fields
+    )
+
+
+def follow_appointment(*, appointment: Appointment) -> None:
+    """Bring the appointment's order to the status its appointment implies."""
+    order = appointment.order
+    if order.status == Order.Status.CANCELLED:
+        return
+    if appointment.status in EXAM_DONE:
+        status = Order.Status.COMPLETED
+    elif appointment.status in ENDED_WITHOUT_EXAM:
+        status = Order.Status.WAITING
+    else:
+        status = Order.Status.SCHEDULED
+    if order.status != status:
+        Order.objects.filter(pk=order.pk).update(status=status, updated_at=timezone.now())
+        order.status = status
+
+
+def check_bookable(*, order: Order, patient, procedure) -> Order:
+    """Lock a waiting order for booking; refuse one of another patient, another procedure,
+    or one already scheduled, done or cancelled."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.patient_id != patient.pk:
+        raise _invalid("order", f"Order {order.accession_number} is for another patient.")
+    if order.procedure_id != procedure.pk:
+        raise _invalid("order", f"Order {order.accession_number} is for another procedure.")
+    if order.status != Order.Status.WAITING:
+        raise _invalid(
+            "order", f"Order {order.accession_number} is {order.get_status_display().lower()}; it cannot be booked."
+        )
+    return order
+
+
+def check_clinical_facts(*, indication: str = "", indication_other: str = "", side: str = "", **_) -> None:
+    """What every door checks before writing an order (the database checks it again)."""
+    if indication and indication not in Order.Indication.values:
+        raise _invalid("indication", f"Unknown indication “{indication}”.")
+    if indication == Order.Indication.OTHER and not indication_other.strip():
+        raise _invalid("indication_other", "Describe the indication when it is “other”.")
+    if side and side not in Order.Side.values:
+        raise _invalid("side", "The side is left or right.")
+
+
+def _invalid(field: str, message: str) -> AppointmentActionError:
+    return AppointmentActionError(message, code="invalid", fields={field: message})

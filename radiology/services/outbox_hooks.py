@@ -1,0 +1,66 @@
+"""What the outbox asks radiology at send time (registered in RadiologyConfig.ready):
+a fresh patient link, whether a reminder is still wanted, what its delivery changes, and
+where staff read about its subject."""
+
+import contextlib
+
+from django.urls import reverse
+
+from notifications.models import Message
+from radiology.errors import AppointmentActionError
+from radiology.models import Appointment, AppointmentStatus, appointment_id_from_reference
+from radiology.services.patient_links import patient_link
+from radiology.services.transitions import perform_transition
+
+S = AppointmentStatus
+
+PRE_PROCEDURE_KINDS = {"prep", "no_expression", "day_before", "moved"}
+
+
+def _appointment_id(message) -> int:
+    return appointment_id_from_reference(message.subject)
+
+
+def message_context(message) -> dict:
+    """A freshly signed patient link, valid from the moment of sending."""
+    if message.audience != Message.Audience.PATIENT:
+        return {}
+    return {"link": patient_link(_appointment_id(message))}
+
+
+def message_skip_reason(message) -> str | None:
+    """Re-checked just before sending: is this reminder still wanted?"""
+    if message.kind not in PRE_PROCEDURE_KINDS and message.kind != "follow_up":
+        return None
+    current = Appointment.objects.filter(pk=_appointment_id(message)).values("status", "version").first()
+    if current is None:
+        return "The appointment no longer exists."
+    if message.kind == "follow_up":
+        if current["status"] not in (S.COMPLETED, S.FOLLOW_UP):
+            return "The procedure was not completed."
+        return None
+    if current["status"] not in (S.BOOKED, S.PREP_SENT, S.REMINDED):
+        return f"The appointment is {S(current['status']).label.lower()}."
+    if current["version"] != message.subject_version:
+        return "Planned for an earlier time of the appointment."
+    return None
+
+
+def message_delivered(message) -> None:
+    """Prep and no-expression deliveries move the state forward, never past a later state."""
+    action = message.meta.get("advance")
+    if not action:
+        return
+    appointment = Appointment.objects.filter(pk=_appointment_id(message)).values("status", "version").first()
+    allowed = {"send_prep": {S.BOOKED}, "send_no_expression_reminder": {S.BOOKED, S.PREP_SENT}}[action]
+    if appointment is None or appointment["status"] not in allowed:
+        return
+    if appointment["version"] != message.subject_version:
+        return
+    # Moved on meanwhile (checked in, cancelled): a reminder never pulls it back.
+    with contextlib.suppress(AppointmentActionError):
+        perform_transition(appointment_id=_appointment_id(message), action=action, actor=None, now=message.sent_at)
+
+
+def subject_link(subject: str) -> str | None:
+    return reverse("radiology:appointment_detail", args=[appointment_id_from_reference(subject)])

@@ -1,0 +1,228 @@
+"""Performed procedure steps reported by a modality (DICOM MPPS), applied to appointments
+through the same workflow services as the pages.
+
+Rules:
+- Every step is stored, linked or not, with what the modality sent; a step is never
+  dropped because it could not be applied — it goes to the "needs attention" list.
+- IN PROGRESS starts the linked appointment (start_procedure, started time from the step).
+- COMPLETED completes it only with a whole outcome: the ducts from the performed procedure
+  code (77053 one duct, 77054 several), the contrast volume and the complications as the
+  modality reported them (docs/interfaces.md). Nothing is guessed: when any of them is
+  missing the step is "completed at the modality" and waits on the needs-attention page
+  for the radiologist to complete it with the outcome.
+- DISCONTINUED aborts it (incomplete) with the reason "Discontinued at the modality".
+- A final step (COMPLETED, DISCONTINUED) never changes again.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from procedures.reasons import AbortReason
+from radiology.errors import AppointmentActionError
+from radiology.modality_selectors import find_appointment_for_step
+from radiology.models import Appointment, PerformedProcedureStep, ProcedureOutcome
+from radiology.services import workflow
+from radiology.services.actions import run_action
+
+Status = PerformedProcedureStep.Status
+Attention = PerformedProcedureStep.Attention
+FINAL = {Status.COMPLETED, Status.DISCONTINUED}
+
+
+class PerformedStepError(Exception):
+    """A refusal the door turns into a DICOM status: duplicate, unknown, final, invalid."""
+
+    def __init__(self, message: str, *, code: str):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class StepReport:
+    """What the modality said, as plain values (the DICOM door translates)."""
+
+    status: str
+    attributes: dict
+    study_instance_uid: str = ""
+    scheduled_step_id: str = ""
+    accession_number: str = ""
+    station_ae_title: str = ""
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    procedure_codes: list[str] = field(default_factory=list)
+    contrast_volume_ml: Decimal | None = None
+    complications: list[str] | None = None
+    series_instance_uids: list[str] = field(default_factory=list)
+    discontinuation_reason: str = ""
+
+
+def modality_actor():
+    """The user modality-reported changes are logged as: one account, in the technologist
+    group (it may start, complete and abort), with no password to log in with."""
+    user, created = get_user_model().objects.get_or_create(
+        username=settings.WORKLIST_MODALITY_USERNAME, defaults={"first_name": "Modality", "last_name": "(MPPS)"}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        user.groups.add(Group.objects.get(name="technologist"))
+    return user
+
+
+def _ducts_from_codes(appointment: Appointment, codes: list[str]) -> str:
+    proc = appointment.procedure
+    if proc.imaging_cpt_multiple in codes:
+        return ProcedureOutcome.Ducts.MULTIPLE
+    if proc.imaging_cpt_single in codes:
+        return ProcedureOutcome.Ducts.SINGLE
+    return ""
+
+
+def record_step_created(*, sop_instance_uid: str, report: StepReport, now: datetime | None = None):
+    """N-CREATE: store the step, link it, and start the appointment when it is IN PROGRESS."""
+    now = now or timezone.now()
+    if report.status != Status.IN_PROGRESS:
+        raise PerformedStepError("A performed procedure step is created IN PROGRESS.", code="invalid")
+    with transaction.atomic():
+        if PerformedProcedureStep.objects.filter(sop_instance_uid=sop_instance_uid).exists():
+            raise PerformedStepError("This step was already created.", code="duplicate")
+        appointment = find_appointment_for_step(
+            study_instance_uid=report.study_instance_uid,
+            scheduled_step_id=report.scheduled_step_id,
+            accession_number=report.accession_number,
+        )
+        step = PerformedProcedureStep(sop_instance_uid=sop_instance_uid, appointment=appointment, received_at=now)
+        _copy_report(step, report, now)
+        if appointment is None:
+            step.attention = Attention.UNMATCHED
+            step.attention_note = "No appointment has this Study Instance UID and step, or this accession number."
+        else:
+            _apply(step, report)
+        try:
+            with transaction.atomic():
+                step.save()
+        except IntegrityError:
+            # The same N-CREATE on two associations at once: the unique SOP Instance UID
+            # lets one in; the other is a duplicate, and its appointment change is undone too.
+            raise PerformedStepError("This step was already created.", code="duplicate") from None
+    return step
+
+
+def record_step_updated(*, sop_instance_uid: str, report: StepReport, now: datetime | None = None):
+    """N-SET: record the new state; COMPLETED completes, DISCONTINUED aborts."""
+    now = now or timezone.now()
+    if report.status not in Status.values:
+        raise PerformedStepError(f"Unknown step status “{report.status}”.", code="invalid")
+    with transaction.atomic():
+        step = PerformedProcedureStep.objects.select_for_update().filter(sop_instance_uid=sop_instance_uid).first()
+        if step is None:
+            raise PerformedStepError("No step with this SOP Instance UID was created.", code="unknown")
+        if step.status in FINAL:
+            raise PerformedStepError(f"The step is already {step.status}; it cannot change.", code="final")
+        previous = step.status
+        _copy_report(step, report, now)
+        if step.appointment is not None and report.status != previous:
+            _apply(step, report)
+        step.save()
+    return step
+
+
+def _copy_report(step: PerformedProcedureStep, report: StepReport, now: datetime) -> None:
+    step.status = report.status
+    step.attributes = report.attributes
+    step.study_instance_uid = report.study_instance_uid[:64]
+    step.scheduled_step_id = report.scheduled_step_id[:16]
+    step.accession_number = report.accession_number[:16]
+    step.station_ae_title = report.station_ae_title[:16]
+    step.started_at = report.started_at
+    step.ended_at = report.ended_at
+    step.procedure_codes = list(report.procedure_codes)
+    step.contrast_volume_ml = report.contrast_volume_ml
+    step.series_instance_uids = list(report.series_instance_uids)
+    if step.appointment is not None:
+        step.ducts = _ducts_from_codes(step.appointment, report.procedure_codes)
+    step.updated_at = now
+
+
+def _apply(step: PerformedProcedureStep, report: StepReport) -> None:
+    """Move the appointment; a refusal leaves the step on the needs-attention list with the
+    service's own sentence, and the step is stored all the same."""
+    appointment = step.appointment
+    actor = modality_actor()
+    step.attention, step.attention_note = Attention.NONE, ""
+    try:
+        if report.status == Status.IN_PROGRESS:
+            workflow.start_procedure(
+                appointment_id=appointment.pk,
+                actor=actor,
+                radiologist=appointment.radiologist,
+                technologist=appointment.technologist,
+                now=report.started_at or step.updated_at,
+            )
+        elif report.status == Status.DISCONTINUED:
+            run_action(
+                appointment_id=appointment.pk,
+                action="abort",
+                actor=actor,
+                inputs={
+                    "reason_code": AbortReason.DISCONTINUED_AT_MODALITY,
+                    "note": report.discontinuation_reason[:250],
+                },
+            )
+        elif report.status == Status.COMPLETED:
+            missing = _missing_outcome(step, report)
+            if missing:
+                step.attention = Attention.OUTCOME_NEEDED
+                step.attention_note = f"The modality did not send {missing}."
+                return
+            run_action(
+                appointment_id=appointment.pk,
+                action="complete",
+                actor=actor,
+                inputs={
+                    "outcome": {
+                        "ducts": step.ducts,
+                        "contrast_volume_ml": report.contrast_volume_ml,
+                        "complications": report.complications,
+                        "note": f"Reported by the modality (MPPS {step.sop_instance_uid})",
+                    }
+                },
+                now=report.ended_at or step.updated_at,
+            )
+    except AppointmentActionError as refusal:
+        step.attention = Attention.NOT_APPLIED
+        step.attention_note = refusal.message[:300]
+
+
+def _missing_outcome(step: PerformedProcedureStep, report: StepReport) -> str:
+    missing = []
+    if not step.ducts:
+        missing.append("the performed procedure code (77053 or 77054)")
+    if report.contrast_volume_ml is None:
+        missing.append("the contrast volume")
+    if not report.complications:
+        missing.append("the complications")
+    return " and ".join(missing)
+
+
+def complete_from_step(*, step_id: int, actor, outcome: dict):
+    """The radiologist completes a step the modality finished without the whole outcome:
+    the same completion service as the pages, then the step leaves the attention list."""
+    with transaction.atomic():
+        step = PerformedProcedureStep.objects.select_for_update().get(pk=step_id)
+        if step.attention != Attention.OUTCOME_NEEDED or step.appointment_id is None:
+            raise AppointmentActionError("This step does not wait for an outcome any more.")
+        appointment = run_action(
+            appointment_id=step.appointment_id, action="complete", actor=actor, inputs={"outcome": outcome}
+        )
+        step.attention, step.attention_note = Attention.NONE, ""
+        step.updated_at = timezone.now()
+        step.save(update_fields=["attention", "attention_note", "updated_at"])
+    return appointment

@@ -1,0 +1,248 @@
+"""The procedure day: check in with a checklist, start, complete with an outcome, abort,
+did not proceed, and the radiologist's follow-up decision.
+
+Each service is the one way to take its action, whatever the door (page, API, modality,
+demo): it requires the action's inputs (radiology.services.action_table) and does the whole
+change in one transaction: the record it writes and the state change commit together, or
+neither does. Endings that leave time unused release the room and people at once."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from procedures.reasons import AbortReason, NotProceededReason
+from radiology.errors import AppointmentActionError
+from radiology.models import (
+    CheckInChecklist,
+    FollowUpPlan,
+    ProcedureOutcome,
+    StaffMember,
+)
+from radiology.services import reminders
+from radiology.services.booking import coded_reason
+from radiology.services.transitions import check_permission, get_action, lock_appointment, perform_transition
+from scheduling.services import release
+
+
+@dataclass(frozen=True)
+class Checklist:
+    identity_confirmed: bool
+    contrast_allergy_asked: bool
+    contrast_allergy_reported: bool
+    discharge_present_today: bool
+    not_expressed_last_48h: bool
+    consent_signed: bool
+    side_confirmed: bool  # the order's side, confirmed with the patient (wrong-side prevention)
+
+
+def _invalid(field: str, message: str) -> AppointmentActionError:
+    return AppointmentActionError(message, code="invalid", fields={field: message})
+
+
+def check_in_patient(*, appointment_id: int, actor, checklist: Checklist, now: datetime | None = None):
+    """Check in after the technologist/nurse confirmed identity, allergy, discharge,
+    no expression in 48 h and consent. No discharge today: the duct cannot be found, so
+    check-in is refused and the page offers abort or reschedule instead."""
+    check_permission(actor, get_action("check_in"))
+    now = now or timezone.now()
+    if not checklist.identity_confirmed:
+        raise _invalid("identity_confirmed", "Confirm the patient's name and date of birth first.")
+    if not checklist.contrast_allergy_asked:
+        raise _invalid("contrast_allergy_asked", "Ask about contrast allergy before checking in.")
+    if not checklist.consent_signed:
+        raise _invalid("consent_signed", "The consent form must be signed before check-in.")
+    if not checklist.side_confirmed:
+        raise _invalid("side_confirmed", "Confirm with the patient which breast is examined before check-in.")
+    if not checklist.discharge_present_today:
+        raise AppointmentActionError(
+            "No discharge today: the duct cannot be found. Record “did not proceed: no discharge today” "
+            "(the patient goes on the schedulers' list to rebook) or reschedule.",
+            code="invalid",
+            fields={"discharge_present_today": "No discharge today."},
+        )
+    with transaction.atomic():
+        appointment = perform_transition(
+            appointment_id=appointment_id,
+            action="check_in",
+            actor=actor,
+            note="Checklist confirmed" + ("; reports contrast allergy" if checklist.contrast_allergy_reported else ""),
+            now=now,
+            fields={"at": now},
+        )
+        CheckInChecklist.objects.create(
+            appointment=appointment, completed_by=actor, completed_at=now, **checklist.__dict__
+        )
+    return appointment
+
+
+def start_procedure(
+    *,
+    appointment_id: int,
+    actor,
+    radiologist: StaffMember | None = None,
+    technologist: StaffMember | None = None,
+    now: datetime | None = None,
+):
+    """Start, recording who performs: the booked people unless others are named."""
+    now = now or timezone.now()
+    if radiologist is not None and radiologist.role != StaffMember.Role.RADIOLOGIST:
+        raise _invalid("radiologist", f"{radiologist.name} is not a radiologist.")
+    if technologist is not None and technologist.role not in StaffMember.ASSISTING_ROLES:
+        raise _invalid("technologist", f"{technologist.name} is not a technologist or nurse.")
+    with transaction.atomic():
+        booked = lock_appointment(appointment_id)
+        radiologist = radiologist or booked.radiologist
+        technologist = technologist or booked.technologist
+        appointment = perform_transition(
+            appointment_id=appointment_id,
+            action="start",
+            actor=actor,
+            note=f"Performed by {radiologist.name} with {technologist.name}",
+            now=now,
+            fields={"at": now},
+        )
+        if (appointment.radiologist_id, appointment.technologist_id) != (radiologist.pk, technologist.pk):
+            type(appointment).objects.filter(pk=appointment.pk).update(
+                radiologist=radiologist, technologist=technologist
+            )
+            appointment.refresh_from_db()
+    return appointment
+
+
+def complete_procedure(
+    *,
+    appointment_id: int,
+    actor,
+    ducts: str,
+    contrast_volume_ml: Decimal,
+    complications: list[str],
+    complication_note: str = "",
+    note: str = "",
+    now: datetime | None = None,
+):
+    """Complete with the outcome: 19030 plus 77053 (one duct) or 77054 (several), the
+    contrast volume and complications; plans the follow-up message."""
+    check_permission(actor, get_action("complete"))
+    now = now or timezone.now()
+    codes = set(ProcedureOutcome.Complication.values)
+    if not complications or not set(complications) <= codes:
+        raise _invalid("complications", "Choose the complications from the list, or “None”.")
+    if "none" in complications and len(complications) > 1:
+        raise _invalid("complications", "“None” cannot go with other complications.")
+    if "other" in complications and not complication_note.strip():
+        raise _invalid("complication_note", "Describe the other complication.")
+    if ducts not in ProcedureOutcome.Ducts.values:
+        raise _invalid("ducts", "Say whether one duct or several were studied.")
+    if not (Decimal("0") < Decimal(contrast_volume_ml) <= Decimal("10")):
+        raise _invalid("contrast_volume_ml", "Contrast volume is between 0.1 and 10 mL.")
+    with transaction.atomic():
+        appointment = perform_transition(
+            appointment_id=appointment_id, action="complete", actor=actor, now=now, fields={"at": now}
+        )
+        procedure = appointment.procedure
+        ProcedureOutcome.objects.create(
+            appointment=appointment,
+            ducts=ducts,
+            injection_cpt=procedure.injection_cpt,
+            imaging_cpt=procedure.imaging_cpt_single if ducts == "single" else procedure.imaging_cpt_multiple,
+            contrast_volume_ml=contrast_volume_ml,
+            complications=complications,
+            complication_note=complication_note.strip(),
+            note=note.strip(),
+            performing_radiologist=appointment.radiologist,
+            performing_technologist=appointment.technologist,
+            recorded_by=actor,
+            recorded_at=now,
+        )
+        reminders.on_completed(appointment=appointment, now=now)
+    return appointment
+
+
+def abort_procedure(*, appointment_id: int, actor, reason_code: str, note: str = "", now: datetime | None = None):
+    """Stop a started procedure (incomplete), with a coded reason, and free the rest of the slot."""
+    return _end_early(
+        appointment_id=appointment_id,
+        actor=actor,
+        action="abort",
+        choices=AbortReason,
+        code=reason_code,
+        note=note,
+        now=now,
+    )
+
+
+def record_not_proceeded(*, appointment_id: int, actor, reason_code: str, note: str = "", now: datetime | None = None):
+    """The patient came (or was due today) but is not examined: no discharge, expressed
+    within 48 h, declined, contrast allergy. Frees the room and people; the schedulers' to-do
+    list shows her until she is booked again."""
+    return _end_early(
+        appointment_id=appointment_id,
+        actor=actor,
+        action="did_not_proceed",
+        choices=NotProceededReason,
+        code=reason_code,
+        note=note,
+        now=now,
+    )
+
+
+def _end_early(*, appointment_id, actor, action, choices, code, note, now):
+    reason = coded_reason(choices, code, note)
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = perform_transition(
+            appointment_id=appointment_id,
+            action=action,
+            actor=actor,
+            note=reason,
+            now=now,
+            fields={"reason_code": code, "reason": reason},
+        )
+        release(holder=appointment.holder, now=now)
+        reminders.on_ended_early(appointment=appointment, now=now)
+    return appointment
+
+
+def arrange_follow_up(
+    *,
+    appointment_id: int,
+    actor,
+    kind: str,
+    scheduled_for: datetime | None = None,
+    reason: str = "",
+    now: datetime | None = None,
+):
+    """The radiologist's decision after a completed procedure: a follow-up of a kind (with
+    a date when it is booked), or none with the reason."""
+    check_permission(actor, get_action("arrange_follow_up"))
+    now = now or timezone.now()
+    if kind not in FollowUpPlan.Kind.values:
+        raise _invalid("kind", "Choose the follow-up.")
+    if kind == FollowUpPlan.Kind.NONE and not reason.strip():
+        raise _invalid("reason", "Say why no follow-up is needed.")
+    if scheduled_for is not None and scheduled_for <= now:
+        raise _invalid("scheduled_for", "The follow-up date must be in the future.")
+    with transaction.atomic():
+        label = FollowUpPlan.Kind(kind).label
+        appointment = perform_transition(
+            appointment_id=appointment_id,
+            action="arrange_follow_up",
+            actor=actor,
+            note=label
+            + (f" on {timezone.localtime(scheduled_for):%a %d %b %Y %H:%M}" if scheduled_for else "")
+            + (f": {reason.strip()}" if reason.strip() else ""),
+            now=now,
+        )
+        plan = FollowUpPlan.objects.create(
+            appointment=appointment,
+            kind=kind,
+            scheduled_for=scheduled_for,
+            reason=reason.strip(),
+            decided_by=actor,
+            decided_at=now,
+        )
+        reminders.on_follow_up_planned(plan=plan, now=now)
+    return appointment

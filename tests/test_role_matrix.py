@@ -1,0 +1,127 @@
+"""Who may open what: every staff URL, read from the URL configuration, tried as every role,
+as a logged-in user with no role, and as nobody, against one table.
+
+A view added without an entry here fails; a view whose permission check is removed lets the
+role-less user in and fails. The table is the department's access policy in one place."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.factories import AppointmentFactory, RoomFactory, StaffMemberFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+S, T, N, R, M = "scheduler", "technologist", "nurse", "radiologist", "manager"
+STAFF = {S, T, N, R, M}
+ROLES = [S, T, N, R, M, "no role"]
+
+# url name → roles allowed (GET and POST alike; the API lists its own per method).
+ACCESS = {
+    "radiology:home": STAFF | {"no role"},
+    "radiology:appointment_list": STAFF,
+    "radiology:appointment_detail": STAFF,
+    "radiology:schedule_search": {S, M},
+    "radiology:schedule_book": {S, M},
+    "radiology:schedule_booked": STAFF,
+    "radiology:schedule_patient_search": STAFF,
+    "radiology:schedule_patient_new": {S, M},
+    "radiology:schedule_week_first": STAFF,
+    "radiology:schedule_week": STAFF,
+    "radiology:scheduler_todo": {S, M},
+    "radiology:appointment_reschedule": {S, M},
+    "radiology:appointment_cancel": {S, M},
+    "radiology:day_list": STAFF,
+    "radiology:day_list_for": STAFF,
+    "radiology:radiologist_list": {R},
+    "radiology:check_in": {T, N},
+    "radiology:did_not_proceed": {T, N},
+    "radiology:start_procedure": {T, N, R},
+    "radiology:complete_procedure": {T, N, R},
+    "radiology:abort_procedure": {T, N, R},
+    "radiology:no_show": {S, T, N},
+    "radiology:follow_up": {R},
+    "radiology:dashboard": {M},
+    "radiology:dashboard_export": {M},
+    "radiology:order_queue": {S, M},
+    "radiology:order_detail": STAFF,
+    "radiology:order_cancel": {S, M},
+    "radiology:interface_messages": {S, M},
+    "radiology:interface_message": {S, M},
+    "dicom:needs_attention": {T, N, R},
+    "dicom:complete_step": {T, N, R},
+    "security:access_log": {M},
+    "security:lockouts": {M},
+    "security:unlock": {M},
+    "notifications:problems": {S, M},
+    "notifications:send_again": {M},
+    "api:slots": {"GET": STAFF},
+    "api:patients": {"GET": STAFF, "POST": {S, M}},
+    "api:patient": {"GET": STAFF},
+    "api:appointments": {"GET": STAFF, "POST": {S, M}},
+    "api:appointment": {"GET": STAFF},
+    "api:reschedule": {"POST": {S, M}},
+    "api:cancel": {"POST": {S, M}},
+    "api:transitions": {"POST": STAFF},
+}
+# Not staff pages: the login itself, the patient's signed link, the public API docs.
+PUBLIC = {"login", "logout", "api:schema", "api:docs", "api:redoc", "api:not_found"}
+
+
+def _staff_urls():
+    def walk(resolver, prefix, namespace):
+        for pattern in resolver.url_patterns:
+            if isinstance(pattern, URLResolver):
+                ns = ":".join(filter(None, [namespace, pattern.namespace])) if pattern.namespace else namespace
+                yield from walk(pattern, prefix + str(pattern.pattern), ns)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                yield ":".join(filter(None, [namespace, pattern.name])), prefix + str(pattern.pattern)
+
+    for name, route in walk(get_resolver(), "", ""):
+        if name.startswith(("admin:", "radiology:portal:")) or name in PUBLIC:
+            continue
+        yield name, route
+
+
+STAFF_URLS = dict(_staff_urls())
+
+
+def test_every_staff_url_is_in_the_access_table():
+    assert set(STAFF_URLS) == set(ACCESS)
+
+
+def _path(route: str, appointment, room) -> str:
+    return "/" + route.replace("<int:pk>", str(appointment.pk)).replace("<int:room_id>", str(room.pk)).replace(
+        "<str:day>", appointment.local_start.date().isoformat()
+    ).replace("^", "").replace("$", "")
+
+
+def _refused(response, anonymous: bool) -> bool:
+    if response.status_code in (401, 403):
+        return True
+    return anonymous and response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("name", sorted(ACCESS))
+def test_each_role_gets_exactly_what_the_table_allows(client, name):
+    appointment = AppointmentFactory(status="booked")
+    room = RoomFactory()
+    path = _path(STAFF_URLS[name], appointment, room)
+    allowed = ACCESS[name]
+    per_method = allowed if isinstance(allowed, dict) else {"GET": allowed, "POST": allowed}
+    users = {role: StaffMemberFactory(role=role).user for role in ROLES if role != "no role"}
+    users["no role"] = UserFactory()
+    wrong = []
+    for method, roles in per_method.items():
+        send = client.get if method == "GET" else client.post
+        client.logout()
+        response = send(path)
+        if response.status_code != 405 and not _refused(response, anonymous=True):
+            wrong.append(f"anonymous {method} was let in")
+        for role in ROLES:
+            client.force_login(users[role])
+            response = send(path)
+            if response.status_code == 405:
+                continue  # the view does not take this method
+            if _refused(response, anonymous=False) == (role in roles):
+                wrong.append(f"{role} {method} → {response.status_code}")
+    assert not wrong, f"{name} ({path}): " + "; ".join(wrong)
