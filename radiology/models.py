@@ -762,3 +762,44 @@ class PerformedProcedureStep(models.Model):
 
     def __str__(self):
         return f"MPPS {self.sop_instance_uid} ({self.status})"
+
+
+# --- calendar feeds: a secret .ics address per clinical staff member and per room ---------
+
+
+class CalendarFeed(models.Model):
+    """The secret address at which a calendar application reads a staff member's or a room's
+    appointments: /cal/<kind>/<id>/<token>.ics. Only the token's SHA-256 is stored; the address
+    is shown once, when made. Rotating replaces the token, revoking deletes the row.
+    Made and removed only through radiology.services.calendar_feeds."""
+
+    class Kind(models.TextChoices):
+        STAFF = "staff", "Staff member"
+        ROOM = "room", "Room"
+
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    staff = models.OneToOneField(
+        StaffMember, null=True, blank=True, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    room = models.OneToOneField(Room, null=True, blank=True, on_delete=models.CASCADE, related_name="calendar_feed")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="staff", staff__isnull=False, room__isnull=True)
+                | Q(kind="room", room__isnull=False, staff__isnull=True),
+                name="calendar_feed_has_one_owner_of_its_kind",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Calendar feed of {self.staff or self.room}"
+
+    @property
+    def owner_id(self) -> int:
+        return self.staff_id if self.kind == self.Kind.STAFF else self.room_id

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from monitoring.metrics import record_booking_conflict
 from procedures.models import Procedure
 from procedures.reasons import CancelReason, reason_text
 from radiology.errors import AppointmentActionError
@@ -26,7 +27,7 @@ from radiology.models import (
     Room,
     StaffMember,
 )
-from radiology.services import order_lifecycle, reminders
+from radiology.services import hl7_events, order_lifecycle, reminders
 from radiology.services.action_table import ActionSpec
 from radiology.services.transitions import check_permission, lock_appointment, perform_transition
 from scheduling import services as calendar
@@ -112,17 +113,20 @@ def find_galactogram_slots(
     exclude_appointment: Appointment | None = None,
     earliest: datetime | None = None,
     short_notice: bool = False,
+    room: Room | None = None,
+    technologist: StaffMember | None = None,
 ) -> list[SlotOption]:
     """The earliest free starts between two local dates (inclusive), never overlapping the
     patient's other appointments, and never inside the procedure's minimum lead time unless
-    `short_notice` (booking one then needs a recorded reason)."""
+    `short_notice` (booking one then needs a recorded reason). `room` and `technologist`
+    narrow the search to one room or one technologist/nurse (FHIR Slot and $find)."""
     now = now or timezone.now()
     not_before = now if short_notice else now + timedelta(hours=procedure.min_lead_time_hours)
     if earliest is not None:
         not_before = max(not_before, earliest)
     start, _ = local_day_bounds(start_date)
     _, end = local_day_bounds(end_date)
-    requirements, by_resource = _requirements(procedure, radiologist=radiologist)
+    requirements, by_resource = _requirements(procedure, room=room, radiologist=radiologist, technologist=technologist)
     slots = calendar.find_slots(
         requirements=requirements,
         start=start,
@@ -244,6 +248,7 @@ def _taken(procedure, duration_minutes, start, patient, exclude=None) -> Appoint
     suggestions = next_free_slots(
         procedure=procedure, duration_minutes=duration_minutes, after=start, patient=patient, exclude=exclude
     )
+    record_booking_conflict()  # /metrics (h-ops)
     return AppointmentActionError(TAKEN, code="conflict", suggestions=suggestions)
 
 
@@ -357,6 +362,7 @@ def _book_once(
         order_lifecycle.follow_appointment(appointment=appointment)
         _log(appointment, "book", AppointmentStatus.BOOKED, actor, now, _booking_note(appointment))
         reminders.on_booked(appointment=appointment, now=now)
+        hl7_events.on_booked(appointment=appointment, actor=actor, now=now)
     return appointment
 
 
@@ -432,6 +438,7 @@ def reschedule_appointment(
             else:
                 _log(appointment, "reschedule", appointment.status, actor, now, moved)
             reminders.on_rescheduled(appointment=appointment, previous_start=previous_start, now=now)
+            hl7_events.on_rescheduled(appointment=appointment, previous_start=previous_start, actor=actor, now=now)
     except calendar.SlotTaken:
         current = Appointment.objects.select_related("procedure", "patient").get(pk=appointment_id)
         raise _taken(
@@ -458,6 +465,7 @@ def cancel_appointment(
         )
         calendar.release(holder=appointment.holder, now=now)
         reminders.on_cancelled(appointment=appointment, now=now)
+        hl7_events.on_cancelled(appointment=appointment, actor=actor, now=now)
     return appointment
 
 
@@ -468,6 +476,7 @@ def mark_no_show(*, appointment_id: int, actor, now: datetime | None = None) -> 
     with transaction.atomic():
         appointment = perform_transition(appointment_id=appointment_id, action="no_show", actor=actor, now=now)
         calendar.release(holder=appointment.holder, now=now)
+        hl7_events.on_no_show(appointment=appointment, actor=actor, now=now)
     return appointment
 
 
