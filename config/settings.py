@@ -351,8 +351,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLE_ADMIN = False  # managers unlock on /security/lockouts/
 AXES_VERBOSE = False
-# Behind the reverse proxy, REMOTE_ADDR is the proxy: name the header it sets (docs/deploy.md).
-AXES_IPWARE_META_PRECEDENCE_ORDER = env.list("AXES_IP_HEADERS", default=["REMOTE_ADDR"])
+# Behind a reverse proxy REMOTE_ADDR is the proxy: name the header the proxy sets to the
+# client's address (e.g. HTTP_X_REAL_IP) so each workstation is counted on its own.
+LOGIN_CLIENT_IP_HEADER = env.str("LOGIN_CLIENT_IP_HEADER", default="")
+AXES_CLIENT_IP_CALLABLE = "security.throttle.client_address"
 
 # Shared workstations: the session ends after SESSION_IDLE_MINUTES without a click, and when
 # the browser closes.

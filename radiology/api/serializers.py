@@ -5,6 +5,7 @@ Times go out as ISO 8601 in the clinic's zone with its offset (2026-03-02T09:30:
 and come in only with an offset or Z: a naive time is refused, never guessed.
 """
 
+import re
 from decimal import Decimal
 
 from django.utils import timezone
@@ -102,6 +103,10 @@ class FriendlyIntegerField(serializers.IntegerField):
     }
 
 
+SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
+
+
+@extend_schema_field({"type": "string", "pattern": SLUG_PATTERN, "example": "galactogram"})
 class ProcedureField(serializers.SlugRelatedField):
     default_error_messages = {
         "does_not_exist": "Unknown procedure “{value}”; use its short name, e.g. “galactogram”.",
@@ -110,6 +115,13 @@ class ProcedureField(serializers.SlugRelatedField):
 
     def __init__(self, **kwargs):
         super().__init__(slug_field="slug", queryset=Procedure.objects.filter(active=True), **kwargs)
+
+    def to_internal_value(self, data):
+        # A short name is letters, digits and dashes; anything else (a NUL byte, which PostgreSQL
+        # refuses to even compare) is not looked up.
+        if not isinstance(data, str) or not re.fullmatch(SLUG_PATTERN, data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class IdField(serializers.PrimaryKeyRelatedField):
