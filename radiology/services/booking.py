@@ -450,6 +450,8 @@ def reschedule_appointment(
                 version=appointment.version + 1,
                 lead_time_override_reason=lead_time_override_reason.strip() or appointment.lead_time_override_reason,
                 reschedule_requested_at=None,
+                # Her "I will come" was for the old time; she confirms the new one.
+                patient_confirmed_at=None,
                 updated_at=now,
             )
             appointment.refresh_from_db()

@@ -237,3 +237,12 @@ def test_a_cancelled_galactogram_does_not_count_as_one_ahead(galactogram, dept, 
     cancel_appointment(appointment_id=first.pk, actor=scheduler, reason_code="patient_request")
     again = book(galactogram, scheduler, start=WEDNESDAY_10 + timedelta(days=1), patient=first.patient)
     assert again.status == "booked"
+
+
+def test_a_move_asks_the_patient_to_confirm_the_new_time(galactogram, dept, scheduler):
+    appointment = book(galactogram, scheduler)
+    Appointment.objects.filter(pk=appointment.pk).update(patient_confirmed_at=NOW)
+    moved = reschedule_appointment(
+        appointment_id=appointment.pk, start=WEDNESDAY_10 + timedelta(days=1), actor=scheduler
+    )
+    assert moved.patient_confirmed_at is None
