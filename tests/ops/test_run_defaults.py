@@ -14,6 +14,9 @@ from tests.ops.support import PRODUCTION, ROOT, child_env, manage, run_python
 # What the three `make run` processes import on a PostgreSQL + Redis deployment.
 RUNTIME_IMPORTS = [
     "config.wsgi",
+    "config.urls",  # every view module, hence every library a page or the API imports
+    "radiology.management.commands.hl7_listener",  # the Procfile's interface listeners
+    "radiology.management.commands.worklist_scp",
     "config.celery",
     "gunicorn.app.wsgiapp",
     "celery.bin.celery",
