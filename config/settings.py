@@ -18,7 +18,8 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 DJANGO_ENV = env.str("DJANGO_ENV", default="development")
 PRODUCTION = DJANGO_ENV == "production"
 
-DEBUG = env.bool("DJANGO_DEBUG", default=not PRODUCTION)
+# Debug pages show settings and URL patterns: only when DJANGO_DEBUG says so (`make dev` does).
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env.str(
     "DJANGO_SECRET_KEY",
     default="" if PRODUCTION else "dev-only-insecure-key-change-me-0123456789abcdefghijklmnop",
@@ -119,19 +120,21 @@ CLINIC_ADDRESS = env.str("CLINIC_ADDRESS", default="Main Hospital, Radiology, Le
 PHONENUMBER_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="US")
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Hashed, compressed files from `collectstatic` (`make run` collects them) in production and
+# wherever DJANGO_STATIC_MANIFEST is on; tests and `make dev` serve straight from static/.
+STATIC_MANIFEST = env.bool("DJANGO_STATIC_MANIFEST", default=PRODUCTION)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if PRODUCTION
+        if STATIC_MANIFEST
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
 
-# Outside production WhiteNoise serves straight from static/ (no collectstatic needed).
-WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 WHITENOISE_AUTOREFRESH = DEBUG
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
@@ -273,6 +276,14 @@ CELERY_BEAT_SCHEDULE = {
     "plan-staff-digests": {"task": "radiology.plan_staff_digests", "schedule": 600.0, "options": {"expires": 300}},
 }
 
+# --- FHIR R4 (radiology/fhir, docs/interfaces.md) ------------------------------------------
+# Identifier systems the EHR matches on; each hospital sets its own (OIDs as urn:oid:…).
+FHIR_MRN_SYSTEM = env.str("FHIR_MRN_SYSTEM", default="urn:example:galactogram:mrn")
+FHIR_ACCESSION_SYSTEM = env.str("FHIR_ACCESSION_SYSTEM", default="urn:example:galactogram:accession")
+FHIR_AE_TITLE_SYSTEM = env.str("FHIR_AE_TITLE_SYSTEM", default="urn:example:galactogram:dicom-ae-title")
+FHIR_DEFAULT_COUNT = env.int("FHIR_DEFAULT_COUNT", default=50)
+FHIR_MAX_COUNT = env.int("FHIR_MAX_COUNT", default=500)
+
 # --- DICOM Modality Worklist + MPPS (radiology/dicom; docs/interfaces.md) ---
 WORKLIST_AE_TITLE = env.str("WORKLIST_AE_TITLE", default="GALACTO")
 WORKLIST_PORT = env.int("WORKLIST_PORT", default=11112)
@@ -340,8 +351,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLE_ADMIN = False  # managers unlock on /security/lockouts/
 AXES_VERBOSE = False
-# Behind the reverse proxy, REMOTE_ADDR is the proxy: name the header it sets (docs/deploy.md).
-AXES_IPWARE_META_PRECEDENCE_ORDER = env.list("AXES_IP_HEADERS", default=["REMOTE_ADDR"])
+# Behind a reverse proxy REMOTE_ADDR is the proxy: name the header the proxy sets to the
+# client's address (e.g. HTTP_X_REAL_IP) so each workstation is counted on its own.
+LOGIN_CLIENT_IP_HEADER = env.str("LOGIN_CLIENT_IP_HEADER", default="")
+AXES_CLIENT_IP_CALLABLE = "security.throttle.client_address"
 
 # Shared workstations: the session ends after SESSION_IDLE_MINUTES without a click, and when
 # the browser closes.
@@ -381,3 +394,40 @@ CELERY_BEAT_SCHEDULE["purge-access-log"] = {
     "schedule": 24 * 3600.0,
     "options": {"expires": 3600},
 }
+
+
+# --- Standards out: HL7 v2 SIU over MLLP, iCalendar feeds (docs/interfaces.md) ---------------
+# SIU messages go to HL7_OUT_HOST:HL7_OUT_PORT through the outbox's `hl7` channel; with either
+# unset nothing is planned.
+HL7_OUT_HOST = env.str("HL7_OUT_HOST", default="")
+HL7_OUT_PORT = env.int("HL7_OUT_PORT", default=0)
+# Seconds to connect and to wait for the receiver's ACK; no ACK in time is retried.
+HL7_OUT_TIMEOUT = env.float("HL7_OUT_TIMEOUT", default=10.0)
+# MSH-3/MSH-4 of what we send are HL7_APPLICATION/HL7_FACILITY (above); MSH-5/MSH-6:
+HL7_RECEIVING_APPLICATION = env.str("HL7_RECEIVING_APPLICATION", default="EHR")
+HL7_RECEIVING_FACILITY = env.str("HL7_RECEIVING_FACILITY", default="HOSPITAL")
+# PID-3's assigning authority: MRN^^^HL7_MRN_ISSUER^MR
+HL7_MRN_ISSUER = env.str("HL7_MRN_ISSUER", default="HOSPITAL")
+HL7_PROCESSING_ID = env.str("HL7_PROCESSING_ID", default="P")
+# Calendar feeds show "Galactogram" and the MRN's last four characters; names only when on.
+CALENDAR_SHOW_NAMES = env.bool("CALENDAR_SHOW_NAMES", default=False)
+
+# --- Operations (h-ops): health, metrics, proxies -------------------------------------------
+INSTALLED_APPS += ["monitoring"]
+# Request latency for /metrics; first so that it times the whole stack.
+MIDDLEWARE.insert(0, "monitoring.middleware.RequestLatencyMiddleware")
+# Bearer token /metrics asks for when set (Prometheus: `authorization: {credentials: …}`).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Addresses of the reverse proxies in front of gunicorn (IPs or CIDR networks). A request from
+# one of them is attributed to the address it put in X-Forwarded-For (patient-page rate limit).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# Load balancers probe over plain HTTP on the internal network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+HEALTH_BEAT_MAX_AGE_SECONDS = env.int("HEALTH_BEAT_MAX_AGE_SECONDS", default=120)
+HEALTH_OVERDUE_SECONDS = env.int("HEALTH_OVERDUE_SECONDS", default=300)
+CELERY_BEAT_SCHEDULE["heartbeat"] = {"task": "monitoring.heartbeat", "schedule": 30.0, "options": {"expires": 25}}
+# How often beat ticks the dispatcher (the two-node test shortens it; 30 s in service).
+CELERY_BEAT_SCHEDULE["dispatch-due-messages"]["schedule"] = env.float("NOTIFICATIONS_DISPATCH_SECONDS", default=30.0)
+# With persistent connections (DJANGO_CONN_MAX_AGE), check one before reuse: a database
+# failover or restart then costs one reconnect, not a 500.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DJANGO_CONN_HEALTH_CHECKS", default=True)

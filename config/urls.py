@@ -7,10 +7,14 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("radiology.api.urls")),
+    # FHIR R4 for the EHR and the portal (radiology/fhir, docs/interfaces.md).
+    path("fhir/R4/", include("radiology.fhir.urls")),
     path("messages/", include("notifications.urls")),
     # DICOM MPPS steps that need a person (radiology/dicom).
     path("modality-steps/", include("radiology.dicom.urls")),
     path("security/", include("security.urls")),
+    path("cal/", include("radiology.ics.urls")),  # iCalendar feeds (docs/interfaces.md)
+    path("", include("monitoring.urls")),  # h-ops: /healthz, /metrics
     path("", include("radiology.urls")),
 ]
 

@@ -20,10 +20,12 @@ class Message(models.Model):
     class Audience(models.TextChoices):
         PATIENT = "patient", "Patient"
         STAFF = "staff", "Staff"
+        SYSTEM = "system", "Another system"
 
     class Channel(models.TextChoices):
         EMAIL = "email", "E-mail"
         SMS = "sms", "SMS"
+        HL7 = "hl7", "HL7 v2 (MLLP)"
 
     PENDING = (Status.SCHEDULED, Status.SENDING, Status.UNKNOWN)
     PROBLEMS = (Status.FAILED, Status.SKIPPED, Status.UNKNOWN)
@@ -50,6 +52,10 @@ class Message(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     provider_id = models.CharField(max_length=200, blank=True)
     idempotency_key = models.CharField(max_length=200, unique=True)
+    # Rows sharing an order key go out one after another, in id order: a row is not claimed
+    # while an earlier row with its key is still scheduled, sending or unknown (HL7 events of
+    # one appointment). Empty (NULL) for rows that may overtake each other (reminders).
+    order_key = models.CharField(max_length=100, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -61,6 +67,11 @@ class Message(models.Model):
             models.Index(fields=["lease_until"], name="message_lease", condition=Q(status="sending")),
             models.Index(fields=["subject", "status"], name="message_subject_status"),
             models.Index(fields=["status", "due_at"], name="message_status_due"),
+            models.Index(
+                fields=["order_key", "id"],
+                name="message_order_pending",
+                condition=Q(order_key__isnull=False, status__in=["scheduled", "sending", "unknown"]),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -4,6 +4,7 @@ templates/notifications/messages/<kind>.sms.<lang>.txt          short: one or tw
 templates/notifications/messages/<kind>.subject.<lang>.txt      e-mail subject line
 templates/notifications/messages/<kind>.email.<lang>.txt        e-mail plain text
 templates/notifications/messages/<kind>.email.<lang>.html       e-mail HTML (optional)
+HL7 rows carry their ready-made payload instead of a template.
 
 Context values whose key ends in "_at" are ISO datetimes; they are shown in the zone named
 by the "tz" value (the clinic's) and the message's language.
@@ -39,6 +40,11 @@ def _context(values: dict) -> dict:
 
 
 def render(message, extra: dict | None = None) -> Outgoing:
+    if message.channel == "hl7":
+        # A machine message, built by its planner: rendered when planned (context "payload"),
+        # or at send time by the subject's context handler returning a "payload".
+        payload = {**message.context, **(extra or {})}["payload"]
+        return Outgoing(recipient=message.recipient, text=payload, idempotency_key=message.idempotency_key)
     context = _context({**message.context, **(extra or {})})
     zone = ZoneInfo(context.get("tz") or settings.NOTIFICATIONS_TIME_ZONE)
     with translation.override(message.language), timezone.override(zone):

@@ -17,7 +17,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, F, Q, When
+from django.db.models import Case, Exists, F, OuterRef, Q, When
 from django.utils import timezone
 
 from notifications import registry, rendering
@@ -72,13 +72,25 @@ def reclaim_expired(*, now) -> int:
     return lost + unknown
 
 
+def _waiting_behind_an_earlier_row():
+    """An earlier row with the same order key is still on its way (scheduled, sending, unknown).
+    Only the head of each key's queue is claimable, so a later row never overtakes it; a row
+    that ends sent, failed, skipped or cancelled lets the next one go."""
+    return Exists(
+        Message.objects.filter(order_key=OuterRef("order_key"), pk__lt=OuterRef("pk"), status__in=Message.PENDING)
+    )
+
+
 def claim_due(*, now, limit: int) -> tuple[list[int], uuid.UUID | None]:
     """Claim up to `limit` due rows for this caller (SELECT … FOR UPDATE SKIP LOCKED): a
-    second dispatcher running at the same moment skips them and takes others."""
+    second dispatcher running at the same moment skips them and takes others. An ordered row
+    waits while an earlier row of its key is pending (even one a rival has just locked: its
+    status in our snapshot is still pending)."""
     with transaction.atomic():
         ids = list(
             Message.objects.select_for_update(skip_locked=True)
             .filter(status__in=[S.SCHEDULED, S.UNKNOWN], due_at__lte=now)
+            .filter(Q(order_key__isnull=True) | ~_waiting_behind_an_earlier_row())
             .order_by("due_at", "pk")
             .values_list("pk", flat=True)[:limit]
         )

@@ -122,3 +122,6 @@ class InterfaceMessageAdmin(ReadOnlyAdmin):
     list_filter = ["outcome", "message_type"]
     search_fields = ["control_id", "sender"]
     date_hierarchy = "received_at"
+
+
+from radiology import time_off_admin  # noqa: E402, F401 - wraps the scheduling admin with the appointments it affects

@@ -14,7 +14,7 @@ class RadiologyConfig(AppConfig):
         from notifications import registry
         from radiology import tasks  # noqa: F401 - registers the digest-planning task
         from radiology.models import APPOINTMENT_PREFIX
-        from radiology.services import outbox_hooks, reminders, staff_digests
+        from radiology.services import hl7_events, outbox_hooks, reminders, staff_digests
         from radiology.subjects import describe_appointments
 
         registry.register(
@@ -27,3 +27,5 @@ class RadiologyConfig(AppConfig):
         )
         registry.register(staff_digests.DIGEST_PREFIX, context=staff_digests.digest_context)
         registry.register_kind_labels(reminders.MESSAGE_KIND_LABELS)
+        # HL7 SIU rows carry their payload; the problems page links them to the appointment.
+        registry.register(hl7_events.PREFIX, link=hl7_events.subject_link)

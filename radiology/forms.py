@@ -40,6 +40,8 @@ class CompleteForm(forms.Form):
         error_messages={"required": "Tick the complications, or “None” if there were none."},
     )
     complication_note = forms.CharField(required=False, max_length=500, label="Other complication")
+    findings = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Findings")
+    impression = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Impression")
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Note")
     helper = FormHelper()
     helper.form_tag = False

@@ -101,8 +101,12 @@ def find_appointment_for_step(
 
 
 def steps_needing_attention() -> QuerySet[PerformedProcedureStep]:
+    """Steps a person must look at. A step waiting for its outcome drops off once the
+    appointment was completed (or ended) another way, e.g. on the day list's own page."""
+    finished = [AppointmentStatus.COMPLETED, AppointmentStatus.FOLLOW_UP, AppointmentStatus.INCOMPLETE]
     return (
         PerformedProcedureStep.objects.exclude(attention="")
+        .exclude(attention="outcome_needed", appointment__status__in=finished)
         .select_related("appointment__patient", "appointment__room", "appointment__procedure")
         .order_by("-received_at")
     )

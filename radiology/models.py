@@ -228,6 +228,8 @@ class Appointment(ConcurrentTransitionMixin, models.Model):
     # Bumped on every reschedule: reminder idempotency keys include it.
     version = models.PositiveIntegerField(default=1)
     lead_time_override_reason = models.CharField(max_length=300, blank=True)
+    # Why she is booked while another galactogram of hers is still ahead (see booking).
+    repeat_booking_reason = models.CharField(max_length=300, blank=True)
     # The coded reason (procedures.reasons) and its text (label + note), kept together.
     cancel_reason_code = models.CharField(max_length=30, blank=True)
     cancel_reason = models.CharField(max_length=300, blank=True)
@@ -443,6 +445,8 @@ class ProcedureOutcome(models.Model):
     contrast_volume_ml = models.DecimalField(max_digits=4, decimal_places=1)
     complications = models.JSONField(default=list, help_text="Codes from Complication.")
     complication_note = models.CharField(max_length=500, blank=True)
+    findings = models.TextField(blank=True, help_text="What the images show.")
+    impression = models.TextField(blank=True, help_text="The radiologist's conclusion.")
     note = models.TextField(blank=True)
     performing_radiologist = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
     performing_technologist = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
@@ -459,6 +463,10 @@ class ProcedureOutcome(models.Model):
 
     def __str__(self):
         return f"Outcome of #{self.appointment_id}"
+
+    @property
+    def complication_labels(self) -> list[str]:
+        return [self.Complication(code).label for code in self.complications if code in self.Complication.values]
 
     @property
     def actual_minutes(self) -> int | None:
@@ -764,12 +772,53 @@ class PerformedProcedureStep(models.Model):
         return f"MPPS {self.sop_instance_uid} ({self.status})"
 
 
+# --- calendar feeds: a secret .ics address per clinical staff member and per room ---------
+
+
+class CalendarFeed(models.Model):
+    """The secret address at which a calendar application reads a staff member's or a room's
+    appointments: /cal/<kind>/<id>/<token>.ics. Only the token's SHA-256 is stored; the address
+    is shown once, when made. Rotating replaces the token, revoking deletes the row.
+    Made and removed only through radiology.services.calendar_feeds."""
+
+    class Kind(models.TextChoices):
+        STAFF = "staff", "Staff member"
+        ROOM = "room", "Room"
+
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    staff = models.OneToOneField(
+        StaffMember, null=True, blank=True, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    room = models.OneToOneField(Room, null=True, blank=True, on_delete=models.CASCADE, related_name="calendar_feed")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="staff", staff__isnull=False, room__isnull=True)
+                | Q(kind="room", room__isnull=False, staff__isnull=True),
+                name="calendar_feed_has_one_owner_of_its_kind",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Calendar feed of {self.staff or self.room}"
+
+    @property
+    def owner_id(self) -> int:
+        return self.staff_id if self.kind == self.Kind.STAFF else self.room_id
+
+
 # --- the day list's change counter and the schedulers' call log (issue 10, items 9 and 15) ---
 
 
 class DayVersion(models.Model):
     """A counter per UTC calendar date, bumped by database triggers (migration
-    0011_day_versions_todo_notes_search) whenever an appointment starting that date is inserted, updated
+    0014_day_versions_todo_notes_search) whenever an appointment starting that date is inserted, updated
     (bulk `update()` included) or deleted, a readiness answer arrives for it, or its patient's
     record changes. Triggers rather than calls in each service: whatever path changes the day,
     the counter moves in the same transaction, so the day list can answer 304 safely."""

@@ -2,7 +2,7 @@
 finds "Hernández"), by name, MRN, date of birth or phone number in any usual format.
 
 Accents are folded by the database: PostgreSQL's `unaccent` extension (created by migration
-0011_day_versions_todo_notes_search); on SQLite a Python function of the same name is
+0014_day_versions_todo_notes_search); on SQLite a Python function of the same name is
 registered on each new connection (`register_sqlite_unaccent`, connected in apps.ready).
 """
 

@@ -3,11 +3,12 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from notifications.models import Message
-from radiology.models import UPCOMING, Appointment, AppointmentTransition, ReadinessResponse, TodoNote
+from radiology.models import CANCELLABLE, UPCOMING, Appointment, AppointmentTransition, ReadinessResponse, TodoNote
 from scheduling.clinic_time import local_today, to_local
+from scheduling.models import Unavailability
 
 APPOINTMENT_RELATED = (
     "patient",
@@ -97,6 +98,25 @@ def _latest(field: str):
     )
 
 
+def _overlaps_time_off():
+    """Whether any of the appointment's room and people is off during it (time off, a closure
+    or maintenance entered after it was booked)."""
+    resources = Q(resource=OuterRef("room__resource")) | Q(resource=OuterRef("radiologist__resource"))
+    resources |= Q(resource=OuterRef("technologist__resource"))
+    return Exists(Unavailability.objects.filter(resources, start__lt=OuterRef("end"), end__gt=OuterRef("start")))
+
+
+def appointments_affected_by(*, resource_id: int, start, end) -> list[Appointment]:
+    """Booked appointments that need this room or person between start and end."""
+    people = Q(room__resource_id=resource_id) | Q(radiologist__resource_id=resource_id)
+    people |= Q(technologist__resource_id=resource_id)
+    return list(
+        Appointment.objects.filter(people, status__in=CANCELLABLE, start__lt=end, end__gt=start)
+        .select_related("patient", "room")
+        .order_by("start")
+    )
+
+
 def _resolved_after_news(appointment) -> bool:
     """Resolved, and nothing new since: no newer answer and no newer request."""
     resolved = [n.at for n in appointment.todo_notes.all() if n.outcome == "resolved"]
@@ -119,6 +139,7 @@ def scheduler_todo(*, now) -> list[TodoItem]:
             discharge_present=_latest("discharge_present"),
             expressed=_latest("expressed_last_48h"),
             contrast=_latest("contrast_allergy"),
+            time_off=_overlaps_time_off(),
         )
         .prefetch_related(Prefetch("todo_notes", queryset=TodoNote.objects.select_related("by")))
         .order_by("start")
@@ -126,6 +147,8 @@ def scheduler_todo(*, now) -> list[TodoItem]:
     items = []
     for appointment in appointments:
         reasons = []
+        if appointment.time_off:
+            reasons.append("Needs a new time: its room or a person is off then")
         if appointment.reschedule_requested_at:
             reasons.append("Asked for another time")
         if appointment.patient_confirmed_at is None and appointment.start < now + CONFIRM_WITHIN:
@@ -138,6 +161,7 @@ def scheduler_todo(*, now) -> list[TodoItem]:
             reasons.append("Contrast allergy")
         elif appointment.answered_at and appointment.contrast is None:
             reasons.append("Not sure about contrast allergy")
-        if reasons and not _resolved_after_news(appointment):
+        # A conflict with time off stays until the appointment moves, whatever a note says.
+        if reasons and (appointment.time_off or not _resolved_after_news(appointment)):
             items.append(TodoItem(appointment, reasons, list(appointment.todo_notes.all())))
     return items

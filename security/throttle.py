@@ -13,6 +13,14 @@ from django.conf import settings
 from django.db.models import Sum
 
 
+def client_address(request) -> str:
+    """The address failures are counted by: the proxy's client header when one is configured
+    (only a header the proxy always overwrites can be trusted), else the connection's address."""
+    if settings.LOGIN_CLIENT_IP_HEADER and request.META.get(settings.LOGIN_CLIENT_IP_HEADER):
+        return request.META[settings.LOGIN_CLIENT_IP_HEADER].split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
 def _failures(attempts) -> int:
     return attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
 

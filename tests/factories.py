@@ -1,6 +1,7 @@
 """factory-boy factories for every model. Clinical staff and rooms come with a calendar
 resource that works Monday–Friday 08:00–17:00 clinic time unless told otherwise."""
 
+import hashlib
 import uuid
 from datetime import date, time, timedelta
 
@@ -15,6 +16,7 @@ from radiology.models import (
     AccessionCounter,
     Appointment,
     AppointmentTransition,
+    CalendarFeed,
     CheckInChecklist,
     FollowUpPlan,
     InterfaceMessage,
@@ -395,6 +397,20 @@ class PerformedProcedureStepFactory(factory.django.DjangoModelFactory):
     attributes = factory.LazyFunction(lambda: {"00400252": {"vr": "CS", "Value": ["IN PROGRESS"]}})
     received_at = factory.LazyFunction(timezone.now)
     updated_at = factory.LazyFunction(timezone.now)
+
+
+class CalendarFeedFactory(factory.django.DjangoModelFactory):
+    """A technologist's calendar feed; its token is "token-<n>" (only the hash is stored)."""
+
+    class Meta:
+        model = CalendarFeed
+        exclude = ("token",)
+
+    kind = CalendarFeed.Kind.STAFF
+    staff = factory.SubFactory(StaffMemberFactory)
+    token = factory.Sequence(lambda n: f"token-{n}")
+    token_hash = factory.LazyAttribute(lambda f: hashlib.sha256(f.token.encode()).hexdigest())
+    created_at = factory.LazyFunction(timezone.now)
 
 
 # --- the day list's change counters and the schedulers' call log (issue 10) ---

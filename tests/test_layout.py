@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE_AREAS = ["scheduler", "workday", "dashboard", "portal", "api", "orders", "hl7", "dicom"]
+PAGE_AREAS = ["scheduler", "workday", "dashboard", "portal", "api", "orders", "hl7", "dicom", "fhir"]
 
 
 def _imports(path: Path) -> set[str]:

@@ -47,11 +47,15 @@ ACCESS = {
     "radiology:dashboard_export": {M},
     "radiology:order_queue": {S, M},
     "radiology:order_detail": STAFF,
+    "radiology:order_edit": {S, M},
     "radiology:order_cancel": {S, M},
     "radiology:interface_messages": {S, M},
     "radiology:interface_message": {S, M},
     "dicom:needs_attention": {T, N, R},
     "dicom:complete_step": {T, N, R},
+    "calendar_feeds:calendars": {T, N, R, M},
+    "calendar_feeds:my_feed": {"POST": {T, N, R}},
+    "calendar_feeds:room_feed": {"POST": {M}},
     "security:access_log": {M},
     "security:lockouts": {M},
     "security:unlock": {M},
@@ -65,9 +69,20 @@ ACCESS = {
     "api:reschedule": {"POST": {S, M}},
     "api:cancel": {"POST": {S, M}},
     "api:transitions": {"POST": STAFF},
+    # FHIR R4 (its routes are tried with resource type Appointment and the appointment's id).
+    "fhir:search": {"GET": STAFF},
+    "fhir:read": {"GET": STAFF},
+    "fhir:find": {"GET": STAFF, "POST": STAFF},
+    "fhir:book": {"POST": {S, M}},
+    "fhir:cancel": {"POST": {S, M}},
 }
 # Not staff pages: the login itself, the patient's signed link, the public API docs.
-PUBLIC = {"login", "logout", "api:schema", "api:docs", "api:redoc", "api:not_found"}
+# The calendar feed is opened by a calendar application with the secret in its address.
+PUBLIC = {"login", "logout", "api:schema", "api:docs", "api:redoc", "api:not_found", "calendar_feeds:feed"}
+# FHIR clients discover the server before they log in; unknown FHIR paths are 404 for anyone.
+PUBLIC |= {"fhir:metadata", "fhir:operation", "fhir:not_found"}
+# Monitoring: /healthz for load balancers, /metrics behind METRICS_TOKEN; tests/ops.
+PUBLIC |= {"healthz", "metrics"}
 
 
 def _staff_urls():
@@ -93,9 +108,12 @@ def test_every_staff_url_is_in_the_access_table():
 
 
 def _path(route: str, appointment, room) -> str:
-    return "/" + route.replace("<int:pk>", str(appointment.pk)).replace("<int:room_id>", str(room.pk)).replace(
+    path = "/" + route.replace("<int:pk>", str(appointment.pk)).replace("<int:room_id>", str(room.pk)).replace(
         "<str:day>", appointment.local_start.date().isoformat()
-    ).replace("^", "").replace("$", "")
+    ).replace("^", "")
+    # FHIR routes: a regex's closing "$" goes, an operation's "$find" stays.
+    path = path.replace("<str:resource_type>", "Appointment").replace("<str:resource_id>", str(appointment.pk))
+    return path.removesuffix("$")
 
 
 def _refused(response, anonymous: bool) -> bool:

@@ -46,4 +46,8 @@ def get_backend(channel: str):
         return EmailBackend()
     if channel == "sms":
         return import_string(settings.SMS_BACKEND)()
+    if channel == "hl7":
+        from notifications.channels.mllp import MLLPBackend
+
+        return MLLPBackend()
     raise ValueError(f"Unknown channel {channel!r}")

@@ -5,6 +5,7 @@ Times go out as ISO 8601 in the clinic's zone with its offset (2026-03-02T09:30:
 and come in only with an offset or Z: a naive time is refused, never guessed.
 """
 
+import re
 from decimal import Decimal
 
 from django.utils import timezone
@@ -102,6 +103,10 @@ class FriendlyIntegerField(serializers.IntegerField):
     }
 
 
+SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
+
+
+@extend_schema_field({"type": "string", "pattern": SLUG_PATTERN, "example": "galactogram"})
 class ProcedureField(serializers.SlugRelatedField):
     default_error_messages = {
         "does_not_exist": "Unknown procedure “{value}”; use its short name, e.g. “galactogram”.",
@@ -110,6 +115,13 @@ class ProcedureField(serializers.SlugRelatedField):
 
     def __init__(self, **kwargs):
         super().__init__(slug_field="slug", queryset=Procedure.objects.filter(active=True), **kwargs)
+
+    def to_internal_value(self, data):
+        # A short name is letters, digits and dashes; anything else (a NUL byte, which PostgreSQL
+        # refuses to even compare) is not looked up.
+        if not isinstance(data, str) or not re.fullmatch(SLUG_PATTERN, data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class IdField(serializers.PrimaryKeyRelatedField):
@@ -215,6 +227,13 @@ class ChosenResourcesSerializer(serializers.Serializer):
 
 
 class AppointmentInputSerializer(ChosenResourcesSerializer):
+    repeat_booking_reason = serializers.CharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required when the patient already has a galactogram ahead (400 names the existing one).",
+    )
     order = IdField(
         what="order",
         queryset=Order.objects.select_related("patient", "procedure"),
@@ -292,6 +311,8 @@ class OutcomeSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=ProcedureOutcome.Complication.choices), min_length=1, max_length=6
     )
     complication_note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    findings = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+    impression = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 

@@ -162,6 +162,7 @@ class AppointmentsView(ApiView):
             radiologist=data.get("radiologist"),
             technologist=data.get("technologist"),
             lead_time_override_reason=data["lead_time_override_reason"],
+            repeat_booking_reason=data["repeat_booking_reason"],
             order=data.get("order"),
             side=data["side"],
             indication=data["indication"],

@@ -40,9 +40,9 @@ def needs_attention(request):
     return render(request, "dicom/needs_attention.html", {"page": page, "rows": rows})
 
 
-@require_POST
 @login_required
 @permission_required("radiology.perform_procedure", raise_exception=True)
+@require_POST
 def complete_step(request, pk):
     step = get_object_or_404(PerformedProcedureStep, pk=pk)
     form = CompleteForm(request.POST, prefix=f"s{step.pk}")

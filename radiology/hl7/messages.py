@@ -290,7 +290,8 @@ def _patient(r: _Reader) -> dict:
         "family_name": family,
         "given_name": given,
         "birth_date": _date(birth, "PID-7", required=True),
-        "sex": SEX.get(r.get("PID", 8).upper(), "unknown"),
+        # Empty or unknown: a known patient keeps hers, a new one is registered as unknown.
+        "sex": SEX.get(r.get("PID", 8).upper()),
         "phone": phone,
         "email": email,
     }

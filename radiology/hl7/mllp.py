@@ -62,6 +62,10 @@ class _Handler(socketserver.BaseRequestHandler):
             log.warning("hl7: %s sent a frame over %s bytes; connection closed", peer, settings.HL7_MAX_MESSAGE_BYTES)
         except (TimeoutError, ConnectionError) as error:
             log.info("hl7: connection from %s ended: %s", peer, error)
+        except Exception:
+            # Not even a failure row could be written (the database is gone): no ACK, so the
+            # engine resends after its timeout.
+            log.exception("hl7: connection from %s closed after an error", peer)
         finally:
             connection.close()
 

@@ -188,6 +188,8 @@ def _build_appointments(rooms, staff, patients, log) -> None:
                 now=start - timedelta(days=7),
                 side=("left", "right")[count % 2],
                 indication=DEMO_INDICATIONS[count % len(DEMO_INDICATIONS)],
+                # The second time round, a patient may still have her first one ahead.
+                repeat_booking_reason="The other breast" if count >= len(patients) else "",
             )
             if offset >= 0:
                 _patient_answers(appointment, index + offset, moment=min(start - timedelta(days=1), now))

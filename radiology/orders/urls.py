@@ -6,5 +6,6 @@ from radiology.orders import views
 urlpatterns = [
     path("orders/", views.order_queue, name="order_queue"),
     path("orders/<int:pk>/", views.order_detail, name="order_detail"),
+    path("orders/<int:pk>/edit/", views.order_edit, name="order_edit"),
     path("orders/<int:pk>/cancel/", views.order_cancel, name="order_cancel"),
 ]

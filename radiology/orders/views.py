@@ -1,4 +1,4 @@
-"""Order pages: the work queue, an order, cancelling an order. Thin: the services decide."""
+"""Order pages: the work queue, an order, correcting and cancelling it. Thin: the services decide."""
 
 from django import forms
 from django.contrib import messages
@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from radiology.errors import AppointmentActionError
 from radiology.models import Order
+from radiology.orders.forms import OrderFactsForm
 from radiology.services import orders
 from scheduling.clinic_time import clinic_zone
 
@@ -58,3 +59,25 @@ def order_cancel(request, pk):
         return order_detail(request, pk, cancel_form=form, status=400)
     messages.success(request, f"Order {order.accession_number} cancelled; a booked appointment was cancelled with it.")
     return redirect(order)
+
+
+@login_required
+@permission_required("radiology.change_order", raise_exception=True)
+def order_edit(request, pk):
+    order = get_object_or_404(Order.objects.select_related("patient"), pk=pk)
+    form = OrderFactsForm(request.POST or None, order=order)
+    if request.method == "POST" and form.is_valid():
+        try:
+            orders.update_order(order_id=pk, actor=request.user, **form.cleaned_data)
+        except AppointmentActionError as error:
+            if error.code == "forbidden":
+                return render(request, "403.html", {"message": error.message}, status=403)
+            for name, text in error.fields.items():
+                form.add_error(name if name in form.fields else None, text)
+            if not error.fields:
+                form.add_error(None, error.message)
+        else:
+            messages.success(request, f"Order {order.accession_number} updated.")
+            return redirect(order)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "radiology/orders/edit.html", {"order": order, "form": form}, status=status)

@@ -8,6 +8,8 @@ from django.core.cache import cache
 from django.shortcuts import render
 from django.utils import translation
 
+from radiology.portal.client_address import client_address
+
 PERIODS = {"s": 1, "m": 60, "h": 3600}
 
 
@@ -23,7 +25,7 @@ def rate_limited(view):
     def wrapped(request, *args, **kwargs):
         limit, period = _parse(settings.PATIENT_PAGE_RATE_LIMIT)
         window = int(time.time() // period)
-        key = f"portal-rate:{request.META.get('REMOTE_ADDR', '')}:{window}"
+        key = f"portal-rate:{client_address(request)}:{window}"  # TRUSTED_PROXIES-aware
         cache.add(key, 0, timeout=period + 1)
         try:
             hits = cache.incr(key)

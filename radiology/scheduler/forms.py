@@ -193,6 +193,13 @@ class LeadTimeReasonMixin(forms.Form):
 
 
 class BookingForm(SlotChoiceForm, LeadTimeReasonMixin):
+    repeat_booking_reason = forms.CharField(
+        label="Reason for a second galactogram",
+        required=False,
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="She already has one booked: say why she needs another rather than a move.",
+    )
     patient = forms.ModelChoiceField(
         queryset=Patient.objects.all(),
         widget=forms.HiddenInput,

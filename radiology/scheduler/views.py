@@ -185,6 +185,7 @@ def _book(request):
                 radiologist=data["radiologist"],
                 technologist=data["technologist"],
                 lead_time_override_reason=data["lead_time_override_reason"].strip(),
+                repeat_booking_reason=data["repeat_booking_reason"].strip(),
                 order=data["order"],
                 side=data["side"],
                 indication=data["indication"],

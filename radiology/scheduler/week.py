@@ -141,7 +141,8 @@ def _opening_blocks(hours: list[WorkingHours]) -> list[Block]:
         if opens > cursor and (span := _span(cursor, opens)):
             blocks.append(Block("closed", *span, title="Room closed"))
         if closes > opens and (span := _span(opens, closes)):
-            blocks.append(Block("free", *span, title=f"Open {h.start_time:%H:%M}–{h.end_time:%H:%M}"))
+            hours_text = f"Open {h.start_time:%H:%M}–{h.end_time:%H:%M}"
+            blocks.append(Block("free", *span, label=hours_text, title=hours_text))
         cursor = max(cursor, closes)
     if cursor < _minutes(DAY_END) and (span := _span(cursor, _minutes(DAY_END))):
         blocks.append(Block("closed", *span, title="Room closed"))

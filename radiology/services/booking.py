@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from monitoring.metrics import record_booking_conflict
 from procedures.models import Procedure
 from procedures.reasons import CancelReason, reason_text
 from radiology.errors import AppointmentActionError
@@ -26,7 +27,7 @@ from radiology.models import (
     Room,
     StaffMember,
 )
-from radiology.services import order_lifecycle, reminders
+from radiology.services import hl7_events, order_lifecycle, reminders
 from radiology.services.action_table import ActionSpec
 from radiology.services.transitions import check_permission, lock_appointment, perform_transition
 from scheduling import services as calendar
@@ -112,17 +113,20 @@ def find_galactogram_slots(
     exclude_appointment: Appointment | None = None,
     earliest: datetime | None = None,
     short_notice: bool = False,
+    room: Room | None = None,
+    technologist: StaffMember | None = None,
 ) -> list[SlotOption]:
     """The earliest free starts between two local dates (inclusive), never overlapping the
     patient's other appointments, and never inside the procedure's minimum lead time unless
-    `short_notice` (booking one then needs a recorded reason)."""
+    `short_notice` (booking one then needs a recorded reason). `room` and `technologist`
+    narrow the search to one room or one technologist/nurse (FHIR Slot and $find)."""
     now = now or timezone.now()
     not_before = now if short_notice else now + timedelta(hours=procedure.min_lead_time_hours)
     if earliest is not None:
         not_before = max(not_before, earliest)
     start, _ = local_day_bounds(start_date)
     _, end = local_day_bounds(end_date)
-    requirements, by_resource = _requirements(procedure, radiologist=radiologist)
+    requirements, by_resource = _requirements(procedure, room=room, radiologist=radiologist, technologist=technologist)
     slots = calendar.find_slots(
         requirements=requirements,
         start=start,
@@ -190,6 +194,24 @@ def _check_request(*, procedure, start, duration_minutes, room, radiologist, tec
         raise _invalid("technologist", f"{technologist.name} is not a technologist or nurse.")
 
 
+def _check_not_already_booked(patient, *, now, reason: str) -> None:
+    """Two galactograms ahead for one patient are usually a mistake (a referral booked twice):
+    refuse unless the scheduler says why, naming the one she has."""
+    if reason.strip():
+        return
+    ahead = (
+        Appointment.objects.filter(patient=patient, status__in=[*UPCOMING, AppointmentStatus.CHECKED_IN], end__gt=now)
+        .order_by("start")
+        .first()
+    )
+    if ahead is not None:
+        message = (
+            f"{patient.full_name} already has a galactogram on {ahead.local_start:%a %d %b %Y %H:%M} "
+            f"(appointment #{ahead.pk}). Move that one instead, or give a reason to book another."
+        )
+        raise AppointmentActionError(message, code="invalid", fields={"repeat_booking_reason": message})
+
+
 def _check_patient_free(patient, start, end, exclude=None):
     if _patient_busy(patient, start, end, exclude):
         raise _invalid("start", f"{patient.full_name} already has an appointment at that time.")
@@ -244,6 +266,7 @@ def _taken(procedure, duration_minutes, start, patient, exclude=None) -> Appoint
     suggestions = next_free_slots(
         procedure=procedure, duration_minutes=duration_minutes, after=start, patient=patient, exclude=exclude
     )
+    record_booking_conflict()  # /metrics (h-ops)
     return AppointmentActionError(TAKEN, code="conflict", suggestions=suggestions)
 
 
@@ -261,6 +284,7 @@ def book_appointment(
     radiologist: StaffMember | None = None,
     technologist: StaffMember | None = None,
     lead_time_override_reason: str = "",
+    repeat_booking_reason: str = "",
     now: datetime | None = None,
     order: Order | None = None,
     side: str = "",
@@ -270,7 +294,8 @@ def book_appointment(
     """Book a galactogram: all three resources held together or nothing written. It is
     booked from a waiting `order` of this patient; without one, an order is created from
     what the scheduler entered (side, indication), so every appointment has an accession
-    number and a Study Instance UID."""
+    number and a Study Instance UID. A patient who already has a galactogram ahead is booked
+    again only with a `repeat_booking_reason` (the existing one is named in the refusal)."""
     check_permission(actor, BOOKING)
     now = now or timezone.now()
     new_order = {"side": side, "indication": indication, "indication_other": indication_other.strip()}
@@ -301,6 +326,7 @@ def book_appointment(
                 radiologist=radiologist,
                 technologist=technologist,
                 lead_time_override_reason=lead_time_override_reason,
+                repeat_booking_reason=repeat_booking_reason,
                 now=now,
                 order=order,
                 new_order=new_order,
@@ -322,6 +348,7 @@ def _book_once(
     radiologist,
     technologist,
     lead_time_override_reason,
+    repeat_booking_reason,
     now,
     order,
     new_order,
@@ -333,6 +360,7 @@ def _book_once(
             order = order_lifecycle.check_bookable(order=order, patient=patient, procedure=procedure)
         end = start + timedelta(minutes=duration_minutes)
         _check_patient_free(patient, start, end)
+        _check_not_already_booked(patient, now=now, reason=repeat_booking_reason)
         option = _choose(
             procedure, start, duration_minutes, room=room, radiologist=radiologist, technologist=technologist
         )
@@ -351,12 +379,14 @@ def _book_once(
             radiologist=option.radiologist,
             technologist=option.technologist,
             lead_time_override_reason=lead_time_override_reason.strip(),
+            repeat_booking_reason=repeat_booking_reason.strip(),
             booked_by=actor,
         )
         calendar.reserve(holds=_holds(option, procedure), holder=appointment.holder)
         order_lifecycle.follow_appointment(appointment=appointment)
         _log(appointment, "book", AppointmentStatus.BOOKED, actor, now, _booking_note(appointment))
         reminders.on_booked(appointment=appointment, now=now)
+        hl7_events.on_booked(appointment=appointment, actor=actor, now=now)
     return appointment
 
 
@@ -420,6 +450,8 @@ def reschedule_appointment(
                 version=appointment.version + 1,
                 lead_time_override_reason=lead_time_override_reason.strip() or appointment.lead_time_override_reason,
                 reschedule_requested_at=None,
+                # Her "I will come" was for the old time; she confirms the new one.
+                patient_confirmed_at=None,
                 updated_at=now,
             )
             appointment.refresh_from_db()
@@ -432,6 +464,7 @@ def reschedule_appointment(
             else:
                 _log(appointment, "reschedule", appointment.status, actor, now, moved)
             reminders.on_rescheduled(appointment=appointment, previous_start=previous_start, now=now)
+            hl7_events.on_rescheduled(appointment=appointment, previous_start=previous_start, actor=actor, now=now)
     except calendar.SlotTaken:
         current = Appointment.objects.select_related("procedure", "patient").get(pk=appointment_id)
         raise _taken(
@@ -458,6 +491,7 @@ def cancel_appointment(
         )
         calendar.release(holder=appointment.holder, now=now)
         reminders.on_cancelled(appointment=appointment, now=now)
+        hl7_events.on_cancelled(appointment=appointment, actor=actor, now=now)
     return appointment
 
 
@@ -468,6 +502,7 @@ def mark_no_show(*, appointment_id: int, actor, now: datetime | None = None) -> 
     with transaction.atomic():
         appointment = perform_transition(appointment_id=appointment_id, action="no_show", actor=actor, now=now)
         calendar.release(holder=appointment.holder, now=now)
+        hl7_events.on_no_show(appointment=appointment, actor=actor, now=now)
     return appointment
 
 
@@ -484,6 +519,8 @@ def _booking_note(appointment) -> str:
     note = f"Booked for {appointment.local_start:%a %d %b %Y %H:%M}, {appointment.duration_minutes} min"
     if appointment.lead_time_override_reason:
         note += f"; short notice: {appointment.lead_time_override_reason}"
+    if appointment.repeat_booking_reason:
+        note += f"; another galactogram already booked: {appointment.repeat_booking_reason}"
     return note
 
 

@@ -3,7 +3,7 @@
 Two things change what the day list shows:
 - data: every insert, update (bulk `update()` included) or delete of an appointment, a
   readiness answer, or a change to a patient's record bumps a counter per UTC date, by
-  database trigger in the same transaction (migration 0011_day_versions_todo_notes_search);
+  database trigger in the same transaction (migration 0014_day_versions_todo_notes_search);
 - the clock: an appointment's start (no-show becomes possible) and its start + LATE_AFTER
   (the late flag) are moments at which the list changes with no write at all.
 

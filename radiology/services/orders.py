@@ -42,6 +42,7 @@ FACTS = (
     "note",
 )
 PRIOR_IMAGING_MAX_AGE = timedelta(days=90)
+EXAM_UNDER_WAY = (AppointmentStatus.CHECKED_IN, AppointmentStatus.IN_PROCEDURE)
 
 
 def _check_permission(actor, permission: str, label: str) -> None:
@@ -104,16 +105,21 @@ def create_order(
         raise
 
 
-def update_order(*, order_id: int, actor, procedure=None, now: datetime | None = None, **changes) -> Order:
+def update_order(*, order_id: int, actor, procedure=None, **changes) -> Order:
     """Change an order's facts (the EHR's XO, or a scheduler). A cancelled or completed
-    order is closed; its procedure can change only while it waits to be scheduled.
-    Identifiers never change."""
+    order is closed; while its patient is checked in or under the exam nothing changes (a
+    side changed behind the technologist's back is how wrong-side exams happen); its
+    procedure can change only while it waits to be scheduled. Identifiers never change."""
     _check_permission(actor, "radiology.change_order", "changing orders")
     _check_facts(changes)
     with transaction.atomic():
         order = _lock(order_id)
         if order.status in (Order.Status.CANCELLED, Order.Status.COMPLETED):
             raise AppointmentActionError(f"Order {order.accession_number} is {order.status}; it cannot change.")
+        if order.appointments.filter(status__in=EXAM_UNDER_WAY).exists():
+            raise AppointmentActionError(
+                f"The patient is checked in for order {order.accession_number}; call the department to change it."
+            )
         if procedure is not None and procedure.pk != order.procedure_id:
             if order.status != Order.Status.WAITING:
                 raise AppointmentActionError(
@@ -144,6 +150,7 @@ def cancel_order(*, order_id: int, reason: str, actor, now: datetime | None = No
             return order
         if order.status == Order.Status.COMPLETED:
             raise AppointmentActionError(f"Order {order.accession_number} is completed; it cannot be cancelled.")
+        # A checked-in patient can still be sent home (the appointment's own cancel allows it).
         if order.appointments.filter(status=AppointmentStatus.IN_PROCEDURE).exists():
             raise AppointmentActionError(
                 f"The exam for order {order.accession_number} is under way; it cannot be cancelled now."

@@ -175,6 +175,7 @@ def _apply(step: PerformedProcedureStep, report: StepReport) -> None:
                     "reason_code": AbortReason.DISCONTINUED_AT_MODALITY,
                     "note": report.discontinuation_reason[:250],
                 },
+                now=report.ended_at or step.updated_at,
             )
         elif report.status == Status.COMPLETED:
             missing = _missing_outcome(step, report)

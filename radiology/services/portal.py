@@ -19,7 +19,6 @@ from scheduling.clinic_time import clinic_zone
 
 S = AppointmentStatus
 PATIENT_VIA_LINK = "Patient via link"
-PATIENT_CANCEL_REASON = f"{PATIENT_VIA_LINK}: cancelled through her appointment link."
 # The no-expression advice names its start ("from Monday 09:00") once the window opens
 # within this; further ahead it says when to begin ("starting Monday 09:00").
 NEAR_WINDOW = timedelta(hours=24)

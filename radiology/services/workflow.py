@@ -125,6 +125,8 @@ def complete_procedure(
     contrast_volume_ml: Decimal,
     complications: list[str],
     complication_note: str = "",
+    findings: str = "",
+    impression: str = "",
     note: str = "",
     now: datetime | None = None,
 ):
@@ -159,6 +161,8 @@ def complete_procedure(
             contrast_volume_ml=contrast_volume_ml,
             complications=complications,
             complication_note=complication_note.strip(),
+            findings=findings.strip(),
+            impression=impression.strip(),
             note=note.strip(),
             performing_radiologist=appointment.radiologist,
             performing_technologist=appointment.technologist,

@@ -166,8 +166,12 @@ def radiologist_lists(*, user, today: date):
     week = list(mine.filter(start__gte=start, start__lt=end).exclude(status="cancelled").order_by("start"))
     day_start, day_end = local_day_bounds(today)
     awaiting = list(mine.filter(status="completed").order_by("completed_at"))
+    # Each appointment is listed once: a completed one waits for its decision, the rest fall
+    # under today or the week's other days.
+    waiting = {a.pk for a in awaiting}
+    rest = [a for a in week if a.pk not in waiting]
     return {
-        "today": [a for a in week if day_start <= a.start < day_end],
-        "week": week,
+        "today": [a for a in rest if day_start <= a.start < day_end],
+        "week": [a for a in rest if not day_start <= a.start < day_end],
         "awaiting_follow_up": awaiting,
     }

@@ -135,7 +135,9 @@ DONE = {
 
 def _action_page(request, pk, *, form_class, template, perform, title, initial=None):
     """One click to open, one form to confirm: on success say what happened and go back."""
-    appointment = get_object_or_404(Appointment.objects.select_related("patient", "room", "procedure"), pk=pk)
+    appointment = get_object_or_404(
+        Appointment.objects.select_related("patient", "room", "procedure", "outcome"), pk=pk
+    )
     data = request.POST if request.method == "POST" else None  # a confirm-only form posts nothing
     form = form_class(data, initial=initial(appointment) if initial else None)
     if request.method == "POST" and form.is_valid():

@@ -45,3 +45,12 @@ def test_an_empty_query_value_is_refused_not_ignored(api):
     response = api.get("/api/v1/appointments", {"status": ""})
     assert response.status_code == 400
     assert "status" in response.json()["fields"]
+
+
+@pytest.mark.parametrize("procedure", ["galac\x00togram", "gälactogram"])
+def test_a_procedure_name_that_is_not_a_short_name_is_a_400_not_a_database_error(api, procedure):
+    response = api.get(
+        "/api/v1/slots", {"procedure": procedure, "start": "2030-01-07", "end": "2030-01-08", "duration": 45}
+    )
+    assert response.status_code == 400
+    assert "procedure" in response.json()["fields"]

@@ -1,7 +1,7 @@
 """The API's schema tells the truth: schemathesis sends requests generated from
 /api/v1/openapi.json (at most 30 per operation, each within a time limit) and checks that no
 response is a 5xx, that every response matches the schema, and that requests the schema calls
-valid are accepted."""
+valid are accepted (where the schema can say what is valid, see RULES_BEYOND_THE_SCHEMA)."""
 
 from datetime import timedelta
 
@@ -42,6 +42,20 @@ def token(db):
     return text
 
 
+# Rules a JSON schema cannot state: that an id names an existing row, and rules across fields or
+# against the clock (end after start, at most 62 days, durations the procedure allows, a time
+# between now and two years ahead, a reachable patient). There a schema-valid request may get a
+# 400 that names the field, so "valid data is accepted" is checked on the other operations only.
+RULES_BEYOND_THE_SCHEMA = {
+    "GET /api/v1/slots",
+    "GET /api/v1/appointments",
+    "POST /api/v1/appointments",
+    "POST /api/v1/patients",
+    "POST /api/v1/appointments/{id}/reschedule",
+    "POST /api/v1/appointments/{id}/transitions",
+}
+
+
 @schema.parametrize()
 @settings(
     max_examples=30,
@@ -51,6 +65,8 @@ def token(db):
     derandomize=True,  # the same examples on every run: a CI failure can be replayed
 )
 def test_the_api_behaves_as_its_schema_says(case, token):
+    beyond = case.operation.label in RULES_BEYOND_THE_SCHEMA
     case.call_and_validate(
-        headers={"Authorization": f"Token {token}"}, excluded_checks=[schemathesis.checks.positive_data_acceptance]
+        headers={"Authorization": f"Token {token}"},
+        excluded_checks=[schemathesis.checks.positive_data_acceptance] if beyond else [],
     )

@@ -96,7 +96,8 @@ def test_she_cancels(browser, galactogram, monkeypatch, outboxes):
     appointment.refresh_from_db()
     assert appointment.status == "cancelled"
     log = appointment.transitions.last()
-    assert log.actor is None and log.note.startswith("Patient via link")
+    assert log.actor is None and log.note == "Cancelled by the patient through her appointment link"
+    assert appointment.cancel_reason_code == "patient_via_link"
     assert Message.objects.filter(subject=appointment.holder, kind="cancelled", status="scheduled").exists()
     screenshot(page, "patient-cancelled")
 

@@ -118,3 +118,33 @@ def test_the_day_list_fits_1366_pixels_and_names_are_readable_in_30_minute_block
     late = page.locator(f"tr[data-appointment='{day['appointments'][6].pk}']")
     assert "LATE" in late.inner_text()
     context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_minute_poll_gets_304_in_a_real_browser_and_keeps_the_list(browser, live_server):
+    """The site sends no-store, so the page's script carries the ETag: the second poll is a
+    304 and the list stays; a change makes the next poll a 200 with the new list."""
+    day = busy_day()
+    context = browser.new_context(viewport=DESKTOP, locale="en-US")
+    page = context.new_page()
+    _log_in(page, live_server.url, "tech")
+    page.goto(f"{live_server.url}/day/")
+    statuses = []
+    page.on("response", lambda r: statuses.append(r.status) if "/day/" in r.url else None)
+
+    def poll():
+        with page.expect_response(lambda r: "/day/" in r.url):
+            page.evaluate("htmx.ajax('GET', location.pathname, {source: '#day-body', target: '#day-body'})")
+        page.wait_for_timeout(200)
+
+    poll()
+    poll()
+    assert statuses[-2:] == [200, 304]
+    assert page.locator("tr[data-appointment]").count() == len(day["appointments"])
+    day["patients"][3].contrast_allergy = True
+    day["patients"][3].save()
+    poll()
+    assert statuses[-1] == 200
+    assert page.locator(f"tr[data-appointment='{day['appointments'][3].pk}']").get_by_text("CONTRAST ALLERGY").count()
+    context.close()

@@ -148,6 +148,7 @@ def test_discontinued_ends_the_appointment_as_incomplete_with_the_reason(worklis
 
     appointment.refresh_from_db()
     assert appointment.status == "incomplete"
+    assert appointment.abort_reason_code == "discontinued_at_modality"
     assert appointment.abort_reason == "Discontinued at the modality: Resource failure"
     assert PerformedProcedureStep.objects.get(sop_instance_uid=uid).status == "DISCONTINUED"
 

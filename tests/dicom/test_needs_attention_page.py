@@ -114,3 +114,17 @@ def test_two_creates_of_one_step_leave_one_row_and_a_duplicate_refusal(waiting_s
         record_step_created(sop_instance_uid="1.2.3.100", report=report(appointment, "IN PROGRESS"))
     assert refusal.value.code == "duplicate"
     assert PerformedProcedureStep.objects.filter(sop_instance_uid="1.2.3.100").count() == 1
+
+
+def test_a_step_completed_on_the_day_list_meanwhile_leaves_the_page(client, waiting_step):
+    from radiology.services.actions import run_action
+
+    radiologist = StaffMemberFactory(radiologist=True).user
+    run_action(
+        appointment_id=waiting_step.appointment_id,
+        action="complete",
+        actor=radiologist,
+        inputs={"outcome": {"ducts": "single", "contrast_volume_ml": Decimal("2.0"), "complications": ["none"]}},
+    )
+    client.force_login(radiologist)
+    assert f'data-testid="step-{waiting_step.pk}"' not in client.get(URL).content.decode()

@@ -140,3 +140,12 @@ def test_a_message_without_a_control_id_is_rejected_and_not_kept_as_processed(cl
 
     assert first["MSA"][1] == second["MSA"][1] == "AR" and "MSH-10" in first["MSA"][3]
     assert InterfaceMessage.objects.filter(outcome="rejected").count() == 2
+
+
+def test_a_change_without_a_sex_leaves_the_patients_as_it_was(client):
+    PatientFactory(mrn="MRN12345", sex="female")
+    client.send(order_message(control_id="S0"))
+    no_sex = order_message(control="XO", control_id="S1").replace("||19800102|F|", "||19800102||")
+
+    assert parse_ack(client.send(no_sex))["MSA"][1] == "AA"
+    assert Patient.objects.get().sex == "female"

@@ -1,6 +1,7 @@
 """HL7 v2 orders over real MLLP frames (a raw-socket client): NW creates, XO changes,
 CA/OC cancels, a repeat changes nothing twice, a bad message writes nothing but its row."""
 
+import threading
 from datetime import date
 
 import pytest
@@ -9,7 +10,7 @@ from notifications.models import Message
 from radiology.models import InterfaceMessage, Order, Patient
 from radiology.services.booking import book_appointment
 from tests.factories import StaffMemberFactory, _next_weekday_at, small_department
-from tests.hl7.conftest import order_message, parse_ack
+from tests.hl7.conftest import Client, order_message, parse_ack
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -141,3 +142,25 @@ def test_several_messages_share_one_connection_in_order(client):
         ack = parse_ack(client.send(order_message(control_id=f"K{n}", placer=f"P{n}")))
         assert ack["MSA"][1:3] == ["AA", f"K{n}"]
     assert Order.objects.count() == 3
+
+
+def test_the_same_message_on_two_connections_at_once_is_applied_once_and_answered_alike(listener):
+    clients = [Client(listener), Client(listener)]
+    barrier = threading.Barrier(2)
+    replies = [None, None]
+
+    def send(n):
+        barrier.wait()
+        replies[n] = clients[n].send(order_message(control_id="RACE1"))
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    for c in clients:
+        c.close()
+
+    assert replies[0] == replies[1] and parse_ack(replies[0])["MSA"][1] == "AA"
+    assert Order.objects.count() == 1 and Patient.objects.count() == 1
+    assert sorted(InterfaceMessage.objects.values_list("outcome", flat=True)) == ["accepted", "duplicate"]

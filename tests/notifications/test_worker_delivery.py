@@ -176,7 +176,7 @@ def test_a_reschedule_and_a_cancel_withdraw_what_they_should_before_the_worker_s
     moved, cancelled = book(9), book(11)
     new_start = datetime.combine(a_weekday(days_ahead=12), time(10), tzinfo=clinic_zone())
     reschedule_appointment(appointment_id=moved.pk, start=new_start, actor=scheduler, now=now)
-    cancel_appointment(appointment_id=cancelled.pk, actor=scheduler, reason="Patient request", now=now)
+    cancel_appointment(appointment_id=cancelled.pk, actor=scheduler, reason_code="patient_request", now=now)
 
     with in_process_worker(queue=queue):
         assert wait_until(

@@ -211,3 +211,38 @@ def test_a_no_show_frees_the_rest_of_the_slot(galactogram, dept, scheduler):
     appointment.refresh_from_db()
     assert appointment.status == "no_show"
     assert not Reservation.objects.filter(holder=appointment.holder, active=True).exists()
+
+
+def test_a_second_galactogram_ahead_needs_a_reason_naming_the_first(galactogram, dept, scheduler):
+    first = book(galactogram, scheduler)
+    with pytest.raises(AppointmentActionError) as error:
+        book(galactogram, scheduler, start=WEDNESDAY_10 + timedelta(days=1), patient=first.patient)
+    assert "repeat_booking_reason" in error.value.fields
+    assert f"#{first.pk}" in error.value.message and "Wed 13 Jan 2027 10:00" in error.value.message
+    assert Appointment.objects.filter(patient=first.patient).count() == 1
+
+    second = book(
+        galactogram,
+        scheduler,
+        start=WEDNESDAY_10 + timedelta(days=1),
+        patient=first.patient,
+        repeat_booking_reason="The other breast",
+    )
+    assert second.repeat_booking_reason == "The other breast"
+    assert "another galactogram already booked: The other breast" in second.transitions.get().note
+
+
+def test_a_cancelled_galactogram_does_not_count_as_one_ahead(galactogram, dept, scheduler):
+    first = book(galactogram, scheduler)
+    cancel_appointment(appointment_id=first.pk, actor=scheduler, reason_code="patient_request")
+    again = book(galactogram, scheduler, start=WEDNESDAY_10 + timedelta(days=1), patient=first.patient)
+    assert again.status == "booked"
+
+
+def test_a_move_asks_the_patient_to_confirm_the_new_time(galactogram, dept, scheduler):
+    appointment = book(galactogram, scheduler)
+    Appointment.objects.filter(pk=appointment.pk).update(patient_confirmed_at=NOW)
+    moved = reschedule_appointment(
+        appointment_id=appointment.pk, start=WEDNESDAY_10 + timedelta(days=1), actor=scheduler
+    )
+    assert moved.patient_confirmed_at is None

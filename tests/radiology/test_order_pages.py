@@ -203,3 +203,35 @@ def test_the_interface_messages_page_lists_messages_for_schedulers_only(schedule
     assert "MSA|AA|" in one
     client.force_login(StaffMemberFactory(role="technologist").user)
     assert client.get(reverse("radiology:interface_messages")).status_code == 403
+
+
+def test_a_scheduler_corrects_an_orders_side_and_the_history_keeps_the_change(scheduler_client):
+    order = OrderFactory(side="", prior_imaging_kind="none")
+    url = reverse("radiology:order_edit", args=[order.pk])
+    form = scheduler_client.get(url).context["form"]
+    data = {name: ("" if value is None else value) for name, value in form.initial.items()}
+
+    response = scheduler_client.post(url, {**data, "side": "right", "lactating": "unknown"})
+
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert order.side == "right" and order.history.count() == 2
+
+
+def test_a_correction_that_breaks_a_rule_is_refused_next_to_the_field(scheduler_client):
+    order = OrderFactory(prior_imaging_kind="none")
+    url = reverse("radiology:order_edit", args=[order.pk])
+    data = {name: ("" if v is None else v) for name, v in scheduler_client.get(url).context["form"].initial.items()}
+
+    response = scheduler_client.post(
+        url, {**data, "indication": "other", "indication_other": "", "lactating": "unknown"}
+    )
+
+    assert response.status_code == 400
+    assert "Describe the indication" in str(response.context["form"].errors["indication_other"])
+    order.refresh_from_db()
+    assert order.indication == "spontaneous_single_duct"
+
+
+def test_a_technologist_cannot_correct_an_order(tech_client):
+    assert tech_client.get(reverse("radiology:order_edit", args=[OrderFactory().pk])).status_code == 403

@@ -251,3 +251,11 @@ def test_the_work_queue_lists_waiting_orders_urgent_first_then_the_longest_waiti
 
     assert [r.order for r in rows] == [new_urgent, old, newer]
     assert (rows[1].waiting_days, rows[1].patient_age) == (10, 46)
+
+
+def test_an_order_cannot_change_while_its_patient_is_checked_in(scheduler):
+    appointment = AppointmentFactory(status="checked_in", order__side="left")
+
+    with pytest.raises(AppointmentActionError, match="checked in"):
+        orders.update_order(order_id=appointment.order_id, actor=scheduler, side="right")
+    assert Order.objects.get(pk=appointment.order_id).side == "left"

@@ -1,3 +1,4 @@
+import re
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -128,3 +129,22 @@ def test_a_scheduler_can_search_a_coming_day_from_its_heading(scheduler_client, 
 
     assert "start=2026-03-05&amp;end=2026-03-05" in response.text
     assert "start=2026-03-02&amp;end=2026-03-02" not in response.text  # Monday has passed
+
+
+def test_a_free_stretch_from_today_on_opens_the_slot_search_for_that_day(scheduler_client, room):
+    with time_machine.travel(NOW, tick=False):
+        page = scheduler_client.get(f"/schedule/week/{room.pk}/?week=2026-03-04").text
+
+    links = re.findall(r'<a class="blk blk-free"[^>]*href="([^"]+)"[^>]*>([^<]*)</a>', page)
+    days = {re.search(r"start=(\d{4}-\d\d-\d\d)", href.replace("&amp;", "&")).group(1) for href, _ in links}
+    assert days == {"2026-03-04", "2026-03-05", "2026-03-06"}  # Wednesday (today) to Friday, not the past
+    assert {label for _, label in links} == {"Open 08:00–17:00"}
+    assert "Working hours, free" in page and "In procedure" in page  # every colour in the legend
+
+
+def test_a_technologist_sees_working_hours_but_no_booking_links(client, room):
+    client.force_login(StaffMemberFactory().user)
+    with time_machine.travel(NOW, tick=False):
+        page = client.get(f"/schedule/week/{room.pk}/?week=2026-03-04").text
+    assert "Open 08:00–17:00" in page and 'class="blk blk-free"' in page
+    assert '<a class="blk blk-free"' not in page

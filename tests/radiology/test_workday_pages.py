@@ -308,6 +308,40 @@ def test_the_radiologists_list_shows_what_waits_for_a_follow_up_decision(client)
     assert reverse("radiology:follow_up", args=[waiting.pk]) in page
 
 
+def test_the_follow_up_page_shows_the_outcome_with_its_findings_and_impression(client):
+    radiologist = StaffMemberFactory(radiologist=True)
+    client.force_login(radiologist.user)
+    appointment = AppointmentFactory(start=at(10), status="in_procedure", started_at=at(10, 2), radiologist=radiologist)
+    with time_machine.travel(at(10, 40), tick=False):
+        client.post(
+            reverse("radiology:complete_procedure", args=[appointment.pk]),
+            {
+                "cannulated": "on",
+                "ducts": "single",
+                "contrast_volume_ml": "1.5",
+                "complications": ["pain"],
+                "findings": "Filling defect in a subareolar duct",
+                "impression": "Likely intraductal papilloma",
+            },
+        )
+        page = client.get(reverse("radiology:follow_up", args=[appointment.pk])).content.decode()
+    assert "Filling defect in a subareolar duct" in page and "Likely intraductal papilloma" in page
+    assert "Pain or discomfort" in page and "1.5 mL" in page
+
+
+def test_the_radiologists_list_shows_each_appointment_once(client):
+    radiologist = StaffMemberFactory(radiologist=True)
+    client.force_login(radiologist.user)
+    with time_machine.travel(at(8), tick=False):
+        done = AppointmentFactory(start=at(9), status="completed", radiologist=radiologist, patient__family_name="Done")
+        later = AppointmentFactory(
+            start=at(11), status="reminded", radiologist=radiologist, patient__family_name="Later"
+        )
+        page = client.get(reverse("radiology:radiologist_list")).content.decode()
+    assert page.count(f'href="/appointments/{done.pk}/"') == 1
+    assert page.count(f'href="/appointments/{later.pk}/"') == 1
+
+
 @pytest.mark.parametrize(
     ("role", "start_page"),
     [

@@ -62,3 +62,18 @@ def test_the_patient_page_is_not_stored_and_has_no_no_referrer_meta(client):
     assert response["Referrer-Policy"] == "same-origin"
     assert 'content="no-referrer"' not in response.content.decode()
     assert ' style="' not in response.content.decode()
+
+
+def test_static_files_keep_their_cache(client):
+    response = client.get("/static/css/app.css")
+    assert response.status_code == 200
+    assert "no-store" not in response.get("Cache-Control", "")
+
+
+def test_the_api_docs_scripts_carry_the_nonce_of_their_policy(manager_client):
+    response = manager_client.get("/api/v1/docs/")
+    policy = response["Content-Security-Policy"]
+    nonce = policy.split("'nonce-")[1].split("'")[0]
+    html = response.content.decode()
+    assert html.count("<script") == html.count(f'nonce="{nonce}"') - html.count("<style")
+    assert "script-src 'self' 'nonce-" in policy and "'unsafe-inline'" not in policy.split("style-src")[0]

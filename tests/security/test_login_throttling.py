@@ -28,6 +28,7 @@ def test_the_sixth_try_after_five_wrong_passwords_is_refused_even_with_the_right
     response = attempt(client, user.username, DEFAULT_PASSWORD)
     assert response.status_code == 429
     assert "Too many failed passwords" in response.content.decode()
+    assert "refused for 15 minutes" in response.content.decode()
 
 
 def test_four_wrong_passwords_do_not_lock_the_user_out(client):
@@ -88,3 +89,22 @@ def test_other_roles_cannot_open_the_lockouts_page(client):
     client.force_login(StaffMemberFactory(scheduler=True).user)
     assert client.get("/security/lockouts/").status_code == 403
     assert client.post("/security/lockouts/unlock/", {"username": "x"}).status_code == 403
+
+
+def test_behind_a_proxy_failures_are_counted_per_client_address_from_its_header(client, settings):
+    settings.LOGIN_CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    for n in range(20):
+        client.post(
+            "/accounts/login/",
+            {"username": f"g{n}", "password": "x"},
+            REMOTE_ADDR="10.0.0.254",
+            HTTP_X_REAL_IP="192.168.1.7",
+        )
+    user = StaffMemberFactory().user
+    other = client.post(
+        "/accounts/login/",
+        {"username": user.username, "password": DEFAULT_PASSWORD},
+        REMOTE_ADDR="10.0.0.254",
+        HTTP_X_REAL_IP="192.168.1.8",
+    )
+    assert logged_in(other)

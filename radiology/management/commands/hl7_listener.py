@@ -1,6 +1,9 @@
 """python manage.py hl7_listener: the `hl7` process (Procfile). Receives HL7 v2 orders
 over MLLP on HL7_BIND:HL7_PORT and answers each with an ACK. See docs/interfaces.md."""
 
+import signal
+import threading
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
@@ -24,6 +27,9 @@ class Command(BaseCommand):
         host, port = server.server_address[:2]
         self.stdout.write(f"HL7 listener on {host}:{port} (MLLP). Ctrl-C stops it.", ending="\n")
         self.stdout.flush()
+        # SIGTERM (honcho, systemd) stops accepting; a message being applied when the process
+        # ends is rolled back with its connection and resent by the engine (no ACK came).
+        signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
         try:
             server.serve_forever()
         except KeyboardInterrupt:

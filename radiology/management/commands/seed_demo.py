@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from radiology.management.demo import build_demo_department
 from radiology.models import Patient
@@ -12,6 +12,16 @@ class Command(BaseCommand):
         parser.add_argument("--if-empty", action="store_true", help="Do nothing if there are patients already.")
 
     def handle(self, *args, if_empty=False, **options):
+        if settings.PRODUCTION:
+            # The demo users share a published password: never in production (issue 9, defect 3).
+            message = (
+                "DJANGO_ENV=production: the demo department is never loaded. Create the first manager with "
+                "`python manage.py create_staff USERNAME --role manager` (or `createsuperuser`)."
+            )
+            if if_empty:  # `make run`: say so and carry on starting the service
+                self.stdout.write(message)
+                return
+            raise CommandError(message)
         if if_empty and Patient.objects.exists():
             self.stdout.write("Database already has data; demo not loaded again.")
             return

@@ -116,7 +116,7 @@ def drop_triggers(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("radiology", "0010_coded_reasons_did_not_proceed"),
+        ("radiology", "0013_outcome_findings_impression"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

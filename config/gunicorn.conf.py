@@ -1,0 +1,46 @@
+"""gunicorn settings for `make run` and deployments: `gunicorn -c config/gunicorn.conf.py config.wsgi`.
+
+Environment: HOST (default 127.0.0.1: reachable from this machine only; put a TLS proxy in
+front, or set HOST=0.0.0.0 deliberately), PORT (8000), WEB_CONCURRENCY (workers, 2),
+GUNICORN_TIMEOUT (30 s).
+"""
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 20
+# Recycle workers now and then so a slow leak cannot grow without bound.
+max_requests = 2000
+max_requests_jitter = 200
+accesslog = "-"
+# Path only (no query string), with patient-link tokens masked. Request time in microseconds.
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(D)sus'
+logger_class = "config.gunicorn_logging.RedactingLogger"
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+# prometheus-client's multi-process mode: each worker writes its counters and histograms to
+# files here; /metrics in any worker adds them up. One directory per master process.
+_metrics_dir = os.environ.setdefault(
+    "PROMETHEUS_MULTIPROC_DIR", str(Path(tempfile.gettempdir()) / f"galactogram-metrics-{os.getpid()}")
+)
+
+
+def on_starting(server):
+    shutil.rmtree(_metrics_dir, ignore_errors=True)
+    Path(_metrics_dir).mkdir(parents=True, exist_ok=True)
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    shutil.rmtree(_metrics_dir, ignore_errors=True)

@@ -1,0 +1,74 @@
+"""The checks behind /healthz. Each returns (ok, detail); details name no host or secret."""
+
+import os
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from monitoring.models import Heartbeat
+from monitoring.tasks import BEAT
+from notifications.models import Message
+
+
+def check_database(now) -> tuple[bool, str]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:
+        return False, "unreachable"
+    return True, connection.vendor
+
+
+def check_broker(now) -> tuple[bool, str]:
+    url = settings.CELERY_BROKER_URL
+    if url.startswith(("redis://", "rediss://")):
+        import redis
+
+        try:
+            redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2).ping()
+        except redis.RedisError:
+            return False, "Redis unreachable"
+        return True, "redis"
+    if url.startswith("filesystem://"):
+        folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("data_folder_in", "")
+        if not os.access(folder, os.W_OK):
+            return False, "broker folder missing or read-only"
+        return True, "filesystem"
+    return True, "not checked for this transport"
+
+
+def check_beat(now) -> tuple[bool, str]:
+    at = Heartbeat.objects.filter(name=BEAT).values_list("at", flat=True).first()
+    if at is None:
+        return False, "beat has not ticked yet"
+    age = (now - at).total_seconds()
+    if age > settings.HEALTH_BEAT_MAX_AGE_SECONDS:
+        return False, f"last tick {age:.0f} s ago"
+    return True, f"last tick {max(age, 0):.0f} s ago"
+
+
+def check_outbox(now) -> tuple[bool, str]:
+    limit = now - timedelta(seconds=settings.HEALTH_OVERDUE_SECONDS)
+    overdue = Message.objects.filter(status__in=Message.PENDING, due_at__lt=limit).count()
+    if overdue:
+        return False, f"{overdue} due messages overdue by more than {settings.HEALTH_OVERDUE_SECONDS} s"
+    return True, "nothing overdue"
+
+
+CHECKS = {"database": check_database, "broker": check_broker, "beat": check_beat, "outbox": check_outbox}
+
+
+def run_checks(now=None) -> dict[str, dict]:
+    now = now or timezone.now()
+    results = {}
+    for name, check in CHECKS.items():
+        # Beat and outbox read the database: without it they cannot say anything.
+        if name in {"beat", "outbox"} and not results["database"]["ok"]:
+            results[name] = {"ok": False, "detail": "database unreachable"}
+            continue
+        ok, detail = check(now)
+        results[name] = {"ok": ok, "detail": detail}
+    return results

@@ -1,0 +1,153 @@
+"""One appointment event as an HL7 v2.5.1 SIU message (structure SIU_S12 for every event).
+
+MSH  sender/receiver from settings, MSH-10 the control id, MSH-15/16 AL/NE
+SCH  SCH-1/2 placer/filler appointment id (this system books and fills: both are ours),
+     SCH-6 event reason, SCH-7 reason (routine), SCH-8 type (normal), SCH-9/10 duration in
+     minutes, SCH-11 timing (duration, start, end), SCH-16/17 the booking clerk and the
+     department's phone, SCH-20 who did this, SCH-25 filler status,
+     SCH-26 the placer order number (when the EHR placed the order), SCH-27 the accession number
+PID  MRN^^^ISSUER^MR, name, birth date, sex: identification only, nothing clinical
+RGS  one resource group
+AIS  the procedure (CPT)   AIG the technologist or nurse   AIL the room   AIP the radiologist
+Times are the clinic's local time with its UTC offset (YYYYMMDDHHMMSS±ZZZZ).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from hl7apy.consts import VALIDATION_LEVEL
+from hl7apy.core import Message
+
+from radiology.models import Appointment, StaffMember, clinic_zone
+
+VERSION = "2.5.1"
+
+
+@dataclass(frozen=True)
+class Event:
+    code: str
+    reason: str
+    filler_status: str
+
+
+EVENTS = {
+    "S12": Event("S12", "Booked", "Booked"),
+    "S13": Event("S13", "Rescheduled", "Booked"),
+    "S14": Event("S14", "Modified: room or staff", "Booked"),
+    "S15": Event("S15", "Cancelled", "Cancelled"),
+    "S26": Event("S26", "Patient did not arrive", "Noshow"),
+}
+
+_ESCAPES = (("\\", "\\E\\"), ("|", "\\F\\"), ("^", "\\S\\"), ("&", "\\T\\"), ("~", "\\R\\"))
+
+
+def text(value) -> str:
+    """A value as HL7 text: the delimiters escaped, line breaks flattened."""
+    value = " ".join(str(value or "").split())
+    for raw, escaped in _ESCAPES:
+        value = value.replace(raw, escaped)
+    return value
+
+
+def when(moment: datetime) -> str:
+    return moment.astimezone(clinic_zone()).strftime("%Y%m%d%H%M%S%z")
+
+
+def person(user) -> str:
+    """XCN for a user: login^family^given."""
+    if user is None:
+        return "SYSTEM^System"
+    return f"{text(user.get_username())}^{text(user.last_name)}^{text(user.first_name)}"
+
+
+def staff(member: StaffMember) -> str:
+    return f"{member.pk}^{text(member.user.last_name or member.name)}^{text(member.user.first_name)}"
+
+
+def build_siu(*, appointment: Appointment, event: str, control_id: str, actor, now: datetime) -> str:
+    """The ER7 text of one SIU message. `appointment` with patient, order, room, radiologist,
+    technologist (and their users) and procedure loaded."""
+    spec = EVENTS[event]
+    app = text(settings.HL7_APPLICATION)
+    facility = text(settings.HL7_FACILITY)
+    start, end = when(appointment.start), when(appointment.end)
+    minutes = str(appointment.duration_minutes)
+    message = Message("SIU_S12", version=VERSION, validation_level=VALIDATION_LEVEL.STRICT)
+
+    msh = message.msh
+    msh.msh_3 = app
+    msh.msh_4 = facility
+    msh.msh_5 = text(settings.HL7_RECEIVING_APPLICATION)
+    msh.msh_6 = text(settings.HL7_RECEIVING_FACILITY)
+    msh.msh_7 = when(now)
+    msh.msh_9 = f"SIU^{event}^SIU_S12"
+    msh.msh_10 = control_id
+    msh.msh_11 = text(settings.HL7_PROCESSING_ID)
+    msh.msh_12 = VERSION
+    msh.msh_15 = "AL"  # accept acknowledgement: always
+    msh.msh_16 = "NE"  # application acknowledgement: never
+
+    sch = message.sch
+    appointment_id = f"{appointment.pk}^{app}"
+    sch.sch_1 = appointment_id
+    sch.sch_2 = appointment_id
+    sch.sch_6 = f"{event}^{spec.reason}^L"
+    sch.sch_7 = "ROUTINE^Routine appointment^HL70276"
+    sch.sch_8 = "Normal^Routine schedule request^HL70277"
+    sch.sch_9 = minutes
+    sch.sch_10 = "min^minutes^UCUM"
+    sch.sch_11 = f"^^M{minutes}^{start}^{end}"
+    sch.sch_16 = person(appointment.booked_by) if appointment.booked_by_id else person(None)
+    sch.sch_17 = f"^WPN^PH^^^^^^^^^{text(settings.CLINIC_PHONE)}"
+    sch.sch_20 = person(actor)
+    sch.sch_25 = f"{spec.filler_status}^{spec.filler_status}^HL70278"
+    order = appointment.order
+    if order.placer_order_number:  # an order the EHR placed (ORC-2 of its ORM/OMG)
+        sch.sch_26 = f"{text(order.placer_order_number)}^{text(order.placer_system)}"
+    sch.sch_27 = f"{text(order.accession_number)}^{app}"  # the filler order number: the accession
+
+    patient = appointment.patient
+    pid = message.add_group("SIU_S12_PATIENT").pid
+    pid.pid_1 = "1"
+    pid.pid_3 = f"{text(patient.mrn)}^^^{text(settings.HL7_MRN_ISSUER)}^MR"
+    pid.pid_5 = f"{text(patient.family_name)}^{text(patient.given_name)}"
+    pid.pid_7 = patient.birth_date.strftime("%Y%m%d")
+    pid.pid_8 = {"female": "F", "male": "M", "other": "O"}.get(patient.sex, "U")
+
+    resources = message.add_group("SIU_S12_RESOURCES")
+    resources.rgs.rgs_1 = "1"
+    procedure = appointment.procedure
+    ais = resources.add_group("SIU_S12_SERVICE").ais
+    ais.ais_1 = "1"
+    ais.ais_3 = f"{text(procedure.injection_cpt)}^{text(procedure.name)}^C4"
+    ais.ais_4 = start
+    ais.ais_7 = minutes
+    ais.ais_8 = "min^minutes^UCUM"
+    ais.ais_10 = f"{spec.filler_status}^{spec.filler_status}^HL70278"
+
+    assistant = appointment.technologist
+    aig = resources.add_group("SIU_S12_GENERAL_RESOURCE").aig
+    aig.aig_1 = "1"
+    aig.aig_3 = f"{assistant.pk}^{text(assistant.name)}"
+    aig.aig_4 = f"{assistant.role.upper()}^{assistant.get_role_display()}^L"
+    aig.aig_8 = start
+    aig.aig_11 = minutes
+    aig.aig_12 = "min^minutes^UCUM"
+
+    room = appointment.room
+    ail = resources.add_group("SIU_S12_LOCATION_RESOURCE").ail
+    ail.ail_1 = "1"
+    ail.ail_3 = f"^{text(room.name)}^^{facility}"
+    ail.ail_4 = "ROOM^Procedure room^L"
+    ail.ail_6 = start
+
+    aip = resources.add_group("SIU_S12_PERSONNEL_RESOURCE").aip
+    aip.aip_1 = "1"
+    aip.aip_3 = staff(appointment.radiologist)
+    aip.aip_4 = "RADIOLOGIST^Radiologist^L"
+    aip.aip_6 = start
+    aip.aip_9 = minutes
+    aip.aip_10 = "min^minutes^UCUM"
+
+    return message.to_er7()

@@ -1,0 +1,83 @@
+"""GET /healthz: each check by name; 200 only when all pass, else 503 naming the failures."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from monitoring.models import Heartbeat
+from monitoring.tasks import heartbeat, record_heartbeat
+from notifications.models import Message
+from tests.factories import MessageFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ticking():
+    record_heartbeat(name="beat")
+
+
+def test_all_checks_pass_gives_200_with_each_check(client, ticking):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["status"] == "ok" and body["failed"] == []
+    assert set(body["checks"]) == {"database", "broker", "beat", "outbox"}
+    assert all(check["ok"] for check in body["checks"].values())
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_health_needs_no_login_and_no_https_redirect(client, ticking, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/healthz").status_code == 200
+
+
+def test_beat_that_has_never_ticked_is_a_503_naming_beat(client):
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["failed"] == ["beat"]
+
+
+def test_beat_silent_for_more_than_two_minutes_fails(client):
+    record_heartbeat(name="beat", now=timezone.now() - timedelta(seconds=121))
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["failed"] == ["beat"]
+    assert "121 s ago" in response.json()["checks"]["beat"]["detail"]
+
+
+def test_the_heartbeat_task_writes_the_beat_row_once_however_often_it_runs(client):
+    heartbeat()
+    heartbeat()
+    assert Heartbeat.objects.filter(name="beat").count() == 1
+    assert client.get("/healthz").status_code == 200
+
+
+def test_a_due_message_overdue_by_more_than_five_minutes_fails_the_outbox_check(client, ticking):
+    MessageFactory(due_at=timezone.now() - timedelta(minutes=6))
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["failed"] == ["outbox"]
+
+
+def test_a_message_due_four_minutes_ago_or_already_sent_is_fine(client, ticking):
+    MessageFactory(due_at=timezone.now() - timedelta(minutes=4))
+    MessageFactory(due_at=timezone.now() - timedelta(hours=1), status=Message.Status.SENT, sent_at=timezone.now())
+    assert client.get("/healthz").status_code == 200
+
+
+def test_an_unreachable_redis_broker_is_a_503_naming_broker(client, ticking, settings):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["failed"] == ["broker"]
+    assert "127.0.0.1" not in response.content.decode()
+
+
+def test_a_missing_filesystem_broker_folder_fails(client, ticking, settings, tmp_path):
+    settings.CELERY_BROKER_URL = "filesystem://"
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_in": str(tmp_path / "absent")}
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.json()["failed"] == ["broker"]
