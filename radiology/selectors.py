@@ -6,7 +6,15 @@ from datetime import date, datetime, timedelta
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from notifications.models import Message
-from radiology.models import CANCELLABLE, UPCOMING, Appointment, AppointmentTransition, ReadinessResponse, TodoNote
+from radiology.models import (
+    CANCELLABLE,
+    UPCOMING,
+    Appointment,
+    AppointmentStatus,
+    AppointmentTransition,
+    ReadinessResponse,
+    TodoNote,
+)
 from scheduling.clinic_time import local_today, to_local
 from scheduling.models import Unavailability
 
@@ -79,6 +87,7 @@ def latest_readiness(appointment):
 
 CONFIRM_WITHIN = timedelta(days=3)
 LOOK_AHEAD = timedelta(days=21)
+REBOOK_WITHIN = timedelta(days=60)
 
 
 @dataclass
@@ -164,4 +173,23 @@ def scheduler_todo(*, now) -> list[TodoItem]:
         # A conflict with time off stays until the appointment moves, whatever a note says.
         if reasons and (appointment.time_off or not _resolved_after_news(appointment)):
             items.append(TodoItem(appointment, reasons, list(appointment.todo_notes.all())))
-    return items
+    return _not_proceeded(now=now) + items
+
+
+def _not_proceeded(*, now) -> list[TodoItem]:
+    """Patients who came but were not examined (no discharge, declined, ...) and whose order
+    waits for a new booking: first on the list, until booked again or resolved with a note."""
+    appointments = (
+        Appointment.objects.filter(
+            status=AppointmentStatus.DID_NOT_PROCEED, order__status="waiting", start__gte=now - REBOOK_WITHIN
+        )
+        .select_related("patient", "room")
+        .annotate(answered_at=_latest("answered_at"))
+        .prefetch_related(Prefetch("todo_notes", queryset=TodoNote.objects.select_related("by")))
+        .order_by("start")
+    )
+    return [
+        TodoItem(a, [f"Did not proceed ({a.abort_reason}): book a new time"], list(a.todo_notes.all()))
+        for a in appointments
+        if not _resolved_after_news(a)
+    ]

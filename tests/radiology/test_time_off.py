@@ -68,3 +68,28 @@ def test_a_booking_caught_by_later_time_off_needs_a_new_time_on_the_todo_list(cl
     with time_machine.travel(NOW, tick=False):
         page = client.get("/todo/").text
     assert "Needs a new time" in page and "Quinn" in page
+
+
+def test_a_patient_who_did_not_proceed_is_on_the_todo_list_until_booked_again(client, galactogram):
+    from radiology.services.booking import book_appointment
+    from tests.actions import take_action
+
+    first = AppointmentFactory(start=at(0, 10), status="reminded", patient__family_name="Quinn")
+    tech = first.technologist.user
+    with time_machine.travel(at(0, 9), tick=False):
+        take_action(first.pk, "did_not_proceed", tech, reason_code="expressed")
+    client.force_login(StaffMemberFactory(scheduler=True).user)
+    with time_machine.travel(at(0, 11), tick=False):
+        page = client.get("/todo/").text
+        assert "Did not proceed (Expressed within 48 hours): book a new time" in page and "Quinn" in page
+
+        first.refresh_from_db()
+        book_appointment(
+            patient=first.patient,
+            procedure=galactogram,
+            start=at(7, 10),
+            duration_minutes=45,
+            actor=StaffMemberFactory(scheduler=True).user,
+            order=first.order,
+        )
+        assert "Did not proceed" not in client.get("/todo/").text
