@@ -107,7 +107,7 @@ def _latest(field: str):
     )
 
 
-def _overlaps_time_off():
+def overlaps_time_off():
     """Whether any of the appointment's room and people is off during it (time off, a closure
     or maintenance entered after it was booked)."""
     resources = Q(resource=OuterRef("room__resource")) | Q(resource=OuterRef("radiologist__resource"))
@@ -148,7 +148,7 @@ def scheduler_todo(*, now) -> list[TodoItem]:
             discharge_present=_latest("discharge_present"),
             expressed=_latest("expressed_last_48h"),
             contrast=_latest("contrast_allergy"),
-            time_off=_overlaps_time_off(),
+            time_off=overlaps_time_off(),
         )
         .prefetch_related(Prefetch("todo_notes", queryset=TodoNote.objects.select_related("by")))
         .order_by("start")

@@ -82,6 +82,7 @@ def legend() -> list[tuple[str, str, str]]:
         *((f"flow-{s.key}", s.label, s.meaning) for s in FLOW_STATES.values()),
         ("late-flag", "LATE", f"not checked in {int(LATE_AFTER.total_seconds() // 60)} min after the start"),
         ("next-flag", "Next", "the next patient for the room"),
+        ("new-time-flag", "NEEDS NEW TIME", "its room or a person is off then: on the schedulers' to-do list"),
         ("allergy-flag", "⚠ Allergy", "allergic to X-ray dye (red outline on the timeline)"),
         ("now-swatch", "Now", "the current time on the timeline"),
     ]

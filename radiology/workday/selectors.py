@@ -5,8 +5,8 @@ from datetime import date, timedelta
 
 from django.db.models import OuterRef, Prefetch, Q, Subquery
 
-from radiology.models import Appointment, AppointmentTransition, ReadinessResponse
-from radiology.selectors import APPOINTMENT_RELATED
+from radiology.models import CANCELLABLE, Appointment, AppointmentTransition, ReadinessResponse
+from radiology.selectors import APPOINTMENT_RELATED, overlaps_time_off
 from scheduling.clinic_time import clinic_zone, local_day_bounds
 
 DAY_LIST_FIELDS = (
@@ -56,6 +56,7 @@ class DayRow:
     # The flow board (radiology/workday/flow_board.py fills these in).
     flow: object = None
     late: bool = False
+    needs_new_time: bool = False  # its room or a person is off then (entered after booking)
     since: object = None  # when the current wait or procedure began
     is_next: bool = False
     left: float = 0.0  # timeline position and length, % of the day's window
@@ -123,6 +124,7 @@ def day_rows(*, day: date, room_id=None, radiologist_id=None, mine=None, links=N
         # The latest answers ride along as columns: one query fewer than a prefetch, which
         # keeps the minute-by-minute page at ten queries with its ETag check.
         .annotate(**{f"latest_{name}": _latest_answer(name) for name in ANSWER_FIELDS})
+        .annotate(time_off=overlaps_time_off())
         .order_by("room__name", "start")
     )
     if room_id:
@@ -144,6 +146,7 @@ def day_rows(*, day: date, room_id=None, radiologist_id=None, mine=None, links=N
                 readiness=_answers(a),
                 time=a.start.astimezone(zone).strftime("%H:%M"),
                 actions=links(a) if links else [],
+                needs_new_time=bool(a.time_off) and a.status in CANCELLABLE,
             )
         )
     return rows

@@ -1,5 +1,6 @@
 """Time off entered over booked appointments: listed before saving, then on the to-do list."""
 
+import re
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -93,3 +94,15 @@ def test_a_patient_who_did_not_proceed_is_on_the_todo_list_until_booked_again(cl
             order=first.order,
         )
         assert "Did not proceed" not in client.get("/todo/").text
+
+
+def test_the_day_list_flags_a_booking_caught_by_later_time_off(client):
+    caught = AppointmentFactory(start=at(0, 10), status="reminded", patient__family_name="Quinn")
+    fine = AppointmentFactory(start=at(0, 14), status="reminded", patient__family_name="Zedd")
+    Unavailability.objects.create(resource=caught.technologist.resource, start=at(0, 9), end=at(0, 12))
+    client.force_login(StaffMemberFactory().user)
+    with time_machine.travel(at(0, 8), tick=False):
+        page = client.get("/day/").text
+    row = re.search(rf'<tr[^>]*data-appointment="{caught.pk}".*?</tr>', page, re.S).group(0)
+    other = re.search(rf'<tr[^>]*data-appointment="{fine.pk}".*?</tr>', page, re.S).group(0)
+    assert "NEEDS NEW TIME" in row and "NEEDS NEW TIME" not in other
