@@ -1,14 +1,13 @@
-"""The technologist's day list, the procedure actions, the radiologist's list and the
-manager's dashboard. Views parse input, call a service or selector, and render."""
+"""The technologist's day list (the flow board) and the radiologist's list. The procedure
+action pages are in action_pages.py. Views parse input, call a service or selector, and render."""
 
 import hashlib
 from datetime import date, timedelta
 from functools import wraps
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import cache_control
@@ -17,10 +16,8 @@ from django.views.decorators.vary import vary_on_headers
 
 from radiology.action_links import action_links
 from radiology.date_range import OUT_OF_RANGE, in_range
-from radiology.errors import AppointmentActionError
-from radiology.models import Appointment
 from radiology.permission_cache import preload_permissions
-from radiology.services import booking, day_version, workflow
+from radiology.services import day_version
 from radiology.workday import flow_board, forms, selectors
 from radiology.workday import rows as rows_html
 from scheduling.clinic_time import local_today
@@ -119,167 +116,6 @@ def _back(request, appointment) -> str:
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
     return appointment.get_absolute_url()
-
-
-# What happened, in plain words, after each action (the flash message).
-DONE = {
-    "Check in": "{name} is checked in and waiting.",
-    "Start procedure": "{name}'s procedure has started.",
-    "Complete procedure": "{name}'s procedure is complete; the outcome is saved.",
-    "Abort procedure": "{name}'s procedure was stopped; the room and staff are free again.",
-    "Did not proceed": "{name} did not proceed today; she is on the schedulers' list to rebook.",
-    "Mark no-show": "{name} is marked as not having come.",
-    "Arrange follow-up": "{name}'s follow-up is arranged.",
-}
-
-
-def _action_page(request, pk, *, form_class, template, perform, title, initial=None):
-    """One click to open, one form to confirm: on success say what happened and go back."""
-    appointment = get_object_or_404(
-        Appointment.objects.select_related("patient", "room", "procedure", "outcome"), pk=pk
-    )
-    data = request.POST if request.method == "POST" else None  # a confirm-only form posts nothing
-    form = form_class(data, initial=initial(appointment) if initial else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            done = perform(appointment, form.cleaned_data)
-        except AppointmentActionError as error:
-            if error.code == "forbidden":
-                return render(request, "403.html", {"message": error.message}, status=403)
-            for field, message in error.fields.items():
-                if field in form.fields:
-                    form.add_error(field, message)
-            if not error.fields or not any(f in form.fields for f in error.fields):
-                form.add_error(None, error.message)
-        else:
-            sentence = DONE.get(title, "{name}: " + title.lower() + " done.")
-            messages.success(request, sentence.format(name=done.patient.full_name))
-            return redirect(_back(request, done))
-    return render(
-        request,
-        template,
-        {"appointment": appointment, "form": form, "title": title, "next": _back(request, appointment)},
-    )
-
-
-@login_required
-@permission_required("radiology.check_in_appointment", raise_exception=True)
-def check_in(request, pk):
-    def perform(appointment, data):
-        return workflow.check_in_patient(
-            appointment_id=appointment.pk, actor=request.user, checklist=workflow.Checklist(**data)
-        )
-
-    return _action_page(
-        request,
-        pk,
-        form_class=forms.CheckInForm,
-        template="radiology/workday/check_in.html",
-        perform=perform,
-        title="Check in",
-    )
-
-
-@login_required
-@permission_required("radiology.perform_procedure", raise_exception=True)
-def start(request, pk):
-    def perform(appointment, data):
-        return workflow.start_procedure(appointment_id=appointment.pk, actor=request.user, **data)
-
-    return _action_page(
-        request,
-        pk,
-        form_class=forms.StartForm,
-        template="radiology/workday/action.html",
-        perform=perform,
-        title="Start procedure",
-        initial=lambda a: {"radiologist": a.radiologist_id, "technologist": a.technologist_id},
-    )
-
-
-@login_required
-@permission_required("radiology.perform_procedure", raise_exception=True)
-def complete(request, pk):
-    def perform(appointment, data):
-        data = {k: v for k, v in data.items() if k != "cannulated"}
-        return workflow.complete_procedure(appointment_id=appointment.pk, actor=request.user, **data)
-
-    return _action_page(
-        request,
-        pk,
-        form_class=forms.CompleteForm,
-        template="radiology/workday/complete.html",
-        perform=perform,
-        title="Complete procedure",
-    )
-
-
-@login_required
-@permission_required("radiology.perform_procedure", raise_exception=True)
-def abort(request, pk):
-    def perform(appointment, data):
-        return workflow.abort_procedure(appointment_id=appointment.pk, actor=request.user, **data)
-
-    initial = {"reason_code": request.GET.get("reason", "")}
-    return _action_page(
-        request,
-        pk,
-        form_class=forms.AbortForm,
-        template="radiology/workday/action.html",
-        perform=perform,
-        title="Abort procedure",
-        initial=lambda a: initial,
-    )
-
-
-@login_required
-@permission_required("radiology.check_in_appointment", raise_exception=True)
-def did_not_proceed(request, pk):
-    def perform(appointment, data):
-        return workflow.record_not_proceeded(appointment_id=appointment.pk, actor=request.user, **data)
-
-    initial = {"reason_code": request.GET.get("reason", "")}
-    return _action_page(
-        request,
-        pk,
-        form_class=forms.NotProceededForm,
-        template="radiology/workday/action.html",
-        perform=perform,
-        title="Did not proceed",
-        initial=lambda a: initial,
-    )
-
-
-@login_required
-@permission_required("radiology.mark_no_show", raise_exception=True)
-def no_show(request, pk):
-    def perform(appointment, data):
-        return booking.mark_no_show(appointment_id=appointment.pk, actor=request.user)
-
-    return _action_page(
-        request,
-        pk,
-        form_class=forms.ConfirmForm,
-        template="radiology/workday/action.html",
-        perform=perform,
-        title="Mark no-show",
-    )
-
-
-@login_required
-@permission_required("radiology.arrange_follow_up", raise_exception=True)
-def follow_up(request, pk):
-    def perform(appointment, data):
-        return workflow.arrange_follow_up(appointment_id=appointment.pk, actor=request.user, **data)
-
-    return _action_page(
-        request,
-        pk,
-        form_class=forms.FollowUpForm,
-        template="radiology/workday/action.html",
-        perform=perform,
-        title="Arrange follow-up",
-    )
 
 
 @login_required
