@@ -1,0 +1,20 @@
+"""The department's models, by concept. Everything is importable from radiology.models."""
+
+from radiology.models.appointments import (  # noqa: F401
+    ACTIVE_STATES,
+    APPOINTMENT_PREFIX,
+    CANCELLABLE,
+    FHIR_STATUS,
+    UPCOMING,
+    Appointment,
+    AppointmentStatus,
+    AppointmentTransition,
+    appointment_id_from_reference,
+    appointment_reference,
+)
+from radiology.models.interfaces import CalendarFeed, InterfaceMessage, PerformedProcedureStep  # noqa: F401
+from radiology.models.orders import AccessionCounter, Order  # noqa: F401
+from radiology.models.people import MRN_MESSAGE, MRN_PATTERN, Channel, Language, Patient, Room, StaffMember  # noqa: F401
+from radiology.models.records import CheckInChecklist, FollowUpPlan, ProcedureOutcome, ReadinessResponse  # noqa: F401
+from radiology.models.worklists import DayVersion, TodoNote  # noqa: F401
+from scheduling.clinic_time import clinic_zone  # noqa: F401 - older imports of the clinic's zone

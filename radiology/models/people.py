@@ -1,0 +1,148 @@
+"""Patients, rooms and staff: who is examined, where, and by whom."""
+
+from datetime import date
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from phonenumber_field.modelfields import PhoneNumberField
+from simple_history.models import HistoricalRecords
+
+# The MRN rule lives here (the model is the lowest layer); radiology.rules re-exports it.
+MRN_PATTERN = r"^[A-Za-z0-9-]{3,20}$"
+MRN_MESSAGE = "An MRN is 3–20 letters, digits or dashes."
+
+
+class Channel(models.TextChoices):
+    SMS = "sms", "Text message (SMS)"
+    EMAIL = "email", "E-mail"
+
+
+class Language(models.TextChoices):
+    ENGLISH = "en", "English"
+    SPANISH = "es", "Spanish"
+
+
+class Patient(models.Model):
+    # What staff and systems enter about a patient (the registration form and the API).
+    CONTACT_FIELDS = (
+        "mrn",
+        "given_name",
+        "family_name",
+        "birth_date",
+        "sex",
+        "phone",
+        "email",
+        "preferred_channel",
+        "language",
+        "contrast_allergy",
+        "contrast_allergy_note",
+    )
+
+    class Sex(models.TextChoices):
+        FEMALE = "female", "Female"
+        MALE = "male", "Male"
+        OTHER = "other", "Other"
+        UNKNOWN = "unknown", "Unknown"
+
+    mrn = models.CharField(
+        "MRN",
+        max_length=20,
+        unique=True,
+        validators=[RegexValidator(MRN_PATTERN, MRN_MESSAGE)],
+    )
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    birth_date = models.DateField()
+    sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.FEMALE)
+    phone = PhoneNumberField(blank=True, help_text="Stored as E.164, e.g. +12025550123.")
+    email = models.EmailField(blank=True)
+    preferred_channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.SMS)
+    language = models.CharField(max_length=5, choices=Language.choices, default=Language.ENGLISH)
+    contrast_allergy = models.BooleanField(default=False)
+    contrast_allergy_note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+        indexes = [models.Index(fields=["family_name", "given_name"], name="patient_name")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(preferred_channel="sms") & ~Q(phone="")) | (Q(preferred_channel="email") & ~Q(email="")),
+                name="patient_reachable_on_preferred_channel",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.family_name}, {self.given_name} ({self.mrn})"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    def age_on(self, day: date) -> int:
+        years = day.year - self.birth_date.year
+        return years - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
+
+
+class Room(models.Model):
+    """A procedure room. Its calendar and capabilities live on the scheduling resource."""
+
+    name = models.CharField(max_length=100, unique=True)
+    location = models.CharField(max_length=200, blank=True, help_text="Shown to patients: where to go.")
+    resource = models.OneToOneField("scheduling.Resource", on_delete=models.PROTECT, related_name="room")
+    # The mammography unit's DICOM AE title: its worklist query names it (ScheduledStationAETitle).
+    ae_title = models.CharField(
+        "DICOM AE title",
+        max_length=16,
+        blank=True,
+        validators=[RegexValidator(r"^[ -\[\]-~]*$", "An AE title has printable characters only, no backslash.")],
+        help_text="The modality's AE title, up to 16 characters, e.g. MAMMO1.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["ae_title"], condition=~Q(ae_title=""), name="room_ae_title_unique"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class StaffMember(models.Model):
+    class Role(models.TextChoices):
+        RADIOLOGIST = "radiologist", "Radiologist"
+        TECHNOLOGIST = "technologist", "Technologist"
+        NURSE = "nurse", "Nurse"
+        SCHEDULER = "scheduler", "Scheduler"
+        MANAGER = "manager", "Manager"
+
+    CLINICAL_ROLES = (Role.RADIOLOGIST, Role.TECHNOLOGIST, Role.NURSE)
+    ASSISTING_ROLES = (Role.TECHNOLOGIST, Role.NURSE)
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    resource = models.OneToOneField(
+        "scheduling.Resource", null=True, blank=True, on_delete=models.PROTECT, related_name="staff_member"
+    )
+    phone = PhoneNumberField(blank=True)
+
+    class Meta:
+        ordering = ["role", "user__last_name", "user__first_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role__in=["scheduler", "manager"]) | Q(resource__isnull=False),
+                name="clinical_staff_have_a_calendar",
+            ),
+        ]
+
+    def __str__(self):
+        name = self.user.get_full_name() or self.user.get_username()
+        return f"{name} ({self.get_role_display()})"
+
+    @property
+    def name(self) -> str:
+        return self.user.get_full_name() or self.user.get_username()

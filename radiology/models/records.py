@@ -1,0 +1,137 @@
+"""What is recorded about an appointment: the patient's answers, the check-in checklist, the
+outcome and the follow-up decision."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from radiology.models.appointments import Appointment
+from radiology.models.people import StaffMember
+
+
+class ReadinessResponse(models.Model):
+    """The patient's answers through the signed link; the latest one counts."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="readiness_responses")
+    discharge_present = models.BooleanField(null=True, help_text="Is the discharge still present?")
+    expressed_last_48h = models.BooleanField(null=True, help_text="Squeezed or expressed in the last 48 hours?")
+    contrast_allergy = models.BooleanField(null=True, help_text="Ever reacted to X-ray dye (contrast)?")
+    answered_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-answered_at"]
+        get_latest_by = "answered_at"
+
+    def __str__(self):
+        return f"Readiness for #{self.appointment_id} at {self.answered_at:%Y-%m-%d %H:%M}"
+
+
+class CheckInChecklist(models.Model):
+    """What the technologist/nurse confirmed at check-in."""
+
+    appointment = models.OneToOneField(Appointment, on_delete=models.CASCADE, related_name="checklist")
+    identity_confirmed = models.BooleanField(help_text="Name and date of birth confirmed with the patient.")
+    contrast_allergy_asked = models.BooleanField()
+    contrast_allergy_reported = models.BooleanField(default=False)
+    discharge_present_today = models.BooleanField()
+    not_expressed_last_48h = models.BooleanField()
+    consent_signed = models.BooleanField()
+    # Empty only on checklists recorded before the question existed; never False.
+    side_confirmed = models.BooleanField(
+        null=True, help_text="The side in the order confirmed with the patient (wrong-side prevention)."
+    )
+    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    completed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(identity_confirmed=True, contrast_allergy_asked=True, consent_signed=True),
+                name="checklist_identity_allergy_consent_confirmed",
+            ),
+            models.CheckConstraint(condition=~Q(side_confirmed=False), name="checklist_side_not_unconfirmed"),
+        ]
+
+    def __str__(self):
+        return f"Check-in checklist for #{self.appointment_id}"
+
+
+class ProcedureOutcome(models.Model):
+    class Ducts(models.TextChoices):
+        SINGLE = "single", "Single duct"
+        MULTIPLE = "multiple", "Multiple ducts"
+
+    class Complication(models.TextChoices):
+        NONE = "none", "None"
+        PAIN = "pain", "Pain or discomfort"
+        CONTRAST_REACTION = "contrast_reaction", "Contrast reaction"
+        BLEEDING = "bleeding", "Bleeding or bruising"
+        INFECTION = "infection", "Signs of infection"
+        OTHER = "other", "Other"
+
+    appointment = models.OneToOneField(Appointment, on_delete=models.CASCADE, related_name="outcome")
+    ducts = models.CharField(max_length=10, choices=Ducts.choices)
+    injection_cpt = models.CharField(max_length=5)
+    imaging_cpt = models.CharField(max_length=5)
+    contrast_volume_ml = models.DecimalField(max_digits=4, decimal_places=1)
+    complications = models.JSONField(default=list, help_text="Codes from Complication.")
+    complication_note = models.CharField(max_length=500, blank=True)
+    findings = models.TextField(blank=True, help_text="What the images show.")
+    impression = models.TextField(blank=True, help_text="The radiologist's conclusion.")
+    note = models.TextField(blank=True)
+    performing_radiologist = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    performing_technologist = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(contrast_volume_ml__gt=0, contrast_volume_ml__lte=10),
+                name="outcome_contrast_volume_plausible",
+            )
+        ]
+
+    def __str__(self):
+        return f"Outcome of #{self.appointment_id}"
+
+    @property
+    def complication_labels(self) -> list[str]:
+        return [self.Complication(code).label for code in self.complications if code in self.Complication.values]
+
+    @property
+    def actual_minutes(self) -> int | None:
+        a = self.appointment
+        if a.started_at and a.completed_at:
+            return round((a.completed_at - a.started_at).total_seconds() / 60)
+        return None
+
+
+class FollowUpPlan(models.Model):
+    """The radiologist's decision after a completed procedure."""
+
+    class Kind(models.TextChoices):
+        RESULTS_CONSULTATION = "results_consultation", "Results consultation"
+        REPEAT_DUCTOGRAM = "repeat_ductogram", "Repeat ductogram"
+        ULTRASOUND = "ultrasound", "Breast ultrasound"
+        MRI = "mri", "Breast MRI"
+        SURGICAL_REFERRAL = "surgical_referral", "Surgical referral"
+        NONE = "none", "No follow-up needed"
+
+    appointment = models.OneToOneField(Appointment, on_delete=models.CASCADE, related_name="follow_up_plan")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    scheduled_for = models.DateTimeField(null=True, blank=True)
+    follow_up_appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=500, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~Q(kind="none") | ~Q(reason=""), name="follow_up_none_needs_reason"),
+        ]
+
+    def __str__(self):
+        return f"Follow-up for #{self.appointment_id}: {self.get_kind_display()}"
