@@ -127,6 +127,11 @@ class FollowUpPlan(models.Model):
     reason = models.CharField(max_length=500, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField()
+    # A repeat ductogram is a new referral in the schedulers' work queue, booked like any order:
+    # its reminders then follow the booked visit.
+    follow_up_order = models.ForeignKey(
+        "Order", null=True, blank=True, on_delete=models.PROTECT, related_name="follow_up_of"
+    )
 
     class Meta:
         constraints = [

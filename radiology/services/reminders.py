@@ -219,8 +219,8 @@ def on_completed(*, appointment, now) -> None:
 def on_follow_up_planned(*, plan, now) -> None:
     """A booked follow-up gets its own reminder: the day before at the catalog's day-before
     time (17:00 local), or now if that has passed; useful until the visit."""
-    if plan.scheduled_for is None or plan.kind == "none":
-        return
+    if plan.scheduled_for is None or plan.kind == "none" or plan.follow_up_order_id:
+        return  # nothing dated, or a repeat ductogram whose booking plans its own reminders
     appointment = plan.appointment
     rule = ReminderRule.objects.filter(procedure_id=appointment.procedure_id, kind="day_before").first()
     local_time = rule.local_time if rule and rule.local_time else time(17)

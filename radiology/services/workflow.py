@@ -21,7 +21,7 @@ from radiology.models import (
     ProcedureOutcome,
     StaffMember,
 )
-from radiology.services import reminders
+from radiology.services import order_lifecycle, reminders
 from radiology.services.booking import coded_reason
 from radiology.services.transitions import check_permission, get_action, lock_appointment, perform_transition
 from scheduling.services import release
@@ -218,6 +218,27 @@ def _end_early(*, appointment_id, actor, action, choices, code, note, now):
     return appointment
 
 
+REPEAT = FollowUpPlan.Kind.REPEAT_DUCTOGRAM
+
+
+def _repeat_order(appointment, *, actor, now):
+    """A repeat ductogram waits in the work queue as a new order with the first one's facts:
+    the schedulers (or "book now") give it a time, and the booking plans its reminders."""
+    first = appointment.order
+    return order_lifecycle.open_order(
+        now=now,
+        patient=appointment.patient,
+        procedure=appointment.procedure,
+        created_by=actor,
+        side=first.side,
+        indication=first.indication,
+        indication_other=first.indication_other,
+        discharge_ducts=first.discharge_ducts,
+        priority=first.priority,
+        note=f"Repeat ductogram decided after appointment #{appointment.pk} ({first.accession_number}).",
+    )
+
+
 def arrange_follow_up(
     *,
     appointment_id: int,
@@ -255,6 +276,7 @@ def arrange_follow_up(
             reason=reason.strip(),
             decided_by=actor,
             decided_at=now,
+            follow_up_order=_repeat_order(appointment, actor=actor, now=now) if kind == REPEAT else None,
         )
         reminders.on_follow_up_planned(plan=plan, now=now)
     return appointment

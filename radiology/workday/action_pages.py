@@ -10,10 +10,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from radiology.errors import AppointmentActionError
-from radiology.models import Appointment
+from radiology.models import Appointment, FollowUpPlan
 from radiology.services.action_table import ACTIONS
 from radiology.services.actions import run_action
 from radiology.workday import forms
@@ -32,6 +33,8 @@ class Page:
     to_inputs: object = field(default=lambda data: data, compare=False)
     template: str = "radiology/workday/action.html"
     initial: object = field(default=None, compare=False)
+    # Where to go next instead of back, given the request and the changed appointment.
+    then: object = field(default=None, compare=False)
 
 
 PAGES = {
@@ -73,8 +76,17 @@ PAGES = {
         "Arrange follow-up",
         "{name}'s follow-up is arranged.",
         to_inputs=lambda data: {"plan": data},
+        then=lambda request, appointment: _book_the_repeat_now(request, appointment),
     ),
 }
+
+
+def _book_the_repeat_now(request, appointment) -> str | None:
+    """A repeat ductogram waits as an order: someone who books goes straight to its slot search."""
+    plan = FollowUpPlan.objects.filter(appointment=appointment).select_related("follow_up_order").first()
+    if plan and plan.follow_up_order and request.user.has_perm("radiology.book_appointment"):
+        return reverse("radiology:schedule_search") + f"?order={plan.follow_up_order_id}"
+    return None
 
 
 def _back(request, appointment) -> str:
@@ -116,6 +128,6 @@ def action_page(request, pk, *, action: str):
             _show_refusal(form, error)
         else:
             messages.success(request, page.done.format(name=done.patient.full_name))
-            return redirect(_back(request, done))
+            return redirect((page.then and page.then(request, done)) or _back(request, done))
     context = {"appointment": appointment, "form": form, "title": page.title, "next": _back(request, appointment)}
     return render(request, page.template, context)

@@ -419,3 +419,31 @@ def test_none_with_another_complication_and_a_missing_volume_are_reported_togeth
             {"cannulated": "on", "ducts": "single", "contrast_volume_ml": "1", "complications": ["none", "other"]},
         ).content.decode()
     assert "“None” cannot go with other complications" in page and "Describe the other complication." in page
+
+
+def test_a_repeat_ductogram_is_a_new_order_that_schedulers_book_now_and_its_reminders_follow_the_visit(client):
+    from notifications.models import Message
+    from radiology.models import Order
+
+    radiologist = StaffMemberFactory(radiologist=True)
+    appointment = AppointmentFactory(start=at(10), status="completed", radiologist=radiologist)
+    client.force_login(radiologist.user)
+    with time_machine.travel(at(12), tick=False):
+        response = client.post(reverse("radiology:follow_up", args=[appointment.pk]), {"kind": "repeat_ductogram"})
+    assert response.status_code == 302
+    plan = FollowUpPlan.objects.get(appointment=appointment)
+    repeat = plan.follow_up_order
+    assert (repeat.status, repeat.patient_id, repeat.side) == (
+        "waiting",
+        appointment.patient_id,
+        appointment.order.side,
+    )
+    assert repeat.accession_number != appointment.order.accession_number
+    assert not Message.objects.filter(kind="follow_up_visit").exists()  # no reminder for a date nobody chose
+
+    client.force_login(StaffMemberFactory(scheduler=True).user)
+    page = client.get(appointment.get_absolute_url()).text
+    assert f"/schedule/?order={repeat.pk}" in page and "Book the repeat ductogram now" in page
+    search = client.get(f"/schedule/?order={repeat.pk}")
+    assert search.status_code == 200 and repeat.accession_number in search.text
+    assert Order.objects.filter(status="waiting", pk=repeat.pk).exists()
