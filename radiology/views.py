@@ -68,10 +68,14 @@ def appointment_detail(request, pk):
         raise Http404("No such appointment") from None
     record_access(request=request, patient_ids=[appointment.patient_id], what=What.APPOINTMENT_PAGE)
     back = request.get_full_path()
+    booking_actions = action_links(user=request.user, back=back, group="booking")(appointment)
     context = {
         "appointment": appointment,
         "workflow_actions": action_links(user=request.user, back=back, group="workflow")(appointment),
-        "booking_actions": action_links(user=request.user, back=back, group="booking")(appointment),
+        "booking_actions": booking_actions,
+        # Moving it: a date picker that opens the reschedule page's search from that day.
+        "move_from": next((link for link in booking_actions if link.name == "reschedule"), None),
+        "move_days": (local_today(), local_today() + timedelta(days=13)),
         "reminder_messages": selectors.appointment_messages(appointment),
         "readiness": selectors.latest_readiness(appointment),
     }

@@ -105,3 +105,23 @@ def test_completing_through_the_shared_action_plans_the_follow_up_message():
     appointment.refresh_from_db()
     assert appointment.status == "completed"
     assert Message.objects.filter(subject=f"appointment:{appointment.pk}", kind="follow_up").exists()
+
+
+def test_a_scheduler_moves_an_appointment_from_any_date_picked_on_its_page(client):
+    client.force_login(StaffMemberFactory(scheduler=True).user)
+    appointment = AppointmentFactory(status="booked")
+    page = client.get(appointment.get_absolute_url()).content.decode()
+    assert 'data-testid="move-from"' in page and 'type="date"' in page
+    day = appointment.local_start.date() + timedelta(days=21)
+    response = client.get(
+        reverse("radiology:appointment_reschedule", args=[appointment.pk]),
+        {"search": "1", "procedure": "galactogram", "duration": appointment.duration_minutes, "start": day, "end": day},
+    )
+    assert response.status_code == 200
+    assert response.context["search"].is_valid(), response.context["search"].errors
+
+
+def test_a_technologist_gets_no_date_picker_to_move_it(client):
+    client.force_login(StaffMemberFactory().user)
+    page = client.get(AppointmentFactory(status="booked").get_absolute_url()).content.decode()
+    assert 'data-testid="move-from"' not in page
