@@ -12,6 +12,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
+from rest_framework.fields import ProhibitNullCharactersValidator
 
 from procedures.models import Procedure
 from procedures.reasons import AbortReason, CancelReason, NotProceededReason
@@ -384,6 +385,17 @@ class PatientQuerySerializer(QuerySerializer):
         help_text="At least 2 letters of a name, or an MRN.",
         error_messages={"invalid": "Give at least 2 letters of a name (?q=) or an MRN (?mrn=)."},
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A search term with a NUL in it is valid by the schema; it simply finds nothing (the
+        # view drops the NUL before the database, which cannot store one).
+        for name in ("mrn", "q"):
+            field = self.fields[name]
+            field.validators = [v for v in field.validators if not isinstance(v, ProhibitNullCharactersValidator)]
+
+    def validate(self, data):
+        return {name: value.replace("\x00", "") for name, value in super().validate(data).items()}
 
 
 def validate_not_absurd(start) -> None:
