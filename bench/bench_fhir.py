@@ -26,8 +26,9 @@ FULL_DAYS = 5
 
 def build(first_day):
     from procedures.models import Procedure
-    from radiology.models import Appointment, Order, Patient, clinic_zone
+    from radiology.models import Appointment, Order, Patient
     from radiology.services.department import ensure_room, ensure_staff_member
+    from scheduling.clinic_time import clinic_zone
     from scheduling.models import Reservation
 
     zone = clinic_zone()
@@ -111,7 +112,7 @@ def first_room_id() -> int:
 
 
 def main():
-    from radiology.models import clinic_zone
+    from scheduling.clinic_time import clinic_zone
     from security.tokens import issue_token
 
     settings.ALLOWED_HOSTS = ["*"]

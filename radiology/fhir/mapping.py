@@ -13,7 +13,8 @@ from django.conf import settings
 
 from procedures.models import Procedure
 from procedures.reasons import CancelReason
-from radiology.models import FHIR_STATUS, AppointmentStatus, Room, StaffMember, clinic_zone
+from radiology.models import FHIR_STATUS, AppointmentStatus, Room, StaffMember
+from scheduling.clinic_time import clinic_zone
 
 CPT = "http://www.ama-assn.org/go/cpt"
 V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"

@@ -16,7 +16,8 @@ from procedures.models import Procedure
 from radiology import rules
 from radiology.fhir import mapping, search, slots
 from radiology.fhir.http import FhirError
-from radiology.models import FHIR_STATUS, Appointment, Patient, Room, StaffMember, clinic_zone
+from radiology.models import FHIR_STATUS, Appointment, Patient, Room, StaffMember
+from scheduling.clinic_time import clinic_zone
 
 # R4 value sets, for telling a typo (400) from a valid code we never use (no match).
 APPOINTMENT_STATUSES = (

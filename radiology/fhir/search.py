@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from radiology.fhir.http import FhirError
-from radiology.models import clinic_zone
+from scheduling.clinic_time import clinic_zone
 
 # Parameters every search understands; `_format` is read by content negotiation.
 COMMON = ("_id", "_count", "_offset", "_format")

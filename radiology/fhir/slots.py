@@ -16,8 +16,9 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from radiology.fhir.mapping import ScheduleOf, SlotItem
-from radiology.models import Room, StaffMember, clinic_zone
+from radiology.models import Room, StaffMember
 from radiology.services.booking import find_galactogram_slots
+from scheduling.clinic_time import clinic_zone
 from scheduling.models import Reservation, Unavailability
 
 MAX_WINDOW_DAYS = 31

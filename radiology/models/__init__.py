@@ -17,4 +17,3 @@ from radiology.models.orders import AccessionCounter, Order  # noqa: F401
 from radiology.models.people import MRN_MESSAGE, MRN_PATTERN, Channel, Language, Patient, Room, StaffMember  # noqa: F401
 from radiology.models.records import CheckInChecklist, FollowUpPlan, ProcedureOutcome, ReadinessResponse  # noqa: F401
 from radiology.models.worklists import DayVersion, TodoNote  # noqa: F401
-from scheduling.clinic_time import clinic_zone  # noqa: F401 - older imports of the clinic's zone

@@ -19,7 +19,8 @@ from django.conf import settings
 from hl7apy.consts import VALIDATION_LEVEL
 from hl7apy.core import Message
 
-from radiology.models import Appointment, StaffMember, clinic_zone
+from radiology.models import Appointment, StaffMember
+from scheduling.clinic_time import clinic_zone
 
 VERSION = "2.5.1"
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from radiology.errors import AppointmentActionError
+from radiology.forms import CompleteForm
 from radiology.models import Appointment, FollowUpPlan
 from radiology.services.action_table import ACTIONS
 from radiology.services.actions import run_action
@@ -52,7 +53,7 @@ PAGES = {
         initial=lambda request, a: {"radiologist": a.radiologist_id, "technologist": a.technologist_id},
     ),
     "complete": Page(
-        forms.CompleteForm,
+        CompleteForm,
         "Complete procedure",
         "{name}'s procedure is complete; the outcome is saved.",
         to_inputs=lambda data: {"outcome": {k: v for k, v in data.items() if k != "cannulated"}},

@@ -4,7 +4,6 @@ from django.utils import timezone
 
 from procedures.reasons import AbortReason, NotProceededReason
 from radiology import rules
-from radiology.forms import CompleteForm  # noqa: F401 - the outcome form, shared with the modality steps page
 from radiology.models import FollowUpPlan, Room, StaffMember
 
 

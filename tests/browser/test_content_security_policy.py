@@ -7,8 +7,8 @@ from datetime import datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
-from radiology.models import clinic_zone
 from radiology.services.patient_links import patient_path
+from scheduling.clinic_time import clinic_zone
 from tests.factories import AppointmentFactory, RoomFactory, StaffMemberFactory
 
 # Injected by the browser's debugging protocol, outside the page's policy: records each violation.

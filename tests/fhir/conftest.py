@@ -10,8 +10,8 @@ import pytest
 import time_machine
 from fhir.resources.R4B import get_fhir_model_class
 
-from radiology.models import clinic_zone
 from radiology.services import booking
+from scheduling.clinic_time import clinic_zone
 from tests.api.conftest import client_for
 from tests.factories import PatientFactory, StaffMemberFactory, small_department
 

@@ -9,8 +9,8 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from radiology.models import clinic_zone
 from radiology.services.booking import cancel_appointment
+from scheduling.clinic_time import clinic_zone
 from tests.factories import PatientFactory, small_department
 from tests.fhir.conftest import at, book, fhir
 

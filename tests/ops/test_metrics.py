@@ -8,7 +8,7 @@ from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from notifications.models import Message
-from radiology.models import clinic_zone
+from scheduling.clinic_time import clinic_zone
 from tests.api.conftest import client_for
 from tests.factories import MessageFactory, PatientFactory, StaffMemberFactory, small_department
 
