@@ -37,6 +37,15 @@ def _isolated_outbox(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_worklist_answers():
+    # The worklist keeps answers under the database's change counters; a test database is
+    # flushed between tests and its counters start again, which a live service never sees.
+    from radiology.dicom import answers
+
+    answers.forget()
+
+
+@pytest.fixture(autouse=True)
 def _no_idle_logout(settings):
     # Many tests log in, then move the clock days ahead to the appointment; they are not about
     # idle sessions. tests/security/test_sessions.py sets the real limit where it matters.

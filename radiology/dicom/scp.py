@@ -8,13 +8,14 @@ never keeps one open past the request.
 """
 
 import logging
+import socket
 
 from django.conf import settings
 from django.db import close_old_connections
 from pynetdicom import AE, ALL_TRANSFER_SYNTAXES, _config, evt
 from pynetdicom.sop_class import ModalityPerformedProcedureStep, ModalityWorklistInformationFind, Verification
 
-from radiology.dicom import mpps, worklist
+from radiology.dicom import answers, mpps
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +36,11 @@ def handle_find(event):
         yield IDENTIFIER_DOES_NOT_MATCH_SOP_CLASS, None
         return
     close_old_connections()
+    syntax = event.context.transfer_syntax
     try:
-        replies = worklist.find(event.identifier)
+        replies = answers.replies(
+            event.identifier, implicit_vr=syntax.is_implicit_VR, little_endian=syntax.is_little_endian
+        )
     except Exception:
         log.exception("Worklist C-FIND failed")
         yield UNABLE_TO_PROCESS, None
@@ -72,7 +76,15 @@ def handle_n_set(event):
         close_old_connections()
 
 
+def handle_connection(event):
+    """Send each PDU as soon as it is written. A C-FIND answer is a stream of small PDUs
+    (a command, then its identifier); with Nagle's algorithm the second waits for the
+    peer's delayed acknowledgement, 40 ms on Linux, at the start of every answer."""
+    event.assoc.dul.socket.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
 HANDLERS = [
+    (evt.EVT_CONN_OPEN, handle_connection),
     (evt.EVT_C_ECHO, handle_echo),
     (evt.EVT_C_FIND, handle_find),
     (evt.EVT_N_CREATE, handle_n_create),

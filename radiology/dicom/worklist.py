@@ -35,13 +35,18 @@ def _step_query(query: Dataset) -> Dataset:
     return sequence[0] if sequence else Dataset()
 
 
+def query_days(query: Dataset) -> tuple[date | None, date | None]:
+    """The local days a query asks about; None for an open end."""
+    return _day_bounds(_step_query(query).get("ScheduledProcedureStepStartDate"))
+
+
 def find(query: Dataset) -> list[Dataset]:
     step = _step_query(query)
     station = step.get("ScheduledStationAETitle")
     station = str(station).strip() if station and not isinstance(station, list) else ""
     if not station and settings.WORKLIST_UNKNOWN_STATION == "none":
         return []
-    first_day, last_day = _day_bounds(step.get("ScheduledProcedureStepStartDate"))
+    first_day, last_day = query_days(query)
     exact_station = station if station and "*" not in station and "?" not in station else None
     case_insensitive = settings.WORKLIST_NAMES_CASE_INSENSITIVE
     replies = []

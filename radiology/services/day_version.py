@@ -2,8 +2,10 @@
 
 Two things change what the day list shows:
 - data: every insert, update (bulk `update()` included) or delete of an appointment, a
-  readiness answer, or a change to a patient's record bumps a counter per UTC date, by
-  database trigger in the same transaction (migration 0014_day_versions_todo_notes_search);
+  readiness answer, or a change to a patient's record or an order bumps a counter per UTC
+  date, by database trigger in the same transaction (migrations 0014 and 0016); reference
+  data shown on every day (rooms, people's names, the catalog, time off) bumps the counter of
+  REFERENCE_DAY, which every fingerprint includes;
 - the clock: an appointment's start (no-show becomes possible) and its start + LATE_AFTER
   (the late flag) are moments at which the list changes with no write at all.
 
@@ -20,9 +22,12 @@ from scheduling.clinic_time import local_day_bounds
 # Not checked in this long after the start: the day list flags the patient as late.
 LATE_AFTER = timedelta(minutes=10)
 
+# The counter that changes with reference data (migration 0016_reference_and_order_versions).
+REFERENCE_DAY = date(1, 1, 1)
+
 # One text value, "version-started-late", as an SQL expression (PostgreSQL and SQLite).
 _EXPRESSION = """
-CAST((SELECT COALESCE(SUM(version), 0) FROM radiology_dayversion WHERE day IN (%s, %s)) AS TEXT) || '-' ||
+CAST((SELECT COALESCE(SUM(version), 0) FROM radiology_dayversion WHERE day IN (%s, %s, %s)) AS TEXT) || '-' ||
 CAST((SELECT COUNT(*) FROM radiology_appointment WHERE start >= %s AND start < %s AND start <= %s) AS TEXT) || '-' ||
 CAST((SELECT COUNT(*) FROM radiology_appointment WHERE start >= %s AND start < %s AND start <= %s) AS TEXT)
 """
@@ -40,7 +45,7 @@ def fingerprint_expression(*, day: date, now: datetime) -> tuple[str, list]:
     together with something else in one round trip (the day list's poll)."""
     start, end = local_day_bounds(day)
     first, last = utc_dates(day)
-    return _EXPRESSION, [first, last, start, end, now, start, end, now - LATE_AFTER]
+    return _EXPRESSION, [REFERENCE_DAY, first, last, start, end, now, start, end, now - LATE_AFTER]
 
 
 def day_fingerprint(*, day: date, now: datetime) -> str:
@@ -50,3 +55,18 @@ def day_fingerprint(*, day: date, now: datetime) -> str:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {expression}", params)  # noqa: S608 - a constant of this module
         return cursor.fetchone()[0]
+
+
+def days_version(*, first: date | None, last: date | None) -> int:
+    """A number that grows whenever anything shown about the local days first..last changes
+    (either end may be open), reference data included. One query. For caches of what those
+    days show (the Modality Worklist's answers): the counters only ever grow, so equal
+    numbers mean nothing changed."""
+    low = utc_dates(first)[0] if first else REFERENCE_DAY
+    high = utc_dates(last)[1] if last else date.max
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE(SUM(version), 0) FROM radiology_dayversion WHERE day = %s OR day BETWEEN %s AND %s",
+            [REFERENCE_DAY, low, high],
+        )
+        return int(cursor.fetchone()[0])

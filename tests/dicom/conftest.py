@@ -38,13 +38,13 @@ def worklist_server(settings):
         server.shutdown()
 
 
-def findscu(port: int, keys: list[str], out_dir: Path, *, called_ae: str = "GALACTO") -> list:
+def findscu(port: int, keys: list[str], out_dir: Path, *, called_ae: str = "GALACTO", options=()) -> list:
     """Run `findscu -W` with each -k key once; return the response identifiers it wrote
     (-X, -od), parsed with pydicom, in the order received."""
     names = [k.split("=", 1)[0] for k in keys]
     assert len(names) == len(set(names)), "findscu silently keeps only the last of a repeated -k key"
     out_dir.mkdir(parents=True, exist_ok=True)
-    command = ["findscu", "-W", "-aet", "MODALITY", "-aec", called_ae, "-X", "-od", str(out_dir)]
+    command = ["findscu", "-W", *options, "-aet", "MODALITY", "-aec", called_ae, "-X", "-od", str(out_dir)]
     for key in keys:
         command += ["-k", key]
     command += ["127.0.0.1", str(port)]

@@ -10,10 +10,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from radiology.models import Appointment, DayVersion
+from radiology.models import Appointment, DayVersion, Order, Room
 from radiology.services import workflow
 from tests.actions import CHECKLIST
-from tests.factories import AppointmentFactory, ReadinessResponseFactory, StaffMemberFactory
+from tests.factories import (
+    AppointmentFactory,
+    ReadinessResponseFactory,
+    StaffMemberFactory,
+    UnavailabilityFactory,
+)
 
 pytestmark = pytest.mark.django_db
 NY = ZoneInfo("America/New_York")
@@ -112,7 +117,50 @@ def test_moving_an_appointment_to_another_day_changes_both_days(client, appointm
 
 def test_a_change_on_another_day_still_answers_304(client, appointment):
     etag = etag_of(client)
-    AppointmentFactory(start=at(9) + timedelta(days=2))
+    AppointmentFactory(
+        start=at(9) + timedelta(days=2),
+        room=appointment.room,
+        radiologist=appointment.radiologist,
+        technologist=appointment.technologist,
+        procedure=appointment.procedure,
+    )
+    assert poll(client, etag).status_code == 304
+
+
+def test_an_order_corrected_after_booking_changes_the_page(client, appointment):
+    etag = etag_of(client)
+    Order.objects.filter(pk=appointment.order_id).update(
+        side=Order.Side.RIGHT if appointment.order.side == "left" else Order.Side.LEFT
+    )
+    response = poll(client, etag)
+    assert response.status_code == 200
+    assert f">{Order.objects.get(pk=appointment.order_id).side.upper()}<" in response.content.decode()
+
+
+def test_a_renamed_room_or_radiologist_changes_every_day(client, appointment):
+    etag = etag_of(client)
+    Room.objects.filter(pk=appointment.room_id).update(name="Mammo Suite B")
+    response = poll(client, etag)
+    assert response.status_code == 200 and "Mammo Suite B" in response.content.decode()
+    etag = response["ETag"]
+    user = appointment.radiologist.user
+    user.last_name = "Okafor-Reyes"
+    user.save()
+    response = poll(client, etag)
+    assert response.status_code == 200 and "Okafor-Reyes" in response.content.decode()
+
+
+def test_time_off_entered_over_a_booking_flags_it_at_the_next_poll(client, appointment):
+    etag = etag_of(client)
+    UnavailabilityFactory(resource=appointment.radiologist.resource, start=at(8), end=at(12))
+    response = poll(client, etag)
+    assert response.status_code == 200 and "NEEDS NEW TIME" in response.content.decode()
+
+
+def test_a_sign_in_changes_nothing_shown(client, appointment, tech):
+    etag = etag_of(client)
+    tech.user.last_login = at(8)
+    tech.user.save()
     assert poll(client, etag).status_code == 304
 
 

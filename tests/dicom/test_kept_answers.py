@@ -1,0 +1,105 @@
+"""The worklist keeps an answer while nothing it shows changes (radiology/dicom/answers.py):
+a modality polling every few minutes gets the same answer for one small read, and the
+first query after any change that a modality would see gets the new answer, through
+whichever path the change came."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from radiology.dicom import answers
+from radiology.models import Appointment, Order, Patient, Room
+from radiology.services import booking
+from tests.dicom.conftest import accessions, findscu
+from tests.dicom.test_worklist_items import step_query
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+STEP = "ScheduledProcedureStepSequence[0]"
+
+
+def names(replies) -> set[str]:
+    return {str(r.PatientName) for r in replies}
+
+
+def the_day(worklist_day, **step_keys):
+    """What a modality asks: the day's items with the name, the side and the radiologist."""
+    query = step_query(
+        ScheduledProcedureStepStartDate=worklist_day[0].strftime("%Y%m%d"),
+        ScheduledProcedureStepDescription="",
+        ScheduledPerformingPhysicianName="",
+        **step_keys,
+    )
+    query.PatientName = ""
+    return query
+
+
+def test_a_repeated_query_is_answered_alike_with_one_read(worklist_day):
+    first = answers.replies(the_day(worklist_day))
+    with CaptureQueriesContext(connection) as reads:
+        again = answers.replies(the_day(worklist_day))
+    assert len(reads) == 1  # the change counter; no appointment rows
+    assert [r.to_json_dict() for r in again] == [r.to_json_dict() for r in first]
+    assert accessions(again) == {"ACC0001", "ACC0002", "ACC0003"}
+
+
+def test_a_corrected_patient_name_is_in_the_next_answer(worklist_day):
+    answers.replies(the_day(worklist_day))
+    Patient.objects.filter(pk=worklist_day[2]["nunez"].patient_id).update(family_name="Núñez-Ortiz")
+    assert "Núñez-Ortiz^José" in names(answers.replies(the_day(worklist_day)))
+
+
+def test_a_corrected_side_on_the_order_is_in_the_next_answer(worklist_day):
+    query = the_day(worklist_day)
+    before = {str(r.AccessionNumber): r for r in answers.replies(query)}
+    assert "RIGHT" in before["ACC0003"].ScheduledProcedureStepSequence[0].ScheduledProcedureStepDescription
+    Order.objects.filter(accession_number="ACC0003").update(side=Order.Side.LEFT)
+    after = {str(r.AccessionNumber): r for r in answers.replies(query)}
+    assert "LEFT" in after["ACC0003"].ScheduledProcedureStepSequence[0].ScheduledProcedureStepDescription
+
+
+def test_a_room_given_a_new_ae_title_is_asked_for_by_it(worklist_day):
+    mammo2 = the_day(worklist_day, ScheduledStationAETitle="MAMMO2")
+    assert accessions(answers.replies(mammo2)) == {"ACC0003"}
+    Room.objects.filter(ae_title="MAMMO2").update(ae_title="MAMMO2B")
+    assert answers.replies(mammo2) == []
+
+
+def test_a_cancelled_appointment_leaves_the_next_answer(worklist_day, scheduler):
+    answers.replies(the_day(worklist_day))
+    booking.cancel_appointment(
+        appointment_id=worklist_day[2]["nunez"].pk, actor=scheduler, reason_code="patient_request"
+    )
+    assert accessions(answers.replies(the_day(worklist_day))) == {"ACC0002", "ACC0003"}
+
+
+def test_a_renamed_radiologist_is_in_the_next_answer(worklist_day):
+    query = the_day(worklist_day)
+    answers.replies(query)
+    user = Appointment.objects.get(pk=worklist_day[2]["nunez"].pk).radiologist.user
+    user.last_name = "Adeyemi"
+    user.save()
+    performers = {
+        str(r.ScheduledProcedureStepSequence[0].ScheduledPerformingPhysicianName)
+        for r in answers.replies(query)
+        if str(r.AccessionNumber) == "ACC0001"
+    }
+    assert performers == {f"Adeyemi^{user.first_name}"}
+
+
+@pytest.mark.usefixtures("dcmtk")
+@pytest.mark.parametrize("syntax", ["", "-xe", "-xb"], ids=["implicit", "explicit-little", "explicit-big"])
+def test_findscu_gets_the_same_items_twice_in_each_transfer_syntax(worklist_server, worklist_day, tmp_path, syntax):
+    keys = [
+        "SpecificCharacterSet=ISO_IR 192",
+        "PatientName",
+        "AccessionNumber",
+        f"{STEP}.ScheduledProcedureStepStartDate={worklist_day[0].strftime('%Y%m%d')}",
+        f"{STEP}.ScheduledProcedureStepDescription",
+    ]
+    options = [syntax] if syntax else []
+    first = findscu(worklist_server, keys, tmp_path / "first", options=options)
+    second = findscu(worklist_server, keys, tmp_path / "second", options=options)
+    assert accessions(first) == accessions(second) == {"ACC0001", "ACC0002", "ACC0003"}
+    assert "Núñez^José" in names(second)
+    assert [r.to_json_dict() for r in second] == [r.to_json_dict() for r in first]
