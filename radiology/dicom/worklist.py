@@ -4,11 +4,13 @@ PS3.4 matching engine then decides exactly, and the reply holds exactly the aske
 from datetime import date, datetime
 
 from django.conf import settings
+from django.db.models import QuerySet
 from pydicom.dataset import Dataset
 
 from radiology.dicom.items import worklist_item
 from radiology.dicom.matching import build_reply, is_empty, matches
 from radiology.modality_selectors import worklist_appointments
+from radiology.models import Appointment
 
 
 def _day(text: str) -> date | None:
@@ -40,18 +42,30 @@ def query_days(query: Dataset) -> tuple[date | None, date | None]:
     return _day_bounds(_step_query(query).get("ScheduledProcedureStepStartDate"))
 
 
-def find(query: Dataset) -> list[Dataset]:
+def candidates(query: Dataset) -> QuerySet[Appointment] | None:
+    """The appointments that may answer the query: its days and exact station narrow the
+    read; None when the query names no station and the setting says to answer none."""
     step = _step_query(query)
     station = step.get("ScheduledStationAETitle")
     station = str(station).strip() if station and not isinstance(station, list) else ""
     if not station and settings.WORKLIST_UNKNOWN_STATION == "none":
-        return []
+        return None
     first_day, last_day = query_days(query)
     exact_station = station if station and "*" not in station and "?" not in station else None
+    return worklist_appointments(first_day=first_day, last_day=last_day, station_ae_title=exact_station)
+
+
+def reply_for(appointment: Appointment, query: Dataset) -> Dataset | None:
+    """The appointment's reply to the query, or None if it does not match."""
     case_insensitive = settings.WORKLIST_NAMES_CASE_INSENSITIVE
-    replies = []
-    for appointment in worklist_appointments(first_day=first_day, last_day=last_day, station_ae_title=exact_station):
-        item = worklist_item(appointment)
-        if matches(item, query, names_case_insensitive=case_insensitive):
-            replies.append(build_reply(item, query, names_case_insensitive=case_insensitive))
-    return replies
+    item = worklist_item(appointment)
+    if matches(item, query, names_case_insensitive=case_insensitive):
+        return build_reply(item, query, names_case_insensitive=case_insensitive)
+    return None
+
+
+def find(query: Dataset) -> list[Dataset]:
+    appointments = candidates(query)
+    if appointments is None:
+        return []
+    return [reply for reply in (reply_for(a, query) for a in appointments) if reply is not None]

@@ -10,6 +10,7 @@ service), nothing else.
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 
 from django_fsm import can_proceed
 
@@ -53,9 +54,35 @@ class ActionSpec:
 
     def refusal(self, appointment: Appointment, now: datetime) -> str | None:
         """Why this action cannot be taken on this appointment now (state or time), or None."""
-        if self.transition is not None and not can_proceed(getattr(appointment, self.transition)):
+        if self.transition is not None and not _state_allows(self.transition, appointment):
             return f"Cannot {self.label.lower()}: the appointment is {appointment.get_status_display().lower()}."
         return self.time_rule(appointment, now) if self.time_rule else None
+
+    def allows(self, appointment: Appointment, now: datetime) -> bool:
+        """refusal() is None, without writing the sentence: the day list asks this for
+        every action of every row."""
+        if self.transition is not None and not _state_allows(self.transition, appointment):
+            return False
+        return self.time_rule is None or self.time_rule(appointment, now) is None
+
+
+@cache
+def _allowed_from(transition: str, status: str) -> bool:
+    return getattr(Appointment, transition)._django_fsm.has_transition(status)
+
+
+@cache
+def _depends_on_state_only(transition: str) -> bool:
+    meta = getattr(Appointment, transition)._django_fsm
+    return not any(t.conditions for t in meta.transitions.values())
+
+
+def _state_allows(transition: str, appointment: Appointment) -> bool:
+    """django-fsm's answer, remembered per (transition, state) when the transition has no
+    conditions on the instance: the day list asks it for every action of every row."""
+    if _depends_on_state_only(transition):
+        return _allowed_from(transition, appointment.status)
+    return can_proceed(getattr(appointment, transition))
 
 
 _TABLE = [
@@ -163,5 +190,5 @@ def offered_actions(appointment: Appointment, *, permissions: set[str], now: dat
         if spec.url_name
         and spec.permission in permissions
         and (group is None or spec.group == group)
-        and spec.refusal(appointment, now) is None
+        and spec.allows(appointment, now)
     ]

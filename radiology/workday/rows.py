@@ -10,8 +10,11 @@ from html import escape as _escape
 
 from django.utils.safestring import SafeString, mark_safe
 
+from radiology.models import AppointmentStatus
 from radiology.order_display import order_facts_html
 from radiology.workday.flow_board import minutes_since
+
+STATUS_LABELS = dict(AppointmentStatus.choices)
 
 
 def _e(value) -> str:
@@ -74,7 +77,7 @@ def _clock(row, now) -> str:
 def flow_html(row, now) -> str:
     a = row.appointment
     return (
-        f'<span class="badge flow-badge flow-{row.flow.key}" title="{_e(a.get_status_display())}">'
+        f'<span class="badge flow-badge flow-{row.flow.key}" title="{_e(STATUS_LABELS[a.status])}">'
         f"{_e(row.flow.label)}</span>"
         + (' <span class="badge next-flag">Next</span>' if row.is_next else "")
         + (' <span class="badge late-flag">LATE</span>' if row.late else "")

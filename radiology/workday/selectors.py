@@ -3,9 +3,11 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.contrib.auth import get_user_model
+from django.db.models import F, OuterRef, Q, Subquery
 
-from radiology.models import CANCELLABLE, Appointment, AppointmentTransition, ReadinessResponse
+from procedures.models import Procedure
+from radiology.models import CANCELLABLE, Appointment, AppointmentTransition, ReadinessResponse, Room, StaffMember
 from radiology.selectors import APPOINTMENT_RELATED, overlaps_time_off
 from scheduling.clinic_time import clinic_zone, local_day_bounds
 
@@ -33,15 +35,27 @@ DAY_LIST_FIELDS = (
     "order__prior_imaging_date",
     "order__pregnancy_status",
     "order__lactating",
-    "room__name",
-    "radiologist__user__first_name",
-    "radiologist__user__last_name",
-    "radiologist__user__username",
-    "technologist__user__first_name",
-    "technologist__user__last_name",
-    "technologist__user__username",
 )
+# Rooms, people and the procedure are a handful shared by every row: read as columns and
+# made once each (see _shared), not once per row as select_related would.
+SHARED_COLUMNS = {
+    "room": ("room_id", {"name": "room__name"}),
+    "procedure": ("procedure_id", {"no_show_grace_minutes": "procedure__no_show_grace_minutes"}),
+    "radiologist": ("radiologist_id", {"user_id": "radiologist__user_id"}),
+    "technologist": ("technologist_id", {"user_id": "technologist__user_id"}),
+}
+USER_COLUMNS = ("first_name", "last_name", "username")
 SENT_ACTIONS = ("send_prep", "send_no_expression_reminder", "step_back_for_reschedule", "reschedule")
+
+
+@dataclass(frozen=True)
+class Answers:
+    """The patient's latest readiness answers, as the list shows them."""
+
+    answered_at: object
+    discharge_present: bool | None
+    expressed_last_48h: bool | None
+    contrast_allergy: bool | None
 
 
 @dataclass
@@ -50,7 +64,7 @@ class DayRow:
     age: int
     prep_sent: bool
     no_expression_sent: bool
-    readiness: ReadinessResponse | None
+    readiness: Answers | None
     time: str = ""
     actions: list = None
     # The flow board (radiology/workday/flow_board.py fills these in).
@@ -74,17 +88,32 @@ class DayRow:
 
 def _reminders_sent(transitions) -> tuple[bool, bool]:
     """Prep once sent stays sent; the no-expression reminder counts only if it went out
-    after the latest move (a moved appointment needs it again)."""
+    after the latest move (a moved appointment needs it again). `transitions` are
+    (action, from_status) pairs, oldest first."""
     prep = no_expression = False
-    for t in transitions:  # oldest first
-        if t.action == "send_prep":
+    for action, from_status in transitions:
+        if action == "send_prep":
             prep = True
-        elif t.action == "send_no_expression_reminder":
-            prep = prep or t.from_status == "booked"
+        elif action == "send_no_expression_reminder":
+            prep = prep or from_status == "booked"
             no_expression = True
         else:
             no_expression = False
     return prep, no_expression
+
+
+def _sent_transitions(appointment_ids) -> dict[int, list[tuple[str, str]]]:
+    """The message-related steps of each appointment, oldest first, in one query (values,
+    not models: the list reads three columns of each)."""
+    sent: dict[int, list[tuple[str, str]]] = {}
+    rows = (
+        AppointmentTransition.objects.filter(appointment_id__in=appointment_ids, action__in=SENT_ACTIONS)
+        .order_by("at", "pk")
+        .values_list("appointment_id", "action", "from_status")
+    )
+    for appointment_id, action, from_status in rows:
+        sent.setdefault(appointment_id, []).append((action, from_status))
+    return sent
 
 
 ANSWER_FIELDS = ("answered_at", "discharge_present", "expressed_last_48h", "contrast_allergy")
@@ -95,13 +124,40 @@ def _latest_answer(field: str):
     return Subquery(latest.values(field)[:1])
 
 
-def _answers(appointment) -> ReadinessResponse | None:
-    """The latest answers as an (unsaved) ReadinessResponse, or None if she has not answered."""
+def _answers(appointment) -> Answers | None:
+    """The latest answers, or None if she has not answered."""
     if appointment.latest_answered_at is None:
         return None
-    return ReadinessResponse(
-        appointment_id=appointment.pk, **{name: getattr(appointment, f"latest_{name}") for name in ANSWER_FIELDS}
-    )
+    return Answers(**{name: getattr(appointment, f"latest_{name}") for name in ANSWER_FIELDS})
+
+
+def _shared_columns() -> dict:
+    columns = {
+        f"_{relation}_{name}": F(path)
+        for relation, (_, names) in SHARED_COLUMNS.items()
+        for name, path in names.items()
+    }
+    for role in ("radiologist", "technologist"):
+        columns |= {f"_{role}_user_{name}": F(f"{role}__user__{name}") for name in USER_COLUMNS}
+    return columns
+
+
+def _shared(appointment: Appointment, made: dict) -> None:
+    """Attach the row's room, procedure and people, each made once per page. Made with
+    from_db, so a field the list did not read is loaded on access, never a silent default."""
+    models = {"room": Room, "procedure": Procedure, "radiologist": StaffMember, "technologist": StaffMember}
+    user_model = get_user_model()
+    for relation, (key, names) in SHARED_COLUMNS.items():
+        pk = getattr(appointment, key)
+        instance = made.get((relation, pk))
+        if instance is None:
+            values = [getattr(appointment, f"_{relation}_{name}") for name in names]
+            instance = models[relation].from_db(None, ["id", *names], [pk, *values])
+            if relation in ("radiologist", "technologist"):
+                user_values = [getattr(appointment, f"_{relation}_user_{name}") for name in USER_COLUMNS]
+                instance.user = user_model.from_db(None, ["id", *USER_COLUMNS], [instance.user_id, *user_values])
+            made[(relation, pk)] = instance
+        setattr(appointment, relation, instance)
 
 
 def day_rows(*, day: date, room_id=None, radiologist_id=None, mine=None, links=None) -> list[DayRow]:
@@ -109,18 +165,10 @@ def day_rows(*, day: date, room_id=None, radiologist_id=None, mine=None, links=N
     zone = clinic_zone()
     appointments = (
         Appointment.objects.filter(start__gte=start, start__lt=end)
-        .select_related("patient", "procedure", "order", "room", "radiologist__user", "technologist__user")
+        .select_related("patient", "order")
         # Only what the list shows: the most-read page should not carry catalog text or notes.
-        .only(*DAY_LIST_FIELDS)
-        .prefetch_related(
-            Prefetch(
-                "transitions",
-                queryset=AppointmentTransition.objects.filter(action__in=SENT_ACTIONS)
-                .only("appointment_id", "action", "from_status", "at")
-                .order_by("at", "pk"),
-                to_attr="sent_transitions",
-            ),
-        )
+        .only(*DAY_LIST_FIELDS, "room_id", "procedure_id", "radiologist_id", "technologist_id")
+        .annotate(**_shared_columns())
         # The latest answers ride along as columns: one query fewer than a prefetch, which
         # keeps the minute-by-minute page at ten queries with its ETag check.
         .annotate(**{f"latest_{name}": _latest_answer(name) for name in ANSWER_FIELDS})
@@ -133,9 +181,12 @@ def day_rows(*, day: date, room_id=None, radiologist_id=None, mine=None, links=N
         appointments = appointments.filter(radiologist_id=radiologist_id)
     if mine is not None:
         appointments = appointments.filter(Q(radiologist__user=mine) | Q(technologist__user=mine))
-    rows = []
+    appointments = list(appointments)
+    sent = _sent_transitions([a.pk for a in appointments])
+    rows, made = [], {}
     for a in appointments:
-        prep, no_expression = _reminders_sent(a.sent_transitions)
+        _shared(a, made)
+        prep, no_expression = _reminders_sent(sent.get(a.pk, ()))
         rows.append(
             DayRow(
                 appointment=a,

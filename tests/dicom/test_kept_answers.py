@@ -12,6 +12,7 @@ from radiology.models import Appointment, Order, Patient, Room
 from radiology.services import booking
 from tests.dicom.conftest import accessions, findscu
 from tests.dicom.test_worklist_items import step_query
+from tests.factories import ReadinessResponseFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -103,3 +104,21 @@ def test_findscu_gets_the_same_items_twice_in_each_transfer_syntax(worklist_serv
     assert accessions(first) == accessions(second) == {"ACC0001", "ACC0002", "ACC0003"}
     assert "Núñez^José" in names(second)
     assert [r.to_json_dict() for r in second] == [r.to_json_dict() for r in first]
+
+
+def test_after_a_change_only_the_changed_rows_are_read_and_built_again(worklist_day):
+    query = the_day(worklist_day)
+    before = {str(r.AccessionNumber): r.to_json_dict() for r in answers.replies(query)}
+    ReadinessResponseFactory(appointment=worklist_day[2]["smith"])  # the day moves; no item changes
+    with CaptureQueriesContext(connection) as reads:
+        same = {str(r.AccessionNumber): r.to_json_dict() for r in answers.replies(query)}
+    assert same == before
+    assert len(reads) == 2  # the counter and the rows' worklist values; nothing built again
+    Patient.objects.filter(pk=worklist_day[2]["nunez"].patient_id).update(given_name="José Luis")
+    with CaptureQueriesContext(connection) as reads:
+        after = {str(r.AccessionNumber): r for r in answers.replies(query)}
+    assert len(reads) == 3  # and the one changed appointment, read whole
+    assert str(after["ACC0001"].PatientName) == "Núñez^José Luis"
+    assert {acc: r.to_json_dict() for acc, r in after.items() if acc != "ACC0001"} == {
+        acc: r for acc, r in before.items() if acc != "ACC0001"
+    }
