@@ -1,57 +1,77 @@
-"""One query for a user's permissions, instead of Django's two (own + groups).
+"""A user's permissions for the day list's one-minute poll, for one small query.
 
-For pages polled every minute (the day list): a 304 answer's cost is its round trips to the
-database. This fills the same per-request cache ModelBackend reads (`_perm_cache`), so
-`permission_required` and `user.get_all_permissions()` find it; nothing is kept across
-requests, so a role change takes effect on the next request as before.
+A 304 answer's cost is its round trips and the database's planning of them. Permissions
+change rarely, and every change to a user's groups, a group's permissions or a user's own
+permissions bumps a counter in the same transaction (migration 0017_permission_version).
+So each process keeps each user's permission names with the counter they were read at;
+a request reads the counter (together with the day's fingerprint: one query) and reloads
+only when it moved. A role change therefore takes effect on the next request, as with
+Django's own per-request cache, which this fills (`_perm_cache`, read by
+`permission_required` and `user.get_all_permissions()`).
+
+Superusers, inactive and anonymous users take Django's own path.
 """
 
-from functools import cache
+import threading
+from datetime import date
 
-from django.contrib.auth.models import Group, Permission
-from django.contrib.contenttypes.models import ContentType
+from django.contrib.auth.models import Permission
 from django.db import connection
+from django.db.models import Q
+
+# The counter's key in radiology_dayversion (see also day_version.REFERENCE_DAY).
+PERMISSIONS_DAY = date(1, 1, 2)
+MAX_USERS = 5_000
+
+_kept: dict[int, tuple[int, frozenset[str]]] = {}
+_names: dict[int, str] = {}  # permission id -> "app_label.codename"; permissions come from migrations
+_lock = threading.Lock()
 
 
-@cache
-def _sql() -> str:
-    from django.contrib.auth import get_user_model
+def _permission_ids(user) -> list[int]:
+    """The user's own and her groups' permissions, as ModelBackend reads them."""
+    mine = Permission.objects.filter(Q(user=user) | Q(group__user=user))
+    return list(mine.order_by().values_list("id", flat=True).distinct())
 
-    user = get_user_model()
-    own = user.user_permissions.through._meta
-    member = user.groups.through._meta
-    granted = Group.permissions.through._meta
-    # Table and column names come from the models, never from input.
-    return (
-        f"SELECT 'p', ct.app_label || '.' || p.codename FROM {Permission._meta.db_table} p "  # noqa: S608
-        f"JOIN {ContentType._meta.db_table} ct ON ct.id = p.content_type_id WHERE p.id IN ("
-        f"SELECT permission_id FROM {own.db_table} WHERE {own.get_field(user._meta.model_name).column} = %s "
-        f"UNION SELECT g.permission_id FROM {granted.db_table} g "
-        f"JOIN {member.db_table} m ON m.group_id = g.group_id "
-        f"WHERE m.{member.get_field(user._meta.model_name).column} = %s)"
-    )
+
+def _load(user) -> frozenset[str]:
+    ids = _permission_ids(user)
+    if any(i not in _names for i in ids):
+        names = Permission.objects.values_list("id", "content_type__app_label", "codename")
+        with _lock:
+            _names.update({pk: f"{app}.{codename}" for pk, app, codename in names})
+    return frozenset(_names[i] for i in ids if i in _names)
 
 
 def preload_permissions(user, *, along: tuple[str, list] | None = None):
-    """Fill the user's permission cache in one query. `along` is an SQL expression of ours
-    and its parameters, fetched in the same round trip (the day list's poll asks for its
-    fingerprint this way: a 304 then costs session, user and this one query); its value is
-    returned, or None when nothing was fetched (superusers and anonymous users take
-    Django's own path)."""
+    """Fill the user's permission cache. `along` is an SQL expression of ours and its
+    parameters, fetched in the same round trip as the permissions counter (the day list's
+    poll asks for its fingerprint this way); its value is returned, or None when nothing
+    was fetched."""
     if not user.is_authenticated or not user.is_active or user.is_superuser or hasattr(user, "_perm_cache"):
         return None
-    sql, params = _sql(), [user.pk, user.pk]
+    sql = "SELECT (SELECT COALESCE(MAX(version), 0) FROM radiology_dayversion WHERE day = %s)"
+    params: list = [PERMISSIONS_DAY]
     if along:
-        sql += f" UNION ALL SELECT 'x', {along[0]}"
+        sql += f", {along[0]}"
         params += along[1]
-    extra = None
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        perms = set()
-        for kind, value in cursor.fetchall():
-            if kind == "p":
-                perms.add(value)
-            else:
-                extra = value
-    user._perm_cache = perms
+        row = cursor.fetchone()
+    version, extra = int(row[0]), (row[1] if along else None)
+    kept = _kept.get(user.pk)
+    if kept is None or kept[0] != version:
+        # Read after the counter: permissions newer than their counter only cause a reload.
+        kept = (version, _load(user))
+        with _lock:
+            if len(_kept) >= MAX_USERS:
+                _kept.clear()
+            _kept[user.pk] = kept
+    user._perm_cache = set(kept[1])
     return extra
+
+
+def forget() -> None:
+    with _lock:
+        _kept.clear()
+        _names.clear()

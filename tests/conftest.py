@@ -37,12 +37,15 @@ def _isolated_outbox(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_worklist_answers():
-    # The worklist keeps answers under the database's change counters; a test database is
-    # flushed between tests and its counters start again, which a live service never sees.
+def _fresh_process_caches():
+    # Worklist answers and permissions are kept under the database's change counters; a test
+    # database is flushed or rolled back between tests and its counters start again, which a
+    # live service never sees.
+    from radiology import permission_cache
     from radiology.dicom import answers
 
     answers.forget()
+    permission_cache.forget()
 
 
 @pytest.fixture(autouse=True)

@@ -25,11 +25,12 @@ LATE_AFTER = timedelta(minutes=10)
 # The counter that changes with reference data (migration 0016_reference_and_order_versions).
 REFERENCE_DAY = date(1, 1, 1)
 
-# One text value, "version-started-late", as an SQL expression (PostgreSQL and SQLite).
+# One text value, "version-started-late", as an SQL expression (PostgreSQL and SQLite): one
+# scan of the day's appointments for both clock moments.
 _EXPRESSION = """
 CAST((SELECT COALESCE(SUM(version), 0) FROM radiology_dayversion WHERE day IN (%s, %s, %s)) AS TEXT) || '-' ||
-CAST((SELECT COUNT(*) FROM radiology_appointment WHERE start >= %s AND start < %s AND start <= %s) AS TEXT) || '-' ||
-CAST((SELECT COUNT(*) FROM radiology_appointment WHERE start >= %s AND start < %s AND start <= %s) AS TEXT)
+(SELECT CAST(COUNT(*) FILTER (WHERE start <= %s) AS TEXT) || '-' || CAST(COUNT(*) FILTER (WHERE start <= %s) AS TEXT)
+ FROM radiology_appointment WHERE start >= %s AND start < %s)
 """
 
 
@@ -45,7 +46,7 @@ def fingerprint_expression(*, day: date, now: datetime) -> tuple[str, list]:
     together with something else in one round trip (the day list's poll)."""
     start, end = local_day_bounds(day)
     first, last = utc_dates(day)
-    return _EXPRESSION, [REFERENCE_DAY, first, last, start, end, now, start, end, now - LATE_AFTER]
+    return _EXPRESSION, [REFERENCE_DAY, first, last, now, now - LATE_AFTER, start, end]
 
 
 def day_fingerprint(*, day: date, now: datetime) -> str:

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -220,3 +221,20 @@ def test_a_superuser_polls_through_djangos_own_permission_path(client, appointme
     client.force_login(UserFactory(is_superuser=True))
     etag = etag_of(client)
     assert poll(client, etag).status_code == 304
+
+
+def test_a_role_given_or_taken_takes_effect_at_the_next_poll(client, appointment, tech):
+    etag = etag_of(client)
+    assert poll(client, etag).status_code == 304
+    tech.user.groups.add(Group.objects.get(name="scheduler"))
+    response = poll(client, etag)
+    assert response.status_code == 200 and "Reschedule" not in response.content.decode()  # workflow buttons only
+    assert response["ETag"] != etag
+    tech.user.groups.remove(Group.objects.get(name="technologist"), Group.objects.get(name="scheduler"))
+    assert poll(client, response["ETag"]).status_code == 403
+
+
+def test_a_permission_taken_from_the_group_takes_effect_at_the_next_poll(client, appointment, tech):
+    etag = etag_of(client)
+    Group.objects.get(name="technologist").permissions.remove(Permission.objects.get(codename="view_day_list"))
+    assert poll(client, etag).status_code == 403
