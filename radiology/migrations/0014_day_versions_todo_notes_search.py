@@ -6,6 +6,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from radiology.db_triggers import run_for_vendor
+
 # Counters are keyed by UTC date (a local day spans at most two), so the triggers do not
 # need to know the clinic's zone, which is a setting and may change.
 POSTGRES_UP = """
@@ -95,23 +97,12 @@ SQLITE_DOWN = [
 ]
 
 
-def _run(schema_editor, postgres, sqlite):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(postgres)
-    elif vendor == "sqlite":
-        for statement in sqlite:
-            schema_editor.execute(statement)
-    else:
-        raise NotImplementedError(f"No day-version triggers for {vendor}")
-
-
 def create_triggers(apps, schema_editor):
-    _run(schema_editor, POSTGRES_UP, SQLITE_UP)
+    run_for_vendor(schema_editor, postgres=POSTGRES_UP, sqlite=SQLITE_UP)
 
 
 def drop_triggers(apps, schema_editor):
-    _run(schema_editor, POSTGRES_DOWN, SQLITE_DOWN)
+    run_for_vendor(schema_editor, postgres=POSTGRES_DOWN, sqlite=SQLITE_DOWN)
 
 
 class Migration(migrations.Migration):

@@ -14,6 +14,8 @@ shows bump the counter.
 
 from django.db import migrations
 
+from radiology.db_triggers import run_for_vendor
+
 REFERENCE_TABLES = ("radiology_room", "radiology_staffmember", "procedures_procedure", "scheduling_unavailability")
 
 POSTGRES_UP = """
@@ -83,23 +85,12 @@ SQLITE_DOWN = [
 ]
 
 
-def _run(schema_editor, postgres, sqlite):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(postgres)
-    elif vendor == "sqlite":
-        for statement in sqlite:
-            schema_editor.execute(statement)
-    else:
-        raise NotImplementedError(f"No change-counter triggers for {vendor}")
-
-
 def create_triggers(apps, schema_editor):
-    _run(schema_editor, POSTGRES_UP, SQLITE_UP)
+    run_for_vendor(schema_editor, postgres=POSTGRES_UP, sqlite=SQLITE_UP)
 
 
 def drop_triggers(apps, schema_editor):
-    _run(schema_editor, POSTGRES_DOWN, SQLITE_DOWN)
+    run_for_vendor(schema_editor, postgres=POSTGRES_DOWN, sqlite=SQLITE_DOWN)
 
 
 class Migration(migrations.Migration):

@@ -6,6 +6,8 @@ moves, so a poll costs one small query beyond session and user."""
 
 from django.db import migrations
 
+from radiology.db_triggers import run_for_vendor
+
 TABLES = ("auth_user_groups", "auth_group_permissions", "auth_user_user_permissions")
 
 POSTGRES_UP = """
@@ -40,23 +42,12 @@ SQLITE_DOWN = [
 ]
 
 
-def _run(schema_editor, postgres, sqlite):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(postgres)
-    elif vendor == "sqlite":
-        for statement in sqlite:
-            schema_editor.execute(statement)
-    else:
-        raise NotImplementedError(f"No permission-counter triggers for {vendor}")
-
-
 def create_triggers(apps, schema_editor):
-    _run(schema_editor, POSTGRES_UP, SQLITE_UP)
+    run_for_vendor(schema_editor, postgres=POSTGRES_UP, sqlite=SQLITE_UP)
 
 
 def drop_triggers(apps, schema_editor):
-    _run(schema_editor, POSTGRES_DOWN, SQLITE_DOWN)
+    run_for_vendor(schema_editor, postgres=POSTGRES_DOWN, sqlite=SQLITE_DOWN)
 
 
 class Migration(migrations.Migration):
