@@ -1,4 +1,4 @@
-"""The read audit: who opened which patient's data (appointment page, API, CSV export, patient
+"""The read audit: who opened which patient's data (appointment page, patient page, order page, API, CSV export, patient
 search results). One row per patient per opening, written in the request that showed the data;
 the table is append-only (only the retention purge deletes)."""
 

@@ -18,6 +18,7 @@ class AccessLogEntry(models.Model):
         CSV_EXPORT = "csv_export", "CSV export"
         PATIENT_SEARCH = "patient_search", "Patient search results"
         PATIENT_PAGE = "patient_page", "Patient page"
+        ORDER_PAGE = "order_page", "Order page"
 
     at = models.DateTimeField(db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

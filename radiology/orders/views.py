@@ -12,6 +12,7 @@ from radiology.models import Order
 from radiology.orders.forms import OrderFactsForm
 from radiology.services import orders
 from scheduling.clinic_time import clinic_zone
+from security.access_log import What, record_access
 
 
 class CancelOrderForm(forms.Form):
@@ -33,6 +34,7 @@ def order_queue(request):
 @permission_required("radiology.view_order", raise_exception=True)
 def order_detail(request, pk, *, cancel_form=None, status=200):
     order = get_object_or_404(Order.objects.select_related("patient", "procedure", "created_by"), pk=pk)
+    record_access(request=request, patient_ids=[order.patient_id], what=What.ORDER_PAGE)
     context = {
         "order": order,
         "flags": orders.order_readiness(order, on=timezone.now().astimezone(clinic_zone()).date()),

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from security.models import AccessLogEntry
 from tests.api.conftest import client_for
-from tests.factories import AppointmentFactory, PatientFactory, StaffMemberFactory
+from tests.factories import AppointmentFactory, OrderFactory, PatientFactory, StaffMemberFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +25,14 @@ def test_opening_an_appointment_page_is_logged(client):
     client.force_login(user)
     client.get(f"/appointments/{appointment.pk}/")
     assert entries("appointment_page") == [(user.username, appointment.patient_id)]
+
+
+def test_opening_an_order_page_is_logged(client):
+    order = OrderFactory()
+    user = StaffMemberFactory(scheduler=True).user
+    client.force_login(user)
+    assert client.get(f"/orders/{order.pk}/").status_code == 200
+    assert entries("order_page") == [(user.username, order.patient_id)]
 
 
 def test_patient_search_results_are_logged_per_patient_shown(client):
