@@ -97,8 +97,6 @@ def _row_values(appointment) -> tuple:
 
 def _build(query: Dataset, shape: tuple, implicit: bool, little: bool) -> tuple:
     appointments = worklist.candidates(query)
-    if appointments is None:
-        return ()
     rows = list(appointments.values_list("pk", *WORKLIST_FIELDS))
     replies = {row[0]: _kept(_replies, (shape, row)) for row in rows}
     missing = [pk for pk, reply in replies.items() if reply is None]

@@ -42,14 +42,14 @@ def query_days(query: Dataset) -> tuple[date | None, date | None]:
     return _day_bounds(_step_query(query).get("ScheduledProcedureStepStartDate"))
 
 
-def candidates(query: Dataset) -> QuerySet[Appointment] | None:
+def candidates(query: Dataset) -> QuerySet[Appointment]:
     """The appointments that may answer the query: its days and exact station narrow the
-    read; None when the query names no station and the setting says to answer none."""
+    read; none when the query names no station and the setting says to answer none."""
     step = _step_query(query)
     station = step.get("ScheduledStationAETitle")
     station = str(station).strip() if station and not isinstance(station, list) else ""
     if not station and settings.WORKLIST_UNKNOWN_STATION == "none":
-        return None
+        return Appointment.objects.none()
     first_day, last_day = query_days(query)
     exact_station = station if station and "*" not in station and "?" not in station else None
     return worklist_appointments(first_day=first_day, last_day=last_day, station_ae_title=exact_station)
@@ -65,7 +65,4 @@ def reply_for(appointment: Appointment, query: Dataset) -> Dataset | None:
 
 
 def find(query: Dataset) -> list[Dataset]:
-    appointments = candidates(query)
-    if appointments is None:
-        return []
-    return [reply for reply in (reply_for(a, query) for a in appointments) if reply is not None]
+    return [reply for reply in (reply_for(a, query) for a in candidates(query)) if reply is not None]

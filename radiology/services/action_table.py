@@ -54,16 +54,17 @@ class ActionSpec:
 
     def refusal(self, appointment: Appointment, now: datetime) -> str | None:
         """Why this action cannot be taken on this appointment now (state or time), or None."""
-        if self.transition is not None and not _state_allows(self.transition, appointment):
+        if not self._state_allows(appointment):
             return f"Cannot {self.label.lower()}: the appointment is {appointment.get_status_display().lower()}."
         return self.time_rule(appointment, now) if self.time_rule else None
 
     def allows(self, appointment: Appointment, now: datetime) -> bool:
         """refusal() is None, without writing the sentence: the day list asks this for
         every action of every row."""
-        if self.transition is not None and not _state_allows(self.transition, appointment):
-            return False
-        return self.time_rule is None or self.time_rule(appointment, now) is None
+        return self._state_allows(appointment) and (self.time_rule is None or self.time_rule(appointment, now) is None)
+
+    def _state_allows(self, appointment: Appointment) -> bool:
+        return self.transition is None or _state_allows(self.transition, appointment)
 
 
 @cache

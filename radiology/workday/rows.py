@@ -6,19 +6,12 @@ lazy-aware escaping is most of a row's cost. Every value from the database goes 
 `_e` (html.escape, quotes included); everything else is a constant of this module.
 """
 
-from html import escape as _escape
-
 from django.utils.safestring import SafeString, mark_safe
 
+from radiology.html_parts import esc as _e
 from radiology.models import AppointmentStatus
 from radiology.order_display import order_facts_html
 from radiology.workday.flow_board import minutes_since
-
-STATUS_LABELS = dict(AppointmentStatus.choices)
-
-
-def _e(value) -> str:
-    return _escape(str(value), quote=True)
 
 
 def _flag(ok: bool | None, css_ok: str, css_bad: str, text_ok: str, text_bad: str, title: str) -> str:
@@ -77,7 +70,7 @@ def _clock(row, now) -> str:
 def flow_html(row, now) -> str:
     a = row.appointment
     return (
-        f'<span class="badge flow-badge flow-{row.flow.key}" title="{_e(STATUS_LABELS[a.status])}">'
+        f'<span class="badge flow-badge flow-{row.flow.key}" title="{_e(AppointmentStatus(a.status).label)}">'
         f"{_e(row.flow.label)}</span>"
         + (' <span class="badge next-flag">Next</span>' if row.is_next else "")
         + (' <span class="badge late-flag">LATE</span>' if row.late else "")

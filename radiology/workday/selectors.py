@@ -11,6 +11,8 @@ from radiology.models import CANCELLABLE, Appointment, AppointmentTransition, Re
 from radiology.selectors import APPOINTMENT_RELATED, overlaps_time_off
 from scheduling.clinic_time import clinic_zone, local_day_bounds
 
+User = get_user_model()
+
 DAY_LIST_FIELDS = (
     "start",
     "end",
@@ -37,14 +39,15 @@ DAY_LIST_FIELDS = (
     "order__lactating",
 )
 # Rooms, people and the procedure are a handful shared by every row: read as columns and
-# made once each (see _shared), not once per row as select_related would.
-SHARED_COLUMNS = {
-    "room": ("room_id", {"name": "room__name"}),
-    "procedure": ("procedure_id", {"no_show_grace_minutes": "procedure__no_show_grace_minutes"}),
-    "radiologist": ("radiologist_id", {"user_id": "radiologist__user_id"}),
-    "technologist": ("technologist_id", {"user_id": "technologist__user_id"}),
+# made once each (see _shared), not once per row as select_related would. A staff member
+# also carries her user's name fields.
+SHARED = {
+    "room": (Room, ("name",)),
+    "procedure": (Procedure, ("no_show_grace_minutes",)),
+    "radiologist": (StaffMember, ("user_id",)),
+    "technologist": (StaffMember, ("user_id",)),
 }
-USER_COLUMNS = ("first_name", "last_name", "username")
+STAFF_USER_FIELDS = ("first_name", "last_name", "username")
 SENT_ACTIONS = ("send_prep", "send_no_expression_reminder", "step_back_for_reschedule", "reschedule")
 
 
@@ -132,30 +135,31 @@ def _answers(appointment) -> Answers | None:
 
 
 def _shared_columns() -> dict:
-    columns = {
-        f"_{relation}_{name}": F(path)
-        for relation, (_, names) in SHARED_COLUMNS.items()
-        for name, path in names.items()
-    }
-    for role in ("radiologist", "technologist"):
-        columns |= {f"_{role}_user_{name}": F(f"{role}__user__{name}") for name in USER_COLUMNS}
+    columns = {}
+    for relation, (model, fields) in SHARED.items():
+        columns |= {f"_{relation}_{name}": F(f"{relation}__{name}") for name in fields}
+        if model is StaffMember:
+            columns |= {f"_{relation}_user_{name}": F(f"{relation}__user__{name}") for name in STAFF_USER_FIELDS}
     return columns
 
 
+def _from_columns(model, pk, fields, appointment, prefix: str):
+    """An instance holding only these fields (the others load on access, never a silent
+    default), from the row's `prefix + field` columns."""
+    return model.from_db(None, ["id", *fields], [pk, *(getattr(appointment, prefix + name) for name in fields)])
+
+
 def _shared(appointment: Appointment, made: dict) -> None:
-    """Attach the row's room, procedure and people, each made once per page. Made with
-    from_db, so a field the list did not read is loaded on access, never a silent default."""
-    models = {"room": Room, "procedure": Procedure, "radiologist": StaffMember, "technologist": StaffMember}
-    user_model = get_user_model()
-    for relation, (key, names) in SHARED_COLUMNS.items():
-        pk = getattr(appointment, key)
+    """Attach the row's room, procedure and people, each made once per page."""
+    for relation, (model, fields) in SHARED.items():
+        pk = getattr(appointment, f"{relation}_id")
         instance = made.get((relation, pk))
         if instance is None:
-            values = [getattr(appointment, f"_{relation}_{name}") for name in names]
-            instance = models[relation].from_db(None, ["id", *names], [pk, *values])
-            if relation in ("radiologist", "technologist"):
-                user_values = [getattr(appointment, f"_{relation}_user_{name}") for name in USER_COLUMNS]
-                instance.user = user_model.from_db(None, ["id", *USER_COLUMNS], [instance.user_id, *user_values])
+            instance = _from_columns(model, pk, fields, appointment, f"_{relation}_")
+            if model is StaffMember:
+                instance.user = _from_columns(
+                    User, instance.user_id, STAFF_USER_FIELDS, appointment, f"_{relation}_user_"
+                )
             made[(relation, pk)] = instance
         setattr(appointment, relation, instance)
 
