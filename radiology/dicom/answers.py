@@ -10,8 +10,9 @@ that cheap without ever answering from stale rows:
    of its row). After a change (a check-in, another booking) the answer is rebuilt from one
    read of those values, and only the rows whose values changed are built and encoded again.
 
-Replies are kept encoded and go out as pydicom raw elements, written as they are: encoding
-200 datasets element by element was most of an answer's time.
+Replies are kept as the bytes of their identifier in the negotiated transfer syntax, ready
+for radiology.dicom.pending to send: encoding 200 datasets element by element was most of
+an answer's time.
 
 The counter is read before the rows: an answer built from rows newer than its counter is
 harmless (a later query sees the newer counter and misses); the other order could keep an
@@ -24,11 +25,10 @@ answer are part of the keys; tests clear both layers with `forget()`.
 
 import threading
 from collections import OrderedDict
-from io import BytesIO
 
 from django.conf import settings
 from pydicom.dataset import Dataset
-from pydicom.filereader import read_dataset
+from pydicom.uid import UID, ImplicitVRLittleEndian
 from pynetdicom.dsutils import encode
 
 from radiology.dicom import worklist
@@ -41,7 +41,7 @@ MAX_REPLIES = 20_000  # appointments × query shapes, a few hundred bytes each
 _answers: OrderedDict = OrderedDict()
 _replies: OrderedDict = OrderedDict()
 _lock = threading.Lock()
-_NO_MATCH = ()
+_NO_MATCH = b""  # kept too: a row that does not match is not matched again
 
 
 def _settings_key() -> tuple:
@@ -68,20 +68,15 @@ def _keep(store: OrderedDict, key, value, limit: int) -> None:
             store.popitem(last=False)
 
 
-def _raw(reply: Dataset, implicit: bool, little: bool) -> tuple:
-    """The reply as its character set and (tag, raw element) pairs, in the transfer
-    syntax's encoding."""
-    parsed = read_dataset(BytesIO(encode(reply, implicit, little)), implicit, little)
-    return parsed.original_character_set, tuple((tag, parsed.get_item(tag)) for tag in parsed.keys())  # noqa: SIM118 - iterating a Dataset gives elements
+class NotEncodable(ValueError):
+    pass
 
 
-def _dataset(kept: tuple, implicit: bool, little: bool) -> Dataset:
-    """A fresh Dataset per association (pydicom converts elements it reads in place) that
-    says how its raw elements are encoded, so pydicom writes them as they are."""
-    character_set, elements = kept
-    dataset = Dataset(dict(elements))
-    dataset.set_original_encoding(implicit, little, character_set)
-    return dataset
+def _encoded(dataset: Dataset, syntax: UID) -> bytes:
+    encoded = encode(dataset, syntax.is_implicit_VR, syntax.is_little_endian, syntax.is_deflated)
+    if encoded is None:  # pynetdicom has logged pydicom's reason
+        raise NotEncodable(f"a worklist reply cannot be encoded in {syntax.name}")
+    return encoded
 
 
 def _row_values(appointment) -> tuple:
@@ -95,7 +90,7 @@ def _row_values(appointment) -> tuple:
     return tuple(values)
 
 
-def _build(query: Dataset, shape: tuple, implicit: bool, little: bool) -> tuple:
+def _build(query: Dataset, shape: tuple, syntax: UID) -> tuple:
     appointments = worklist.candidates(query)
     rows = list(appointments.values_list("pk", *WORKLIST_FIELDS))
     replies = {row[0]: _kept(_replies, (shape, row)) for row in rows}
@@ -103,26 +98,28 @@ def _build(query: Dataset, shape: tuple, implicit: bool, little: bool) -> tuple:
     if missing:
         for appointment in appointments.filter(pk__in=missing):
             reply = worklist.reply_for(appointment, query)
-            replies[appointment.pk] = _NO_MATCH if reply is None else _raw(reply, implicit, little)
+            replies[appointment.pk] = _NO_MATCH if reply is None else _encoded(reply, syntax)
             _keep(_replies, (shape, _row_values(appointment)), replies[appointment.pk], MAX_REPLIES)
     # In the order of the rows; one gone between the two reads is left out.
     return tuple(reply for pk, reply in replies.items() if reply)
 
 
-def replies(query: Dataset, *, implicit_vr: bool = True, little_endian: bool = True) -> list[Dataset]:
-    """The worklist's answer to a C-FIND query, as datasets ready to send in the negotiated
-    transfer syntax. The same matches and keys as `worklist.find`, which decides them."""
+def replies(query: Dataset, *, syntax: UID = ImplicitVRLittleEndian) -> list[bytes]:
+    """The worklist's answer to a C-FIND query: each matching reply's identifier, encoded in
+    the negotiated transfer syntax. The same matches and keys as `worklist.find`, which
+    decides them."""
+    syntax = UID(syntax)
     first, last = worklist.query_days(query)
     version = days_version(first=first, last=last)
-    encoded_query = encode(query, implicit_vr, little_endian)
+    encoded_query = encode(query, syntax.is_implicit_VR, syntax.is_little_endian)
     if encoded_query is None:  # not encodable: answer it, keep nothing
-        return worklist.find(query)
-    shape = (encoded_query, implicit_vr, little_endian, _settings_key())
+        return [_encoded(reply, syntax) for reply in worklist.find(query)]
+    shape = (encoded_query, str(syntax), _settings_key())
     kept = _kept(_answers, (version, shape))
     if kept is None:
-        kept = _build(query, shape, implicit_vr, little_endian)
+        kept = _build(query, shape, syntax)
         _keep(_answers, (version, shape), kept, MAX_ANSWERS)
-    return [_dataset(reply, implicit_vr, little_endian) for reply in kept]
+    return list(kept)
 
 
 def forget() -> None:

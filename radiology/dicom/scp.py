@@ -7,6 +7,7 @@ close_old_connections(): a thread never reuses a connection the database has dro
 never keeps one open past the request.
 """
 
+import contextlib
 import logging
 import socket
 
@@ -15,7 +16,7 @@ from django.db import close_old_connections
 from pynetdicom import AE, ALL_TRANSFER_SYNTAXES, _config, evt
 from pynetdicom.sop_class import ModalityPerformedProcedureStep, ModalityWorklistInformationFind, Verification
 
-from radiology.dicom import answers, mpps
+from radiology.dicom import answers, mpps, pending
 
 log = logging.getLogger(__name__)
 
@@ -31,27 +32,22 @@ def handle_echo(event):
 
 
 def handle_find(event):
-    """Matching replies as Pending, then Success (pynetdicom sends it when the generator ends)."""
+    """Matching replies as Pending (sent by radiology.dicom.pending), then Success, which
+    pynetdicom sends when the generator ends."""
     if event.request.AffectedSOPClassUID != ModalityWorklistInformationFind:
         yield IDENTIFIER_DOES_NOT_MATCH_SOP_CLASS, None
         return
     close_old_connections()
-    syntax = event.context.transfer_syntax
     try:
-        replies = answers.replies(
-            event.identifier, implicit_vr=syntax.is_implicit_VR, little_endian=syntax.is_little_endian
-        )
+        identifiers = answers.replies(event.identifier, syntax=event.context.transfer_syntax)
     except Exception:
         log.exception("Worklist C-FIND failed")
         yield UNABLE_TO_PROCESS, None
         return
     finally:
         close_old_connections()
-    for reply in replies:
-        if event.is_cancelled:
-            yield CANCELLED, None
-            return
-        yield PENDING, reply
+    if not pending.send(event, identifiers):
+        yield CANCELLED, None
 
 
 def handle_n_create(event):
@@ -76,15 +72,34 @@ def handle_n_set(event):
         close_old_connections()
 
 
+# Linux only; elsewhere the acknowledgements stay delayed and only cost time.
+QUICKACK = getattr(socket, "TCP_QUICKACK", None)
+
+
 def handle_connection(event):
     """Send each PDU as soon as it is written. A C-FIND answer is a stream of small PDUs
     (a command, then its identifier); with Nagle's algorithm the second waits for the
     peer's delayed acknowledgement, 40 ms on Linux, at the start of every answer."""
     event.assoc.dul.socket.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    acknowledge_at_once(event)
+
+
+def acknowledge_at_once(event):
+    """The same stall the other way round. dcmtk (findscu, echoscu, most modalities built on
+    it) writes a PDU's header and body in two writes with Nagle's algorithm on, so the body
+    waits until we acknowledge the header, and Linux delays that acknowledgement by 40 ms
+    once a connection has both sent and received. Quick acknowledgement is not sticky: the
+    kernel returns to delaying after we send, so it is set again after every PDU we send.
+    Measured: 40-50 ms off every C-ECHO and C-FIND from Debian's findscu."""
+    connection = event.assoc.dul.socket.socket
+    if QUICKACK is not None and connection is not None:
+        with contextlib.suppress(OSError):  # closed by the peer meanwhile: nothing to acknowledge
+            connection.setsockopt(socket.IPPROTO_TCP, QUICKACK, 1)
 
 
 HANDLERS = [
     (evt.EVT_CONN_OPEN, handle_connection),
+    (evt.EVT_PDU_SENT, acknowledge_at_once),
     (evt.EVT_C_ECHO, handle_echo),
     (evt.EVT_C_FIND, handle_find),
     (evt.EVT_N_CREATE, handle_n_create),
