@@ -7,7 +7,7 @@ from datetime import date
 from django.db.models import QuerySet
 
 from radiology.models import Appointment, AppointmentStatus, PerformedProcedureStep
-from scheduling.clinic_time import local_day_bounds
+from scheduling.clinic_time import local_day_bounds, to_local
 
 # On the worklist: booked and not yet started. In procedure has left the worklist: the
 # modality has it open.
@@ -110,3 +110,30 @@ def steps_needing_attention() -> QuerySet[PerformedProcedureStep]:
         .select_related("appointment__patient", "appointment__room", "appointment__procedure")
         .order_by("-received_at")
     )
+
+
+def step_day(step: PerformedProcedureStep) -> date:
+    """The clinic day a step was performed on (received, when the modality sent no start)."""
+    return to_local(step.started_at or step.received_at).date()
+
+
+def link_candidates(days: set[date]) -> dict[date, list[Appointment]]:
+    """The appointments a step of each day may be linked to: not yet finished, that day,
+    by start time. One query for all the days of a page."""
+    found: dict[date, list[Appointment]] = {day: [] for day in days}
+    if not days:
+        return found
+    first, _ = local_day_bounds(min(days))
+    _, last = local_day_bounds(max(days))
+    appointments = (
+        Appointment.objects.filter(
+            status__in=[*WORKLIST_STATES, AppointmentStatus.IN_PROCEDURE], start__gte=first, start__lt=last
+        )
+        .select_related("patient", "room")
+        .order_by("start", "room__name")
+    )
+    for appointment in appointments:
+        day = to_local(appointment.start).date()
+        if day in found:
+            found[day].append(appointment)
+    return found

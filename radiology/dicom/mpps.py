@@ -91,7 +91,13 @@ def report_from(ds: Dataset, *, calling_ae: str = "") -> StepReport:
         complications=_complications(ds),
         series_instance_uids=[_text(s, "SeriesInstanceUID") for s in ds.get("PerformedSeriesSequence") or []],
         discontinuation_reason=_text(reason, "CodeMeaning"),
+        patient_id=_text(ds, "PatientID"),
     )
+
+
+def stored_report(step: PerformedProcedureStep) -> StepReport:
+    """What the modality last reported of a stored step, as when it arrived."""
+    return report_from(Dataset.from_json(step.attributes), calling_ae=step.station_ae_title)
 
 
 def create(*, sop_instance_uid: str | None, attributes: Dataset, calling_ae: str = "") -> tuple[int, Dataset | None]:

@@ -1,19 +1,23 @@
 """The "modality steps needing attention" page: MPPS steps that matched no appointment,
 could not be applied, or were completed at the modality without the whole outcome. The
 radiologist completes those with the outcome through the same completion service as the
-day list's completion page."""
+day list's completion page; staff link an unmatched step to its appointment or dismiss it
+(radiology.services.performed_steps)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
+from pydicom.dataset import Dataset
 
+from radiology.dicom import mpps
+from radiology.dicom.forms import DismissStepForm, LinkStepForm
 from radiology.errors import AppointmentActionError
 from radiology.forms import CompleteForm
-from radiology.modality_selectors import steps_needing_attention
+from radiology.modality_selectors import link_candidates, step_day, steps_needing_attention
 from radiology.models import PerformedProcedureStep
-from radiology.services.performed_steps import complete_from_step
+from radiology.services.performed_steps import RESOLVABLE, complete_from_step, dismiss_step, link_step
 
 
 def _initial(step: PerformedProcedureStep) -> dict:
@@ -26,18 +30,37 @@ def _initial(step: PerformedProcedureStep) -> dict:
     return initial
 
 
+def _sent_patient(step: PerformedProcedureStep) -> str:
+    """The patient as the modality recorded her, to compare with the appointment chosen."""
+    try:
+        sent = Dataset.from_json(step.attributes)
+        name, patient_id = str(sent.get("PatientName") or ""), str(sent.get("PatientID") or "")
+    except (ValueError, TypeError, KeyError):
+        return ""
+    return " · ".join(part for part in (name.replace("^", ", "), f"ID {patient_id}" if patient_id else "") if part)
+
+
+def _row(step: PerformedProcedureStep, candidates: dict) -> dict:
+    row = {"step": step, "sent_patient": _sent_patient(step)}
+    if step.attention == PerformedProcedureStep.Attention.OUTCOME_NEEDED:
+        row["complete_form"] = CompleteForm(initial=_initial(step), prefix=f"s{step.pk}")
+    if step.attention in RESOLVABLE:
+        row["link_form"] = LinkStepForm(candidates=candidates[step_day(step)], prefix=f"l{step.pk}")
+        row["dismiss_form"] = DismissStepForm(prefix=f"d{step.pk}")
+    return row
+
+
 @login_required
 @permission_required("radiology.perform_procedure", raise_exception=True)
 def needs_attention(request):
     page = Paginator(steps_needing_attention(), 50).get_page(request.GET.get("page"))
-    rows = [
-        (
-            step,
-            CompleteForm(initial=_initial(step), prefix=f"s{step.pk}") if step.attention == "outcome_needed" else None,
-        )
-        for step in page
-    ]
+    candidates = link_candidates({step_day(step) for step in page if step.attention in RESOLVABLE})
+    rows = [_row(step, candidates) for step in page]
     return render(request, "dicom/needs_attention.html", {"page": page, "rows": rows})
+
+
+def _errors(form) -> str:
+    return "; ".join(f"{form.fields[f].label or f}: {' '.join(e)}" for f, e in form.errors.items())
 
 
 @login_required
@@ -47,8 +70,7 @@ def complete_step(request, pk):
     step = get_object_or_404(PerformedProcedureStep, pk=pk)
     form = CompleteForm(request.POST, prefix=f"s{step.pk}")
     if not form.is_valid():
-        errors = "; ".join(f"{form.fields[f].label or f}: {' '.join(e)}" for f, e in form.errors.items())
-        messages.error(request, f"Not completed — {errors}")
+        messages.error(request, f"Not completed — {_errors(form)}")
         return redirect("dicom:needs_attention")
     outcome = {k: v for k, v in form.cleaned_data.items() if k != "cannulated"}
     try:
@@ -57,4 +79,46 @@ def complete_step(request, pk):
         messages.error(request, refusal.message)
     else:
         messages.success(request, f"Completed appointment #{step.appointment_id} with its outcome.")
+    return redirect("dicom:needs_attention")
+
+
+@login_required
+@permission_required("radiology.perform_procedure", raise_exception=True)
+@require_POST
+def link_step_view(request, pk):
+    step = get_object_or_404(PerformedProcedureStep, pk=pk)
+    candidates = link_candidates({step_day(step)})[step_day(step)]
+    form = LinkStepForm(request.POST, candidates=candidates, prefix=f"l{step.pk}")
+    if not form.is_valid():
+        messages.error(request, f"Not linked — {_errors(form)}")
+        return redirect("dicom:needs_attention")
+    try:
+        linked = link_step(
+            step_id=step.pk,
+            appointment_id=form.cleaned_data["appointment"],
+            actor=request.user,
+            report=mpps.stored_report(step),
+        )
+    except AppointmentActionError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, f"Linked to appointment #{linked.appointment_id}; it shows what the modality did.")
+    return redirect("dicom:needs_attention")
+
+
+@login_required
+@permission_required("radiology.perform_procedure", raise_exception=True)
+@require_POST
+def dismiss_step_view(request, pk):
+    step = get_object_or_404(PerformedProcedureStep, pk=pk)
+    form = DismissStepForm(request.POST, prefix=f"d{step.pk}")
+    if not form.is_valid():
+        messages.error(request, f"Not dismissed — {_errors(form)}")
+        return redirect("dicom:needs_attention")
+    try:
+        dismiss_step(step_id=step.pk, actor=request.user, reason=form.reason_text())
+    except AppointmentActionError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, "Dismissed; no appointment was changed.")
     return redirect("dicom:needs_attention")

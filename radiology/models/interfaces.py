@@ -97,6 +97,12 @@ class PerformedProcedureStep(models.Model):
     attributes = models.JSONField(default=dict, help_text="The step's attributes in DICOM JSON, as last received.")
     attention = models.CharField(max_length=20, blank=True, choices=Attention.choices)
     attention_note = models.CharField(max_length=300, blank=True)
+    # A person's resolution of a step that needed attention: linked to an appointment, or dismissed.
+    resolution = models.CharField(max_length=300, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
@@ -107,6 +113,11 @@ class PerformedProcedureStep(models.Model):
             models.CheckConstraint(
                 condition=~Q(attention="unmatched") | Q(appointment__isnull=True),
                 name="mpps_unmatched_has_no_appointment",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True, resolved_by__isnull=True, resolution="")
+                | Q(resolved_at__isnull=False, resolved_by__isnull=False) & ~Q(resolution=""),
+                name="mpps_resolution_says_who_when_what",
             ),
         ]
 

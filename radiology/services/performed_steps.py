@@ -12,9 +12,15 @@ Rules:
   for the radiologist to complete it with the outcome.
 - DISCONTINUED aborts it (incomplete) with the reason "Discontinued at the modality".
 - A final step (COMPLETED, DISCONTINUED) never changes again.
+- A person resolves a step on the needs-attention list: links an unmatched (or unapplied)
+  step to its appointment, which then goes through what the modality reported as if the
+  step had matched (all of it or nothing), or dismisses it with a reason. Either is recorded
+  on the step (who, when, what). A link never joins two patients: where the modality sent a
+  Patient ID, it must be the appointment's MRN.
 """
 
-from dataclasses import dataclass, field
+import logging
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -27,9 +33,12 @@ from django.utils import timezone
 from procedures.reasons import AbortReason
 from radiology.errors import AppointmentActionError
 from radiology.modality_selectors import find_appointment_for_step
-from radiology.models import Appointment, PerformedProcedureStep, ProcedureOutcome
+from radiology.models import Appointment, AppointmentStatus, PerformedProcedureStep, ProcedureOutcome
 from radiology.services import workflow
 from radiology.services.actions import run_action
+from radiology.services.transitions import lock_appointment
+
+log = logging.getLogger(__name__)
 
 Status = PerformedProcedureStep.Status
 Attention = PerformedProcedureStep.Attention
@@ -61,6 +70,7 @@ class StepReport:
     complications: list[str] | None = None
     series_instance_uids: list[str] = field(default_factory=list)
     discontinuation_reason: str = ""
+    patient_id: str = ""
 
 
 def modality_actor():
@@ -227,3 +237,78 @@ def complete_from_step(*, step_id: int, actor, outcome: dict):
         step.updated_at = timezone.now()
         step.save(update_fields=["attention", "attention_note", "updated_at"])
     return appointment
+
+
+RESOLVABLE = {Attention.UNMATCHED, Attention.NOT_APPLIED}
+
+
+def _lock_resolvable_step(step_id: int) -> PerformedProcedureStep:
+    step = PerformedProcedureStep.objects.select_for_update().filter(pk=step_id).first()
+    if step is None:
+        raise AppointmentActionError("That modality step does not exist.", code="not_found")
+    if step.attention not in RESOLVABLE:
+        raise AppointmentActionError("This step does not need resolving any more.", code="conflict")
+    return step
+
+
+def _resolved(step: PerformedProcedureStep, *, actor, resolution: str, now: datetime) -> None:
+    step.resolution, step.resolved_by, step.resolved_at = resolution[:300], actor, now
+    step.updated_at = now
+
+
+def link_step(*, step_id: int, appointment_id: int, actor, report: StepReport, now: datetime | None = None):
+    """Link a step that matched no appointment (or could not be applied to the one it
+    matched) to `appointment_id`, and apply what the modality reported (`report`, the step's
+    last attributes): started, then completed or discontinued. All of it, or nothing: a
+    refusal is raised with the service's sentence and the step stays on the list."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        step = _lock_resolvable_step(step_id)
+        appointment = lock_appointment(appointment_id)
+        patient = appointment.patient
+        if report.patient_id and report.patient_id != patient.mrn:
+            raise AppointmentActionError(
+                f"The modality recorded patient ID {report.patient_id}; this appointment is for "
+                f"{patient} (MRN {patient.mrn}). Link it to that patient's appointment.",
+                code="invalid",
+            )
+        # What was stored when the step arrived wins; the report adds what only its attributes
+        # say (complications, the discontinuation reason).
+        report = replace(
+            report,
+            status=step.status,
+            started_at=step.started_at,
+            ended_at=step.ended_at,
+            procedure_codes=list(step.procedure_codes),
+            contrast_volume_ml=step.contrast_volume_ml,
+        )
+        step.appointment = appointment
+        step.ducts = _ducts_from_codes(appointment, report.procedure_codes)
+        if appointment.status != AppointmentStatus.IN_PROCEDURE:
+            _apply(step, replace(report, status=Status.IN_PROGRESS))
+        else:
+            step.attention, step.attention_note = Attention.NONE, ""
+        if step.attention == Attention.NONE and report.status in FINAL:
+            _apply(step, report)
+        if step.attention == Attention.NOT_APPLIED:
+            raise AppointmentActionError(f"Not linked: {step.attention_note}", code="not_allowed")
+        _resolved(step, actor=actor, resolution=f"Linked to appointment #{appointment.pk}", now=now)
+        step.save()
+    log.info("MPPS step %s linked to appointment %s by user %s", step.pk, appointment.pk, actor.pk)
+    return step
+
+
+def dismiss_step(*, step_id: int, actor, reason: str, now: datetime | None = None):
+    """Take a step off the list without touching any appointment (a QC exam, a duplicate, a
+    test at the modality), saying why."""
+    now = now or timezone.now()
+    reason = reason.strip()
+    if not reason:
+        raise AppointmentActionError("Say why the step is dismissed.", code="invalid", fields={"reason": "Required."})
+    with transaction.atomic():
+        step = _lock_resolvable_step(step_id)
+        step.attention, step.attention_note = Attention.NONE, ""
+        _resolved(step, actor=actor, resolution=f"Dismissed: {reason}", now=now)
+        step.save()
+    log.info("MPPS step %s dismissed by user %s", step.pk, actor.pk)
+    return step
