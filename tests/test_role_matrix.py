@@ -53,6 +53,8 @@ ACCESS = {
     "radiology:interface_message": {S, M},
     "dicom:needs_attention": {T, N, R},
     "dicom:complete_step": {T, N, R},
+    "dicom:link_step": {T, N, R},
+    "dicom:dismiss_step": {T, N, R},
     "calendar_feeds:calendars": {T, N, R, M},
     "calendar_feeds:my_feed": {"POST": {T, N, R}},
     "calendar_feeds:room_feed": {"POST": {M}},
