@@ -49,6 +49,26 @@ def withdraw_messages(*, subject: str, now, reason: str, kinds=None, audience=No
     return rows.update(status=S.CANCELLED, last_error=reason[:500], claim_token=None, lease_until=None, updated_at=now)
 
 
+def readdress_messages(*, subjects: list[str], audience: str, channel: str, recipient: str, language: str, now) -> int:
+    """Point the text and e-mail messages of these subjects that have not gone out (scheduled,
+    or failed or skipped and so waiting for staff to send them again) at a corrected address:
+    a patient's new number, or e-mail instead of text. Quiet hours follow the channel. A send
+    already under way finishes to the address it began with."""
+    rows = Message.objects.filter(
+        subject__in=subjects,
+        audience=audience,
+        channel__in=[Message.Channel.SMS, Message.Channel.EMAIL],
+        status__in=[S.SCHEDULED, S.FAILED, S.SKIPPED],
+    )
+    return rows.update(
+        channel=channel,
+        recipient=recipient,
+        language=language,
+        quiet_hours=channel == Message.Channel.SMS,
+        updated_at=now,
+    )
+
+
 # --- claiming ---------------------------------------------------------------------------
 
 

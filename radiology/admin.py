@@ -21,8 +21,13 @@ class PatientAdmin(SimpleHistoryAdmin):
     list_filter = ["contrast_allergy", "preferred_channel", "language"]
 
     # Registration checks the MRN case-insensitively and that reminders can reach the patient:
-    # patients are registered on the scheduler's page (or the API), which calls that service.
+    # patients are registered on the scheduler's page (or the API), and their contact details
+    # corrected on the patient's page, through the services that keep those rules and move her
+    # pending reminders to the new address. Demographics come from the hospital record (HL7).
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):

@@ -31,6 +31,7 @@ ACCESS = {
     "radiology:scheduler_todo_note": {S, M},
     "radiology:patient_search": STAFF,
     "radiology:patient_detail": STAFF,
+    "radiology:patient_contact": {S, M},
     "radiology:appointment_reschedule": {S, M},
     "radiology:appointment_cancel": {S, M},
     "radiology:day_list": STAFF,

@@ -3,11 +3,13 @@
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from radiology import rules
 from radiology.errors import AppointmentActionError
 from radiology.models import Channel, Patient
 from radiology.search import search_patients
+from radiology.services import reminders
 
 
 def find_patients(*, query: str = "", mrn: str = "", limit: int = 20) -> QuerySet[Patient]:
@@ -130,3 +132,32 @@ def register_or_update_patient(
         raise AppointmentActionError(" ".join(fields.values()), code="invalid", fields=fields) from None
     existing.save()
     return existing
+
+
+def correct_contact(
+    *, actor, patient_id: int, phone, email: str, preferred_channel: str, language: str, now=None
+) -> tuple[Patient, int]:
+    """Correct how a patient is reached (a wrong number, a new e-mail, e-mail instead of
+    text). The same rule as at registration: she must be reachable on her channel. Her
+    messages not yet out follow the new details; returns her and how many moved."""
+    now = now or timezone.now()
+    if not actor.has_perm("radiology.change_patient"):
+        raise AppointmentActionError("Your role does not allow changing patients.", code="forbidden")
+    problem = rules.unreachable(preferred_channel=preferred_channel, phone=phone, email=email)
+    if problem:
+        raise AppointmentActionError(problem[1], code="invalid", fields={problem[0]: problem[1]})
+    with transaction.atomic():
+        patient = Patient.objects.select_for_update().filter(pk=patient_id).first()
+        if patient is None:
+            raise AppointmentActionError("That patient does not exist.", code="not_found")
+        patient.phone, patient.email = phone or "", email.strip()
+        patient.preferred_channel, patient.language = preferred_channel, language
+        try:
+            patient.full_clean(validate_unique=False)
+        except ValidationError as error:
+            fields = {name: " ".join(messages) for name, messages in error.message_dict.items()}
+            raise AppointmentActionError(" ".join(fields.values()), code="invalid", fields=fields) from None
+        patient._change_reason = "Contact details corrected"  # noqa: SLF001 - django-simple-history's documented hook
+        patient.save(update_fields=["phone", "email", "preferred_channel", "language"])
+        moved = reminders.on_contact_changed(patient=patient, now=now)
+    return patient, moved

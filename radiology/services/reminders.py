@@ -19,7 +19,7 @@ from django.conf import settings
 from notifications import services as outbox
 from notifications.models import Message
 from procedures.models import ReminderRule
-from radiology.models import Appointment, AppointmentStatus, Channel, StaffMember
+from radiology.models import Appointment, AppointmentStatus, Channel, StaffMember, appointment_reference
 from radiology.services.reminder_timing import as_utc, plan_timing, rule_due_at, rule_useful_until, wall_clock_due
 
 A = ReminderRule.Anchor
@@ -214,6 +214,19 @@ def on_completed(*, appointment, now) -> None:
         audience=Message.Audience.PATIENT,
     )
     outbox.schedule_messages(messages=_rule_messages(appointment, anchors=[A.AFTER_COMPLETION], now=now))
+
+
+def on_contact_changed(*, patient, now) -> int:
+    """Her messages not yet out follow her corrected number, address, channel and language."""
+    sms = patient.preferred_channel == Channel.SMS
+    return outbox.readdress_messages(
+        subjects=[appointment_reference(pk) for pk in patient.appointments.values_list("pk", flat=True)],
+        audience=Message.Audience.PATIENT,
+        channel=Message.Channel.SMS if sms else Message.Channel.EMAIL,
+        recipient=str(patient.phone) if sms else patient.email,
+        language=patient.language,
+        now=now,
+    )
 
 
 def on_follow_up_planned(*, plan, now) -> None:
