@@ -296,6 +296,11 @@ WORKLIST_UNKNOWN_STATION = env.str("WORKLIST_UNKNOWN_STATION", default="all")
 WORKLIST_ISSUER_OF_PATIENT_ID = env.str("WORKLIST_ISSUER_OF_PATIENT_ID", default="GALACTO")
 # The user MPPS changes are logged as (created at first use, in the technologist group, no password).
 WORKLIST_MODALITY_USERNAME = env.str("WORKLIST_MODALITY_USERNAME", default="modality")
+# TLS (config/tls.py): our certificate and key (PEM); with a CA, modalities must present a
+# certificate it signed (mutual TLS, IHE ATNA). Unset: plain TCP.
+WORKLIST_TLS_CERT = env.str("WORKLIST_TLS_CERT", default="")
+WORKLIST_TLS_KEY = env.str("WORKLIST_TLS_KEY", default="")
+WORKLIST_TLS_CA = env.str("WORKLIST_TLS_CA", default="")
 # pynetdicom logs every C-FIND response at INFO: 200 lines per worklist query.
 LOGGING.setdefault("loggers", {})["pynetdicom"] = {"level": env.str("PYNETDICOM_LOG_LEVEL", default="WARNING")}
 
@@ -312,6 +317,11 @@ HL7_DEFAULT_ENCODING = env.str("HL7_DEFAULT_ENCODING", default="utf-8")
 HL7_MAX_MESSAGE_BYTES = env.int("HL7_MAX_MESSAGE_BYTES", default=1_000_000)
 # A connection silent this long is closed (interface engines reconnect).
 HL7_IDLE_TIMEOUT_SECONDS = env.int("HL7_IDLE_TIMEOUT_SECONDS", default=300)
+# TLS for the listener (config/tls.py), as for the worklist: certificate, key, and the CA
+# whose certificates interface engines must present. Unset: plain MLLP.
+HL7_TLS_CERT = env.str("HL7_TLS_CERT", default="")
+HL7_TLS_KEY = env.str("HL7_TLS_KEY", default="")
+HL7_TLS_CA = env.str("HL7_TLS_CA", default="")
 # --- Patient pages (radiology.portal): languages and referrer ---------------------------
 # Patient pages are in the patient's language (English or Spanish, as her messages);
 # staff pages stay in LANGUAGE_CODE (no LocaleMiddleware). Translations: locale/.
@@ -403,6 +413,11 @@ HL7_OUT_HOST = env.str("HL7_OUT_HOST", default="")
 HL7_OUT_PORT = env.int("HL7_OUT_PORT", default=0)
 # Seconds to connect and to wait for the receiver's ACK; no ACK in time is retried.
 HL7_OUT_TIMEOUT = env.float("HL7_OUT_TIMEOUT", default=10.0)
+# TLS to the receiver: the CA its certificate must chain to (and HL7_OUT_HOST its name), and
+# our own certificate and key if it asks for one. Unset CA: plain MLLP.
+HL7_OUT_TLS_CA = env.str("HL7_OUT_TLS_CA", default="")
+HL7_OUT_TLS_CERT = env.str("HL7_OUT_TLS_CERT", default="")
+HL7_OUT_TLS_KEY = env.str("HL7_OUT_TLS_KEY", default="")
 # MSH-3/MSH-4 of what we send are HL7_APPLICATION/HL7_FACILITY (above); MSH-5/MSH-6:
 HL7_RECEIVING_APPLICATION = env.str("HL7_RECEIVING_APPLICATION", default="EHR")
 HL7_RECEIVING_FACILITY = env.str("HL7_RECEIVING_FACILITY", default="HOSPITAL")

@@ -117,3 +117,15 @@ def technologist(user_of):
 def scheduler_client(client, scheduler):
     client.force_login(scheduler)
     return client
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory):
+    """A CA, a server and client certificate it signed, and a stranger's (tests/pki.py)."""
+    import shutil
+
+    from tests.pki import make_pki
+
+    if shutil.which("openssl") is None:
+        _missing("needs the openssl command to make test certificates")
+    return make_pki(tmp_path_factory.mktemp("pki"))

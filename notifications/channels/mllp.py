@@ -17,6 +17,7 @@ import socket
 
 from django.conf import settings
 
+from config import tls
 from notifications.channels import LookupUnsupported, Outgoing, PermanentError, TransientError
 
 START_BLOCK = b"\x0b"
@@ -54,12 +55,27 @@ class MLLPBackend:
         self.host = host or settings.HL7_OUT_HOST
         self.port = port or settings.HL7_OUT_PORT
         self.timeout = timeout or settings.HL7_OUT_TIMEOUT
+        self.tls = tls.client_context(
+            ca=settings.HL7_OUT_TLS_CA, cert=settings.HL7_OUT_TLS_CERT, key=settings.HL7_OUT_TLS_KEY, prefix="HL7_OUT"
+        )
+
+    def _connect(self) -> socket.socket:
+        """Plain MLLP, or over TLS when HL7_OUT_TLS_CA is set: the receiver's certificate must
+        chain to that CA and name HL7_OUT_HOST."""
+        connection = socket.create_connection((self.host, self.port), timeout=self.timeout)
+        if self.tls is None:
+            return connection
+        try:
+            return self.tls.wrap_socket(connection, server_hostname=self.host)
+        except OSError:
+            connection.close()
+            raise
 
     def _exchange(self, payload: str) -> str:
         if not self.host or not self.port:
             raise TransientError("HL7_OUT_HOST/HL7_OUT_PORT are not set.")
         try:
-            with socket.create_connection((self.host, self.port), timeout=self.timeout) as connection:
+            with self._connect() as connection:
                 connection.sendall(frame(payload))
                 received = b""
                 while END_BLOCK not in received:

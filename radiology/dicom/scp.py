@@ -16,6 +16,7 @@ from django.db import close_old_connections
 from pynetdicom import AE, ALL_TRANSFER_SYNTAXES, _config, evt
 from pynetdicom.sop_class import ModalityPerformedProcedureStep, ModalityWorklistInformationFind, Verification
 
+from config import tls
 from radiology.dicom import answers, mpps, pending
 
 log = logging.getLogger(__name__)
@@ -126,7 +127,11 @@ def build_ae(*, ae_title: str | None = None) -> AE:
 
 
 def start(*, bind: str | None = None, port: int | None = None, ae_title: str | None = None, block: bool = True):
-    """Serve; with block=False returns the server (tests stop it with .shutdown())."""
+    """Serve; with block=False returns the server (tests stop it with .shutdown()). Over TLS
+    when WORKLIST_TLS_CERT is set (config/tls.py)."""
     ae = build_ae(ae_title=ae_title)
     address = (bind or settings.WORKLIST_BIND, settings.WORKLIST_PORT if port is None else port)
-    return ae.start_server(address, block=block, evt_handlers=HANDLERS)
+    context = tls.server_context(
+        cert=settings.WORKLIST_TLS_CERT, key=settings.WORKLIST_TLS_KEY, ca=settings.WORKLIST_TLS_CA, prefix="WORKLIST"
+    )
+    return ae.start_server(address, block=block, evt_handlers=HANDLERS, ssl_context=context)

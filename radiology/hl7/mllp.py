@@ -7,10 +7,13 @@ connection the database has dropped."""
 import logging
 import socket
 import socketserver
+import ssl
 from collections.abc import Callable
 
 from django.conf import settings
 from django.db import close_old_connections, connection
+
+from config.tls import peer_name
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +55,15 @@ class _Handler(socketserver.BaseRequestHandler):
     def handle(self):
         peer = f"{self.client_address[0]}:{self.client_address[1]}"
         self.request.settimeout(settings.HL7_IDLE_TIMEOUT_SECONDS)
-        log.info("hl7: connection from %s", peer)
+        try:
+            if self.server.ssl_context is not None:
+                # The handshake here, in the connection's thread, not in the accepting one.
+                self.request = self.server.ssl_context.wrap_socket(self.request, server_side=True)
+        except (ssl.SSLError, OSError) as error:
+            log.warning("hl7: TLS handshake with %s refused: %s", peer, error)
+            return
+        certified = peer_name(self.request)
+        log.info("hl7: connection from %s%s", peer, f" (certificate {certified})" if certified else "")
         try:
             for message in read_frames(self.request, max_bytes=settings.HL7_MAX_MESSAGE_BYTES):
                 close_old_connections()
@@ -74,6 +85,12 @@ class MLLPServer(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], on_message: Callable[[bytes, str], bytes]):
+    def __init__(
+        self,
+        address: tuple[str, int],
+        on_message: Callable[[bytes, str], bytes],
+        ssl_context: ssl.SSLContext | None = None,
+    ):
         self.on_message = on_message
+        self.ssl_context = ssl_context
         super().__init__(address, _Handler)

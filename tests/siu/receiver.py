@@ -38,6 +38,8 @@ class MLLPReceiver:
     answers: list[str] = field(default_factory=list)  # consumed in order; then "AA"
     received: list[Received] = field(default_factory=list)
     timeout_hold: float = 30.0  # the longest a "timeout" answer waits for the sender to give up
+    ssl_context: object = None  # MLLP over TLS when set
+    refused: list[str] = field(default_factory=list)  # TLS handshakes that failed, and why
 
     def __post_init__(self):
         # hl7apy loads the v2.5.1 definitions on first use: not inside a sender's ACK time-out.
@@ -68,6 +70,13 @@ class MLLPReceiver:
             threading.Thread(target=self._handle_and_close, args=(connection,), daemon=True).start()
 
     def _handle_and_close(self, connection):
+        if self.ssl_context is not None:
+            try:
+                connection = self.ssl_context.wrap_socket(connection, server_side=True)
+            except OSError as error:
+                self.refused.append(f"{type(error).__name__}: {error}")
+                connection.close()
+                return
         with connection:
             self._handle(connection)
 

@@ -11,6 +11,7 @@ from notifications import services as outbox
 from notifications.models import Message
 from radiology.services.booking import book_appointment, cancel_appointment, mark_no_show, reschedule_appointment
 from tests.factories import OrderFactory, PatientFactory, StaffMemberFactory, small_department
+from tests.siu.receiver import MLLPReceiver
 
 pytestmark = pytest.mark.django_db
 NY = ZoneInfo("America/New_York")
@@ -318,3 +319,50 @@ def test_the_receiver_flags_a_message_that_is_not_valid_siu(receiver):
         MLLPBackend().send(Outgoing(recipient="ehr", text=bad, idempotency_key="k"))
 
     assert "Missing required child SCH.SCH_" in receiver.received[0].error
+
+
+@pytest.fixture
+def tls_receiver(settings, pki):
+    """The EHR's receiver over TLS with a certificate the hospital's CA signed; it asks for ours."""
+    from config import tls
+
+    server = MLLPReceiver(
+        ssl_context=tls.server_context(cert=pki.server.cert, key=pki.server.key, ca=pki.ca, prefix="T")
+    )
+    settings.HL7_OUT_HOST, settings.HL7_OUT_PORT, settings.HL7_OUT_TIMEOUT = "127.0.0.1", server.port, 2.0
+    settings.HL7_OUT_TLS_CA = pki.ca
+    settings.HL7_OUT_TLS_CERT, settings.HL7_OUT_TLS_KEY = pki.client.cert, pki.client.key
+    yield server
+    server.stop()
+
+
+def test_over_tls_the_booking_reaches_the_receiver_that_checked_our_certificate(
+    tls_receiver, galactogram, dept, scheduler
+):
+    appointment = book(galactogram, scheduler, dept)
+    assert set(deliver_due().values()) == {"sent"}
+    assert [r.event for r in tls_receiver.received] == ["S12"]
+    assert tls_receiver.refused == []
+    assert siu_rows(appointment)[0].status == S.SENT
+
+
+def test_a_receiver_whose_certificate_our_ca_did_not_sign_gets_nothing(
+    tls_receiver, galactogram, dept, scheduler, settings, pki
+):
+    from config import tls
+
+    tls_receiver.ssl_context = tls.server_context(cert=pki.stranger.cert, key=pki.stranger.key, prefix="T")
+    appointment = book(galactogram, scheduler, dept)
+    assert set(deliver_due().values()) == {"retry"}
+    assert tls_receiver.received == []
+    row = siu_rows(appointment)[0]
+    assert row.status == S.SCHEDULED and "SSLCertVerificationError" in row.last_error
+
+
+def test_without_our_certificate_the_receiver_refuses_the_connection(
+    tls_receiver, galactogram, dept, scheduler, settings
+):
+    settings.HL7_OUT_TLS_CERT = settings.HL7_OUT_TLS_KEY = ""
+    book(galactogram, scheduler, dept)
+    assert set(deliver_due().values()) == {"retry"}
+    assert tls_receiver.received == [] and tls_receiver.refused

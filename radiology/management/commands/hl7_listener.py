@@ -7,6 +7,7 @@ import threading
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from config import tls
 from radiology.hl7.intake import receive_safely
 from radiology.hl7.mllp import MLLPServer
 
@@ -23,9 +24,13 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=settings.HL7_PORT, help="TCP port (HL7_PORT).")
 
     def handle(self, *args, bind, port, **options):
-        server = MLLPServer((bind, port), on_message)
+        context = tls.server_context(
+            cert=settings.HL7_TLS_CERT, key=settings.HL7_TLS_KEY, ca=settings.HL7_TLS_CA, prefix="HL7"
+        )
+        server = MLLPServer((bind, port), on_message, ssl_context=context)
         host, port = server.server_address[:2]
-        self.stdout.write(f"HL7 listener on {host}:{port} (MLLP). Ctrl-C stops it.", ending="\n")
+        over = "MLLP over TLS" if context else "MLLP"
+        self.stdout.write(f"HL7 listener on {host}:{port} ({over}). Ctrl-C stops it.", ending="\n")
         self.stdout.flush()
         # SIGTERM (honcho, systemd) stops accepting; a message being applied when the process
         # ends is rolled back with its connection and resent by the engine (no ACK came).

@@ -1,6 +1,6 @@
 """`manage.py worklist_scp`: the DICOM Modality Worklist (C-FIND) and MPPS service.
 
-Settings: WORKLIST_AE_TITLE, WORKLIST_BIND, WORKLIST_PORT (see docs/interfaces.md).
+Settings: WORKLIST_AE_TITLE, WORKLIST_BIND, WORKLIST_PORT, WORKLIST_TLS_* (see docs/interfaces.md).
 """
 
 from django.conf import settings
@@ -19,7 +19,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, bind, port, ae_title, **options):
         title = ae_title or settings.WORKLIST_AE_TITLE
+        over = "TLS" if settings.WORKLIST_TLS_CERT else "TCP"
         self.stdout.write(
-            f"Worklist/MPPS SCP {title} on {bind or settings.WORKLIST_BIND}:{port or settings.WORKLIST_PORT}"
+            f"Worklist/MPPS SCP {title} on {bind or settings.WORKLIST_BIND}:{port or settings.WORKLIST_PORT} ({over})"
         )
         scp.start(bind=bind, port=port, ae_title=title, block=True)
