@@ -27,22 +27,40 @@ def _log_in(page, base, username):
     page.wait_for_load_state()
 
 
+def _unmatched_step(day):
+    """A modality step typed in by hand at the unit, so the steps page shows its link and
+    dismiss forms."""
+    from radiology.services.performed_steps import StepReport, record_step_created
+
+    waiting = day["appointments"][7]
+    attributes = {"00100010": {"vr": "PN", "Value": [{"Alphabetic": "Hernandez^Ana"}]}}
+    return record_step_created(
+        sop_instance_uid="1.2.826.0.1.3680043.10.1",
+        report=StepReport(
+            status="IN PROGRESS", attributes=attributes, accession_number="HAND1", started_at=waiting.start
+        ),
+    )
+
+
 def _pages(day) -> dict[str, list[tuple[str, str]]]:
     """(screenshot name, path) of each role's main pages."""
     patient = day["patients"][0]
     late = day["appointments"][6]
+    _unmatched_step(day)
     return {
         "sched": [
             ("scheduler-find-a-slot", reverse("radiology:schedule_search")),
             ("scheduler-todo", reverse("radiology:scheduler_todo")),
             ("scheduler-patient-search", reverse("radiology:patient_search") + "?q=a&go=list"),
             ("scheduler-patient-page", reverse("radiology:patient_detail", args=[patient.pk])),
+            ("scheduler-patient-contact", reverse("radiology:patient_contact", args=[patient.pk])),
             ("scheduler-appointment-page", reverse("radiology:appointment_detail", args=[late.pk])),
             ("scheduler-delivery-problems", reverse("notifications:problems")),
         ],
         "tech": [
             ("technologist-day-list", reverse("radiology:day_list")),
             ("technologist-check-in", reverse("radiology:check_in", args=[late.pk])),
+            ("technologist-modality-steps", reverse("dicom:needs_attention")),
         ],
         "rad": [("radiologist-my-list", reverse("radiology:radiologist_list"))],
         "boss": [("manager-dashboard", reverse("radiology:dashboard"))],
