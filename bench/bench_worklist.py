@@ -3,13 +3,14 @@ end as a modality sees it (dcmtk `findscu` wall time, process start included), a
 SCP running in this process. Also prints the database queries for 20 and for 200 items:
 they must not grow with the number of items. Goal: ≤ 100 ms.
 
-Measured four ways: a repeated query with nothing changed (what a modality polling its
-worklist sees most of the time: the answer is kept, radiology/dicom/answers.py), a query
-after a change to the day (the answer is rebuilt, the changed row built again), a cold query
-with nothing kept (the first after the service starts: every item built and encoded), and
-dcmtk's reference wlmscpfs serving the same items from .wl files, as a baseline from the
-same run on the same machine. Also a C-ECHO round trip from dcmtk's echoscu, ours and
-wlmscpfs: the fixed cost of an association, without any item."""
+Measured five ways, round robin: a repeated query with nothing changed (what a modality
+polling its worklist sees most of the time: the answer is kept, radiology/dicom/answers.py),
+a query after a change to the day (the answer is rebuilt, the changed row built again), a
+cold query with nothing kept (the first after the service starts: every item built and
+encoded), the repeated query over mutual TLS, and dcmtk's reference wlmscpfs serving the
+same items from .wl files, as a baseline from the same run on the same machine. Also a
+C-ECHO round trip from dcmtk's echoscu, ours and wlmscpfs: the fixed cost of an
+association, without any item."""
 
 import os
 import resource
@@ -87,7 +88,7 @@ def build(day):
     )
 
 
-def findscu_command(port: int, day: str, out: Path, station: str = "") -> list[str]:
+def findscu_command(port: int, day: str, out: Path, station: str = "", options=()) -> list[str]:
     step = "ScheduledProcedureStepSequence[0]"
     keys = [
         "SpecificCharacterSet=ISO_IR 192",
@@ -107,23 +108,46 @@ def findscu_command(port: int, day: str, out: Path, station: str = "") -> list[s
         f"{step}.ScheduledProcedureStepID",
         f"{step}.ScheduledProcedureStepDescription",
     ]
-    command = ["findscu", "-W", "-aet", "MAMMO1", "-aec", "GALACTO", "-X", "-od", str(out)]
+    command = ["findscu", "-W", *options, "-aet", "MAMMO1", "-aec", "GALACTO", "-X", "-od", str(out)]
     for key in keys:
         command += ["-k", key]
     return [*command, "127.0.0.1", str(port)]
 
 
-def query_once(port: int, dicom_day: str, out: Path) -> tuple[float, float]:
+def query_once(port: int, dicom_day: str, out: Path, options=()) -> tuple[float, float]:
     """One findscu query: its wall time and this process's CPU time meanwhile, in ms."""
     for old in out.glob("rsp*.dcm"):
         old.unlink()
     began, used = clock.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
-    subprocess.run(findscu_command(port, dicom_day, out), check=True, capture_output=True, timeout=60)
+    subprocess.run(findscu_command(port, dicom_day, out, options=options), check=True, capture_output=True, timeout=60)
     wall = (clock.perf_counter() - began) * 1000
     after = resource.getrusage(resource.RUSAGE_SELF)
     answered = len(list(out.glob("rsp*.dcm")))
     assert answered == ITEMS, answered
     return wall, (after.ru_utime + after.ru_stime - used.ru_utime - used.ru_stime) * 1000
+
+
+def start_over_tls(tmp: Path):
+    """A second SCP with the hospital's certificates (tests/pki.py), and findscu's options to
+    reach it with the modality's."""
+    from django.conf import settings
+
+    from radiology.dicom import scp
+    from tests.pki import make_pki
+
+    (tmp / "pki").mkdir()
+    pki = make_pki(tmp / "pki")
+    saved = settings.WORKLIST_TLS_CERT, settings.WORKLIST_TLS_KEY, settings.WORKLIST_TLS_CA
+    settings.WORKLIST_TLS_CERT, settings.WORKLIST_TLS_KEY, settings.WORKLIST_TLS_CA = (
+        pki.server.cert,
+        pki.server.key,
+        pki.ca,
+    )
+    try:
+        server = scp.start(bind="127.0.0.1", port=0, ae_title="GALACTO", block=False)
+    finally:
+        settings.WORKLIST_TLS_CERT, settings.WORKLIST_TLS_KEY, settings.WORKLIST_TLS_CA = saved
+    return server, ("+tls", pki.client.key, pki.client.cert, "+cf", pki.ca)
 
 
 def echo_once(port: int) -> float:
@@ -184,7 +208,8 @@ def main():
 
         server = scp.start(bind="127.0.0.1", port=0, ae_title="GALACTO", block=False)
         port = server.server_address[1]
-        samples = {name: [] for name in ("unchanged", "changed", "cold", "wlmscpfs", "echo", "echo wlmscpfs")}
+        tls_server, tls_options = start_over_tls(Path(tmp))
+        samples = {name: [] for name in ("unchanged", "changed", "cold", "tls", "wlmscpfs", "echo", "echo wlmscpfs")}
         samples |= {f"cpu {name}": [] for name in ("unchanged", "changed", "cold")}
         try:
             with reference_server(day, Path(tmp)) as reference_port:
@@ -195,6 +220,7 @@ def main():
                     wall_changed, cpu_changed = query_once(port, dicom_day, out)
                     answers.forget()
                     wall_cold, cpu_cold = query_once(port, dicom_day, out)
+                    wall_tls, _ = query_once(tls_server.server_address[1], dicom_day, out, options=tls_options)
                     wall_reference, _ = query_once(reference_port, dicom_day, out)
                     echo, echo_reference = echo_once(port), echo_once(reference_port)
                     if run >= 2:
@@ -205,6 +231,7 @@ def main():
                             ("cpu changed", cpu_changed),
                             ("cold", wall_cold),
                             ("cpu cold", cpu_cold),
+                            ("tls", wall_tls),
                             ("wlmscpfs", wall_reference),
                             ("echo", echo),
                             ("echo wlmscpfs", echo_reference),
@@ -212,6 +239,7 @@ def main():
                             samples[name].append(value)
         finally:
             server.shutdown()
+            tls_server.shutdown()
 
         def query(station: str) -> Dataset:
             ds, step = Dataset(), Dataset()
@@ -230,6 +258,7 @@ def main():
         print(f"  nothing changed since the last query: {summary(samples['unchanged'])} — goal ≤ 100 ms")
         print(f"  after a change to the day (answer rebuilt): {summary(samples['changed'])}")
         print(f"  cold, nothing kept (first query after a start): {summary(samples['cold'])}")
+        print(f"  over mutual TLS, nothing changed (findscu +tls, RSA 2048): {summary(samples['tls'])}")
         print(f"  dcmtk's wlmscpfs, same items and query (reference): {summary(samples['wlmscpfs'])}")
         ratios = ", ".join(
             f"{name} {median[name] / median['wlmscpfs']:.2f}x" for name in ("unchanged", "changed", "cold")
