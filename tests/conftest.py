@@ -129,3 +129,11 @@ def pki(tmp_path_factory):
     if shutil.which("openssl") is None:
         _missing("needs the openssl command to make test certificates")
     return make_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture
+def sms_dir(settings, tmp_path):
+    """Texts go to files (one JSON per message, as the gateway would receive it) in this folder."""
+    settings.SMS_BACKEND = "notifications.channels.sms.FileSMSBackend"
+    settings.SMS_FILE_PATH = str(tmp_path / "sms")
+    return tmp_path / "sms"

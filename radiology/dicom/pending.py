@@ -55,11 +55,11 @@ def send(event, identifiers: Iterable[bytes]) -> bool:
     when the peer cancelled (C-CANCEL) or the association ended before all were sent."""
     assoc, context_id = event.assoc, event.context.context_id
     max_pdu_length = assoc.dimse.maximum_pdu_size
-    command = pending_command(event.request)
+    # The DUL only reads a primitive to encode it, so one command serves every response.
+    command = list(p_data(context_id, pending_command(event.request), kind=COMMAND, max_pdu_length=max_pdu_length))
     for identifier in identifiers:
         if event.is_cancelled or not assoc.is_established:
             return False
-        for part, kind in ((command, COMMAND), (identifier, DATA)):
-            for primitive in p_data(context_id, part, kind=kind, max_pdu_length=max_pdu_length):
-                assoc.dul.send_pdu(primitive)
+        for primitive in (*command, *p_data(context_id, identifier, kind=DATA, max_pdu_length=max_pdu_length)):
+            assoc.dul.send_pdu(primitive)
     return True

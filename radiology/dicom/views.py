@@ -63,23 +63,32 @@ def _errors(form) -> str:
     return "; ".join(f"{form.fields[f].label or f}: {' '.join(e)}" for f, e in form.errors.items())
 
 
+def _posted(request, form, *, not_done: str, act):
+    """A step's form posted from the list: the form's errors, the service's refusal or what
+    `act` (given the cleaned data) did, as a message on the list."""
+    if not form.is_valid():
+        messages.error(request, f"{not_done} — {_errors(form)}")
+    else:
+        try:
+            messages.success(request, act(form.cleaned_data))
+        except AppointmentActionError as refusal:
+            messages.error(request, refusal.message)
+    return redirect("dicom:needs_attention")
+
+
 @login_required
 @permission_required("radiology.perform_procedure", raise_exception=True)
 @require_POST
 def complete_step(request, pk):
     step = get_object_or_404(PerformedProcedureStep, pk=pk)
-    form = CompleteForm(request.POST, prefix=f"s{step.pk}")
-    if not form.is_valid():
-        messages.error(request, f"Not completed — {_errors(form)}")
-        return redirect("dicom:needs_attention")
-    outcome = {k: v for k, v in form.cleaned_data.items() if k != "cannulated"}
-    try:
+
+    def complete(data):
+        outcome = {k: v for k, v in data.items() if k != "cannulated"}
         complete_from_step(step_id=step.pk, actor=request.user, outcome=outcome)
-    except AppointmentActionError as refusal:
-        messages.error(request, refusal.message)
-    else:
-        messages.success(request, f"Completed appointment #{step.appointment_id} with its outcome.")
-    return redirect("dicom:needs_attention")
+        return f"Completed appointment #{step.appointment_id} with its outcome."
+
+    form = CompleteForm(request.POST, prefix=f"s{step.pk}")
+    return _posted(request, form, not_done="Not completed", act=complete)
 
 
 @login_required
@@ -87,23 +96,16 @@ def complete_step(request, pk):
 @require_POST
 def link_step_view(request, pk):
     step = get_object_or_404(PerformedProcedureStep, pk=pk)
-    candidates = link_candidates({step_day(step)})[step_day(step)]
-    form = LinkStepForm(request.POST, candidates=candidates, prefix=f"l{step.pk}")
-    if not form.is_valid():
-        messages.error(request, f"Not linked — {_errors(form)}")
-        return redirect("dicom:needs_attention")
-    try:
+    day = step_day(step)
+
+    def link(data):
         linked = link_step(
-            step_id=step.pk,
-            appointment_id=form.cleaned_data["appointment"],
-            actor=request.user,
-            report=mpps.stored_report(step),
+            step_id=step.pk, appointment_id=data["appointment"], actor=request.user, report=mpps.stored_report(step)
         )
-    except AppointmentActionError as refusal:
-        messages.error(request, refusal.message)
-    else:
-        messages.success(request, f"Linked to appointment #{linked.appointment_id}; it shows what the modality did.")
-    return redirect("dicom:needs_attention")
+        return f"Linked to appointment #{linked.appointment_id}; it shows what the modality did."
+
+    form = LinkStepForm(request.POST, candidates=link_candidates({day})[day], prefix=f"l{step.pk}")
+    return _posted(request, form, not_done="Not linked", act=link)
 
 
 @login_required
@@ -112,13 +114,9 @@ def link_step_view(request, pk):
 def dismiss_step_view(request, pk):
     step = get_object_or_404(PerformedProcedureStep, pk=pk)
     form = DismissStepForm(request.POST, prefix=f"d{step.pk}")
-    if not form.is_valid():
-        messages.error(request, f"Not dismissed — {_errors(form)}")
-        return redirect("dicom:needs_attention")
-    try:
+
+    def dismiss(_):
         dismiss_step(step_id=step.pk, actor=request.user, reason=form.reason_text())
-    except AppointmentActionError as refusal:
-        messages.error(request, refusal.message)
-    else:
-        messages.success(request, "Dismissed; no appointment was changed.")
-    return redirect("dicom:needs_attention")
+        return "Dismissed; no appointment was changed."
+
+    return _posted(request, form, not_done="Not dismissed", act=dismiss)

@@ -252,21 +252,13 @@ class CancelForm(forms.Form):
         self.helper.add_input(Submit("cancel", "Cancel the appointment", css_class="btn-danger"))
 
 
-def add_unreachable_error(form: forms.Form, data: dict) -> None:
-    """The registration rule on a form: she must be reachable on the channel chosen."""
-    problem = rules.unreachable(
-        preferred_channel=data.get("preferred_channel"), phone=data.get("phone"), email=data.get("email")
-    )
-    if problem and problem[0] not in form.errors:
-        form.add_error(*problem)
-
-
 class PatientSearchForm(forms.Form):
     q = forms.CharField(label="Find the patient", max_length=100, required=False)
 
 
 class PatientForm(forms.ModelForm):
-    """A new patient. Saved through register_patient, not form.save()."""
+    """A new patient (ContactForm corrects the contact fields of one). Saved through
+    register_patient, not form.save()."""
 
     class Meta:
         model = Patient
@@ -327,7 +319,11 @@ class PatientForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        add_unreachable_error(self, data)
+        problem = rules.unreachable(
+            preferred_channel=data.get("preferred_channel"), phone=data.get("phone"), email=data.get("email")
+        )
+        if problem and problem[0] not in self.errors:
+            self.add_error(*problem)
         if data.get("contrast_allergy") and not data.get("contrast_allergy_note", "").strip():
             self.add_error("contrast_allergy_note", "Say briefly what happened, so the team can prepare.")
         return data

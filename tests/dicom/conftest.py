@@ -6,6 +6,7 @@ its own threads, which see only committed rows.
 
 import shutil
 import subprocess
+from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
@@ -36,6 +37,25 @@ def worklist_server(settings):
         yield server.server_address[1]
     finally:
         server.shutdown()
+
+
+@contextmanager
+def modality_association(port: int, abstract_syntax, *, transfer_syntax=None, max_pdu: int = 16382):
+    """A pynetdicom modality (AE title MAMMO1) associated with the SCP, released afterwards."""
+    from pynetdicom import AE
+
+    ae = AE(ae_title="MAMMO1")
+    ae.maximum_pdu_size = max_pdu
+    if transfer_syntax is None:
+        ae.add_requested_context(abstract_syntax)
+    else:
+        ae.add_requested_context(abstract_syntax, transfer_syntax)
+    assoc = ae.associate("127.0.0.1", port, ae_title="GALACTO")
+    assert assoc.is_established
+    try:
+        yield assoc
+    finally:
+        assoc.release()
 
 
 def findscu(port: int, keys: list[str], out_dir: Path, *, called_ae: str = "GALACTO", options=()) -> list:

@@ -1,6 +1,5 @@
 """MPPS N-CREATE / N-SET sent by pynetdicom's SCU, as a mammography unit sends them."""
 
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -8,26 +7,18 @@ import pytest
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 from pydicom.uid import generate_uid
-from pynetdicom import AE
 from pynetdicom.sop_class import ModalityPerformedProcedureStep
 
 from radiology.models import Appointment, PerformedProcedureStep, ProcedureOutcome
 from scheduling.clinic_time import clinic_zone
+from tests.dicom.conftest import modality_association
 from tests.factories import AppointmentFactory, RoomFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@contextmanager
 def modality(port: int):
-    ae = AE(ae_title="MAMMO1")
-    ae.add_requested_context(ModalityPerformedProcedureStep)
-    assoc = ae.associate("127.0.0.1", port, ae_title="GALACTO")
-    assert assoc.is_established
-    try:
-        yield assoc
-    finally:
-        assoc.release()
+    return modality_association(port, ModalityPerformedProcedureStep)
 
 
 def in_progress(appointment: Appointment, *, started: datetime, accession: str | None = None) -> Dataset:

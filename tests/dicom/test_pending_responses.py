@@ -2,7 +2,6 @@
 by pynetdicom's own DIMSE decoder and by a pynetdicom modality over TCP: the same messages
 pynetdicom would have sent, split within whatever maximum PDU length the peer asked for."""
 
-from contextlib import contextmanager
 from io import BytesIO
 
 import pytest
@@ -13,13 +12,12 @@ from pydicom.uid import (
     ExplicitVRLittleEndian,
     ImplicitVRLittleEndian,
 )
-from pynetdicom import AE
 from pynetdicom.dimse_messages import C_FIND_RSP
 from pynetdicom.dimse_primitives import C_FIND
 from pynetdicom.sop_class import ModalityWorklistInformationFind
 
 from radiology.dicom import pending
-from tests.dicom.conftest import accessions
+from tests.dicom.conftest import accessions, modality_association
 from tests.dicom.test_worklist_items import step_query
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -76,17 +74,8 @@ def test_the_command_is_the_one_pynetdicom_encodes_for_each_response():
     assert command == b"\x03" + pending.pending_command(a_request(7))
 
 
-@contextmanager
 def modality(port: int, *, max_pdu: int, syntax=ExplicitVRLittleEndian):
-    ae = AE(ae_title="MAMMO1")
-    ae.maximum_pdu_size = max_pdu
-    ae.add_requested_context(ModalityWorklistInformationFind, syntax)
-    assoc = ae.associate("127.0.0.1", port, ae_title="GALACTO")
-    assert assoc.is_established
-    try:
-        yield assoc
-    finally:
-        assoc.release()
+    return modality_association(port, ModalityWorklistInformationFind, transfer_syntax=syntax, max_pdu=max_pdu)
 
 
 def ask(assoc, query: Dataset) -> tuple[list[int], list[Dataset]]:

@@ -2,13 +2,6 @@ import pytest
 
 
 @pytest.fixture
-def sms_dir(settings, tmp_path):
-    settings.SMS_BACKEND = "notifications.channels.sms.FileSMSBackend"
-    settings.SMS_FILE_PATH = str(tmp_path / "sms")
-    return tmp_path / "sms"
-
-
-@pytest.fixture
 def recording_sms(settings, tmp_path):
     """Count every SMS send call (tests.notifications.recording)."""
     settings.SMS_BACKEND = "tests.notifications.recording.RecordingSMSBackend"

@@ -14,16 +14,10 @@ from radiology.models import Patient
 from radiology.services import reminders
 from tests.factories import AppointmentFactory, PatientFactory, StaffMemberFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sms_dir")]
 BOOKED_AT = datetime(2026, 1, 12, 15, 0, tzinfo=UTC)
 START = datetime(2026, 1, 20, 15, 0, tzinfo=UTC)
 NEW_NUMBER = "+12025550199"
-
-
-@pytest.fixture(autouse=True)
-def _file_sms(settings, tmp_path):
-    settings.SMS_BACKEND = "notifications.channels.sms.FileSMSBackend"
-    settings.SMS_FILE_PATH = str(tmp_path / "sms")
 
 
 @pytest.fixture
@@ -59,13 +53,12 @@ def deliver_all(now):
     return {i: outbox.deliver_message(message_id=i, token=token, now=now) for i in ids}
 
 
-def sms_sent(settings) -> list[str]:
-    from pathlib import Path
+def sms_sent(sms_dir) -> list[str]:
+    """The numbers the gateway was given, one per text."""
+    return sorted(json.loads(path.read_text())["to"] for path in sms_dir.glob("*.json"))
 
-    return sorted(json.loads(path.read_text())["to"] for path in Path(settings.SMS_FILE_PATH).glob("*.json"))
 
-
-def test_a_corrected_number_is_where_her_next_reminders_go(client, scheduler, appointment, settings):
+def test_a_corrected_number_is_where_her_next_reminders_go(client, scheduler, appointment, sms_dir):
     patient = appointment.patient
     old_number = str(patient.phone)
     deliver_all(BOOKED_AT)  # the prep instructions went to the old number
@@ -81,7 +74,7 @@ def test_a_corrected_number_is_where_her_next_reminders_go(client, scheduler, ap
 
     for due in Message.objects.filter(subject=appointment.holder, status="scheduled").values_list("due_at", flat=True):
         deliver_all(due)
-    assert sms_sent(settings) == sorted([old_number, NEW_NUMBER, NEW_NUMBER])
+    assert sms_sent(sms_dir) == sorted([old_number, NEW_NUMBER, NEW_NUMBER])
 
 
 def test_e_mail_instead_of_text_moves_the_channel_and_leaves_quiet_hours(client, scheduler, appointment):
@@ -93,14 +86,14 @@ def test_e_mail_instead_of_text_moves_the_channel_and_leaves_quiet_hours(client,
     }
 
 
-def test_a_failed_text_sent_again_goes_to_the_corrected_number(client, scheduler, appointment, settings):
+def test_a_failed_text_sent_again_goes_to_the_corrected_number(client, scheduler, appointment, sms_dir):
     patient = appointment.patient
     prep = Message.objects.get(subject=appointment.holder, kind="prep")
     Message.objects.filter(pk=prep.pk).update(status="failed", last_error="Unknown subscriber")
     client.post(url(patient), form(patient, phone="(202) 555-0199"))
     assert outbox.send_again(message_id=prep.pk, now=BOOKED_AT)
     deliver_all(BOOKED_AT)
-    assert NEW_NUMBER in sms_sent(settings)
+    assert NEW_NUMBER in sms_sent(sms_dir)
 
 
 def test_a_channel_she_cannot_be_reached_on_is_refused_and_changes_nothing(client, scheduler, appointment):

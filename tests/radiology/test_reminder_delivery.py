@@ -11,15 +11,9 @@ from radiology.models import Appointment
 from radiology.services import reminders
 from tests.factories import AppointmentFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sms_dir")]
 BOOKED_AT = datetime(2026, 1, 12, 15, 0, tzinfo=UTC)
 START = datetime(2026, 1, 20, 15, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def _file_sms(settings, tmp_path):
-    settings.SMS_BACKEND = "notifications.channels.sms.FileSMSBackend"
-    settings.SMS_FILE_PATH = str(tmp_path / "sms")
 
 
 @pytest.fixture
