@@ -86,12 +86,14 @@ messages: dev-deps
 		--ignore=var --ignore=tests --ignore=bench
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
 
-## DICOM worklist tests talk to dcmtk's findscu/wlmscpfs/dump2dcm (Debian `dcmtk`); installed like chromium.
+## DICOM worklist tests talk to dcmtk's findscu/wlmscpfs/dump2dcm (Debian `dcmtk`); the TLS tests
+## make their certificates with the `openssl` command. Installed like chromium.
 dicom-deps:
-	@if ! command -v findscu >/dev/null || ! command -v wlmscpfs >/dev/null || ! command -v dump2dcm >/dev/null; then \
-		if [ "$$(id -u)" = "0" ]; then (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dcmtk >/dev/null) \
-			|| echo "Could not install dcmtk: the DICOM worklist tests will not run."; \
-		else echo "Not root: install Debian's dcmtk to run the DICOM worklist tests."; fi; fi
+	@if ! command -v findscu >/dev/null || ! command -v wlmscpfs >/dev/null || ! command -v dump2dcm >/dev/null \
+		|| ! command -v openssl >/dev/null; then \
+		if [ "$$(id -u)" = "0" ]; then (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dcmtk openssl >/dev/null) \
+			|| echo "Could not install dcmtk/openssl: the DICOM worklist and TLS tests will not run."; \
+		else echo "Not root: install Debian's dcmtk and openssl to run the DICOM worklist and TLS tests."; fi; fi
 
 check-services: dev-deps
 	$(PY) scripts/check_services.py
