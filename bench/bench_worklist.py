@@ -4,7 +4,7 @@ SCP running in this process. Also prints the database queries for 20 and for 200
 they must not grow with the number of items. Goal: ≤ 100 ms.
 
 Measured five ways, round robin: a repeated query with nothing changed (what a modality
-polling its worklist sees most of the time: the answer is kept, radiology/dicom/answers.py),
+polling its worklist sees most of the time: the answer is kept, radiology/interfaces/dicom/answers.py),
 a query after a change to the day (the answer is rebuilt, the changed row built again), a
 cold query with nothing kept (the first after the service starts: every item built and
 encoded), the repeated query over mutual TLS, and dcmtk's reference wlmscpfs serving the
@@ -132,7 +132,7 @@ def start_over_tls(tmp: Path):
     reach it with the modality's."""
     from django.conf import settings
 
-    from radiology.dicom import scp
+    from radiology.interfaces.dicom import scp
     from tests.pki import make_pki
 
     (tmp / "pki").mkdir()
@@ -160,9 +160,9 @@ def echo_once(port: int) -> float:
 @contextmanager
 def reference_server(day, tmp: Path):
     """The same 200 items as .wl files served by dcmtk's own wlmscpfs (C++)."""
-    from radiology.dicom.items import worklist_item
-    from radiology.modality_selectors import worklist_appointments
-    from tests.dicom.reference_worklist import free_port, write_worklist_files
+    from radiology.interfaces.dicom.items import worklist_item
+    from radiology.selectors.modality import worklist_appointments
+    from tests.radiology.interfaces.dicom.reference_worklist import free_port, write_worklist_files
 
     items = [worklist_item(a) for a in worklist_appointments(first_day=day, last_day=day, station_ae_title=None)]
     write_worklist_files(items, tmp / "wlm", "GALACTO")
@@ -184,7 +184,7 @@ def main():
     from pydicom.dataset import Dataset
     from pydicom.sequence import Sequence
 
-    from radiology.dicom import answers, scp
+    from radiology.interfaces.dicom import answers, scp
     from radiology.models import Patient
     from scheduling.clinic_time import clinic_zone
 

@@ -80,7 +80,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "radiology.context_processors.clinic",
+                "radiology.presentation.context_processors.clinic",
                 "django.template.context_processors.csp",
             ],
         },
@@ -212,7 +212,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "radiology.api.errors.json_exception_handler",
+    "EXCEPTION_HANDLER": "radiology.interfaces.api.errors.json_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # JSON bodies only: a form or multipart body is a 415, as docs/api.md says (and the schema lists JSON only).
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
@@ -322,7 +322,7 @@ HL7_IDLE_TIMEOUT_SECONDS = env.int("HL7_IDLE_TIMEOUT_SECONDS", default=300)
 HL7_TLS_CERT = env.str("HL7_TLS_CERT", default="")
 HL7_TLS_KEY = env.str("HL7_TLS_KEY", default="")
 HL7_TLS_CA = env.str("HL7_TLS_CA", default="")
-# --- Patient pages (radiology.portal): languages and referrer ---------------------------
+# --- Patient pages (radiology.pages.portal): languages and referrer ---------------------------
 # Patient pages are in the patient's language (English or Spanish, as her messages);
 # staff pages stay in LANGUAGE_CODE (no LocaleMiddleware). Translations: locale/.
 LANGUAGES = [("en", "English"), ("es", "Español")]

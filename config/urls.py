@@ -6,14 +6,14 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("radiology.api.urls")),
+    path("api/v1/", include("radiology.interfaces.api.urls")),
     # FHIR R4 for the EHR and the portal (radiology/fhir, docs/interfaces.md).
-    path("fhir/R4/", include("radiology.fhir.urls")),
+    path("fhir/R4/", include("radiology.interfaces.fhir.urls")),
     path("messages/", include("notifications.urls")),
     # DICOM MPPS steps that need a person (radiology/dicom).
-    path("modality-steps/", include("radiology.dicom.urls")),
+    path("modality-steps/", include("radiology.interfaces.dicom.urls")),
     path("security/", include("security.urls")),
-    path("cal/", include("radiology.ics.urls")),  # iCalendar feeds (docs/interfaces.md)
+    path("cal/", include("radiology.interfaces.ics.urls")),  # iCalendar feeds (docs/interfaces.md)
     path("", include("monitoring.urls")),  # h-ops: /healthz, /metrics
     path("", include("radiology.urls")),
 ]

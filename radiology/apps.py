@@ -8,14 +8,14 @@ class RadiologyConfig(AppConfig):
         # Accent-insensitive patient search on SQLite (PostgreSQL has the unaccent extension).
         from django.db.backends.signals import connection_created
 
-        from radiology.search import register_sqlite_unaccent
+        from radiology.selectors.search import register_sqlite_unaccent
 
         connection_created.connect(register_sqlite_unaccent, dispatch_uid="radiology_sqlite_unaccent")
         from notifications import registry
         from radiology import tasks  # noqa: F401 - registers the digest-planning task
         from radiology.models import APPOINTMENT_PREFIX
+        from radiology.selectors.subjects import describe_appointments
         from radiology.services import hl7_events, outbox_hooks, reminders, staff_digests
-        from radiology.subjects import describe_appointments
 
         registry.register(
             APPOINTMENT_PREFIX,

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from radiology import views
+from radiology.pages.appointments import views
 
 app_name = "radiology"
 
@@ -10,13 +10,13 @@ urlpatterns = [
     path("appointments/<int:pk>/", views.appointment_detail, name="appointment_detail"),
     # Each area keeps its own URLs: scheduler pages and to-do, day list and procedure actions,
     # dashboard, patient portal.
-    path("", include("radiology.scheduler.urls")),
-    path("", include("radiology.workday.urls")),
-    path("", include("radiology.dashboard.urls")),
-    path("p/", include("radiology.portal.urls")),
+    path("", include("radiology.pages.scheduler.urls")),
+    path("", include("radiology.pages.workday.urls")),
+    path("", include("radiology.pages.dashboard.urls")),
+    path("p/", include("radiology.pages.portal.urls")),
     # Orders (work queue, order page) and the HL7 interface messages page.
-    path("", include("radiology.orders.urls")),
-    path("", include("radiology.hl7.urls")),
+    path("", include("radiology.pages.orders.urls")),
+    path("", include("radiology.interfaces.hl7.urls")),
     # Patient search (top bar) and the patient page (issue 10, item 7).
-    path("", include("radiology.patients.urls")),
+    path("", include("radiology.pages.patients.urls")),
 ]

@@ -42,7 +42,7 @@ def _fresh_process_caches():
     # database is flushed or rolled back between tests and its counters start again, which a
     # live service never sees.
     from radiology import permission_cache
-    from radiology.dicom import answers
+    from radiology.interfaces.dicom import answers
 
     answers.forget()
     permission_cache.forget()

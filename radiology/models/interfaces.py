@@ -65,7 +65,7 @@ class PerformedProcedureStep(models.Model):
 
     Kept whatever happens to it: the raw attributes are the evidence when the step could not
     be linked to an appointment or applied to it, and staff resolve it from the "needs
-    attention" page (radiology.dicom.views)."""
+    attention" page (radiology.interfaces.dicom.views)."""
 
     class Status(models.TextChoices):
         IN_PROGRESS = "IN PROGRESS", "In progress"

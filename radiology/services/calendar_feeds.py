@@ -1,4 +1,4 @@
-"""Calendar feed addresses: made, rotated and revoked here, read by radiology.ics.
+"""Calendar feed addresses: made, rotated and revoked here, read by radiology.interfaces.ics.
 
 A token is 32 random bytes (`secrets`), URL-safe; the database keeps only its SHA-256, so a
 copy of the database does not open anyone's calendar. A token of that strength needs no slow

@@ -27,8 +27,8 @@ from django.urls import reverse
 
 from notifications import services as outbox
 from notifications.models import Message
+from radiology.encoders.siu import build_siu
 from radiology.models import Appointment
-from radiology.siu.messages import build_siu
 
 PREFIX = "siu"
 

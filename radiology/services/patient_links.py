@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
-SALT = "radiology.portal.appointment-link"
+SALT = "radiology.pages.portal.appointment-link"
 
 
 def _signer() -> signing.TimestampSigner:

@@ -8,7 +8,7 @@ from django.utils import timezone
 from radiology import rules
 from radiology.errors import AppointmentActionError
 from radiology.models import Channel, Patient
-from radiology.search import search_patients
+from radiology.selectors.search import search_patients
 from radiology.services import reminders
 
 

@@ -32,8 +32,8 @@ from django.utils import timezone
 
 from procedures.reasons import AbortReason
 from radiology.errors import AppointmentActionError
-from radiology.modality_selectors import find_appointment_for_step
 from radiology.models import Appointment, AppointmentStatus, PerformedProcedureStep, ProcedureOutcome
+from radiology.selectors.modality import find_appointment_for_step
 from radiology.services import workflow
 from radiology.services.actions import run_action
 from radiology.services.transitions import lock_appointment

@@ -1,6 +1,6 @@
 from django import template
 
-from radiology.order_display import order_facts_html
+from radiology.presentation.order_display import order_facts_html
 
 register = template.Library()
 

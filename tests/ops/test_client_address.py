@@ -3,7 +3,7 @@
 import pytest
 from django.test import RequestFactory
 
-from radiology.portal.client_address import client_address
+from radiology.pages.portal.client_address import client_address
 
 
 def request(remote, forwarded=None):

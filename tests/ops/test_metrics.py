@@ -9,8 +9,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from notifications.models import Message
 from scheduling.clinic_time import clinic_zone
-from tests.api.conftest import client_for
 from tests.factories import MessageFactory, PatientFactory, StaffMemberFactory, small_department
+from tests.radiology.interfaces.api.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from security.models import AccessLogEntry
-from tests.api.conftest import client_for
 from tests.factories import AppointmentFactory, OrderFactory, PatientFactory, StaffMemberFactory
+from tests.radiology.interfaces.api.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -34,7 +34,7 @@ def test_a_csrf_failure_explains_in_the_sites_layout():
 
 @override_settings(DEBUG=False)
 def test_a_server_error_is_the_sites_500_page(client, monkeypatch):
-    from radiology import views
+    from radiology.pages.appointments import views
 
     def broken(request):
         raise RuntimeError("boom")

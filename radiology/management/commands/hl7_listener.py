@@ -8,8 +8,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from config import tls
-from radiology.hl7.intake import receive_safely
-from radiology.hl7.mllp import MLLPServer
+from radiology.interfaces.hl7.intake import receive_safely
+from radiology.interfaces.hl7.mllp import MLLPServer
 
 
 def on_message(data: bytes, peer: str) -> bytes:

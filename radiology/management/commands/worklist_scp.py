@@ -6,7 +6,7 @@ Settings: WORKLIST_AE_TITLE, WORKLIST_BIND, WORKLIST_PORT, WORKLIST_TLS_* (see d
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from radiology.dicom import scp
+from radiology.interfaces.dicom import scp
 
 
 class Command(BaseCommand):

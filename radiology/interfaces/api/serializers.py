@@ -1,0 +1,541 @@
+"""Serializers: validate every input, shape every output. No business rules here; the
+services decide, these only check that the input is well-formed and that ids exist.
+
+Times go out as ISO 8601 in the clinic's zone with its offset (2026-03-02T09:30:00-05:00)
+and come in only with an offset or Z: a naive time is refused, never guessed.
+"""
+
+import re
+from decimal import Decimal
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from phonenumber_field.serializerfields import PhoneNumberField
+from rest_framework import serializers
+from rest_framework.fields import ProhibitNullCharactersValidator
+
+from procedures.models import Procedure
+from procedures.reasons import AbortReason, CancelReason, NotProceededReason
+from radiology import rules, selectors
+from radiology.models import (
+    AppointmentStatus,
+    AppointmentTransition,
+    Channel,
+    FollowUpPlan,
+    Language,
+    Order,
+    Patient,
+    ProcedureOutcome,
+    Room,
+    StaffMember,
+)
+from radiology.presentation.date_range import OUT_OF_RANGE, in_range
+from radiology.services.action_table import ACTIONS, USER_ACTIONS, offered_actions
+from scheduling.clinic_time import clinic_zone
+
+MAX_RANGE_DAYS = 62
+MAX_SLOTS = 100
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    default_error_messages = {
+        "naive": (
+            "Give the time with its UTC offset, e.g. 2026-03-02T09:30:00-05:00 or 2026-03-02T14:30:00Z; "
+            "a time without an offset is ambiguous."
+        ),
+        "invalid": "Give an ISO 8601 date and time with its UTC offset, e.g. 2026-03-02T09:30:00-05:00.",
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("default_timezone", clinic_zone())
+        super().__init__(**kwargs)
+
+    def enforce_timezone(self, value):
+        if timezone.is_naive(value):
+            self.fail("naive")
+        return super().enforce_timezone(value)
+
+
+class FriendlyDateField(serializers.DateField):
+    default_error_messages = {
+        "invalid": "Give a date as YYYY-MM-DD, e.g. 2026-03-02.",
+        "out_of_range": OUT_OF_RANGE,
+    }
+
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        if not in_range(day):
+            self.fail("out_of_range")
+        return day
+
+
+@extend_schema_field({"type": "string", "anyOf": [{"format": "email"}, {"maxLength": 0}]})
+class OptionalEmailField(serializers.EmailField):
+    """An e-mail address or "" (no address): the schema says both, as the API does."""
+
+
+def required_text(**kwargs) -> serializers.RegexField:
+    """Text that must say something: spaces alone are refused, and the schema says so (pattern)."""
+    kwargs.setdefault("error_messages", {})
+    kwargs["error_messages"].setdefault("invalid", "Write something here; spaces alone are not enough.")
+    return serializers.RegexField(r"\S", **kwargs)
+
+
+class QuerySerializer(serializers.Serializer):
+    """Query parameters: an empty value (?status=) is not the same as leaving the parameter out.
+    DRF would quietly drop it; the schema calls it invalid, so the API refuses it with a message."""
+
+    def to_internal_value(self, data):
+        blank = [
+            name
+            for name, field in self.fields.items()
+            if name in data and data.get(name) == "" and not getattr(field, "allow_blank", False)
+        ]
+        if blank:
+            raise serializers.ValidationError({name: ["Give a value, or leave the parameter out."] for name in blank})
+        return super().to_internal_value(data)
+
+
+class FriendlyIntegerField(serializers.IntegerField):
+    default_error_messages = {
+        "invalid": "Give a whole number.",
+        "max_value": "At most {max_value}.",
+        "min_value": "At least {min_value}.",
+    }
+
+
+SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
+
+
+@extend_schema_field({"type": "string", "pattern": SLUG_PATTERN, "example": "galactogram"})
+class ProcedureField(serializers.SlugRelatedField):
+    default_error_messages = {
+        "does_not_exist": "Unknown procedure “{value}”; use its short name, e.g. “galactogram”.",
+        "invalid": "Give the procedure's short name, e.g. “galactogram”.",
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="slug", queryset=Procedure.objects.filter(active=True), **kwargs)
+
+    def to_internal_value(self, data):
+        # A short name is letters, digits and dashes; anything else (a NUL byte, which PostgreSQL
+        # refuses to even compare) is not looked up.
+        if not isinstance(data, str) or not re.fullmatch(SLUG_PATTERN, data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class IdField(serializers.PrimaryKeyRelatedField):
+    """An id that must exist; the message names what was looked for. Also takes the
+    `{"id": ..., ...}` object the slot search returned, so a client can post a slot back."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict) and "id" in data:
+            data = data["id"]
+        return super().to_internal_value(data)
+
+    def __init__(self, *, what: str, **kwargs):
+        self.what = what
+        super().__init__(**kwargs)
+        self.error_messages.update(
+            {
+                "does_not_exist": f"There is no {what} with id {{pk_value}}.",
+                "incorrect_type": f"Give the {what}'s id as a whole number.",
+                "required": f"Give the {what}'s id.",
+            }
+        )
+
+
+def staff_field(*, role_label: str, roles, **kwargs) -> IdField:
+    return IdField(
+        what=role_label,
+        queryset=StaffMember.objects.select_related("user", "resource").filter(role__in=roles),
+        **kwargs,
+    )
+
+
+def validate_duration(procedure: Procedure, minutes: int) -> None:
+    problem = rules.duration_problem(procedure, minutes)
+    if problem:
+        raise serializers.ValidationError({"duration": problem})
+
+
+# --- inputs ---
+
+
+class SlotQuerySerializer(QuerySerializer):
+    procedure = ProcedureField()
+    start = FriendlyDateField(help_text="First local clinic date to search, YYYY-MM-DD.")
+    end = FriendlyDateField(help_text="Last local clinic date to search (inclusive), YYYY-MM-DD.")
+    duration = FriendlyIntegerField(min_value=1, max_value=240, help_text="Minutes, e.g. 30 or 45.")
+    radiologist = staff_field(
+        role_label="radiologist", roles=[StaffMember.Role.RADIOLOGIST], required=False, allow_null=True
+    )
+    patient = IdField(what="patient", queryset=Patient.objects.all(), required=False, allow_null=True)
+    limit = FriendlyIntegerField(min_value=1, max_value=MAX_SLOTS, default=20)
+
+    def validate(self, data):
+        if rules.day_beyond_horizon(data["start"]):
+            raise serializers.ValidationError({"start": rules.day_beyond_horizon(data["start"])})
+        if data["end"] < data["start"]:
+            raise serializers.ValidationError({"end": "The end date is before the start date."})
+        if (data["end"] - data["start"]).days + 1 > MAX_RANGE_DAYS:
+            raise serializers.ValidationError({"end": f"Search at most {MAX_RANGE_DAYS} days at a time."})
+        validate_duration(data["procedure"], data["duration"])
+        return data
+
+
+class PatientInputSerializer(serializers.Serializer):
+    mrn = serializers.RegexField(
+        rules.MRN_PATTERN,
+        error_messages={"invalid": rules.MRN_MESSAGE},
+    )
+    given_name = required_text(max_length=100)
+    family_name = required_text(max_length=100)
+    birth_date = FriendlyDateField()
+    sex = serializers.ChoiceField(choices=Patient.Sex.choices, default=Patient.Sex.FEMALE)
+    phone = PhoneNumberField(
+        required=False,
+        allow_blank=True,
+        default="",
+        error_messages={"invalid": "That is not a valid phone number; include the area code, e.g. +1 202 555 0123."},
+    )
+    email = OptionalEmailField(required=False, allow_blank=True, default="")
+    preferred_channel = serializers.ChoiceField(choices=Channel.choices, required=False)
+    language = serializers.ChoiceField(choices=Language.choices, default=Language.ENGLISH)
+    contrast_allergy = serializers.BooleanField(default=False)
+    contrast_allergy_note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+    def validate_birth_date(self, value):
+        problem = rules.birth_date_problem(value)
+        if problem:
+            raise serializers.ValidationError(problem)
+        return value
+
+
+class ChosenResourcesSerializer(serializers.Serializer):
+    """Room and people a booking or a move may name (ids or the slot search's objects);
+    omitted ones are chosen by the slot search. Short notice needs a reason."""
+
+    room = IdField(what="room", queryset=Room.objects.select_related("resource"), required=False, allow_null=True)
+    radiologist = staff_field(
+        role_label="radiologist", roles=[StaffMember.Role.RADIOLOGIST], required=False, allow_null=True
+    )
+    technologist = staff_field(
+        role_label="technologist or nurse", roles=StaffMember.ASSISTING_ROLES, required=False, allow_null=True
+    )
+    lead_time_override_reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class AppointmentInputSerializer(ChosenResourcesSerializer):
+    repeat_booking_reason = serializers.CharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required when the patient already has a galactogram ahead (400 names the existing one).",
+    )
+    order = IdField(
+        what="order",
+        queryset=Order.objects.select_related("patient", "procedure"),
+        required=False,
+        allow_null=True,
+        help_text="Book from this waiting order (patient and procedure then come from it).",
+    )
+    patient = IdField(what="patient", queryset=Patient.objects.all(), required=False)
+    procedure = ProcedureField(required=False)
+    start = AwareDateTimeField()
+    duration = FriendlyIntegerField(min_value=1, max_value=240)
+    # Without an order, one is created from these.
+    side = serializers.ChoiceField(choices=Order.Side.choices, required=False, allow_blank=True, default="")
+    indication = serializers.ChoiceField(choices=Order.Indication.choices, required=False, allow_blank=True, default="")
+    indication_other = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Booking from an order, the patient and procedure come from it; else both are required.
+        data = kwargs.get("data")
+        if not (hasattr(data, "get") and data.get("order")):
+            self.fields["patient"].required = self.fields["procedure"].required = True
+
+    def validate(self, data):
+        order = data.get("order")
+        if order is not None:
+            data.setdefault("patient", order.patient)
+            data.setdefault("procedure", order.procedure)
+        validate_duration(data["procedure"], data["duration"])
+        validate_not_absurd(data["start"])
+        return data
+
+
+class RescheduleInputSerializer(ChosenResourcesSerializer):
+    start = AwareDateTimeField()
+    duration = FriendlyIntegerField(min_value=1, max_value=240, required=False, allow_null=True)
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+    def validate(self, data):
+        validate_not_absurd(data["start"])
+        return data
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason_code = serializers.ChoiceField(choices=CancelReason.choices, help_text="A code from the catalog.")
+    note = serializers.CharField(
+        max_length=250, required=False, allow_blank=True, default="", help_text="Required with `other`."
+    )
+
+
+class CancelInputSerializer(ReasonSerializer):
+    pass
+
+
+class ChecklistSerializer(serializers.Serializer):
+    """The check-in checklist, as the technologist confirms it on the page."""
+
+    identity_confirmed = serializers.BooleanField()
+    contrast_allergy_asked = serializers.BooleanField()
+    contrast_allergy_reported = serializers.BooleanField(default=False)
+    discharge_present_today = serializers.BooleanField()
+    not_expressed_last_48h = serializers.BooleanField()
+    consent_signed = serializers.BooleanField()
+    side_confirmed = serializers.BooleanField(help_text="The order's side confirmed with the patient.")
+
+
+class OutcomeSerializer(serializers.Serializer):
+    """The procedure's outcome: ducts studied (→ 77053 or 77054 with 19030), contrast, complications."""
+
+    ducts = serializers.ChoiceField(choices=ProcedureOutcome.Ducts.choices)
+    contrast_volume_ml = serializers.DecimalField(
+        max_digits=3, decimal_places=1, min_value=Decimal("0.1"), max_value=Decimal("10")
+    )
+    complications = serializers.ListField(
+        child=serializers.ChoiceField(choices=ProcedureOutcome.Complication.choices), min_length=1, max_length=6
+    )
+    complication_note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    findings = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+    impression = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class FollowUpPlanSerializer(serializers.Serializer):
+    """The radiologist's decision: a kind, its date when booked, a reason when "none"."""
+
+    kind = serializers.ChoiceField(choices=FollowUpPlan.Kind.choices)
+    scheduled_for = AwareDateTimeField(required=False, allow_null=True, default=None)
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+# Which body field goes with which action; the action table says which are required.
+ACTION_INPUTS = {
+    "checklist": ("check_in",),
+    "outcome": ("complete",),
+    "plan": ("arrange_follow_up",),
+    "reason_code": ("abort", "did_not_proceed", "cancel"),
+    "radiologist": ("start",),
+    "technologist": ("start",),
+}
+REASON_CHOICES = {"abort": AbortReason, "did_not_proceed": NotProceededReason, "cancel": CancelReason}
+
+
+class TransitionInputSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(
+        choices=[name for name in USER_ACTIONS if ACTIONS[name].transition],
+        help_text="The action; its required inputs: check_in → checklist, complete → outcome, "
+        "abort / did_not_proceed / cancel → reason_code (+ note), arrange_follow_up → plan.",
+    )
+    checklist = ChecklistSerializer(required=False, help_text="Required with check_in.")
+    outcome = OutcomeSerializer(required=False, help_text="Required with complete.")
+    plan = FollowUpPlanSerializer(required=False, help_text="Required with arrange_follow_up.")
+    reason_code = serializers.CharField(
+        max_length=30, required=False, help_text="Required with abort, did_not_proceed and cancel: a catalog code."
+    )
+    note = serializers.CharField(max_length=250, required=False, allow_blank=True, default="")
+    radiologist = staff_field(
+        role_label="radiologist", roles=[StaffMember.Role.RADIOLOGIST], required=False, allow_null=True
+    )
+    technologist = staff_field(
+        role_label="technologist or nurse", roles=StaffMember.ASSISTING_ROLES, required=False, allow_null=True
+    )
+
+    def validate(self, data):
+        action = data["action"]
+        for name, actions in ACTION_INPUTS.items():
+            if data.get(name) is not None and action not in actions:
+                raise serializers.ValidationError({name: f"{name} goes with {' or '.join(actions)} only."})
+        choices = REASON_CHOICES.get(action)
+        if choices and data.get("reason_code") and data["reason_code"] not in choices.values:
+            raise serializers.ValidationError({"reason_code": f"One of: {', '.join(choices.values)}."})
+        return data
+
+
+class AppointmentListQuerySerializer(QuerySerializer):
+    date = FriendlyDateField(required=False, help_text="Local clinic date, YYYY-MM-DD; default today.")
+    room = IdField(what="room", queryset=Room.objects.all(), required=False, allow_null=True)
+    status = serializers.ChoiceField(choices=AppointmentStatus.choices, required=False)
+
+
+class PatientQuerySerializer(QuerySerializer):
+    """Without ?mrn= or ?q= nothing is searched and the list is empty (never every patient)."""
+
+    mrn = required_text(max_length=20, required=False, help_text="The exact MRN.")
+    q = serializers.RegexField(
+        r"\S\s*\S",
+        max_length=100,
+        required=False,
+        help_text="At least 2 letters of a name, or an MRN.",
+        error_messages={"invalid": "Give at least 2 letters of a name (?q=) or an MRN (?mrn=)."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A search term with a NUL in it is valid by the schema; it simply finds nothing (the
+        # view drops the NUL before the database, which cannot store one).
+        for name in ("mrn", "q"):
+            field = self.fields[name]
+            field.validators = [v for v in field.validators if not isinstance(v, ProhibitNullCharactersValidator)]
+
+    def validate(self, data):
+        return {name: value.replace("\x00", "") for name, value in super().validate(data).items()}
+
+
+def validate_not_absurd(start) -> None:
+    problem = rules.start_out_of_range(start, now=timezone.now())
+    if problem:
+        raise serializers.ValidationError({"start": problem})
+
+
+# --- outputs ---
+
+
+class LocalDateTimeField(serializers.DateTimeField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("default_timezone", clinic_zone())
+        super().__init__(**kwargs)
+
+
+class RoomRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class StaffRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    role = serializers.CharField()
+
+
+class SlotSerializer(serializers.Serializer):
+    start = LocalDateTimeField()
+    end = LocalDateTimeField()
+    room = RoomRefSerializer()
+    radiologist = StaffRefSerializer()
+    technologist = StaffRefSerializer()
+
+
+def slot_data(slot) -> dict:
+    return SlotSerializer(slot).data
+
+
+class PatientSerializer(serializers.ModelSerializer):
+    phone = serializers.CharField(read_only=True, help_text="E.164, e.g. +12025550123.")
+    email = OptionalEmailField(read_only=True)
+
+    class Meta:
+        model = Patient
+        fields = ["id", *Patient.CONTACT_FIELDS]
+        read_only_fields = fields
+
+
+class PatientRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    mrn = serializers.CharField()
+    name = serializers.CharField(source="full_name")
+
+
+class ResourcesSerializer(serializers.Serializer):
+    room = RoomRefSerializer()
+    radiologist = StaffRefSerializer()
+    technologist = StaffRefSerializer()
+
+
+class AppointmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    status_display = serializers.CharField(source="get_status_display")
+    fhir_status = serializers.CharField(help_text="FHIR R4 Appointment.status.")
+    procedure = serializers.CharField(source="procedure.slug")
+    patient = PatientRefSerializer()
+    start = LocalDateTimeField()
+    end = LocalDateTimeField()
+    duration = serializers.IntegerField(source="duration_minutes")
+    resources = serializers.SerializerMethodField()
+    version = serializers.IntegerField()
+    lead_time_override_reason = serializers.CharField()
+    cancel_reason = serializers.CharField()
+    order = serializers.IntegerField(source="order_id", help_text="The order it was booked from.")
+    accession_number = serializers.CharField(source="order.accession_number")
+    study_instance_uid = serializers.CharField(source="order.study_instance_uid")
+    side = serializers.CharField(source="order.side", help_text="left, right, or empty when the order has none.")
+    indication = serializers.CharField(source="order.indication")
+
+    @extend_schema_field(ResourcesSerializer)
+    def get_resources(self, appointment) -> dict:
+        return ResourcesSerializer(
+            {"room": appointment.room, "radiologist": appointment.radiologist, "technologist": appointment.technologist}
+        ).data
+
+
+class TransitionSerializer(serializers.ModelSerializer):
+    at = LocalDateTimeField()
+    actor = serializers.CharField(source="actor_name")
+
+    class Meta:
+        model = AppointmentTransition
+        fields = ["action", "from_status", "to_status", "actor", "at", "note"]
+
+
+class ReminderSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    label = serializers.CharField(help_text="The kind in words.")
+    audience = serializers.CharField()
+    channel = serializers.CharField()
+    due_at = LocalDateTimeField()
+    status = serializers.CharField()
+
+
+class AppointmentDetailSerializer(AppointmentSerializer):
+    transitions = TransitionSerializer(many=True, source="transitions.all")
+    allowed_actions = serializers.SerializerMethodField(help_text="What the requesting user may do now.")
+    reminders = serializers.SerializerMethodField(help_text="Planned and sent reminders.")
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_allowed_actions(self, appointment) -> list[str]:
+        request = self.context.get("request")
+        if request is None:
+            return []
+        offered = offered_actions(appointment, permissions=request.user.get_all_permissions(), now=timezone.now())
+        return [spec.name for spec in offered]
+
+    @extend_schema_field(ReminderSerializer(many=True))
+    def get_reminders(self, appointment) -> list[dict]:
+        return ReminderSerializer(selectors.reminders_for(appointment), many=True).data
+
+
+class AppointmentSerializerForSchema(serializers.Serializer):
+    """Only for documenting list responses."""
+
+    appointments = AppointmentSerializer(many=True)
+
+
+class SlotListSerializer(serializers.Serializer):
+    slots = SlotSerializer(many=True)
+
+
+class PatientListSerializer(serializers.Serializer):
+    patients = PatientSerializer(many=True)
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = serializers.CharField()
+    fields = serializers.DictField(child=serializers.CharField(), required=False)
+    suggestions = SlotSerializer(many=True, required=False)

@@ -1,0 +1,262 @@
+"""JSON API views. Thin: validate with a serializer, call a service or selector, shape the
+answer. Errors are raised and turned into JSON by radiology.interfaces.api.errors."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from radiology import selectors
+from radiology.interfaces.api import serializers as s
+from radiology.interfaces.api.permissions import HasRolePermissions
+from radiology.models import Appointment, Patient
+from radiology.services import booking
+from radiology.services.actions import run_action
+from radiology.services.patients import find_patients, register_patient
+from scheduling.clinic_time import local_day_bounds, local_today
+from security.access_log import What, record_access
+
+VIEW_APPOINTMENT = "radiology.view_appointment"
+VIEW_PATIENT = "radiology.view_patient"
+BOOK = "radiology.book_appointment"
+
+ERRORS = {400: s.ErrorSerializer, 401: s.ErrorSerializer, 403: s.ErrorSerializer, 404: s.ErrorSerializer}
+CONFLICT = {**ERRORS, 409: s.ErrorSerializer}
+
+
+class ApiView(APIView):
+    permission_classes = [HasRolePermissions]
+    required_perms: dict[str, list[str]] = {}
+
+
+def appointment_or_404(pk: int) -> Appointment:
+    try:
+        return selectors.appointment_with_history(pk)
+    except Appointment.DoesNotExist:
+        raise NotFound(f"There is no appointment with id {pk}.") from None
+
+
+def appointment_response(request, pk: int, *, status_code=status.HTTP_200_OK) -> Response:
+    appointment = appointment_or_404(pk)
+    record_access(request=request, patient_ids=[appointment.patient_id], what=What.API)
+    data = s.AppointmentDetailSerializer(appointment, context={"request": request}).data
+    return Response(data, status=status_code)
+
+
+class SlotsView(ApiView):
+    required_perms = {"GET": [VIEW_APPOINTMENT]}
+
+    @extend_schema(
+        operation_id="slots_list",
+        summary="Earliest free slots",
+        parameters=[s.SlotQuerySerializer],
+        responses={200: s.SlotListSerializer, **ERRORS},
+    )
+    def get(self, request):
+        query = s.SlotQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        slots = booking.find_galactogram_slots(
+            procedure=data["procedure"],
+            duration_minutes=data["duration"],
+            start_date=data["start"],
+            end_date=data["end"],
+            radiologist=data.get("radiologist"),
+            patient=data.get("patient"),
+            limit=data["limit"],
+        )
+        return Response({"slots": s.SlotSerializer(slots, many=True).data})
+
+
+class PatientsView(ApiView):
+    required_perms = {"GET": [VIEW_PATIENT], "POST": ["radiology.add_patient"]}
+
+    @extend_schema(
+        operation_id="patients_list",
+        summary="Find patients by MRN or name",
+        parameters=[s.PatientQuerySerializer],
+        responses={200: s.PatientListSerializer, **ERRORS},
+    )
+    def get(self, request):
+        query = s.PatientQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        patients = find_patients(query=query.validated_data.get("q", ""), mrn=query.validated_data.get("mrn", ""))
+        record_access(request=request, patient_ids=[p.pk for p in patients], what=What.API)
+        return Response({"patients": s.PatientSerializer(patients, many=True).data})
+
+    @extend_schema(
+        operation_id="patients_create",
+        summary="Register a patient",
+        request=s.PatientInputSerializer,
+        responses={201: s.PatientSerializer, **CONFLICT},
+    )
+    def post(self, request):
+        body = s.PatientInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        patient = register_patient(actor=request.user, **body.validated_data)
+        return Response(s.PatientSerializer(patient).data, status=status.HTTP_201_CREATED)
+
+
+class PatientDetailView(ApiView):
+    required_perms = {"GET": [VIEW_PATIENT]}
+
+    @extend_schema(
+        operation_id="patients_retrieve", summary="One patient", responses={200: s.PatientSerializer, **ERRORS}
+    )
+    def get(self, request, pk):
+        patient = Patient.objects.filter(pk=pk).first()
+        if patient is None:
+            raise NotFound(f"There is no patient with id {pk}.")
+        record_access(request=request, patient_ids=[patient.pk], what=What.API)
+        return Response(s.PatientSerializer(patient).data)
+
+
+class AppointmentsView(ApiView):
+    required_perms = {"GET": [VIEW_APPOINTMENT], "POST": [BOOK]}
+    offers_suggestions = True
+
+    @extend_schema(
+        operation_id="appointments_list",
+        summary="Appointments on one local clinic day",
+        parameters=[s.AppointmentListQuerySerializer],
+        responses={200: s.AppointmentSerializerForSchema, **ERRORS},
+    )
+    def get(self, request):
+        query = s.AppointmentListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        day = query.validated_data.get("date") or local_today()
+        appointments = selectors.appointments_between(*local_day_bounds(day))
+        if query.validated_data.get("room"):
+            appointments = appointments.filter(room=query.validated_data["room"])
+        if query.validated_data.get("status"):
+            appointments = appointments.filter(status=query.validated_data["status"])
+        data = s.AppointmentSerializer(appointments, many=True).data
+        record_access(request=request, patient_ids=[a.patient_id for a in appointments], what=What.API)
+        return Response({"date": day.isoformat(), "appointments": data})
+
+    @extend_schema(
+        operation_id="appointments_create",
+        summary="Book an appointment",
+        description=(
+            "Reserves a room, a radiologist and a technologist or nurse together. Omitted resources are chosen "
+            "by the slot search. 409 with `suggestions` when the time was just taken; booking inside the "
+            "procedure's lead time (48 h) needs `lead_time_override_reason`."
+        ),
+        request=s.AppointmentInputSerializer,
+        responses={201: s.AppointmentDetailSerializer, **CONFLICT},
+    )
+    def post(self, request):
+        body = s.AppointmentInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        appointment = booking.book_appointment(
+            patient=data["patient"],
+            procedure=data["procedure"],
+            start=data["start"],
+            duration_minutes=data["duration"],
+            actor=request.user,
+            room=data.get("room"),
+            radiologist=data.get("radiologist"),
+            technologist=data.get("technologist"),
+            lead_time_override_reason=data["lead_time_override_reason"],
+            repeat_booking_reason=data["repeat_booking_reason"],
+            order=data.get("order"),
+            side=data["side"],
+            indication=data["indication"],
+            indication_other=data["indication_other"],
+        )
+        return appointment_response(request, appointment.pk, status_code=status.HTTP_201_CREATED)
+
+
+class AppointmentDetailView(ApiView):
+    required_perms = {"GET": [VIEW_APPOINTMENT]}
+
+    @extend_schema(
+        operation_id="appointments_retrieve",
+        summary="One appointment with its transition history and reminders",
+        responses={200: s.AppointmentDetailSerializer, **ERRORS},
+    )
+    def get(self, request, pk):
+        return appointment_response(request, pk)
+
+
+class RescheduleView(ApiView):
+    required_perms = {"POST": [BOOK]}
+    offers_suggestions = True
+
+    @extend_schema(
+        operation_id="appointments_reschedule",
+        summary="Move an appointment",
+        request=s.RescheduleInputSerializer,
+        responses={200: s.AppointmentDetailSerializer, **CONFLICT},
+    )
+    def post(self, request, pk):
+        appointment_or_404(pk)
+        body = s.RescheduleInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        booking.reschedule_appointment(
+            appointment_id=pk,
+            start=data["start"],
+            actor=request.user,
+            duration_minutes=data.get("duration"),
+            room=data.get("room"),
+            radiologist=data.get("radiologist"),
+            technologist=data.get("technologist"),
+            lead_time_override_reason=data["lead_time_override_reason"],
+            note=data["note"],
+        )
+        return appointment_response(request, pk)
+
+
+class CancelView(ApiView):
+    required_perms = {"POST": [BOOK]}
+
+    @extend_schema(
+        operation_id="appointments_cancel",
+        summary="Cancel an appointment",
+        request=s.CancelInputSerializer,
+        responses={200: s.AppointmentDetailSerializer, **CONFLICT},
+    )
+    def post(self, request, pk):
+        appointment_or_404(pk)
+        body = s.CancelInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        booking.cancel_appointment(appointment_id=pk, actor=request.user, **body.validated_data)
+        return appointment_response(request, pk)
+
+
+class TransitionsView(ApiView):
+    required_perms = {"POST": [VIEW_APPOINTMENT]}  # each action's own permission is the service's to check
+
+    @extend_schema(
+        operation_id="appointments_transition",
+        summary="Move an appointment along its workflow",
+        description="`action` with the inputs it requires, as on the pages: check_in → `checklist`; "
+        "start (optional `radiologist`, `technologist`); complete → `outcome`; abort, did_not_proceed, cancel → "
+        "`reason_code` (+ `note`, required with `other`); no_show (only after the start + grace); "
+        "arrange_follow_up → `plan`. 400 naming the missing fields; 409 when the state or time does not allow it.",
+        request=s.TransitionInputSerializer,
+        responses={200: s.AppointmentDetailSerializer, **CONFLICT},
+    )
+    def post(self, request, pk):
+        appointment_or_404(pk)
+        body = s.TransitionInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        action = data.pop("action")
+        run_action(appointment_id=pk, action=action, actor=request.user, inputs=data)
+        return appointment_response(request, pk)
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
+@permission_classes([AllowAny])
+def not_found(request, *args, **kwargs):
+    return Response(
+        {"error": f"There is no API endpoint at {request.path}. See /api/v1/docs/ for the list."},
+        status=status.HTTP_404_NOT_FOUND,
+    )

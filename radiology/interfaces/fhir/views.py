@@ -1,0 +1,145 @@
+"""FHIR views: parse, call a resource type or an operation, answer in FHIR JSON."""
+
+from django.utils import timezone
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from radiology.errors import AppointmentActionError
+from radiology.interfaces.fhir import bundle, operations, search
+from radiology.interfaces.fhir.capability import capability_statement
+from radiology.interfaces.fhir.http import FhirError, FhirView, action_outcome
+from radiology.interfaces.fhir.operation_definitions import operation_definition
+from radiology.interfaces.fhir.resources import RESOURCE_TYPES
+from radiology.models import Appointment
+from radiology.services import booking
+from security.access_log import What, record_access
+
+VIEW_APPOINTMENT = "radiology.view_appointment"
+BOOK = "radiology.book_appointment"
+PUBLISHED = timezone.now()
+
+
+def _audit(request, resources: list[dict]) -> None:
+    """The read audit, as for /api/v1: every patient whose data this answer shows."""
+    patient_ids = []
+    for resource in resources:
+        if resource.get("resourceType") == "Patient":
+            patient_ids.append(int(resource["id"]))
+        for participant in resource.get("participant") or []:
+            kind, _, pk = participant["actor"]["reference"].partition("/")
+            if kind == "Patient":
+                patient_ids.append(int(pk))
+    if patient_ids:
+        record_access(request=request, patient_ids=patient_ids, what=What.API)
+
+
+def _kind(resource_type: str):
+    kind = RESOURCE_TYPES.get(resource_type)
+    if kind is None:
+        served = ", ".join(RESOURCE_TYPES)
+        raise FhirError(f"This server does not serve {resource_type}; it serves {served}.", status=404)
+    return kind
+
+
+class ResourceView(FhirView):
+    """Reading needs the same view permission as the pages and /api/v1 for that kind of row."""
+
+    @property
+    def required_perms(self):
+        kind = RESOURCE_TYPES.get(self.kwargs.get("resource_type", ""))
+        return {"GET": [kind.permission]} if kind else {}
+
+
+class MetadataView(FhirView):
+    # Clients discover the server before they authenticate (FHIR http.html#capabilities).
+    permission_classes = [AllowAny]
+
+    def get(self, request):
+        return Response(capability_statement(bundle.base_url(request), PUBLISHED))
+
+
+class OperationDefinitionView(FhirView):
+    permission_classes = [AllowAny]
+
+    def get(self, request, resource_id):
+        definition = operation_definition(bundle.base_url(request), resource_id.removeprefix("Appointment-"))
+        if definition is None or not resource_id.startswith("Appointment-"):
+            raise FhirError(f"There is no OperationDefinition “{resource_id}”.", status=404)
+        return Response(definition)
+
+
+class SearchView(ResourceView):
+    def get(self, request, resource_type):
+        kind = _kind(resource_type)
+        query = search.parse_query(request, tuple(p.name for p in kind.params))
+        page = kind.search(query)
+        _audit(request, page.resources)
+        return Response(bundle.searchset(request, resource_type=resource_type, page=page, query=query))
+
+
+class ReadView(ResourceView):
+    def get(self, request, resource_type, resource_id):
+        resource = _kind(resource_type).read(resource_id)
+        _audit(request, [resource])
+        return Response(resource)
+
+
+def _appointment(request, pk: int) -> dict:
+    resource = RESOURCE_TYPES["Appointment"].read(str(pk))
+    _audit(request, [resource])
+    return resource
+
+
+class FindView(FhirView):
+    """POST (or GET) Appointment/$find."""
+
+    required_perms = {"GET": [VIEW_APPOINTMENT], "POST": [VIEW_APPOINTMENT]}
+
+    def get(self, request):
+        values = {name: request.query_params.getlist(name) for name in request.query_params if name != "_format"}
+        return self._answer(request, values)
+
+    def post(self, request):
+        return self._answer(request, operations.parameters(self.resource_body(request, "Parameters")))
+
+    def _answer(self, request, values):
+        proposals, _ = operations.find(values)
+        _audit(request, proposals)
+        return Response(bundle.collection_of_proposals(request, operation="$find", proposals=proposals))
+
+
+class BookView(FhirView):
+    """POST Appointment/$book with one proposed Appointment from $find."""
+
+    required_perms = {"POST": [BOOK]}
+
+    def post(self, request):
+        arguments = operations.booking_arguments(operations.appointment_to_book(self.resource_body(request, None)))
+        try:
+            appointment = booking.book_appointment(actor=request.user, **arguments)
+        except AppointmentActionError as exc:
+            if exc.code != "conflict":
+                raise
+            proposals = operations.proposals(
+                exc.suggestions, procedure=arguments["procedure"], patient=arguments["patient"]
+            )
+            _audit(request, proposals)
+            body = bundle.collection_of_proposals(
+                request, operation="$book", proposals=proposals, outcome=action_outcome(exc)
+            )
+            return Response(body, status=409)
+        location = f"{bundle.base_url(request)}/Appointment/{appointment.pk}"
+        return Response(_appointment(request, appointment.pk), status=201, headers={"Location": location})
+
+
+class CancelView(FhirView):
+    """POST Appointment/{id}/$cancel with a reason."""
+
+    required_perms = {"POST": [BOOK]}
+
+    def post(self, request, resource_id):
+        if not resource_id.isdigit() or not Appointment.objects.filter(pk=int(resource_id)).exists():
+            raise FhirError(f"There is no Appointment with id “{resource_id}”.", status=404)
+        reason = operations.cancel_reason(self.resource_body(request, "Parameters"))
+        booking.cancel_appointment(appointment_id=int(resource_id), actor=request.user, **reason)
+        return Response(_appointment(request, int(resource_id)))

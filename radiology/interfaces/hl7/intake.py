@@ -1,0 +1,275 @@
+"""One received HL7 message in, one ACK out: the listener's whole job, minus the socket.
+
+Every message is stored with its outcome and the exact reply. Its changes (the patient,
+the order, a cancelled appointment) and its stored row commit in one transaction, so a
+message is applied once or not at all; a repeat of a processed message (same sender and
+MSH-10) gets the stored reply again, byte for byte, and changes nothing. A refused
+message writes nothing but its row. The rules are the services': radiology.services.
+patients and radiology.services.orders, with actor=None (the system, for the EHR).
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from procedures.models import Procedure
+from radiology.errors import AppointmentActionError
+from radiology.interfaces.hl7 import messages
+from radiology.interfaces.hl7.ack import build_ack
+from radiology.interfaces.hl7.messages import Header, MessageRefused, OrderMessage
+from radiology.models import InterfaceMessage, Order
+from radiology.services import orders, patients
+
+log = logging.getLogger(__name__)
+Outcome = InterfaceMessage.Outcome
+
+# MSH-18 values and the Python codecs they name.
+CHARSETS = {"": None, "ASCII": "ascii", "8859/1": "latin-1", "UNICODE UTF-8": "utf-8", "UTF-8": "utf-8"}
+
+
+@dataclass(frozen=True)
+class Reply:
+    data: bytes
+    message: InterfaceMessage
+
+
+def receive(data: bytes, *, peer: str = "", now: datetime | None = None) -> Reply:
+    """Take one message (the bytes inside an MLLP frame) and return the ACK to send."""
+    now = now or timezone.now()
+    header = messages.read_header(data.decode("latin-1"))  # MSH is ASCII in every charset
+    encoding = _encoding(header)
+    try:
+        text = data.decode(encoding or "utf-8")
+    except (UnicodeDecodeError, LookupError):
+        refusal = MessageRefused(
+            f"The message is not valid {encoding or 'text'} (MSH-18 “{header.charset if header else ''}”).",
+            ack_code="AR",
+            code=messages.DATA_TYPE_ERROR,
+            location="MSH-18",
+        )
+        return _refuse(data.decode("latin-1"), header, refusal, peer=peer, now=now, encoding="latin-1")
+    if header is None:
+        refusal = MessageRefused(
+            "This is not an HL7 v2 message: it does not start with MSH.",
+            ack_code="AR",
+            code=messages.SEGMENT_SEQUENCE_ERROR,
+            location="MSH",
+        )
+        return _refuse(text, None, refusal, peer=peer, now=now, encoding=encoding)
+    original = _processed(header)
+    if original is not None:
+        return _duplicate(text, header, original, peer=peer, now=now)
+    try:
+        messages.check_header(header, settings.HL7_PROCESSING_IDS)
+        parsed = messages.parse_order_message(text, header)
+        with transaction.atomic():
+            order, detail = _apply(parsed, now=now)
+            reply = build_ack(header, code="AA", text=detail, now=now)
+            stored = _store(
+                text, header, Outcome.ACCEPTED, detail, reply, peer=peer, now=now, order=order, parsed=parsed
+            )
+        return Reply(reply.encode(encoding), stored)
+    except MessageRefused as refusal:
+        return _refuse(text, header, refusal, peer=peer, now=now, encoding=encoding)
+    except AppointmentActionError as error:
+        refusal = MessageRefused(error.message, code=_error_code(error), location=_location(error))
+        return _refuse(text, header, refusal, peer=peer, now=now, encoding=encoding)
+    except IntegrityError:
+        # The same message, processed on another connection a moment ago.
+        original = _processed(header)
+        if original is None:
+            raise
+        return _duplicate(text, header, original, peer=peer, now=now)
+
+
+def receive_safely(data: bytes, *, peer: str = "") -> Reply:
+    """receive(), and for a failure of ours an AE that invites a resend (the row is kept as
+    `failed`, which does not count as processed)."""
+    try:
+        return receive(data, peer=peer)
+    except Exception:
+        log.exception("hl7: message from %s failed", peer)
+        now = timezone.now()
+        header = messages.read_header(data.decode("latin-1"))
+        text = "The order system could not process the message; please resend it."
+        reply = build_ack(header, code="AE", text=text, error_code=messages.APPLICATION_ERROR, now=now)
+        stored = _store(data.decode("utf-8", "replace"), header, Outcome.FAILED, text, reply, peer=peer, now=now)
+        return Reply(reply.encode(_encoding(header) or "utf-8", "replace"), stored)
+
+
+# --- applying an order message ---------------------------------------------------------------
+
+
+def _apply(parsed: OrderMessage, *, now) -> tuple[Order, str]:
+    control = messages.ORDER_CONTROLS[parsed.order_control]
+    if control == "new":
+        patient = _patient(parsed)
+        order = orders.create_order(
+            actor=None,
+            patient=patient,
+            procedure=_procedure(parsed),
+            placer_system=parsed.placer_system,
+            placer_order_number=parsed.placer_order_number,
+            received_at=now,
+            now=now,
+            **parsed.facts,
+        )
+        return order, f"Order {order.accession_number} created."
+    order = _existing_order(parsed)
+    if control == "change":
+        _patient(parsed)
+        order = orders.update_order(order_id=order.pk, actor=None, procedure=_procedure(parsed), **parsed.facts)
+        return order, f"Order {order.accession_number} updated."
+    order = orders.cancel_order(order_id=order.pk, reason=parsed.cancel_reason, actor=None, now=now)
+    return order, f"Order {order.accession_number} cancelled."
+
+
+def _patient(parsed: OrderMessage):
+    try:
+        return patients.register_or_update_patient(actor=None, **parsed.patient)
+    except AppointmentActionError as error:
+        location = "PID-13" if {"phone", "email"} & set(error.fields) else "PID-3" if "mrn" in error.fields else "PID"
+        raise MessageRefused(f"Patient {parsed.patient['mrn']}: {error.message}", location=location) from None
+
+
+def _procedure(parsed: OrderMessage) -> Procedure:
+    """OBR-4.1 names the procedure by our slug or one of its CPT codes (19030, 77053, 77054)."""
+    code = parsed.procedure_code
+    procedure = (
+        Procedure.objects.filter(active=True)
+        .filter(
+            Q(slug__iexact=code) | Q(injection_cpt=code) | Q(imaging_cpt_single=code) | Q(imaging_cpt_multiple=code)
+        )
+        .order_by("pk")
+        .first()
+    )
+    if procedure is None:
+        raise MessageRefused(
+            f"Procedure code “{code}” is not one we perform (send galactogram, 19030, 77053 or 77054).",
+            code=messages.TABLE_VALUE_NOT_FOUND,
+            location="OBR-4",
+        )
+    return procedure
+
+
+def _existing_order(parsed: OrderMessage) -> Order:
+    order = (
+        Order.objects.select_related("patient")
+        .filter(placer_system=parsed.placer_system, placer_order_number=parsed.placer_order_number)
+        .first()
+    )
+    if order is None:
+        raise MessageRefused(
+            f"No order {parsed.placer_order_number} from {parsed.placer_system} was received before.",
+            code=messages.UNKNOWN_KEY,
+            location="ORC-2",
+        )
+    if order.patient.mrn.lower() != parsed.patient["mrn"].lower():
+        raise MessageRefused(
+            f"Order {parsed.placer_order_number} belongs to another patient (MRN {order.patient.mrn}).",
+            code=messages.UNKNOWN_KEY,
+            location="PID-3",
+        )
+    return order
+
+
+def _error_code(error: AppointmentActionError) -> str:
+    if error.code == "conflict":
+        return messages.DUPLICATE_KEY
+    if error.code == "invalid":
+        return messages.TABLE_VALUE_NOT_FOUND
+    return messages.APPLICATION_ERROR
+
+
+FIELD_LOCATIONS = {
+    "placer_order_number": "ORC-2",
+    "referring_physician_npi": "ORC-12",
+    "procedure": "OBR-4",
+    "priority": "OBR-27",
+}
+
+
+def _location(error: AppointmentActionError) -> str:
+    for name in error.fields:
+        if name in FIELD_LOCATIONS:
+            return FIELD_LOCATIONS[name]
+        if name in messages.OBX_CODES.values():
+            return "OBX-5"
+    return ""
+
+
+# --- storing and answering ---------------------------------------------------------------------
+
+
+def _encoding(header: Header | None) -> str | None:
+    charset = header.charset.upper() if header else ""
+    return CHARSETS.get(charset, "unknown-charset") or settings.HL7_DEFAULT_ENCODING
+
+
+def _processed(header: Header) -> InterfaceMessage | None:
+    if not header.control_id:
+        return None
+    return (
+        InterfaceMessage.objects.filter(protocol="hl7v2", sender=header.sender, control_id=header.control_id)
+        .filter(duplicate_of__isnull=True)
+        .exclude(outcome=Outcome.FAILED)
+        .first()
+    )
+
+
+def _store(text, header, outcome, detail, reply, *, peer, now, order=None, parsed=None) -> InterfaceMessage:
+    header = header or Header()
+    return InterfaceMessage.objects.create(
+        peer=peer[:100],
+        sender=header.sender,
+        control_id=header.control_id,
+        message_type=header.type_label[:20],
+        version=header.version[:10],
+        order_control=parsed.order_control if parsed else "",
+        raw=text,
+        outcome=outcome,
+        detail=detail,
+        reply=reply,
+        order=order,
+        received_at=now,
+    )
+
+
+def _refuse(text, header, refusal: MessageRefused, *, peer, now, encoding) -> Reply:
+    reply = build_ack(
+        header, code=refusal.ack_code, text=refusal.text, error_code=refusal.code, location=refusal.location, now=now
+    )
+    outcome = Outcome.REJECTED if refusal.ack_code == "AR" else Outcome.ERROR
+    try:
+        with transaction.atomic():
+            stored = _store(text, header, outcome, refusal.text, reply, peer=peer, now=now)
+    except IntegrityError:
+        original = _processed(header)
+        if original is None:
+            raise
+        return _duplicate(text, header, original, peer=peer, now=now)
+    return Reply(reply.encode(encoding or "utf-8", "replace"), stored)
+
+
+def _duplicate(text, header, original: InterfaceMessage, *, peer, now) -> Reply:
+    stored = InterfaceMessage.objects.create(
+        peer=peer[:100],
+        sender=header.sender,
+        control_id=header.control_id,
+        message_type=header.type_label[:20],
+        version=header.version[:10],
+        order_control=original.order_control,
+        raw=text,
+        outcome=Outcome.DUPLICATE,
+        detail=f"Already processed at {original.received_at:%Y-%m-%d %H:%M:%S} UTC; answered as then.",
+        reply=original.reply,
+        order=original.order,
+        duplicate_of=original,
+        received_at=now,
+    )
+    return Reply(original.reply.encode(_encoding(header) or "utf-8", "replace"), stored)

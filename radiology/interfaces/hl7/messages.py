@@ -1,0 +1,415 @@
+"""Reading HL7 v2 order messages (ORM^O01 v2.3.1–2.5.1, OMG^O19) into plain values.
+
+hl7apy parses the message (segments, encoding characters, version); fields are read by
+position, the same in every accepted version, so a CE in 2.3.1 and a CWE in 2.5.1 read
+alike. Nothing here touches the database: radiology.interfaces.hl7.intake does, through the services.
+The fields read are listed in docs/interfaces.md ("Orders in (HL7 v2)").
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from hl7apy.exceptions import HL7apyException
+from hl7apy.parser import parse_message
+
+ACCEPTED_VERSIONS = ("2.3.1", "2.4", "2.5", "2.5.1")
+ACCEPTED_TYPES = {("ORM", "O01"), ("OMG", "O19")}
+ORDER_CONTROLS = {"NW": "new", "XO": "change", "CA": "cancel", "OC": "cancel"}
+
+# HL7 table 0357, message error condition codes, as used in ERR.
+SEGMENT_SEQUENCE_ERROR = "100"
+REQUIRED_FIELD_MISSING = "101"
+DATA_TYPE_ERROR = "102"
+TABLE_VALUE_NOT_FOUND = "103"
+UNSUPPORTED_MESSAGE_TYPE = "200"
+UNSUPPORTED_EVENT = "201"
+UNSUPPORTED_PROCESSING_ID = "202"
+UNSUPPORTED_VERSION = "203"
+UNKNOWN_KEY = "204"
+DUPLICATE_KEY = "205"
+APPLICATION_ERROR = "207"
+
+ERROR_NAMES = {
+    SEGMENT_SEQUENCE_ERROR: "Segment sequence error",
+    REQUIRED_FIELD_MISSING: "Required field missing",
+    DATA_TYPE_ERROR: "Data type error",
+    TABLE_VALUE_NOT_FOUND: "Table value not found",
+    UNSUPPORTED_MESSAGE_TYPE: "Unsupported message type",
+    UNSUPPORTED_EVENT: "Unsupported event code",
+    UNSUPPORTED_PROCESSING_ID: "Unsupported processing id",
+    UNSUPPORTED_VERSION: "Unsupported version id",
+    UNKNOWN_KEY: "Unknown key identifier",
+    DUPLICATE_KEY: "Duplicate key identifier",
+    APPLICATION_ERROR: "Application internal error",
+}
+
+
+class MessageRefused(Exception):
+    """The message cannot be taken: `ack_code` AR (rejected as a message) or AE (an error
+    in its content), a sentence for MSA-3/ERR, the table 0357 code and where (e.g. PID-3)."""
+
+    def __init__(self, text: str, *, ack_code: str = "AE", code: str = APPLICATION_ERROR, location: str = ""):
+        super().__init__(text)
+        self.text, self.ack_code, self.code, self.location = text, ack_code, code, location
+
+
+@dataclass(frozen=True)
+class Header:
+    """MSH, read leniently so that even a message we cannot parse gets a proper ACK."""
+
+    sending_application: str = ""
+    sending_facility: str = ""
+    message_type: str = ""
+    trigger: str = ""
+    control_id: str = ""
+    processing_id: str = ""
+    version: str = ""
+    charset: str = ""
+    field_separator: str = "|"
+
+    @property
+    def sender(self) -> str:
+        return "@".join(p for p in (self.sending_application, self.sending_facility) if p)[:200]
+
+    @property
+    def type_label(self) -> str:
+        return "^".join(p for p in (self.message_type, self.trigger) if p)
+
+
+@dataclass
+class OrderMessage:
+    header: Header
+    order_control: str
+    placer_system: str
+    placer_order_number: str
+    patient: dict
+    procedure_code: str
+    procedure_text: str
+    # Only what the message carries: a change (XO) leaves the rest of the order as it is.
+    facts: dict = field(default_factory=dict)
+    cancel_reason: str = ""
+
+
+def read_header(text: str) -> Header | None:
+    match = re.match(r"MSH(.)", text)
+    if match is None:
+        return None
+    separator = match.group(1)
+    first_line = re.split(r"[\r\n]", text, maxsplit=1)[0]
+    fields = [""] + first_line.split(separator)  # fields[n] is MSH-n (MSH-1 is the separator itself)
+    encoding = fields[2] if len(fields) > 2 else "^~\\&"
+    component = encoding[0] if encoding else "^"
+
+    def get(n: int, part: int = 0) -> str:
+        if n >= len(fields):
+            return ""
+        return fields[n].split(component)[part].strip() if len(fields[n].split(component)) > part else ""
+
+    return Header(
+        sending_application=get(3),
+        sending_facility=get(4),
+        message_type=get(9, 0),
+        trigger=get(9, 1),
+        control_id=(fields[10].strip() if len(fields) > 10 else "")[:200],
+        processing_id=get(11),
+        version=get(12),
+        charset=get(18),
+        field_separator=separator,
+    )
+
+
+def check_header(header: Header, processing_ids) -> None:
+    if not header.control_id:
+        raise MessageRefused("MSH-10 (message control ID) is empty.", ack_code="AR", code=REQUIRED_FIELD_MISSING)
+    if header.version not in ACCEPTED_VERSIONS:
+        raise MessageRefused(
+            f"HL7 version “{header.version}” is not accepted; send {', '.join(ACCEPTED_VERSIONS)}.",
+            ack_code="AR",
+            code=UNSUPPORTED_VERSION,
+            location="MSH-12",
+        )
+    if header.message_type not in {t for t, _ in ACCEPTED_TYPES}:
+        raise MessageRefused(
+            f"Message type “{header.type_label}” is not accepted; send ORM^O01 or OMG^O19.",
+            ack_code="AR",
+            code=UNSUPPORTED_MESSAGE_TYPE,
+            location="MSH-9",
+        )
+    if (header.message_type, header.trigger) not in ACCEPTED_TYPES:
+        raise MessageRefused(
+            f"Event “{header.type_label}” is not accepted; send ORM^O01 or OMG^O19.",
+            ack_code="AR",
+            code=UNSUPPORTED_EVENT,
+            location="MSH-9",
+        )
+    if header.processing_id not in processing_ids:
+        raise MessageRefused(
+            f"Processing ID “{header.processing_id}” is not accepted here ({', '.join(processing_ids)}).",
+            ack_code="AR",
+            code=UNSUPPORTED_PROCESSING_ID,
+            location="MSH-11",
+        )
+
+
+class _Reader:
+    """Fields by position, read from the message text itself (hl7apy's re-serialisation
+    may regroup components a datatype does not define): reader.get("ORC", 12, 2)."""
+
+    def __init__(self, message, text: str):
+        chars = message.encoding_chars
+        self.component, self.repetition = chars["COMPONENT"], chars["REPETITION"]
+        self.subcomponent, self.escape = chars["SUBCOMPONENT"], chars["ESCAPE"]
+        self.field_sep = chars["FIELD"]
+        self.segments: dict[str, list[list[str]]] = {}
+        for line in re.split(r"[\r\n]+", text):
+            if line.strip():
+                fields = line.split(self.field_sep)
+                if fields[0] == "MSH":
+                    fields = [fields[0], self.field_sep, *fields[1:]]
+                self.segments.setdefault(fields[0], []).append(fields)
+
+    def count(self, name: str) -> int:
+        return len(self.segments.get(name, []))
+
+    def repetitions(self, name: str, n: int, *, segment=None) -> list[list[str]]:
+        """Each repetition of field n as its components (unescaped, first subcomponent)."""
+        segment = segment if segment is not None else (self.segments.get(name) or [None])[0]
+        if segment is None:
+            return []
+        raw = segment[n] if n < len(segment) else ""
+        if not raw:
+            return []
+        return [
+            [self._unescape(c.split(self.subcomponent)[0]).strip() for c in rep.split(self.component)]
+            for rep in raw.split(self.repetition)
+        ]
+
+    def get(self, name: str, n: int, component: int = 1, *, segment=None) -> str:
+        reps = self.repetitions(name, n, segment=segment)
+        if not reps or len(reps[0]) < component:
+            return ""
+        return reps[0][component - 1]
+
+    def text(self, name: str, n: int, *, segment=None) -> str:
+        """A whole text field (ST/TX/FT): components joined back, repetitions as lines."""
+        return "\n".join(self.component.join(rep).strip() for rep in self.repetitions(name, n, segment=segment)).strip()
+
+    def _unescape(self, value: str) -> str:
+        e = self.escape
+        if e not in value:
+            return value
+        table = {"F": self.field_sep, "S": self.component, "T": self.subcomponent, "R": self.repetition, "E": e}
+
+        def replace(match):
+            code = match.group(1)
+            if code in table:
+                return table[code]
+            if code.startswith("X"):
+                try:
+                    return bytes.fromhex(code[1:]).decode("utf-8")
+                except ValueError:
+                    return ""
+            return "\n" if code == ".br" else ""
+
+        return re.sub(re.escape(e) + r"([^" + re.escape(e) + r"]*)" + re.escape(e), replace, value)
+
+
+def parse_order_message(text: str, header: Header) -> OrderMessage:
+    """The order in an accepted message, or MessageRefused saying what is wrong."""
+    try:
+        message = parse_message(text.replace("\n", "\r"), find_groups=False)
+    except HL7apyException as error:
+        raise MessageRefused(f"The message cannot be parsed: {error}", ack_code="AR", code=DATA_TYPE_ERROR) from None
+    r = _Reader(message, text)
+    for name in ("PID", "ORC", "OBR"):
+        if not r.count(name):
+            raise MessageRefused(
+                f"The message has no {name} segment.", ack_code="AR", code=SEGMENT_SEQUENCE_ERROR, location=name
+            )
+    if r.count("ORC") > 1 or r.count("OBR") > 1:
+        raise MessageRefused(
+            "Send one order (one ORC and one OBR) per message.", code=SEGMENT_SEQUENCE_ERROR, location="ORC"
+        )
+    control = r.get("ORC", 1).upper()
+    if control not in ORDER_CONTROLS:
+        raise MessageRefused(
+            f"Order control “{control}” is not handled; send NW, XO, CA or OC.",
+            code=TABLE_VALUE_NOT_FOUND,
+            location="ORC-1",
+        )
+    placer_number = r.get("ORC", 2) or r.get("OBR", 2)
+    if not placer_number:
+        raise MessageRefused("ORC-2 (placer order number) is empty.", code=REQUIRED_FIELD_MISSING, location="ORC-2")
+    placer_system = r.get("ORC", 2, 2) or r.get("OBR", 2, 2) or header.sending_application
+    order = OrderMessage(
+        header=header,
+        order_control=control,
+        placer_system=placer_system[:64],
+        placer_order_number=placer_number[:64],
+        patient=_patient(r),
+        procedure_code=r.get("OBR", 4),
+        procedure_text=r.get("OBR", 4, 2),
+    )
+    if ORDER_CONTROLS[control] == "cancel":
+        reason = r.get("ORC", 16, 2) or r.get("ORC", 16, 1)
+        order.cancel_reason = (
+            reason or f"Cancelled by {header.sending_application or 'the ordering system'} ({control})"
+        )
+        return order
+    if not order.procedure_code:
+        raise MessageRefused("OBR-4 (universal service ID) is empty.", code=REQUIRED_FIELD_MISSING, location="OBR-4")
+    order.facts = {**_physician(r), **_priority(r), **_observations(r), **_notes(r)}
+    return order
+
+
+SEX = {"F": "female", "M": "male", "O": "other", "A": "other", "N": "other", "U": "unknown"}
+
+
+def _patient(r: _Reader) -> dict:
+    ids = r.repetitions("PID", 3)
+    mrn = next((rep[0] for rep in ids if len(rep) > 4 and rep[4].upper() == "MR" and rep[0]), "")
+    mrn = mrn or (ids[0][0] if ids else "")
+    if not mrn:
+        raise MessageRefused(
+            "PID-3 (patient identifier, the MRN) is empty.", code=REQUIRED_FIELD_MISSING, location="PID-3"
+        )
+    family, given = r.get("PID", 5, 1), r.get("PID", 5, 2)
+    if not family or not given:
+        raise MessageRefused("PID-5 needs the family and given name.", code=REQUIRED_FIELD_MISSING, location="PID-5")
+    birth = r.get("PID", 7)
+    phone, email = "", ""
+    for rep in r.repetitions("PID", 13) + r.repetitions("PID", 14):
+        rep = rep + [""] * (7 - len(rep))
+        if rep[1].upper() == "NET" or rep[2].lower() == "internet" or "@" in rep[0]:
+            email = email or rep[3] or rep[0]
+        else:
+            phone = phone or _phone(rep)
+    return {
+        "mrn": mrn,
+        "family_name": family,
+        "given_name": given,
+        "birth_date": _date(birth, "PID-7", required=True),
+        # Empty or unknown: a known patient keeps hers, a new one is registered as unknown.
+        "sex": SEX.get(r.get("PID", 8).upper()),
+        "phone": phone,
+        "email": email,
+    }
+
+
+def _phone(xtn: list[str]) -> str:
+    """XTN: component 1 (a formatted number) or 5–7 (country, area, local number)."""
+    country, area, local = (xtn + [""] * 7)[4:7]
+    if area or local:
+        return f"+{country or '1'}{area}{local}".replace(" ", "").replace("-", "")
+    return xtn[0]
+
+
+def _date(value: str, location: str, *, required: bool = False) -> date | None:
+    if not value:
+        if required:
+            raise MessageRefused(f"{location} (a date) is empty.", code=REQUIRED_FIELD_MISSING, location=location)
+        return None
+    try:
+        return date(int(value[0:4]), int(value[4:6]), int(value[6:8]))
+    except (ValueError, IndexError):
+        raise MessageRefused(
+            f"{location} “{value}” is not a date (YYYYMMDD).", code=DATA_TYPE_ERROR, location=location
+        ) from None
+
+
+def _physician(r: _Reader) -> dict:
+    """ORC-12 (else OBR-16) ordering provider, XCN: id^family^given; the id is taken as the
+    NPI when its identifier type (XCN-13) or assigning authority (XCN-9) says NPI."""
+    source = "ORC" if r.repetitions("ORC", 12) else "OBR"
+    number = 12 if source == "ORC" else 16
+    reps = r.repetitions(source, number)
+    facts = {}
+    if reps:
+        xcn = reps[0] + [""] * 13
+        facts["referring_physician_family_name"] = xcn[1][:100]
+        facts["referring_physician_given_name"] = xcn[2][:100]
+        if "NPI" in (xcn[12].upper(), xcn[8].upper()):
+            facts["referring_physician_npi"] = xcn[0]
+    phones = r.repetitions("ORC", 14) or r.repetitions("OBR", 17)
+    if phones:
+        facts["referring_physician_phone"] = _phone(phones[0])[:40]
+    return facts
+
+
+def _priority(r: _Reader) -> dict:
+    """TQ1-9 (2.5), else the priority component of OBR-27 / ORC-7: S (stat) and A (as soon
+    as possible) are urgent, R routine."""
+    code = r.get("TQ1", 9) or r.get("OBR", 27, 6) or r.get("ORC", 7, 6)
+    if not code:
+        return {}
+    return {"priority": "urgent" if code.upper() in ("S", "A", "STAT", "ASAP") else "routine"}
+
+
+# OBX-3 codes (local, "L"): OBX-3.1 → order field, and how OBX-5 is read.
+OBX_CODES = {
+    "SIDE": "side",
+    "INDICATION": "indication",
+    "INDICATION_TEXT": "indication_other",
+    "DISCHARGE_COLOUR": "discharge_colour",
+    "DISCHARGE_COLOR": "discharge_colour",
+    "DISCHARGE_DUCTS": "discharge_ducts",
+    "PRIOR_IMAGING": "prior_imaging_kind",
+    "PRIOR_IMAGING_DATE": "prior_imaging_date",
+    "PRIOR_IMAGING_WHERE": "prior_imaging_where",
+    "PREGNANCY": "pregnancy_status",
+    "LACTATING": "lactating",
+}
+SIDES = {"L": "left", "LEFT": "left", "R": "right", "RIGHT": "right"}
+YES_NO = {"Y": True, "N": False, "U": None}
+PREGNANCY = {"Y": "pregnant", "N": "not_pregnant", "U": "unknown"}
+TEXT_FIELDS = {"indication_other", "prior_imaging_where"}
+
+
+def _observations(r: _Reader) -> dict:
+    facts = {}
+    # OBR-31, reason for study, may carry the indication code too; an OBX overrides it.
+    reason = r.get("OBR", 31).lower()
+    if reason:
+        facts["indication"] = reason
+    for segment in r.segments.get("OBX", []):
+        code = r.get("OBX", 3, segment=segment).upper()
+        name = OBX_CODES.get(code)
+        if name is None:
+            continue  # other observations are the EHR's business
+        location = f"OBX-5 ({code})"
+        if name in TEXT_FIELDS:
+            facts[name] = r.text("OBX", 5, segment=segment)[:300]
+            continue
+        value = r.get("OBX", 5, segment=segment)
+        if name == "prior_imaging_date":
+            facts[name] = _date(value, location)
+        elif name == "side":
+            if value.upper() not in SIDES:
+                raise MessageRefused(
+                    f"Side “{value}” is not L or R (a galactogram examines one breast).",
+                    code=TABLE_VALUE_NOT_FOUND,
+                    location=location,
+                )
+            facts[name] = SIDES[value.upper()]
+        elif name == "lactating":
+            if value.upper() not in YES_NO:
+                raise MessageRefused(
+                    f"Lactating “{value}” is not Y, N or U.", code=TABLE_VALUE_NOT_FOUND, location=location
+                )
+            facts[name] = YES_NO[value.upper()]
+        elif name == "pregnancy_status":
+            facts[name] = PREGNANCY.get(value.upper(), value.lower())
+        else:
+            facts[name] = value.lower()
+    return facts
+
+
+def _notes(r: _Reader) -> dict:
+    """OBR-13 (relevant clinical information) and the NTE comments become the order's note."""
+    parts = []
+    clinical = r.text("OBR", 13)
+    if clinical:
+        parts.append(f"Clinical information: {clinical}")
+    parts += [r.text("NTE", 3, segment=s) for s in r.segments.get("NTE", []) if r.text("NTE", 3, segment=s)]
+    return {"note": "\n".join(parts)} if parts else {}

@@ -1,0 +1,38 @@
+"""What the patient page reads: the record, every appointment with its messages, answers
+and the schedulers' call notes. Five queries whatever the history."""
+
+from dataclasses import dataclass, field
+
+from notifications.models import Message
+from radiology.models import Appointment, Patient, ReadinessResponse, TodoNote
+from radiology.presentation.flow import flow_state
+
+
+@dataclass
+class AppointmentHistory:
+    appointment: Appointment
+    messages: list = field(default_factory=list)
+    answers: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+
+    @property
+    def flow(self):
+        return flow_state(self.appointment.status)
+
+
+def patient_record(pk: int) -> tuple[Patient, list[AppointmentHistory]]:
+    patient = Patient.objects.get(pk=pk)
+    appointments = (
+        Appointment.objects.filter(patient=patient)
+        .select_related("room", "procedure", "radiologist__user", "technologist__user")
+        .order_by("-start")
+    )
+    history = {a.holder: AppointmentHistory(a) for a in appointments}
+    by_pk = {h.appointment.pk: h for h in history.values()}
+    for message in Message.objects.filter(subject__in=list(history)).order_by("due_at", "pk"):
+        history[message.subject].messages.append(message)
+    for answer in ReadinessResponse.objects.filter(appointment__patient=patient).order_by("-answered_at"):
+        by_pk[answer.appointment_id].answers.append(answer)
+    for note in TodoNote.objects.filter(appointment__patient=patient).select_related("by"):
+        by_pk[note.appointment_id].notes.append(note)
+    return patient, list(history.values())

@@ -1,0 +1,61 @@
+"""Finding a patient from the top bar, and her page: who she is, how to reach her, and
+everything that happened to her appointments."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+
+from radiology.errors import AppointmentActionError
+from radiology.models import Patient
+from radiology.pages.patients.forms import ContactForm
+from radiology.pages.patients.selectors import patient_record
+from radiology.selectors.search import search_patients
+from radiology.services.patients import correct_contact
+from security.access_log import What, record_access
+
+MIN_QUERY = 2
+
+
+@login_required
+@permission_required("radiology.view_patient", raise_exception=True)
+def patient_search(request):
+    query = request.GET.get("q", "").strip()
+    patients = list(search_patients(query)) if len(query) >= MIN_QUERY else None
+    if patients:
+        record_access(request=request, patient_ids=[p.pk for p in patients], what=What.PATIENT_SEARCH)
+    if patients is not None and len(patients) == 1 and request.GET.get("go") != "list":
+        return redirect("radiology:patient_detail", pk=patients[0].pk)
+    return render(request, "radiology/patients/search.html", {"query": query, "patients": patients})
+
+
+@login_required
+@permission_required("radiology.view_patient", raise_exception=True)
+def patient_detail(request, pk):
+    try:
+        patient, history = patient_record(pk)
+    except Patient.DoesNotExist:
+        raise Http404("No such patient") from None
+    record_access(request=request, patient_ids=[patient.pk], what=What.PATIENT_PAGE)
+    return render(request, "radiology/patients/detail.html", {"patient": patient, "history": history})
+
+
+@login_required
+@permission_required("radiology.change_patient", raise_exception=True)
+def patient_contact(request, pk):
+    patient = get_object_or_404(Patient, pk=pk)
+    form = ContactForm(request.POST or None, instance=patient)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _, moved = correct_contact(actor=request.user, patient_id=patient.pk, **form.cleaned_data)
+        except AppointmentActionError as refusal:
+            for field, message in refusal.fields.items():
+                form.add_error(field if field in form.fields else None, message)
+            if not refusal.fields:
+                form.add_error(None, refusal.message)
+        else:
+            moved_text = f" {moved} message(s) not yet sent now follow them." if moved else ""
+            messages.success(request, f"Contact details saved.{moved_text}")
+            return redirect("radiology:patient_detail", pk=patient.pk)
+    record_access(request=request, patient_ids=[patient.pk], what=What.PATIENT_PAGE)
+    return render(request, "radiology/patients/contact.html", {"patient": patient, "form": form})

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from radiology.pages.portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("<int:pk>/<str:token>/", views.home, name="home"),
+    path("<int:pk>/<str:token>/confirm/", views.confirm, name="confirm"),
+    path("<int:pk>/<str:token>/readiness/", views.readiness, name="readiness"),
+    path("<int:pk>/<str:token>/another-time/", views.request_another_time, name="another_time"),
+    path("<int:pk>/<str:token>/cancel/", views.cancel, name="cancel"),
+    path("<int:pk>/<str:token>/new-time/", views.reschedule, name="reschedule"),
+    path("<int:pk>/<str:token>/appointment.ics", views.calendar, name="calendar"),
+]

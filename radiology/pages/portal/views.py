@@ -1,0 +1,181 @@
+"""Patient pages behind a signed link: no login, only first name, time and place.
+
+Each page is in the patient's language (her messages' language); a page that cannot tell
+whose link it is (invalid, rate limited) follows the browser's. Decisions come from
+radiology.services.portal; these views only translate requests and answers.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone, translation
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from radiology.errors import AppointmentActionError
+from radiology.models import Appointment
+from radiology.pages.portal.catalog_text import translated_lines
+from radiology.pages.portal.forms import ReadinessForm, RescheduleForm
+from radiology.pages.portal.ics import appointment_calendar
+from radiology.pages.portal.ratelimit import rate_limited
+from radiology.services import portal as services
+from radiology.services.patient_links import patient_link, token_is_valid
+from scheduling.clinic_time import clinic_zone
+
+
+def _private(response):
+    # A phone may be shared: keep her page out of caches and the back-forward history.
+    add_never_cache_headers(response)
+    response["Cache-Control"] += ", private"
+    return response
+
+
+def patient_link_required(view):
+    """A valid, unexpired link for this appointment, or a friendly page and nothing else.
+    The view runs in the patient's language."""
+
+    @wraps(view)
+    def wrapped(request, pk, token, *args, **kwargs):
+        appointment = None
+        if token_is_valid(appointment_id=pk, token=token):
+            appointment = Appointment.objects.select_related("patient", "room", "procedure").filter(pk=pk).first()
+        if appointment is None:
+            with translation.override(translation.get_language_from_request(request)):
+                return _private(render(request, "portal/invalid.html", status=404))
+        with translation.override(appointment.patient.language):
+            response = view(request, appointment, token, *args, **kwargs)
+            response.headers.setdefault("Content-Language", translation.get_language())
+        return _private(response)
+
+    return wrapped
+
+
+def _home(appointment, token):
+    return redirect("radiology:portal:home", appointment.pk, token)
+
+
+@rate_limited
+@require_safe
+@patient_link_required
+def home(request, appointment, token):
+    now = timezone.now()
+    status = services.patient_status(appointment, now=now)
+    answers = services.latest_answers(appointment)
+    procedure = appointment.procedure
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "appointment": appointment,
+            "first_name": appointment.patient.given_name,
+            "status": status,
+            "actionable": status in services.Status.ACTIONABLE,
+            "advice": services.no_expression_advice(appointment, now=now),
+            "preparation": translated_lines(procedure.preparation_steps),
+            "about": translated_lines([procedure.summary, procedure.patient_experience]),
+            "answers": answers,
+            "form": ReadinessForm.for_answers(answers),
+            "token": token,
+        },
+    )
+
+
+@rate_limited
+@require_POST
+@patient_link_required
+def confirm(request, appointment, token):
+    if services.confirm_attendance(appointment_id=appointment.pk, now=timezone.now()):
+        messages.success(request, _("Thank you: we have noted that you are coming."))
+    return _home(appointment, token)
+
+
+@rate_limited
+@require_POST
+@patient_link_required
+def readiness(request, appointment, token):
+    form = ReadinessForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please answer all three questions."))
+        return _home(appointment, token)
+    services.record_readiness(appointment_id=appointment.pk, now=timezone.now(), **form.cleaned_data)
+    messages.success(request, _("Thank you for your answers. The team will see them before your appointment."))
+    return _home(appointment, token)
+
+
+@rate_limited
+@require_POST
+@patient_link_required
+def request_another_time(request, appointment, token):
+    if services.request_another_time(appointment_id=appointment.pk, now=timezone.now()):
+        messages.success(request, _("We will call you to find another time. Your current booking stays until then."))
+    return _home(appointment, token)
+
+
+@rate_limited
+@require_POST
+@patient_link_required
+def cancel(request, appointment, token):
+    try:
+        services.cancel_by_patient(appointment_id=appointment.pk, now=timezone.now())
+    except AppointmentActionError:
+        messages.error(request, _("This appointment can no longer be cancelled here. Please call us."))
+    else:
+        messages.success(request, _("Your appointment is cancelled."))
+    return _home(appointment, token)
+
+
+@rate_limited
+@require_http_methods(["GET", "HEAD", "POST"])
+@patient_link_required
+def reschedule(request, appointment, token):
+    now = timezone.now()
+    if services.patient_status(appointment, now=now) not in services.Status.ACTIONABLE:
+        return _home(appointment, token)
+    choices = services.reschedule_choices(appointment=appointment, now=now)
+    status = 200
+    if request.method == "POST":
+        form = RescheduleForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Please choose one of the times."))
+        else:
+            try:
+                services.reschedule_by_patient(appointment_id=appointment.pk, start=form.cleaned_data["start"], now=now)
+            except AppointmentActionError as error:
+                if error.code != "conflict":
+                    messages.error(request, _("This appointment can no longer be moved here. Please call us."))
+                    return _home(appointment, token)
+                # Lost to someone quicker, or the page was old: fresh choices.
+                choices, status = error.suggestions, 409
+                messages.error(request, _("That time was just taken. Here are the next free times."))
+            else:
+                messages.success(request, _("Your appointment is moved. We are sending you the new time."))
+                return _home(appointment, token)
+    return render(
+        request,
+        "portal/reschedule.html",
+        {"appointment": appointment, "days": _by_day(choices), "token": token},
+        status=status,
+    )
+
+
+def _by_day(choices):
+    """The offered times under one heading per local day: [(day, [local start, ...]), ...]."""
+    zone = clinic_zone()
+    days: dict = {}
+    for start in choices:
+        local = start.astimezone(zone)
+        days.setdefault(local.date(), []).append(local)
+    return list(days.items())
+
+
+@rate_limited
+@require_safe
+@patient_link_required
+def calendar(request, appointment, token):
+    ics = appointment_calendar(appointment, link=patient_link(appointment.pk), now=timezone.now())
+    response = HttpResponse(ics, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="appointment.ics"'
+    return response

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from radiology.pages.scheduler import todo, views
+
+# Mounted at the site root inside the "radiology" namespace (see radiology/urls.py).
+urlpatterns = [
+    path("schedule/", views.schedule_search, name="schedule_search"),
+    path("schedule/book/", views.schedule_book, name="schedule_book"),
+    path("schedule/booked/<int:pk>/", views.schedule_booked, name="schedule_booked"),
+    path("schedule/patients/", views.patient_search, name="schedule_patient_search"),
+    path("schedule/patients/new/", views.patient_new, name="schedule_patient_new"),
+    path("schedule/week/", views.week_first_room, name="schedule_week_first"),
+    path("schedule/week/<int:room_id>/", views.week_view, name="schedule_week"),
+    path("todo/", todo.todo, name="scheduler_todo"),
+    path("todo/<int:pk>/note/", todo.todo_note, name="scheduler_todo_note"),
+    path("appointments/<int:pk>/reschedule/", views.appointment_reschedule, name="appointment_reschedule"),
+    path("appointments/<int:pk>/cancel/", views.appointment_cancel, name="appointment_cancel"),
+]

@@ -1,9 +1,0 @@
-from django.urls import path
-
-from radiology.patients import views
-
-urlpatterns = [
-    path("patients/", views.patient_search, name="patient_search"),
-    path("patients/<int:pk>/", views.patient_detail, name="patient_detail"),
-    path("patients/<int:pk>/contact/", views.patient_contact, name="patient_contact"),
-]
