@@ -127,7 +127,7 @@ def measure_search(first_day):
 
 
 def book_in_threads(jobs, scheduler, procedure, clients=8, **chosen):
-    from radiology.errors import AppointmentActionError
+    from radiology.errors import ServiceRefusal
     from radiology.services.booking import book_appointment
 
     outcomes = []
@@ -141,7 +141,7 @@ def book_in_threads(jobs, scheduler, procedure, clients=8, **chosen):
                     patient=patient, procedure=procedure, start=start, duration_minutes=30, actor=scheduler, **chosen
                 )
                 outcomes.append("ok")
-            except AppointmentActionError as error:
+            except ServiceRefusal as error:
                 outcomes.append(error.code)
         connection.close()
 
@@ -158,7 +158,7 @@ def book_in_processes(jobs, scheduler, procedure, clients=8):
     """The same work from 8 processes (as several web workers would), each its own connection."""
     import multiprocessing
 
-    from radiology.errors import AppointmentActionError
+    from radiology.errors import ServiceRefusal
     from radiology.services.booking import book_appointment
 
     def client(my_jobs, results):
@@ -169,7 +169,7 @@ def book_in_processes(jobs, scheduler, procedure, clients=8):
                     patient=patient, procedure=procedure, start=start, duration_minutes=30, actor=scheduler
                 )
                 ok += 1
-            except AppointmentActionError:
+            except ServiceRefusal:
                 pass
         connection.close()
         results.put(ok)

@@ -1,4 +1,4 @@
-class AppointmentActionError(Exception):
+class ServiceRefusal(Exception):
     """A user-facing refusal: the message is a sentence a person can act on.
 
     code: "forbidden" (role), "not_allowed" (state or guard), "invalid" (bad input),

@@ -10,7 +10,7 @@ plan, and every ending its coded reason.
 
 from dataclasses import fields as dataclass_fields
 
-from radiology.errors import AppointmentActionError
+from radiology.errors import ServiceRefusal
 from radiology.services import booking, workflow
 from radiology.services.action_table import ACTIONS, USER_ACTIONS
 
@@ -27,7 +27,7 @@ def _missing(spec, inputs: dict) -> dict[str, str]:
 
 
 def run_action(*, appointment_id: int, action: str, actor, inputs: dict | None = None, now=None):
-    """Take a named action with its inputs, or raise AppointmentActionError and change nothing.
+    """Take a named action with its inputs, or raise ServiceRefusal and change nothing.
 
     inputs: checklist (check_in), outcome (complete), reason_code + note (abort,
     did_not_proceed, cancel), plan (arrange_follow_up), radiologist + technologist (start,
@@ -35,7 +35,7 @@ def run_action(*, appointment_id: int, action: str, actor, inputs: dict | None =
     inputs = inputs or {}
     if action not in USER_ACTIONS or ACTIONS[action].transition is None:
         choices = [name for name in USER_ACTIONS if ACTIONS[name].transition]
-        raise AppointmentActionError(
+        raise ServiceRefusal(
             f"Unknown action “{action}”. Use one of: {', '.join(choices)}.",
             code="invalid",
             fields={"action": f"One of: {', '.join(choices)}."},
@@ -43,7 +43,7 @@ def run_action(*, appointment_id: int, action: str, actor, inputs: dict | None =
     spec = ACTIONS[action]
     missing = _missing(spec, inputs)
     if missing:
-        raise AppointmentActionError(f"“{action}” needs: {', '.join(missing)}.", code="invalid", fields=missing)
+        raise ServiceRefusal(f"“{action}” needs: {', '.join(missing)}.", code="invalid", fields=missing)
     common = {"appointment_id": appointment_id, "actor": actor, "now": now}
     reason = {"reason_code": inputs.get("reason_code", ""), "note": inputs.get("note", "")}
     if action == "check_in":

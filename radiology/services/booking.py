@@ -15,7 +15,7 @@ from django.utils import timezone
 from monitoring.metrics import record_booking_conflict
 from procedures.models import Procedure
 from procedures.reasons import CancelReason, reason_text
-from radiology.errors import AppointmentActionError
+from radiology.errors import ServiceRefusal
 from radiology.models import (
     ACTIVE_STATES,
     UPCOMING,
@@ -159,8 +159,8 @@ def next_free_slots(*, procedure, duration_minutes, after: datetime, patient=Non
 # --- rules -------------------------------------------------------------------------------
 
 
-def _invalid(field: str, message: str) -> AppointmentActionError:
-    return AppointmentActionError(message, code="invalid", fields={field: message})
+def _invalid(field: str, message: str) -> ServiceRefusal:
+    return ServiceRefusal(message, code="invalid", fields={field: message})
 
 
 def coded_reason(choices, code: str, note: str = "") -> str:
@@ -209,7 +209,7 @@ def _check_not_already_booked(patient, *, now, reason: str) -> None:
             f"{patient.full_name} already has a galactogram on {ahead.local_start:%a %d %b %Y %H:%M} "
             f"(appointment #{ahead.pk}). Move that one instead, or give a reason to book another."
         )
-        raise AppointmentActionError(message, code="invalid", fields={"repeat_booking_reason": message})
+        raise ServiceRefusal(message, code="invalid", fields={"repeat_booking_reason": message})
 
 
 def _check_patient_free(patient, start, end, exclude=None):
@@ -262,12 +262,12 @@ def _holds(option: SlotOption, procedure: Procedure):
     ]
 
 
-def _taken(procedure, duration_minutes, start, patient, exclude=None) -> AppointmentActionError:
+def _taken(procedure, duration_minutes, start, patient, exclude=None) -> ServiceRefusal:
     suggestions = next_free_slots(
         procedure=procedure, duration_minutes=duration_minutes, after=start, patient=patient, exclude=exclude
     )
     record_booking_conflict()  # /metrics (h-ops)
-    return AppointmentActionError(TAKEN, code="conflict", suggestions=suggestions)
+    return ServiceRefusal(TAKEN, code="conflict", suggestions=suggestions)
 
 
 # --- services ----------------------------------------------------------------------------
@@ -412,7 +412,7 @@ def reschedule_appointment(
         with transaction.atomic():
             appointment = lock_appointment(appointment_id)
             if appointment.status not in UPCOMING:
-                raise AppointmentActionError(
+                raise ServiceRefusal(
                     f"Only upcoming appointments can be moved; this one is {appointment.get_status_display().lower()}."
                 )
             procedure = appointment.procedure

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from radiology.errors import AppointmentActionError
+from radiology.errors import ServiceRefusal
 from radiology.models import CalendarFeed, Room, StaffMember
 
 ROOM_PERMISSION = "radiology.change_calendarfeed"
@@ -33,9 +33,9 @@ def _check(actor, *, staff: StaffMember | None, room: Room | None) -> None:
         raise ValueError("A feed belongs to one staff member or one room.")
     if staff is not None:
         if staff.user_id != actor.pk or staff.role not in StaffMember.CLINICAL_ROLES:
-            raise AppointmentActionError("Only clinical staff have a calendar, and only their own.", code="forbidden")
+            raise ServiceRefusal("Only clinical staff have a calendar, and only their own.", code="forbidden")
     elif not actor.has_perm(ROOM_PERMISSION):
-        raise AppointmentActionError("Only managers can manage the rooms' calendars.", code="forbidden")
+        raise ServiceRefusal("Only managers can manage the rooms' calendars.", code="forbidden")
 
 
 def issue_calendar_feed(*, actor, staff: StaffMember | None = None, room: Room | None = None, now=None) -> str:

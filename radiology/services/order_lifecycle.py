@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from radiology.errors import AppointmentActionError
+from radiology.errors import ServiceRefusal
 from radiology.models import AccessionCounter, Appointment, AppointmentStatus, Order
 from scheduling.clinic_time import clinic_zone
 
@@ -102,5 +102,5 @@ def check_clinical_facts(*, indication: str = "", indication_other: str = "", si
         raise _invalid("side", "The side is left or right.")
 
 
-def _invalid(field: str, message: str) -> AppointmentActionError:
-    return AppointmentActionError(message, code="invalid", fields={field: message})
+def _invalid(field: str, message: str) -> ServiceRefusal:
+    return ServiceRefusal(message, code="invalid", fields={field: message})

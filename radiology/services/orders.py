@@ -15,7 +15,7 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
 from procedures.reasons import CancelReason
-from radiology.errors import AppointmentActionError
+from radiology.errors import ServiceRefusal
 from radiology.models import CANCELLABLE, AppointmentStatus, Order, Patient
 from radiology.services import booking, order_lifecycle
 from scheduling.clinic_time import clinic_zone
@@ -47,7 +47,7 @@ EXAM_UNDER_WAY = (AppointmentStatus.CHECKED_IN, AppointmentStatus.IN_PROCEDURE)
 
 def _check_permission(actor, permission: str, label: str) -> None:
     if actor is not None and not actor.has_perm(permission):
-        raise AppointmentActionError(f"Your role does not allow {label}.", code="forbidden")
+        raise ServiceRefusal(f"Your role does not allow {label}.", code="forbidden")
 
 
 def _check_facts(facts: dict) -> None:
@@ -63,11 +63,11 @@ def _validated(order: Order) -> None:
         order.full_clean(exclude=["patient", "procedure", "created_by", "accession_number", "study_instance_uid"])
     except ValidationError as error:
         fields = {name: " ".join(messages) for name, messages in error.message_dict.items()}
-        raise AppointmentActionError(" ".join(fields.values()), code="invalid", fields=fields) from None
+        raise ServiceRefusal(" ".join(fields.values()), code="invalid", fields=fields) from None
 
 
-def _placer_conflict(placer_system: str, placer_order_number: str) -> AppointmentActionError:
-    return AppointmentActionError(
+def _placer_conflict(placer_system: str, placer_order_number: str) -> ServiceRefusal:
+    return ServiceRefusal(
         f"Order {placer_order_number} from {placer_system or 'this placer'} already exists.",
         code="conflict",
         fields={"placer_order_number": "Already received."},
@@ -115,14 +115,14 @@ def update_order(*, order_id: int, actor, procedure=None, **changes) -> Order:
     with transaction.atomic():
         order = _lock(order_id)
         if order.status in (Order.Status.CANCELLED, Order.Status.COMPLETED):
-            raise AppointmentActionError(f"Order {order.accession_number} is {order.status}; it cannot change.")
+            raise ServiceRefusal(f"Order {order.accession_number} is {order.status}; it cannot change.")
         if order.appointments.filter(status__in=EXAM_UNDER_WAY).exists():
-            raise AppointmentActionError(
+            raise ServiceRefusal(
                 f"The patient is checked in for order {order.accession_number}; call the department to change it."
             )
         if procedure is not None and procedure.pk != order.procedure_id:
             if order.status != Order.Status.WAITING:
-                raise AppointmentActionError(
+                raise ServiceRefusal(
                     f"Order {order.accession_number} is booked; cancel its appointment before changing the procedure.",
                     code="invalid",
                     fields={"procedure": "Booked already."},
@@ -142,17 +142,17 @@ def cancel_order(*, order_id: int, reason: str, actor, now: datetime | None = No
     _check_permission(actor, "radiology.change_order", "cancelling orders")
     reason = reason.strip()
     if not reason:
-        raise AppointmentActionError("Say why the order is cancelled.", code="invalid", fields={"reason": "Required."})
+        raise ServiceRefusal("Say why the order is cancelled.", code="invalid", fields={"reason": "Required."})
     now = now or timezone.now()
     with transaction.atomic():
         order = _lock(order_id)
         if order.status == Order.Status.CANCELLED:
             return order
         if order.status == Order.Status.COMPLETED:
-            raise AppointmentActionError(f"Order {order.accession_number} is completed; it cannot be cancelled.")
+            raise ServiceRefusal(f"Order {order.accession_number} is completed; it cannot be cancelled.")
         # A checked-in patient can still be sent home (the appointment's own cancel allows it).
         if order.appointments.filter(status=AppointmentStatus.IN_PROCEDURE).exists():
-            raise AppointmentActionError(
+            raise ServiceRefusal(
                 f"The exam for order {order.accession_number} is under way; it cannot be cancelled now."
             )
         # Cancelled first, so the appointment's cancellation does not return it to the queue.
@@ -173,7 +173,7 @@ def _lock(order_id: int) -> Order:
     try:
         return Order.objects.select_for_update().get(pk=order_id)
     except Order.DoesNotExist:
-        raise AppointmentActionError("That order does not exist.", code="not_found") from None
+        raise ServiceRefusal("That order does not exist.", code="not_found") from None
 
 
 # --- selectors -----------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import contextlib
 from django.urls import reverse
 
 from notifications.models import Message
-from radiology.errors import AppointmentActionError
+from radiology.errors import ServiceRefusal
 from radiology.models import Appointment, AppointmentStatus, appointment_id_from_reference
 from radiology.services.patient_links import patient_link
 from radiology.services.transitions import perform_transition
@@ -58,7 +58,7 @@ def message_delivered(message) -> None:
     if appointment["version"] != message.subject_version:
         return
     # Moved on meanwhile (checked in, cancelled): a reminder never pulls it back.
-    with contextlib.suppress(AppointmentActionError):
+    with contextlib.suppress(ServiceRefusal):
         perform_transition(appointment_id=_appointment_id(message), action=action, actor=None, now=message.sent_at)
 
 

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from radiology import rules
-from radiology.errors import AppointmentActionError
+from radiology.errors import ServiceRefusal
 from radiology.models import Channel, Patient
 from radiology.selectors.search import search_patients
 from radiology.services import reminders
@@ -39,11 +39,11 @@ def register_patient(
     case), and the patient must be reachable on the channel reminders will use: without a
     preferred channel we take SMS when there is a phone number, else e-mail."""
     if actor is not None and not actor.has_perm("radiology.add_patient"):
-        raise AppointmentActionError("Your role does not allow registering patients.", code="forbidden")
+        raise ServiceRefusal("Your role does not allow registering patients.", code="forbidden")
     mrn = mrn.strip()
     phone = phone or ""
     if not phone and not email:
-        raise AppointmentActionError(
+        raise ServiceRefusal(
             "Give a phone number or an e-mail address so the patient receives the preparation and reminders.",
             code="invalid",
             fields={"phone": "Give a phone number or an e-mail address.", "email": "Or give an e-mail address."},
@@ -51,10 +51,10 @@ def register_patient(
     preferred_channel = preferred_channel or (Channel.SMS if phone else Channel.EMAIL)
     problem = rules.unreachable(preferred_channel=preferred_channel, phone=phone, email=email)
     if problem:
-        raise AppointmentActionError(problem[1], code="invalid", fields={problem[0]: problem[1]})
+        raise ServiceRefusal(problem[1], code="invalid", fields={problem[0]: problem[1]})
     problem = rules.birth_date_problem(birth_date)
     if problem:
-        raise AppointmentActionError(problem, code="invalid", fields={"birth_date": problem})
+        raise ServiceRefusal(problem, code="invalid", fields={"birth_date": problem})
     existing = Patient.objects.filter(mrn__iexact=mrn).first()
     if existing:
         raise _duplicate(existing)
@@ -80,8 +80,8 @@ def register_patient(
         raise
 
 
-def _duplicate(existing: Patient) -> AppointmentActionError:
-    error = AppointmentActionError(
+def _duplicate(existing: Patient) -> ServiceRefusal:
+    error = ServiceRefusal(
         f"A patient with MRN {existing.mrn} is already registered (patient id {existing.pk}); use that record.",
         code="conflict",
         fields={"mrn": f"MRN {existing.mrn} is already registered."},
@@ -117,7 +117,7 @@ def register_or_update_patient(
             email=email,
         )
     if actor is not None and not actor.has_perm("radiology.change_patient"):
-        raise AppointmentActionError("Your role does not allow changing patients.", code="forbidden")
+        raise ServiceRefusal("Your role does not allow changing patients.", code="forbidden")
     existing.given_name, existing.family_name, existing.birth_date = given_name.strip(), family_name.strip(), birth_date
     if sex:
         existing.sex = sex
@@ -129,7 +129,7 @@ def register_or_update_patient(
         existing.full_clean(validate_unique=False)
     except ValidationError as error:
         fields = {name: " ".join(messages) for name, messages in error.message_dict.items()}
-        raise AppointmentActionError(" ".join(fields.values()), code="invalid", fields=fields) from None
+        raise ServiceRefusal(" ".join(fields.values()), code="invalid", fields=fields) from None
     existing.save()
     return existing
 
@@ -142,21 +142,21 @@ def correct_contact(
     messages not yet out follow the new details; returns her and how many moved."""
     now = now or timezone.now()
     if not actor.has_perm("radiology.change_patient"):
-        raise AppointmentActionError("Your role does not allow changing patients.", code="forbidden")
+        raise ServiceRefusal("Your role does not allow changing patients.", code="forbidden")
     problem = rules.unreachable(preferred_channel=preferred_channel, phone=phone, email=email)
     if problem:
-        raise AppointmentActionError(problem[1], code="invalid", fields={problem[0]: problem[1]})
+        raise ServiceRefusal(problem[1], code="invalid", fields={problem[0]: problem[1]})
     with transaction.atomic():
         patient = Patient.objects.select_for_update().filter(pk=patient_id).first()
         if patient is None:
-            raise AppointmentActionError("That patient does not exist.", code="not_found")
+            raise ServiceRefusal("That patient does not exist.", code="not_found")
         patient.phone, patient.email = phone or "", email.strip()
         patient.preferred_channel, patient.language = preferred_channel, language
         try:
             patient.full_clean(validate_unique=False)
         except ValidationError as error:
             fields = {name: " ".join(messages) for name, messages in error.message_dict.items()}
-            raise AppointmentActionError(" ".join(fields.values()), code="invalid", fields=fields) from None
+            raise ServiceRefusal(" ".join(fields.values()), code="invalid", fields=fields) from None
         patient._change_reason = "Contact details corrected"  # noqa: SLF001 - django-simple-history's documented hook
         patient.save(update_fields=["phone", "email", "preferred_channel", "language"])
         moved = reminders.on_contact_changed(patient=patient, now=now)

@@ -31,7 +31,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from procedures.reasons import AbortReason
-from radiology.errors import AppointmentActionError
+from radiology.errors import ServiceRefusal
 from radiology.models import Appointment, AppointmentStatus, PerformedProcedureStep, ProcedureOutcome
 from radiology.selectors.modality import find_appointment_for_step
 from radiology.services import workflow
@@ -207,7 +207,7 @@ def _apply(step: PerformedProcedureStep, report: StepReport) -> None:
                 },
                 now=report.ended_at or step.updated_at,
             )
-    except AppointmentActionError as refusal:
+    except ServiceRefusal as refusal:
         step.attention = Attention.NOT_APPLIED
         step.attention_note = refusal.message[:300]
 
@@ -229,7 +229,7 @@ def complete_from_step(*, step_id: int, actor, outcome: dict):
     with transaction.atomic():
         step = PerformedProcedureStep.objects.select_for_update().get(pk=step_id)
         if step.attention != Attention.OUTCOME_NEEDED or step.appointment_id is None:
-            raise AppointmentActionError("This step does not wait for an outcome any more.")
+            raise ServiceRefusal("This step does not wait for an outcome any more.")
         appointment = run_action(
             appointment_id=step.appointment_id, action="complete", actor=actor, inputs={"outcome": outcome}
         )
@@ -245,9 +245,9 @@ RESOLVABLE = {Attention.UNMATCHED, Attention.NOT_APPLIED}
 def _lock_resolvable_step(step_id: int) -> PerformedProcedureStep:
     step = PerformedProcedureStep.objects.select_for_update().filter(pk=step_id).first()
     if step is None:
-        raise AppointmentActionError("That modality step does not exist.", code="not_found")
+        raise ServiceRefusal("That modality step does not exist.", code="not_found")
     if step.attention not in RESOLVABLE:
-        raise AppointmentActionError("This step does not need resolving any more.", code="conflict")
+        raise ServiceRefusal("This step does not need resolving any more.", code="conflict")
     return step
 
 
@@ -267,7 +267,7 @@ def link_step(*, step_id: int, appointment_id: int, actor, report: StepReport, n
         appointment = lock_appointment(appointment_id)
         patient = appointment.patient
         if report.patient_id and report.patient_id != patient.mrn:
-            raise AppointmentActionError(
+            raise ServiceRefusal(
                 f"The modality recorded patient ID {report.patient_id}; this appointment is for "
                 f"{patient} (MRN {patient.mrn}). Link it to that patient's appointment.",
                 code="invalid",
@@ -291,7 +291,7 @@ def link_step(*, step_id: int, appointment_id: int, actor, report: StepReport, n
         if step.attention == Attention.NONE and report.status in FINAL:
             _apply(step, report)
         if step.attention == Attention.NOT_APPLIED:
-            raise AppointmentActionError(f"Not linked: {step.attention_note}", code="not_allowed")
+            raise ServiceRefusal(f"Not linked: {step.attention_note}", code="not_allowed")
         _resolved(step, actor=actor, resolution=f"Linked to appointment #{appointment.pk}", now=now)
         step.save()
     log.info("MPPS step %s linked to appointment %s by user %s", step.pk, appointment.pk, actor.pk)
@@ -304,7 +304,7 @@ def dismiss_step(*, step_id: int, actor, reason: str, now: datetime | None = Non
     now = now or timezone.now()
     reason = reason.strip()
     if not reason:
-        raise AppointmentActionError("Say why the step is dismissed.", code="invalid", fields={"reason": "Required."})
+        raise ServiceRefusal("Say why the step is dismissed.", code="invalid", fields={"reason": "Required."})
     with transaction.atomic():
         step = _lock_resolvable_step(step_id)
         step.attention, step.attention_note = Attention.NONE, ""

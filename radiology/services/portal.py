@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from django.db import transaction
 
 from procedures.reasons import CancelReason
-from radiology.errors import AppointmentActionError
+from radiology.errors import ServiceRefusal
 from radiology.models import UPCOMING, Appointment, AppointmentStatus, ReadinessResponse
 from radiology.services.booking import TAKEN, cancel_appointment, next_free_slots, reschedule_appointment
 from radiology.services.transitions import lock_appointment
@@ -167,7 +167,7 @@ def cancel_by_patient(*, appointment_id: int, now) -> Appointment:
     """Cancel an appointment that is still ahead, through the booking service (frees the
     room and people, withdraws reminders, tells staff if it was soon)."""
     if not _upcoming(appointment_id, now).exists():
-        raise AppointmentActionError("This appointment can no longer be cancelled here.")
+        raise ServiceRefusal("This appointment can no longer be cancelled here.")
     return cancel_appointment(
         appointment_id=appointment_id, actor=None, reason_code=CancelReason.PATIENT_VIA_LINK, now=now
     )
@@ -182,12 +182,12 @@ def reschedule_by_patient(*, appointment_id: int, start: datetime, now) -> Appoi
         appointment = lock_appointment(appointment_id)
         choices = reschedule_choices(appointment=appointment, now=now)
         if start not in choices:
-            raise AppointmentActionError(TAKEN, code="conflict", suggestions=choices)
+            raise ServiceRefusal(TAKEN, code="conflict", suggestions=choices)
         try:
             reschedule_appointment(
                 appointment_id=appointment_id, start=start, actor=None, note=PATIENT_VIA_LINK, now=now
             )
-        except AppointmentActionError as error:
+        except ServiceRefusal as error:
             if error.code == "conflict":
                 error.suggestions = reschedule_choices(appointment=appointment, now=now)
             raise

@@ -7,7 +7,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from radiology.errors import AppointmentActionError
+from radiology.errors import ServiceRefusal
 from radiology.models import Appointment, TodoNote
 
 
@@ -17,19 +17,15 @@ def record_todo_note(
     """Record a call or a resolution. Resolving needs a note saying how (the database
     insists too); schedulers only."""
     if not actor.has_perm("radiology.book_appointment"):
-        raise AppointmentActionError("Your role does not allow working the to-do list.", code="forbidden")
+        raise ServiceRefusal("Your role does not allow working the to-do list.", code="forbidden")
     if outcome not in TodoNote.Outcome.values:
-        raise AppointmentActionError(
-            "Choose “Called” or “Resolved”.", code="invalid", fields={"outcome": "Choose one."}
-        )
+        raise ServiceRefusal("Choose “Called” or “Resolved”.", code="invalid", fields={"outcome": "Choose one."})
     note = note.strip()
     if outcome == TodoNote.Outcome.RESOLVED and not note:
-        raise AppointmentActionError(
-            "Say how it was resolved.", code="invalid", fields={"note": "Say how it was resolved."}
-        )
+        raise ServiceRefusal("Say how it was resolved.", code="invalid", fields={"note": "Say how it was resolved."})
     with transaction.atomic():
         if not Appointment.objects.filter(pk=appointment_id).exists():
-            raise AppointmentActionError("No such appointment.", code="not_found")
+            raise ServiceRefusal("No such appointment.", code="not_found")
         return TodoNote.objects.create(
             appointment_id=appointment_id, outcome=outcome, note=note, by=actor, at=now or timezone.now()
         )

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
-from radiology.errors import AppointmentActionError
+from radiology.errors import ServiceRefusal
 from radiology.models import Appointment, AppointmentTransition
 from radiology.services.action_table import ACTIONS, ActionSpec
 from radiology.services.order_lifecycle import follow_appointment
@@ -23,13 +23,13 @@ def lock_appointment(appointment_id: int) -> Appointment:
     try:
         return Appointment.objects.select_related("procedure").select_for_update(of=("self",)).get(pk=appointment_id)
     except Appointment.DoesNotExist:
-        raise AppointmentActionError("That appointment does not exist.", code="not_found") from None
+        raise ServiceRefusal("That appointment does not exist.", code="not_found") from None
 
 
 def get_action(name: str) -> ActionSpec:
     spec = ACTIONS.get(name)
     if spec is None:
-        raise AppointmentActionError(f"Unknown action “{name}”.", code="invalid", fields={"action": "Unknown."})
+        raise ServiceRefusal(f"Unknown action “{name}”.", code="invalid", fields={"action": "Unknown."})
     return spec
 
 
@@ -37,13 +37,13 @@ def check_permission(actor, spec: ActionSpec) -> None:
     if actor is None:
         return  # the system: reminder delivery, scheduled jobs, the patient's own link
     if spec.permission is None or not actor.has_perm(spec.permission):
-        raise AppointmentActionError(f"Your role does not allow “{spec.label.lower()}”.", code="forbidden")
+        raise ServiceRefusal(f"Your role does not allow “{spec.label.lower()}”.", code="forbidden")
 
 
 def perform_transition(
     *, appointment_id: int, action: str, actor, note: str = "", now=None, fields: dict | None = None
 ) -> Appointment:
-    """Move an appointment by one named action, or raise AppointmentActionError and change
+    """Move an appointment by one named action, or raise ServiceRefusal and change
     nothing. `fields` are the transition's own arguments (times, coded reasons)."""
     spec = get_action(action)
     check_permission(actor, spec)
@@ -52,13 +52,13 @@ def perform_transition(
         appointment = lock_appointment(appointment_id)
         refusal = spec.refusal(appointment, now)
         if refusal:
-            raise AppointmentActionError(refusal)
+            raise ServiceRefusal(refusal)
         from_status = appointment.status
         getattr(appointment, spec.transition)(**(fields or {}))
         try:
             appointment.save()
         except ConcurrentTransition:
-            raise AppointmentActionError(
+            raise ServiceRefusal(
                 "Someone else changed this appointment a moment ago. Reload to see its current state.",
                 code="conflict",
             ) from None

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from procedures.reasons import AbortReason, NotProceededReason
-from radiology.errors import AppointmentActionError
+from radiology.errors import ServiceRefusal
 from radiology.models import (
     CheckInChecklist,
     FollowUpPlan,
@@ -38,8 +38,8 @@ class Checklist:
     side_confirmed: bool  # the order's side, confirmed with the patient (wrong-side prevention)
 
 
-def _invalid(field: str, message: str) -> AppointmentActionError:
-    return AppointmentActionError(message, code="invalid", fields={field: message})
+def _invalid(field: str, message: str) -> ServiceRefusal:
+    return ServiceRefusal(message, code="invalid", fields={field: message})
 
 
 def check_in_patient(*, appointment_id: int, actor, checklist: Checklist, now: datetime | None = None):
@@ -67,7 +67,7 @@ def check_in_patient(*, appointment_id: int, actor, checklist: Checklist, now: d
                 "No discharge today: the duct cannot be found. Record “did not proceed: no discharge today” "
                 "(the patient goes on the schedulers' list to rebook) or reschedule."
             )
-        raise AppointmentActionError(message, code="invalid", fields=problems)
+        raise ServiceRefusal(message, code="invalid", fields=problems)
     with transaction.atomic():
         appointment = perform_transition(
             appointment_id=appointment_id,
@@ -147,7 +147,7 @@ def complete_procedure(
     if not (Decimal("0") < Decimal(contrast_volume_ml) <= Decimal("10")):
         problems["contrast_volume_ml"] = "Contrast volume is between 0.1 and 10 mL."
     if problems:
-        raise AppointmentActionError(" ".join(problems.values()), code="invalid", fields=problems)
+        raise ServiceRefusal(" ".join(problems.values()), code="invalid", fields=problems)
     with transaction.atomic():
         appointment = perform_transition(
             appointment_id=appointment_id, action="complete", actor=actor, now=now, fields={"at": now}

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from radiology.errors import AppointmentActionError
+from radiology.errors import ServiceRefusal
 from radiology.services.transitions import perform_transition
 from tests.actions import CHECKLIST_FORM, take_action
 from tests.factories import DEFAULT_PASSWORD, AppointmentFactory, StaffMemberFactory, UserFactory
@@ -33,7 +33,7 @@ REFUSED = [
 def test_the_service_refuses_an_action_the_role_does_not_allow(role, action, state):
     appointment = AppointmentFactory(status=state)
     user = StaffMemberFactory(role=role).user
-    with time_machine.travel(appointment.start, tick=False), pytest.raises(AppointmentActionError) as error:
+    with time_machine.travel(appointment.start, tick=False), pytest.raises(ServiceRefusal) as error:
         take_action(appointment.pk, action, user)
     assert error.value.code == "forbidden"
     appointment.refresh_from_db()
@@ -43,7 +43,7 @@ def test_the_service_refuses_an_action_the_role_does_not_allow(role, action, sta
 def test_a_staff_user_cannot_perform_a_system_only_action():
     appointment = AppointmentFactory()
     manager = StaffMemberFactory(manager=True).user
-    with pytest.raises(AppointmentActionError) as error:
+    with pytest.raises(ServiceRefusal) as error:
         perform_transition(appointment_id=appointment.pk, action="send_prep", actor=manager)
     assert error.value.code == "forbidden"
 

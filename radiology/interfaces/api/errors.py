@@ -12,7 +12,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from radiology.errors import AppointmentActionError
+from radiology.errors import ServiceRefusal
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def validation_error_body(detail) -> dict:
     return body
 
 
-def action_error_body(exc: AppointmentActionError, *, offers_suggestions: bool = False) -> dict:
+def action_error_body(exc: ServiceRefusal, *, offers_suggestions: bool = False) -> dict:
     body = {"error": exc.message}
     if exc.fields:
         body["fields"] = {name: str(text) for name, text in exc.fields.items()}
@@ -79,7 +79,7 @@ def action_error_body(exc: AppointmentActionError, *, offers_suggestions: bool =
 
 
 def json_exception_handler(exc, context):
-    if isinstance(exc, AppointmentActionError):
+    if isinstance(exc, ServiceRefusal):
         offers = getattr(context.get("view"), "offers_suggestions", False)
         body = action_error_body(exc, offers_suggestions=offers)
         return Response(body, status=STATUS_FOR_CODE.get(exc.code, 400))

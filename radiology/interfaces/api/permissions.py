@@ -7,7 +7,7 @@ class HasRolePermissions(BasePermission):
     """Each view lists the permissions it needs per HTTP method in `required_perms`.
 
     Finer rules (which role may check a patient in, start a procedure, …) are the
-    services' to enforce; they raise AppointmentActionError(code="forbidden") → 403.
+    services' to enforce; they raise ServiceRefusal(code="forbidden") → 403.
     """
 
     message = "Your role does not allow this."

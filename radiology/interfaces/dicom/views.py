@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from pydicom.dataset import Dataset
 
-from radiology.errors import AppointmentActionError
+from radiology.errors import ServiceRefusal
 from radiology.interfaces.dicom import mpps
 from radiology.interfaces.dicom.forms import DismissStepForm, LinkStepForm
 from radiology.models import PerformedProcedureStep
@@ -71,7 +71,7 @@ def _posted(request, form, *, not_done: str, act):
     else:
         try:
             messages.success(request, act(form.cleaned_data))
-        except AppointmentActionError as refusal:
+        except ServiceRefusal as refusal:
             messages.error(request, refusal.message)
     return redirect("dicom:needs_attention")
 

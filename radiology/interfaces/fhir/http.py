@@ -12,7 +12,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
-from radiology.errors import AppointmentActionError
+from radiology.errors import ServiceRefusal
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ def operation_outcome(message: str, *, code: str = "invalid", severity: str = "e
     return {"resourceType": "OperationOutcome", "issue": [issue]}
 
 
-def action_outcome(exc: AppointmentActionError) -> dict:
+def action_outcome(exc: ServiceRefusal) -> dict:
     outcome = operation_outcome(exc.message, code=ISSUE_CODE[STATUS_FOR_ACTION.get(exc.code, 422)])
     for field, text in exc.fields.items():
         if str(text) != exc.message:
@@ -137,7 +137,7 @@ def fhir_exception_handler(exc, context):
     if isinstance(exc, FhirError):
         body = operation_outcome(exc.message, code=exc.code, expression=exc.expression)
         return Response(body, status=exc.status)
-    if isinstance(exc, AppointmentActionError):
+    if isinstance(exc, ServiceRefusal):
         return Response(action_outcome(exc), status=STATUS_FOR_ACTION.get(exc.code, 422))
     if isinstance(exc, DataError):
         # A value PostgreSQL cannot store or compare (a NUL byte, a number out of range).

@@ -4,7 +4,7 @@ from django.utils import timezone
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from radiology.errors import AppointmentActionError
+from radiology.errors import ServiceRefusal
 from radiology.interfaces.fhir import bundle, operations, search
 from radiology.interfaces.fhir.capability import capability_statement
 from radiology.interfaces.fhir.http import FhirError, FhirView, action_outcome
@@ -117,7 +117,7 @@ class BookView(FhirView):
         arguments = operations.booking_arguments(operations.appointment_to_book(self.resource_body(request, None)))
         try:
             appointment = booking.book_appointment(actor=request.user, **arguments)
-        except AppointmentActionError as exc:
+        except ServiceRefusal as exc:
             if exc.code != "conflict":
                 raise
             proposals = operations.proposals(

@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from procedures.models import Procedure
-from radiology.errors import AppointmentActionError
+from radiology.errors import ServiceRefusal
 from radiology.interfaces.hl7 import messages
 from radiology.interfaces.hl7.ack import build_ack
 from radiology.interfaces.hl7.messages import Header, MessageRefused, OrderMessage
@@ -76,7 +76,7 @@ def receive(data: bytes, *, peer: str = "", now: datetime | None = None) -> Repl
         return Reply(reply.encode(encoding), stored)
     except MessageRefused as refusal:
         return _refuse(text, header, refusal, peer=peer, now=now, encoding=encoding)
-    except AppointmentActionError as error:
+    except ServiceRefusal as error:
         refusal = MessageRefused(error.message, code=_error_code(error), location=_location(error))
         return _refuse(text, header, refusal, peer=peer, now=now, encoding=encoding)
     except IntegrityError:
@@ -132,7 +132,7 @@ def _apply(parsed: OrderMessage, *, now) -> tuple[Order, str]:
 def _patient(parsed: OrderMessage):
     try:
         return patients.register_or_update_patient(actor=None, **parsed.patient)
-    except AppointmentActionError as error:
+    except ServiceRefusal as error:
         location = "PID-13" if {"phone", "email"} & set(error.fields) else "PID-3" if "mrn" in error.fields else "PID"
         raise MessageRefused(f"Patient {parsed.patient['mrn']}: {error.message}", location=location) from None
 
@@ -178,7 +178,7 @@ def _existing_order(parsed: OrderMessage) -> Order:
     return order
 
 
-def _error_code(error: AppointmentActionError) -> str:
+def _error_code(error: ServiceRefusal) -> str:
     if error.code == "conflict":
         return messages.DUPLICATE_KEY
     if error.code == "invalid":
@@ -194,7 +194,7 @@ FIELD_LOCATIONS = {
 }
 
 
-def _location(error: AppointmentActionError) -> str:
+def _location(error: ServiceRefusal) -> str:
     for name in error.fields:
         if name in FIELD_LOCATIONS:
             return FIELD_LOCATIONS[name]

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from radiology.errors import AppointmentActionError
+from radiology.errors import ServiceRefusal
 from radiology.interfaces.ics import feed as ics
 from radiology.interfaces.ics import selectors
 from radiology.models import CalendarFeed, Room, StaffMember
@@ -84,7 +84,7 @@ def _act(request, *, staff=None, room=None, label: str):
             if calendar_feeds.revoke_calendar_feed(actor=request.user, staff=staff, room=room):
                 flash.success(request, f"The calendar address of {label} no longer works.")
             return redirect("calendar_feeds:calendars")
-    except AppointmentActionError as error:
+    except ServiceRefusal as error:
         raise PermissionDenied(error.message) from None
     flash.error(request, "Choose to make a new address or to revoke it.")
     return redirect("calendar_feeds:calendars")

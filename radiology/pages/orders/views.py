@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from radiology.errors import AppointmentActionError
+from radiology.errors import ServiceRefusal
 from radiology.models import Order
 from radiology.pages.orders.forms import OrderFactsForm
 from radiology.services import orders
@@ -54,7 +54,7 @@ def order_cancel(request, pk):
         return order_detail(request, pk, cancel_form=form, status=400)
     try:
         order = orders.cancel_order(order_id=pk, reason=form.cleaned_data["reason"], actor=request.user)
-    except AppointmentActionError as error:
+    except ServiceRefusal as error:
         if error.code == "forbidden":
             return render(request, "403.html", {"message": error.message}, status=403)
         form.add_error(None, error.message)
@@ -71,7 +71,7 @@ def order_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             orders.update_order(order_id=pk, actor=request.user, **form.cleaned_data)
-        except AppointmentActionError as error:
+        except ServiceRefusal as error:
             if error.code == "forbidden":
                 return render(request, "403.html", {"message": error.message}, status=403)
             for name, text in error.fields.items():

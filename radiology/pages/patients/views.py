@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
-from radiology.errors import AppointmentActionError
+from radiology.errors import ServiceRefusal
 from radiology.models import Patient
 from radiology.pages.patients.forms import ContactForm
 from radiology.pages.patients.selectors import patient_record
@@ -48,7 +48,7 @@ def patient_contact(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             _, moved = correct_contact(actor=request.user, patient_id=patient.pk, **form.cleaned_data)
-        except AppointmentActionError as refusal:
+        except ServiceRefusal as refusal:
             for field, message in refusal.fields.items():
                 form.add_error(field if field in form.fields else None, message)
             if not refusal.fields:

@@ -15,7 +15,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from radiology.errors import AppointmentActionError
+from radiology.errors import ServiceRefusal
 from radiology.models import Appointment
 from radiology.pages.portal.catalog_text import translated_lines
 from radiology.pages.portal.forms import ReadinessForm, RescheduleForm
@@ -120,7 +120,7 @@ def request_another_time(request, appointment, token):
 def cancel(request, appointment, token):
     try:
         services.cancel_by_patient(appointment_id=appointment.pk, now=timezone.now())
-    except AppointmentActionError:
+    except ServiceRefusal:
         messages.error(request, _("This appointment can no longer be cancelled here. Please call us."))
     else:
         messages.success(request, _("Your appointment is cancelled."))
@@ -143,7 +143,7 @@ def reschedule(request, appointment, token):
         else:
             try:
                 services.reschedule_by_patient(appointment_id=appointment.pk, start=form.cleaned_data["start"], now=now)
-            except AppointmentActionError as error:
+            except ServiceRefusal as error:
                 if error.code != "conflict":
                     messages.error(request, _("This appointment can no longer be moved here. Please call us."))
                     return _home(appointment, token)

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from radiology.errors import AppointmentActionError
+from radiology.errors import ServiceRefusal
 from radiology.selectors import scheduler_todo
 from radiology.services.todo import record_todo_note
 
@@ -27,7 +27,7 @@ def todo_note(request, pk):
         note = record_todo_note(
             appointment_id=pk, actor=request.user, outcome=outcome, note=request.POST.get("note", "")
         )
-    except AppointmentActionError as error:
+    except ServiceRefusal as error:
         messages.error(request, error.message)
     else:
         patient = note.appointment.patient.full_name

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from radiology import selectors
-from radiology.errors import AppointmentActionError
+from radiology.errors import ServiceRefusal
 from radiology.models import UPCOMING, Appointment, Order, Patient, Room
 from radiology.pages.scheduler import forms
 from radiology.pages.scheduler.week import room_week, week_param
@@ -32,7 +32,7 @@ def _url(name, query=None, *args) -> str:
     return f"{url}?{urlencode(query)}" if query else url
 
 
-def _apply_service_error(form, error: AppointmentActionError) -> None:
+def _apply_service_error(form, error: ServiceRefusal) -> None:
     """Put a service's refusal next to the fields it names, else at the top of the form."""
     placed = False
     for name, text in error.fields.items():
@@ -192,7 +192,7 @@ def _book(request):
                 indication=data["indication"],
                 indication_other=data["indication_other"],
             )
-        except AppointmentActionError as error:
+        except ServiceRefusal as error:
             if error.code == "forbidden":
                 return _forbidden(request, error)
             if error.code == "conflict":
@@ -231,7 +231,7 @@ def patient_new(request):
     if request.method == "POST" and form.is_valid():
         try:
             patient = register_patient(actor=request.user, **form.cleaned_data)
-        except AppointmentActionError as error:
+        except ServiceRefusal as error:
             if error.code == "forbidden":
                 return _forbidden(request, error)
             _apply_service_error(form, error)
@@ -373,7 +373,7 @@ def _reschedule(request, appointment):
                 lead_time_override_reason=data["lead_time_override_reason"].strip(),
                 note=data["note"].strip(),
             )
-        except AppointmentActionError as error:
+        except ServiceRefusal as error:
             if error.code == "forbidden":
                 return _forbidden(request, error)
             if error.code == "conflict":
@@ -403,7 +403,7 @@ def appointment_cancel(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             booking.cancel_appointment(appointment_id=pk, actor=request.user, **form.cleaned_data)
-        except AppointmentActionError as error:
+        except ServiceRefusal as error:
             if error.code == "forbidden":
                 return _forbidden(request, error)
             _apply_service_error(form, error)

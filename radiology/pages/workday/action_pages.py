@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from radiology.errors import AppointmentActionError
+from radiology.errors import ServiceRefusal
 from radiology.models import Appointment, FollowUpPlan
 from radiology.pages.workday import forms
 from radiology.presentation.forms import CompleteForm
@@ -97,7 +97,7 @@ def _back(request, appointment) -> str:
     return appointment.get_absolute_url()
 
 
-def _show_refusal(form, error: AppointmentActionError) -> None:
+def _show_refusal(form, error: ServiceRefusal) -> None:
     for name, message in error.fields.items():
         if name in form.fields:
             form.add_error(name, message)
@@ -123,7 +123,7 @@ def action_page(request, pk, *, action: str):
                 actor=request.user,
                 inputs=page.to_inputs(form.cleaned_data),
             )
-        except AppointmentActionError as error:
+        except ServiceRefusal as error:
             if error.code == "forbidden":
                 raise PermissionDenied(error.message) from None
             _show_refusal(form, error)

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from radiology.errors import AppointmentActionError
+from radiology.errors import ServiceRefusal
 from radiology.models import Appointment, AppointmentTransition
 from radiology.services.transitions import perform_transition
 from tests.actions import take_action
@@ -113,7 +113,7 @@ def test_every_illegal_transition_is_refused_and_changes_nothing(action, state):
     before = Appointment.objects.values().get(pk=appointment.pk)
 
     with time_machine.travel(_a_moment_after_start(appointment), tick=False):
-        with pytest.raises(AppointmentActionError) as error:
+        with pytest.raises(ServiceRefusal) as error:
             take_action(appointment.pk, action, _actor(ROLE_FOR[action]))
 
     assert error.value.code == "not_allowed"
@@ -133,7 +133,7 @@ def test_the_status_cannot_be_assigned_directly():
 def test_endings_need_a_reason_code_from_the_catalog(action, role, reason_code):
     appointment = _appointment_in("checked_in")
     with time_machine.travel(_a_moment_after_start(appointment), tick=False):
-        with pytest.raises(AppointmentActionError, match="reason") as error:
+        with pytest.raises(ServiceRefusal, match="reason") as error:
             take_action(appointment.pk, action, _actor(role), reason_code=reason_code)
     assert error.value.code == "invalid"
     assert "reason_code" in error.value.fields
@@ -144,7 +144,7 @@ def test_endings_need_a_reason_code_from_the_catalog(action, role, reason_code):
 def test_the_other_reason_needs_a_note():
     appointment = _appointment_in("in_procedure")
     with time_machine.travel(_a_moment_after_start(appointment), tick=False):
-        with pytest.raises(AppointmentActionError) as error:
+        with pytest.raises(ServiceRefusal) as error:
             take_action(appointment.pk, "abort", _actor("radiologist"), reason_code="other", note=" ")
         assert "note" in error.value.fields
         take_action(appointment.pk, "abort", _actor("radiologist"), reason_code="other", note="Vasovagal episode")
@@ -159,7 +159,7 @@ def test_the_other_reason_needs_a_note():
 def test_no_show_is_refused_before_start_plus_grace():
     appointment = _appointment_in("reminded")
     with time_machine.travel(appointment.start + timedelta(minutes=10), tick=False):
-        with pytest.raises(AppointmentActionError, match="15 minutes after"):
+        with pytest.raises(ServiceRefusal, match="15 minutes after"):
             take_action(appointment.pk, "no_show", _actor("technologist"))
     with time_machine.travel(appointment.start + timedelta(minutes=15), tick=False):
         take_action(appointment.pk, "no_show", _actor("technologist"))
@@ -170,7 +170,7 @@ def test_no_show_is_refused_before_start_plus_grace():
 def test_check_in_is_refused_on_another_day():
     appointment = _appointment_in("reminded")
     with time_machine.travel(appointment.start - timedelta(days=1), tick=False):
-        with pytest.raises(AppointmentActionError, match="only on the day"):
+        with pytest.raises(ServiceRefusal, match="only on the day"):
             take_action(appointment.pk, "check_in", _actor("technologist"))
 
 
@@ -209,12 +209,12 @@ def test_each_state_has_a_fhir_r4_status():
 
 def test_an_unknown_action_is_a_clear_error():
     appointment = AppointmentFactory()
-    with pytest.raises(AppointmentActionError, match="Unknown action"):
+    with pytest.raises(ServiceRefusal, match="Unknown action"):
         perform_transition(appointment_id=appointment.pk, action="teleport", actor=None)
 
 
 def test_a_missing_appointment_is_not_found():
-    with pytest.raises(AppointmentActionError) as error:
+    with pytest.raises(ServiceRefusal) as error:
         perform_transition(appointment_id=999999, action="send_prep", actor=None)
     assert error.value.code == "not_found"
 

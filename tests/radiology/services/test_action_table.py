@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.db import transaction
 
-from radiology.errors import AppointmentActionError
+from radiology.errors import ServiceRefusal
 from radiology.models import AppointmentStatus
 from radiology.services.action_table import ACTIONS, USER_ACTIONS, offered_actions
 from tests.actions import take_action
@@ -30,7 +30,7 @@ def _accepted(appointment, action, user) -> bool:
             raise Rollback
     except Rollback:
         return True
-    except AppointmentActionError:
+    except ServiceRefusal:
         return False
 
 

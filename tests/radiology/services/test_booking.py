@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from radiology.errors import AppointmentActionError
+from radiology.errors import ServiceRefusal
 from radiology.models import Appointment
 from radiology.services.booking import (
     book_appointment,
@@ -50,7 +50,7 @@ def test_booking_holds_room_radiologist_and_technologist_and_logs_it(galactogram
 
 def test_the_same_time_cannot_be_booked_twice(galactogram, dept, scheduler):
     book(galactogram, scheduler)
-    with pytest.raises(AppointmentActionError) as error:
+    with pytest.raises(ServiceRefusal) as error:
         book(galactogram, scheduler)
     assert error.value.code == "conflict"
     assert error.value.message == "That time was just taken. Here are the next free times."
@@ -71,7 +71,7 @@ def test_the_same_time_cannot_be_booked_twice(galactogram, dept, scheduler):
 def test_a_booking_that_breaks_a_rule_is_refused_with_a_sentence(
     galactogram, dept, scheduler, start, duration, field, words
 ):
-    with pytest.raises(AppointmentActionError) as error:
+    with pytest.raises(ServiceRefusal) as error:
         book(galactogram, scheduler, start=start, duration_minutes=duration)
     assert error.value.code == "invalid"
     assert field in error.value.fields
@@ -91,14 +91,14 @@ def test_a_patient_cannot_be_in_two_places_at_once(galactogram, scheduler):
     small_department(rooms=2, radiologists=2, technologists=2)
     patient = PatientFactory()
     book(galactogram, scheduler, patient=patient)
-    with pytest.raises(AppointmentActionError, match="already has an appointment"):
+    with pytest.raises(ServiceRefusal, match="already has an appointment"):
         book(galactogram, scheduler, patient=patient, start=WEDNESDAY_10 + timedelta(minutes=30))
 
 
 def test_a_chosen_person_on_time_off_is_named_in_the_refusal(galactogram, dept, scheduler):
     radiologist = dept.radiologists[0]
     UnavailabilityFactory(resource=radiologist.resource, start=WEDNESDAY_10, end=WEDNESDAY_10 + timedelta(hours=2))
-    with pytest.raises(AppointmentActionError) as error:
+    with pytest.raises(ServiceRefusal) as error:
         book(galactogram, scheduler, radiologist=radiologist)
     assert radiologist.name in error.value.message and "not available" in error.value.message
     assert "radiologist" in error.value.fields
@@ -106,12 +106,12 @@ def test_a_chosen_person_on_time_off_is_named_in_the_refusal(galactogram, dept, 
 
 def test_a_room_without_a_mammography_unit_is_refused(galactogram, dept, scheduler):
     ultrasound = RoomFactory(capabilities=["ultrasound"])
-    with pytest.raises(AppointmentActionError, match="no mammography unit"):
+    with pytest.raises(ServiceRefusal, match="no mammography unit"):
         book(galactogram, scheduler, room=ultrasound)
 
 
 def test_a_technologist_cannot_book(galactogram, dept):
-    with pytest.raises(AppointmentActionError) as error:
+    with pytest.raises(ServiceRefusal) as error:
         book(galactogram, dept.technologists[0].user)
     assert error.value.code == "forbidden"
 
@@ -174,7 +174,7 @@ def test_a_reminded_appointment_steps_back_to_prep_sent_when_moved(galactogram, 
 def test_reschedule_into_a_taken_time_changes_nothing(galactogram, dept, scheduler):
     first = book(galactogram, scheduler)
     other = book(galactogram, scheduler, start=WEDNESDAY_10 + timedelta(hours=2))
-    with pytest.raises(AppointmentActionError):
+    with pytest.raises(ServiceRefusal):
         reschedule_appointment(appointment_id=other.pk, start=first.start, actor=scheduler)
     other.refresh_from_db()
     assert other.start == WEDNESDAY_10 + timedelta(hours=2) and other.version == 1
@@ -184,7 +184,7 @@ def test_reschedule_into_a_taken_time_changes_nothing(galactogram, dept, schedul
 def test_a_completed_appointment_cannot_be_moved(galactogram, dept, scheduler):
     appointment = book(galactogram, scheduler)
     Appointment.objects.filter(pk=appointment.pk).update(status="completed")
-    with pytest.raises(AppointmentActionError, match="Only upcoming appointments"):
+    with pytest.raises(ServiceRefusal, match="Only upcoming appointments"):
         reschedule_appointment(appointment_id=appointment.pk, start=WEDNESDAY_10 + timedelta(days=1), actor=scheduler)
 
 
@@ -199,7 +199,7 @@ def test_cancel_frees_the_time_for_another_patient(galactogram, dept, scheduler)
 
 def test_cancel_without_a_reason_changes_nothing(galactogram, dept, scheduler):
     appointment = book(galactogram, scheduler)
-    with pytest.raises(AppointmentActionError, match="reason"):
+    with pytest.raises(ServiceRefusal, match="reason"):
         cancel_appointment(appointment_id=appointment.pk, actor=scheduler, reason_code="")
     assert Reservation.objects.filter(holder=appointment.holder, active=True).count() == 3
 
@@ -215,7 +215,7 @@ def test_a_no_show_frees_the_rest_of_the_slot(galactogram, dept, scheduler):
 
 def test_a_second_galactogram_ahead_needs_a_reason_naming_the_first(galactogram, dept, scheduler):
     first = book(galactogram, scheduler)
-    with pytest.raises(AppointmentActionError) as error:
+    with pytest.raises(ServiceRefusal) as error:
         book(galactogram, scheduler, start=WEDNESDAY_10 + timedelta(days=1), patient=first.patient)
     assert "repeat_booking_reason" in error.value.fields
     assert f"#{first.pk}" in error.value.message and "Wed 13 Jan 2027 10:00" in error.value.message

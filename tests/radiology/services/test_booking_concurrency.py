@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from radiology.errors import AppointmentActionError
+from radiology.errors import ServiceRefusal
 from radiology.models import Appointment
 from radiology.services.booking import book_appointment, reschedule_appointment
 from scheduling.models import Reservation
@@ -35,7 +35,7 @@ def test_twenty_clients_booking_the_same_slot_get_one_booking_and_nineteen_clear
             ),
         )
     booked = [r for r in results if isinstance(r, Appointment)]
-    refused = [r for r in results if isinstance(r, AppointmentActionError)]
+    refused = [r for r in results if isinstance(r, ServiceRefusal)]
     assert len(booked) == 1 and len(refused) == 19
     assert {(r.code, r.message) for r in refused} == {
         ("conflict", "That time was just taken. Here are the next free times.")

@@ -10,7 +10,7 @@ import time_machine
 from django.db import IntegrityError, transaction
 
 from notifications.models import Message
-from radiology.errors import AppointmentActionError
+from radiology.errors import ServiceRefusal
 from radiology.models import Order
 from radiology.services import orders
 from radiology.services.booking import book_appointment, cancel_appointment, reschedule_appointment
@@ -86,11 +86,11 @@ def test_a_booking_from_a_waiting_order_links_it_and_marks_it_scheduled(schedule
 
 def test_an_order_of_another_patient_or_already_booked_cannot_be_booked(scheduler, galactogram):
     order = orders.create_order(actor=scheduler, patient=PatientFactory(), procedure=galactogram)
-    with pytest.raises(AppointmentActionError, match="another patient"):
+    with pytest.raises(ServiceRefusal, match="another patient"):
         book(scheduler, galactogram, order=order)
 
     book(scheduler, galactogram, patient=order.patient, order=order)
-    with pytest.raises(AppointmentActionError, match="scheduled"):
+    with pytest.raises(ServiceRefusal, match="scheduled"):
         book(scheduler, galactogram, patient=order.patient, order=order, start=WEDNESDAY_10 + timedelta(days=1))
 
 
@@ -142,7 +142,7 @@ def test_cancelling_an_order_cancels_its_booked_appointment_and_withdraws_remind
 def test_an_order_whose_exam_is_under_way_cannot_be_cancelled(scheduler):
     appointment = AppointmentFactory(status="in_procedure")
 
-    with pytest.raises(AppointmentActionError, match="under way"):
+    with pytest.raises(ServiceRefusal, match="under way"):
         orders.cancel_order(order_id=appointment.order_id, reason="Changed mind", actor=scheduler)
     assert Order.objects.get(pk=appointment.order_id).status == "scheduled"
 
@@ -150,7 +150,7 @@ def test_an_order_whose_exam_is_under_way_cannot_be_cancelled(scheduler):
 def test_a_technologist_cannot_cancel_an_order():
     order = OrderFactory()
 
-    with pytest.raises(AppointmentActionError) as refused:
+    with pytest.raises(ServiceRefusal) as refused:
         orders.cancel_order(order_id=order.pk, reason="x", actor=StaffMemberFactory().user)
     assert refused.value.code == "forbidden"
 
@@ -165,7 +165,7 @@ def test_an_order_update_changes_its_facts_but_never_its_identifiers(scheduler):
 
 
 def test_other_indication_needs_its_text_at_the_service_and_in_the_database(scheduler, galactogram):
-    with pytest.raises(AppointmentActionError, match="Describe the indication"):
+    with pytest.raises(ServiceRefusal, match="Describe the indication"):
         orders.create_order(actor=scheduler, patient=PatientFactory(), procedure=galactogram, indication="other")
     with pytest.raises(IntegrityError), transaction.atomic():
         OrderFactory(indication="other", indication_other="")
@@ -179,7 +179,7 @@ def test_a_placer_order_number_is_unique_per_placer_only(scheduler, galactogram)
     orders.create_order(
         actor=None, patient=patient, procedure=galactogram, placer_system="LAB", placer_order_number="A1"
     )
-    with pytest.raises(AppointmentActionError, match="already exists"):
+    with pytest.raises(ServiceRefusal, match="already exists"):
         orders.create_order(
             actor=None, patient=patient, procedure=galactogram, placer_system="EPIC", placer_order_number="A1"
         )
@@ -210,7 +210,7 @@ def test_check_in_needs_the_side_confirmed_at_the_service_and_in_the_database():
     tech = StaffMemberFactory().user
     checklist = Checklist(True, True, False, True, True, True, side_confirmed=False)
 
-    with pytest.raises(AppointmentActionError, match="which breast"):
+    with pytest.raises(ServiceRefusal, match="which breast"):
         check_in_patient(appointment_id=appointment.pk, actor=tech, checklist=checklist)
     with pytest.raises(IntegrityError), transaction.atomic():
         CheckInChecklistFactory(side_confirmed=False)
@@ -256,6 +256,6 @@ def test_the_work_queue_lists_waiting_orders_urgent_first_then_the_longest_waiti
 def test_an_order_cannot_change_while_its_patient_is_checked_in(scheduler):
     appointment = AppointmentFactory(status="checked_in", order__side="left")
 
-    with pytest.raises(AppointmentActionError, match="checked in"):
+    with pytest.raises(ServiceRefusal, match="checked in"):
         orders.update_order(order_id=appointment.order_id, actor=scheduler, side="right")
     assert Order.objects.get(pk=appointment.order_id).side == "left"

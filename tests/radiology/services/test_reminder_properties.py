@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from notifications import services as outbox
 from notifications.models import Message
-from radiology.errors import AppointmentActionError
+from radiology.errors import ServiceRefusal
 from radiology.models import Appointment
 from radiology.services.booking import book_appointment, cancel_appointment, reschedule_appointment
 from scheduling.clinic_time import clinic_zone
@@ -95,7 +95,7 @@ def test_at_most_one_send_per_appointment_kind_and_version_and_none_after_a_canc
         appointments, cancelled_at = [], {}
         for step in steps:
             # An illegal move (taken slot, wrong state) changes nothing.
-            with contextlib.suppress(AppointmentActionError):
+            with contextlib.suppress(ServiceRefusal):
                 run(step, scheduler, appointments, cancelled_at)
             deliver_due()
         advance(24 * 10)  # let everything still planned fall due

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.db import transaction
 
-from radiology.errors import AppointmentActionError
+from radiology.errors import ServiceRefusal
 from radiology.models import Appointment, AppointmentTransition, CheckInChecklist
 from tests.actions import take_action
 from tests.factories import AppointmentFactory, StaffMemberFactory
@@ -24,7 +24,7 @@ def test_two_threads_moving_one_appointment_exactly_one_wins(action, role):
         outcomes = race(*[lambda user=user: take_action(appointment.pk, action, user) for user in users])
 
     winners = [o for o in outcomes if isinstance(o, Appointment)]
-    losers = [o for o in outcomes if isinstance(o, AppointmentActionError)]
+    losers = [o for o in outcomes if isinstance(o, ServiceRefusal)]
     assert len(winners) == 1 and len(losers) == 1
     assert losers[0].message.startswith("Cannot ") and "the appointment is" in losers[0].message
     assert AppointmentTransition.objects.filter(appointment_id=appointment.pk).count() == 1

@@ -298,10 +298,10 @@ def test_nothing_is_planned_while_no_endpoint_is_configured(galactogram, dept, s
 
 
 def test_a_rolled_back_booking_plans_no_message(receiver, galactogram, dept, scheduler):
-    from radiology.errors import AppointmentActionError
+    from radiology.errors import ServiceRefusal
 
     book(galactogram, scheduler, dept)
-    with pytest.raises(AppointmentActionError):
+    with pytest.raises(ServiceRefusal):
         book(galactogram, scheduler, dept, patient=PatientFactory())  # the same room and time
 
     assert Message.objects.filter(channel="hl7").count() == 1

@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import cache
 
 from notifications.models import Message
-from radiology.errors import AppointmentActionError
+from radiology.errors import ServiceRefusal
 from radiology.models import Appointment
 from radiology.services import portal as services
 from radiology.services.booking import book_appointment
@@ -100,7 +100,7 @@ def test_a_move_of_an_appointment_inside_48_hours_tells_its_staff(galactogram, s
 def test_a_time_that_was_not_offered_changes_nothing_and_comes_back_with_choices(galactogram, scheduler):
     appointment = book(galactogram, scheduler)
 
-    with pytest.raises(AppointmentActionError) as refused:
+    with pytest.raises(ServiceRefusal) as refused:
         services.reschedule_by_patient(
             appointment_id=appointment.pk, start=datetime(2027, 1, 12, 10, 7, tzinfo=NY), now=NOW
         )
@@ -117,7 +117,7 @@ def test_a_cancelled_appointment_cannot_be_moved_by_its_link(galactogram, schedu
     appointment.refresh_from_db()
 
     assert services.reschedule_choices(appointment=appointment, now=NOW) == []
-    with pytest.raises(AppointmentActionError):
+    with pytest.raises(ServiceRefusal):
         services.reschedule_by_patient(appointment_id=appointment.pk, start=NOW + timedelta(days=3), now=NOW)
 
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from radiology.errors import AppointmentActionError
+from radiology.errors import ServiceRefusal
 from radiology.models import Appointment
 from radiology.services import portal as services
 from radiology.services.booking import book_appointment
@@ -39,7 +39,7 @@ def test_two_patients_taking_the_same_time_one_moves_the_other_gets_fresh_choice
         )
 
     moved = [r for r in results if isinstance(r, Appointment)]
-    refused = [r for r in results if isinstance(r, AppointmentActionError)]
+    refused = [r for r in results if isinstance(r, ServiceRefusal)]
     assert len(moved) == 1 and len(refused) == 1
     assert refused[0].code == "conflict"
     assert refused[0].suggestions and wanted not in refused[0].suggestions

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from radiology.errors import AppointmentActionError
+from radiology.errors import ServiceRefusal
 from radiology.models import TodoNote
 from radiology.services.todo import record_todo_note
 from tests.factories import AppointmentFactory, MessageFactory, ReadinessResponseFactory, StaffMemberFactory
@@ -89,7 +89,7 @@ def test_the_database_refuses_a_resolution_without_a_note(scheduler):
 def test_only_schedulers_may_work_the_list(client):
     appointment = soon()
     nurse = StaffMemberFactory(role="nurse")
-    with pytest.raises(AppointmentActionError):
+    with pytest.raises(ServiceRefusal):
         record_todo_note(appointment_id=appointment.pk, actor=nurse.user, outcome="called")
     client.force_login(nurse.user)
     url = reverse("radiology:scheduler_todo_note", args=[appointment.pk])

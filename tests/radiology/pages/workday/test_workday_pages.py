@@ -379,12 +379,12 @@ def test_no_to_the_allergy_question_is_recorded_as_asked_and_not_reported(client
 
 
 def test_the_service_reports_every_broken_rule_in_one_refusal(tech):
-    from radiology.errors import AppointmentActionError
+    from radiology.errors import ServiceRefusal
     from radiology.services import workflow
 
     appointment = AppointmentFactory(start=at(10), status="reminded")
     nothing = workflow.Checklist(False, False, False, False, False, False, False)
-    with time_machine.travel(at(9, 50), tick=False), pytest.raises(AppointmentActionError) as error:
+    with time_machine.travel(at(9, 50), tick=False), pytest.raises(ServiceRefusal) as error:
         workflow.check_in_patient(appointment_id=appointment.pk, actor=tech.user, checklist=nothing)
     assert set(error.value.fields) == {
         "identity_confirmed",
