@@ -1,19 +1,24 @@
 """The one table of what staff can do to an appointment.
 
-For each action: the state-machine transition it fires, the permission (role) it needs, the
-inputs every door must supply, its label and button style, the page that performs it, and a
+Each row is everything a door needs for one action: the state-machine transition it fires,
+the permission (role) it needs, the inputs every door must supply and its coded reason
+choices, the service that does the whole change, its label and button style, the page that
+performs it (its URL name and path, its title and the sentence said when it is done), and a
 time rule for when it is offered. The day list, the appointment page, the radiologist's list
-and the API's `allowed_actions` read `offered_actions`; `perform_transition` and
-`run_action` enforce the same entries. Adding an action means adding a row here (and its
-service), nothing else.
+and the API's `allowed_actions` read `offered_actions`; `run_action`, the workday's action
+pages and the API's transition serializer read the rows; `perform_transition` and the
+services refuse what the rows refuse. A new action is a row here and its service, nothing else.
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 
+from django.db.models import TextChoices
+from django.utils.module_loading import import_string
 from django_fsm import can_proceed
 
+from procedures.reasons import AbortReason, CancelReason, NotProceededReason
 from radiology.models import UPCOMING, Appointment
 from scheduling.clinic_time import to_local
 
@@ -33,7 +38,7 @@ def _after_start_and_grace(appointment: Appointment, now: datetime) -> str | Non
 
 def _upcoming(appointment: Appointment, now: datetime) -> str | None:
     if appointment.status not in UPCOMING:
-        return f"Only an upcoming appointment can be moved; this one is {appointment.get_status_display().lower()}."
+        return f"Only upcoming appointments can be moved; this one is {appointment.get_status_display().lower()}."
     return None
 
 
@@ -47,10 +52,31 @@ class ActionSpec:
     url_name: str | None = None  # the page that performs it (radiology namespace)
     # Inputs required at every door; the API names them as body fields.
     inputs: tuple[str, ...] = ()
+    # Inputs a door may give (the service has a default when they are left out).
+    optional_inputs: tuple[str, ...] = ()
+    # The coded reasons (procedures.reasons) an ending takes as `reason_code`, with a `note`.
+    reason_choices: type[TextChoices] | None = None
+    # The function that does the whole change, by dotted path: the services import this
+    # table, so it cannot import them. None: a system step, made by perform_transition.
+    service_path: str | None = None
     # The appointment page shows "booking" actions apart from the workflow ones.
     group: str = "workflow"
     # Beyond the state machine: a reason why it is not possible now, or None.
     time_rule: object = field(default=None, compare=False)
+    # The workday's action page: its address under appointments/<pk>/, its title, and what
+    # it says when done ({name} is the patient's). Rows without a path have a page elsewhere.
+    path: str | None = None
+    title: str = ""
+    done: str = ""
+
+    @property
+    def service(self):
+        return import_string(self.service_path) if self.service_path else None
+
+    @property
+    def body_fields(self) -> tuple[str, ...]:
+        """The request fields that go with this action at the API (and nowhere else)."""
+        return (*self.inputs, *self.optional_inputs)
 
     def refusal(self, appointment: Appointment, now: datetime) -> str | None:
         """Why this action cannot be taken on this appointment now (state or time), or None."""
@@ -86,6 +112,9 @@ def _state_allows(transition: str, appointment: Appointment) -> bool:
     return can_proceed(getattr(appointment, transition))
 
 
+WORKFLOW = "radiology.services.workflow."
+BOOKING = "radiology.services.booking."
+
 _TABLE = [
     # The system's own steps: reminder delivery moves the appointment forward.
     ActionSpec("send_prep", "record_prep_sent", None, "Record prep instructions sent"),
@@ -100,7 +129,11 @@ _TABLE = [
         style="btn-primary",
         url_name="check_in",
         inputs=("checklist",),
+        service_path=WORKFLOW + "check_in_patient",
         time_rule=_on_the_day,
+        path="check-in",
+        title="Check in",
+        done="{name} is checked in and waiting.",
     ),
     ActionSpec(
         "start",
@@ -109,6 +142,11 @@ _TABLE = [
         "Start",
         style="btn-warning",
         url_name="start_procedure",
+        optional_inputs=("radiologist", "technologist"),
+        service_path=WORKFLOW + "start_procedure",
+        path="start",
+        title="Start procedure",
+        done="{name}'s procedure has started.",
     ),
     ActionSpec(
         "complete",
@@ -118,6 +156,10 @@ _TABLE = [
         style="btn-success",
         url_name="complete_procedure",
         inputs=("outcome",),
+        service_path=WORKFLOW + "complete_procedure",
+        path="complete",
+        title="Complete procedure",
+        done="{name}'s procedure is complete; the outcome is saved.",
     ),
     ActionSpec(
         "abort",
@@ -127,6 +169,11 @@ _TABLE = [
         style="btn-outline-danger",
         url_name="abort_procedure",
         inputs=("reason_code",),
+        reason_choices=AbortReason,
+        service_path=WORKFLOW + "abort_procedure",
+        path="abort",
+        title="Abort procedure",
+        done="{name}'s procedure was stopped; the room and staff are free again.",
     ),
     ActionSpec(
         "did_not_proceed",
@@ -136,7 +183,12 @@ _TABLE = [
         style="btn-outline-danger",
         url_name="did_not_proceed",
         inputs=("reason_code",),
+        reason_choices=NotProceededReason,
+        service_path=WORKFLOW + "record_not_proceeded",
         time_rule=_on_the_day,
+        path="did-not-proceed",
+        title="Did not proceed",
+        done="{name} did not proceed today; she is on the schedulers' list to rebook.",
     ),
     ActionSpec(
         "no_show",
@@ -144,7 +196,11 @@ _TABLE = [
         "radiology.mark_no_show",
         "No-show",
         url_name="no_show",
+        service_path=BOOKING + "mark_no_show",
         time_rule=_after_start_and_grace,
+        path="no-show",
+        title="Mark no-show",
+        done="{name} is marked as not having come.",
     ),
     ActionSpec(
         "arrange_follow_up",
@@ -154,8 +210,19 @@ _TABLE = [
         style="btn-outline-primary",
         url_name="follow_up",
         inputs=("plan",),
+        service_path=WORKFLOW + "arrange_follow_up",
+        path="follow-up",
+        title="Arrange follow-up",
+        done="{name}'s follow-up is arranged.",
     ),
-    # The schedulers' actions on a booked appointment.
+    # The schedulers' actions. Booking makes an appointment, so no appointment offers it.
+    ActionSpec(
+        "book",
+        None,
+        "radiology.book_appointment",
+        "Book, reschedule or cancel appointments",
+        service_path=BOOKING + "book_appointment",
+    ),
     ActionSpec(
         "reschedule",
         None,
@@ -163,6 +230,7 @@ _TABLE = [
         "Reschedule",
         style="btn-outline-primary",
         url_name="appointment_reschedule",
+        service_path=BOOKING + "reschedule_appointment",
         group="booking",
         time_rule=_upcoming,
     ),
@@ -174,12 +242,19 @@ _TABLE = [
         style="btn-outline-danger",
         url_name="appointment_cancel",
         inputs=("reason_code",),
+        reason_choices=CancelReason,
+        service_path=BOOKING + "cancel_appointment",
         group="booking",
     ),
 ]
 ACTIONS: dict[str, ActionSpec] = {spec.name: spec for spec in _TABLE}
 # What a person may ask for through a page or the API (the others are the system's).
 USER_ACTIONS = [spec.name for spec in _TABLE if spec.url_name]
+# What run_action takes by name: the user actions that change the state (a move needs a new
+# time and people, and has its own door at every page and interface).
+NAMED_ACTIONS = [name for name in USER_ACTIONS if ACTIONS[name].transition]
+# Every body field some action takes, for the API to refuse one sent with another action.
+BODY_FIELDS = sorted({name for spec in _TABLE for name in spec.body_fields})
 
 
 def offered_actions(appointment: Appointment, *, permissions: set[str], now: datetime, group=None) -> list[ActionSpec]:

@@ -1,20 +1,29 @@
 """One entry point for a named action on an appointment, for every door that names actions
-(the API's transitions endpoint, listeners, scripts). Pages call the same services directly.
+(the API's transitions endpoint, the workday's action pages, listeners, scripts).
 
-The action table (radiology.services.action_table) says which inputs each action requires;
-run_action refuses a request without them (naming the missing fields) before anything
-changes, then calls the one service that does the whole change. There is no plain
-transition here: check-in always stores its checklist, completion its outcome, follow-up its
-plan, and every ending its coded reason.
+The action table (radiology.services.action_table) says which inputs each action requires
+and which service does it; run_action refuses a request without them (naming the missing
+fields) before anything changes, then calls the row's service, which does the whole change.
+There is no plain transition here: check-in always stores its checklist, completion its
+outcome, follow-up its plan, and every ending its coded reason.
 """
 
 from dataclasses import fields as dataclass_fields
 
 from radiology.errors import ServiceRefusal
-from radiology.services import booking, workflow
-from radiology.services.action_table import ACTIONS, USER_ACTIONS
+from radiology.services import workflow
+from radiology.services.action_table import ACTIONS, NAMED_ACTIONS
 
 CHECKLIST_FIELDS = [f.name for f in dataclass_fields(workflow.Checklist)]
+
+# How an input reaches its service, per kind of input (not per action): the checklist as
+# the workflow's Checklist, an outcome's or a plan's parts as the service's own arguments.
+# Any other input is passed by its name.
+_AS_ARGUMENTS = {
+    "checklist": lambda value: {"checklist": workflow.Checklist(**value)},
+    "outcome": dict,
+    "plan": dict,
+}
 
 
 def _missing(spec, inputs: dict) -> dict[str, str]:
@@ -26,40 +35,31 @@ def _missing(spec, inputs: dict) -> dict[str, str]:
     return missing
 
 
+def _arguments(spec, inputs: dict) -> dict:
+    arguments = {}
+    for name in spec.body_fields:
+        if name in inputs:
+            as_arguments = _AS_ARGUMENTS.get(name, lambda value, name=name: {name: value})
+            arguments.update(as_arguments(inputs[name]))
+    if spec.reason_choices:
+        arguments["note"] = inputs.get("note", "")
+    return arguments
+
+
 def run_action(*, appointment_id: int, action: str, actor, inputs: dict | None = None, now=None):
     """Take a named action with its inputs, or raise ServiceRefusal and change nothing.
 
-    inputs: checklist (check_in), outcome (complete), reason_code + note (abort,
-    did_not_proceed, cancel), plan (arrange_follow_up), radiologist + technologist (start,
-    optional: default the booked ones)."""
+    inputs: the row's `inputs` (required) and `optional_inputs`; a note goes with a
+    coded reason (abort, did_not_proceed, cancel)."""
     inputs = inputs or {}
-    if action not in USER_ACTIONS or ACTIONS[action].transition is None:
-        choices = [name for name in USER_ACTIONS if ACTIONS[name].transition]
+    if action not in NAMED_ACTIONS:
         raise ServiceRefusal(
-            f"Unknown action “{action}”. Use one of: {', '.join(choices)}.",
+            f"Unknown action “{action}”. Use one of: {', '.join(NAMED_ACTIONS)}.",
             code="invalid",
-            fields={"action": f"One of: {', '.join(choices)}."},
+            fields={"action": f"One of: {', '.join(NAMED_ACTIONS)}."},
         )
     spec = ACTIONS[action]
     missing = _missing(spec, inputs)
     if missing:
         raise ServiceRefusal(f"“{action}” needs: {', '.join(missing)}.", code="invalid", fields=missing)
-    common = {"appointment_id": appointment_id, "actor": actor, "now": now}
-    reason = {"reason_code": inputs.get("reason_code", ""), "note": inputs.get("note", "")}
-    if action == "check_in":
-        return workflow.check_in_patient(**common, checklist=workflow.Checklist(**inputs["checklist"]))
-    if action == "start":
-        return workflow.start_procedure(
-            **common, radiologist=inputs.get("radiologist"), technologist=inputs.get("technologist")
-        )
-    if action == "complete":
-        return workflow.complete_procedure(**common, **inputs["outcome"])
-    if action == "abort":
-        return workflow.abort_procedure(**common, **reason)
-    if action == "did_not_proceed":
-        return workflow.record_not_proceeded(**common, **reason)
-    if action == "cancel":
-        return booking.cancel_appointment(**common, **reason)
-    if action == "no_show":
-        return booking.mark_no_show(**common)
-    return workflow.arrange_follow_up(**common, **inputs["plan"])
+    return spec.service(appointment_id=appointment_id, actor=actor, now=now, **_arguments(spec, inputs))

@@ -28,13 +28,12 @@ from radiology.models import (
     StaffMember,
 )
 from radiology.services import hl7_events, order_lifecycle, reminders
-from radiology.services.action_table import ActionSpec
+from radiology.services.action_table import ACTIONS
 from radiology.services.transitions import check_permission, lock_appointment, perform_transition
 from scheduling import services as calendar
 from scheduling.clinic_time import clinic_zone, local_day_bounds
 
-BOOKING = ActionSpec("book", None, "radiology.book_appointment", "Book, reschedule or cancel appointments")
-TAKEN = "That time was just taken. Here are the next free times."
+BOOKING = ACTIONS["book"]
 
 
 @dataclass(frozen=True)
@@ -267,7 +266,7 @@ def _taken(procedure, duration_minutes, start, patient, exclude=None) -> Service
         procedure=procedure, duration_minutes=duration_minutes, after=start, patient=patient, exclude=exclude
     )
     record_booking_conflict()  # /metrics (h-ops)
-    return ServiceRefusal(TAKEN, code="conflict", suggestions=suggestions)
+    return ServiceRefusal.just_taken(suggestions)
 
 
 # --- services ----------------------------------------------------------------------------
@@ -411,10 +410,9 @@ def reschedule_appointment(
     try:
         with transaction.atomic():
             appointment = lock_appointment(appointment_id)
-            if appointment.status not in UPCOMING:
-                raise ServiceRefusal(
-                    f"Only upcoming appointments can be moved; this one is {appointment.get_status_display().lower()}."
-                )
+            refusal = ACTIONS["reschedule"].refusal(appointment, now)  # the one rule of when a move is allowed
+            if refusal:
+                raise ServiceRefusal(refusal)
             procedure = appointment.procedure
             duration_minutes = duration_minutes or appointment.duration_minutes
             _check_request(

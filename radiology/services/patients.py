@@ -81,13 +81,12 @@ def register_patient(
 
 
 def _duplicate(existing: Patient) -> ServiceRefusal:
-    error = ServiceRefusal(
+    return ServiceRefusal(
         f"A patient with MRN {existing.mrn} is already registered (patient id {existing.pk}); use that record.",
         code="conflict",
         fields={"mrn": f"MRN {existing.mrn} is already registered."},
+        existing_patient_id=existing.pk,
     )
-    error.existing_patient_id = existing.pk
-    return error
 
 
 def register_or_update_patient(

@@ -13,7 +13,7 @@ from django.db import transaction
 from procedures.reasons import CancelReason
 from radiology.errors import ServiceRefusal
 from radiology.models import UPCOMING, Appointment, AppointmentStatus, ReadinessResponse
-from radiology.services.booking import TAKEN, cancel_appointment, next_free_slots, reschedule_appointment
+from radiology.services.booking import cancel_appointment, next_free_slots, reschedule_appointment
 from radiology.services.transitions import lock_appointment
 from scheduling.clinic_time import clinic_zone
 
@@ -182,7 +182,7 @@ def reschedule_by_patient(*, appointment_id: int, start: datetime, now) -> Appoi
         appointment = lock_appointment(appointment_id)
         choices = reschedule_choices(appointment=appointment, now=now)
         if start not in choices:
-            raise ServiceRefusal(TAKEN, code="conflict", suggestions=choices)
+            raise ServiceRefusal.just_taken(choices)
         try:
             reschedule_appointment(
                 appointment_id=appointment_id, start=start, actor=None, note=PATIENT_VIA_LINK, now=now

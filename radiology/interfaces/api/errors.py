@@ -1,8 +1,10 @@
-"""Every API error is JSON: {"error": "<sentence>", "fields": {...}, "suggestions": [...]}.
+"""Every API error is JSON: {"error": "<sentence>", "fields": {...}, "suggestions": [...], "patient": id}.
 
 "error" is always present and is a sentence a person can act on; "fields" maps an input
 field to what is wrong with it; "suggestions" (only on a booking conflict) lists the next
-free slots in the same shape as GET /api/v1/slots.
+free slots in the same shape as GET /api/v1/slots; "patient" (only when a registration
+duplicates one) is the existing patient's id. A service's refusal (radiology.errors) becomes
+this body in one place, refusal_body, with the HTTP status of its code.
 """
 
 import logging
@@ -13,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from radiology.errors import ServiceRefusal
+from radiology.interfaces.api.serializers import slot_data
 
 logger = logging.getLogger(__name__)
 
@@ -65,23 +68,22 @@ def validation_error_body(detail) -> dict:
     return body
 
 
-def action_error_body(exc: ServiceRefusal, *, offers_suggestions: bool = False) -> dict:
-    body = {"error": exc.message}
-    if exc.fields:
-        body["fields"] = {name: str(text) for name, text in exc.fields.items()}
-    if getattr(exc, "existing_patient_id", None):
-        body["patient"] = exc.existing_patient_id
-    if exc.suggestions or (offers_suggestions and exc.code == "conflict"):
-        from radiology.interfaces.api.serializers import slot_data
-
-        body["suggestions"] = [slot_data(slot) for slot in exc.suggestions]
+def refusal_body(refusal: ServiceRefusal, *, offers_suggestions: bool = False) -> dict:
+    """The JSON error for a service's refusal: its sentence, its fields and its declared extra data."""
+    body = {"error": str(refusal.message)}
+    if refusal.fields:
+        body["fields"] = {name: str(text) for name, text in refusal.fields.items()}
+    if refusal.existing_patient_id is not None:
+        body["patient"] = refusal.existing_patient_id
+    if refusal.suggestions or (offers_suggestions and refusal.code == "conflict"):
+        body["suggestions"] = [slot_data(slot) for slot in refusal.suggestions]
     return body
 
 
 def json_exception_handler(exc, context):
     if isinstance(exc, ServiceRefusal):
         offers = getattr(context.get("view"), "offers_suggestions", False)
-        body = action_error_body(exc, offers_suggestions=offers)
+        body = refusal_body(exc, offers_suggestions=offers)
         return Response(body, status=STATUS_FOR_CODE.get(exc.code, 400))
     response = exception_handler(exc, context)
     if response is None:

@@ -15,7 +15,6 @@ from rest_framework import serializers
 from rest_framework.fields import ProhibitNullCharactersValidator
 
 from procedures.models import Procedure
-from procedures.reasons import AbortReason, CancelReason, NotProceededReason
 from radiology import rules, selectors
 from radiology.models import (
     AppointmentStatus,
@@ -30,7 +29,7 @@ from radiology.models import (
     StaffMember,
 )
 from radiology.presentation.date_range import OUT_OF_RANGE, in_range
-from radiology.services.action_table import ACTIONS, USER_ACTIONS, offered_actions
+from radiology.services.action_table import ACTIONS, BODY_FIELDS, NAMED_ACTIONS, offered_actions
 from scheduling.clinic_time import clinic_zone
 
 MAX_RANGE_DAYS = 62
@@ -279,7 +278,9 @@ class RescheduleInputSerializer(ChosenResourcesSerializer):
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason_code = serializers.ChoiceField(choices=CancelReason.choices, help_text="A code from the catalog.")
+    reason_code = serializers.ChoiceField(
+        choices=ACTIONS["cancel"].reason_choices.choices, help_text="A code from the catalog."
+    )
     note = serializers.CharField(
         max_length=250, required=False, allow_blank=True, default="", help_text="Required with `other`."
     )
@@ -325,29 +326,28 @@ class FollowUpPlanSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-# Which body field goes with which action; the action table says which are required.
-ACTION_INPUTS = {
-    "checklist": ("check_in",),
-    "outcome": ("complete",),
-    "plan": ("arrange_follow_up",),
-    "reason_code": ("abort", "did_not_proceed", "cancel"),
-    "radiologist": ("start",),
-    "technologist": ("start",),
-}
-REASON_CHOICES = {"abort": AbortReason, "did_not_proceed": NotProceededReason, "cancel": CancelReason}
+def _inputs_help() -> str:
+    parts = [f"{name} → {', '.join(ACTIONS[name].inputs)}" for name in NAMED_ACTIONS if ACTIONS[name].inputs]
+    return "The action; its required inputs: " + "; ".join(parts) + " (a reason_code takes a note)."
+
+
+def _goes_with(field_name: str) -> list[str]:
+    return [name for name in NAMED_ACTIONS if field_name in ACTIONS[name].body_fields]
 
 
 class TransitionInputSerializer(serializers.Serializer):
-    action = serializers.ChoiceField(
-        choices=[name for name in USER_ACTIONS if ACTIONS[name].transition],
-        help_text="The action; its required inputs: check_in → checklist, complete → outcome, "
-        "abort / did_not_proceed / cancel → reason_code (+ note), arrange_follow_up → plan.",
-    )
+    """A named action and its inputs, as the action table's row for it says: which body
+    fields go with it, which are required (run_action refuses without them), which reason
+    codes it takes."""
+
+    action = serializers.ChoiceField(choices=NAMED_ACTIONS, help_text=_inputs_help())
     checklist = ChecklistSerializer(required=False, help_text="Required with check_in.")
     outcome = OutcomeSerializer(required=False, help_text="Required with complete.")
     plan = FollowUpPlanSerializer(required=False, help_text="Required with arrange_follow_up.")
     reason_code = serializers.CharField(
-        max_length=30, required=False, help_text="Required with abort, did_not_proceed and cancel: a catalog code."
+        max_length=30,
+        required=False,
+        help_text=f"Required with {', '.join(_goes_with('reason_code'))}: a catalog code.",
     )
     note = serializers.CharField(max_length=250, required=False, allow_blank=True, default="")
     radiologist = staff_field(
@@ -358,11 +358,11 @@ class TransitionInputSerializer(serializers.Serializer):
     )
 
     def validate(self, data):
-        action = data["action"]
-        for name, actions in ACTION_INPUTS.items():
-            if data.get(name) is not None and action not in actions:
-                raise serializers.ValidationError({name: f"{name} goes with {' or '.join(actions)} only."})
-        choices = REASON_CHOICES.get(action)
+        spec = ACTIONS[data["action"]]
+        for name in BODY_FIELDS:
+            if data.get(name) is not None and name not in spec.body_fields:
+                raise serializers.ValidationError({name: f"{name} goes with {' or '.join(_goes_with(name))} only."})
+        choices = spec.reason_choices
         if choices and data.get("reason_code") and data["reason_code"] not in choices.values:
             raise serializers.ValidationError({"reason_code": f"One of: {', '.join(choices.values)}."})
         return data
@@ -539,3 +539,4 @@ class ErrorSerializer(serializers.Serializer):
     error = serializers.CharField()
     fields = serializers.DictField(child=serializers.CharField(), required=False)
     suggestions = SlotSerializer(many=True, required=False)
+    patient = serializers.IntegerField(required=False, help_text="The patient already registered with that MRN.")

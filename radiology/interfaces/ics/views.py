@@ -13,6 +13,7 @@ from radiology.errors import ServiceRefusal
 from radiology.interfaces.ics import feed as ics
 from radiology.interfaces.ics import selectors
 from radiology.models import CalendarFeed, Room, StaffMember
+from radiology.presentation.refusals import forbidden
 from radiology.services import calendar_feeds
 
 
@@ -84,8 +85,8 @@ def _act(request, *, staff=None, room=None, label: str):
             if calendar_feeds.revoke_calendar_feed(actor=request.user, staff=staff, room=room):
                 flash.success(request, f"The calendar address of {label} no longer works.")
             return redirect("calendar_feeds:calendars")
-    except ServiceRefusal as error:
-        raise PermissionDenied(error.message) from None
+    except ServiceRefusal as refusal:
+        return forbidden(request, refusal)
     flash.error(request, "Choose to make a new address or to revoke it.")
     return redirect("calendar_feeds:calendars")
 

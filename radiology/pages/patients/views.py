@@ -10,6 +10,7 @@ from radiology.errors import ServiceRefusal
 from radiology.models import Patient
 from radiology.pages.patients.forms import ContactForm
 from radiology.pages.patients.selectors import patient_record
+from radiology.presentation.refusals import forbidden, show_on_form
 from radiology.selectors.search import search_patients
 from radiology.services.patients import correct_contact
 from security.access_log import What, record_access
@@ -49,10 +50,9 @@ def patient_contact(request, pk):
         try:
             _, moved = correct_contact(actor=request.user, patient_id=patient.pk, **form.cleaned_data)
         except ServiceRefusal as refusal:
-            for field, message in refusal.fields.items():
-                form.add_error(field if field in form.fields else None, message)
-            if not refusal.fields:
-                form.add_error(None, refusal.message)
+            if refusal.code == "forbidden":
+                return forbidden(request, refusal)
+            show_on_form(form, refusal)
         else:
             moved_text = f" {moved} message(s) not yet sent now follow them." if moved else ""
             messages.success(request, f"Contact details saved.{moved_text}")

@@ -15,7 +15,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from radiology.errors import ServiceRefusal
+from radiology.errors import JUST_TAKEN, ServiceRefusal
 from radiology.models import Appointment
 from radiology.pages.portal.catalog_text import translated_lines
 from radiology.pages.portal.forms import ReadinessForm, RescheduleForm
@@ -149,7 +149,7 @@ def reschedule(request, appointment, token):
                     return _home(appointment, token)
                 # Lost to someone quicker, or the page was old: fresh choices.
                 choices, status = error.suggestions, 409
-                messages.error(request, _("That time was just taken. Here are the next free times."))
+                messages.error(request, str(JUST_TAKEN))  # in her language, now
             else:
                 messages.success(request, _("Your appointment is moved. We are sending you the new time."))
                 return _home(appointment, token)

@@ -6,45 +6,30 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.forms import HiddenInput
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from radiology import selectors
-from radiology.errors import ServiceRefusal
-from radiology.models import UPCOMING, Appointment, Order, Patient, Room
+from radiology.errors import JUST_TAKEN, ServiceRefusal
+from radiology.models import Appointment, Order, Patient, Room
 from radiology.pages.scheduler import forms
 from radiology.pages.scheduler.week import room_week, week_param
 from radiology.presentation.forms import PatientForm
+from radiology.presentation.refusals import forbidden, show_on_form
 from radiology.services import booking
+from radiology.services.action_table import ACTIONS
 from radiology.services.patients import find_patients, register_patient
 from scheduling.clinic_time import clinic_zone, local_today, to_local
 from security.access_log import What, record_access
 
 BOOK = "radiology.book_appointment"
-JUST_TAKEN = "That time was just taken by another booking. Here are the next free times."
 
 
 def _url(name, query=None, *args) -> str:
     url = reverse(name, args=args)
     return f"{url}?{urlencode(query)}" if query else url
-
-
-def _apply_service_error(form, error: ServiceRefusal) -> None:
-    """Put a service's refusal next to the fields it names, else at the top of the form."""
-    placed = False
-    for name, text in error.fields.items():
-        if name in form.fields and not isinstance(form.fields[name].widget, HiddenInput):
-            form.add_error(name, str(text))
-            placed = True
-    if not placed:
-        form.add_error(None, error.message)
-
-
-def _forbidden(request, error):
-    return render(request, "403.html", {"message": error.message}, status=403)
 
 
 def _slot_rows(slots, *, procedure, duration, extra=None) -> list[dict]:
@@ -194,7 +179,7 @@ def _book(request):
             )
         except ServiceRefusal as error:
             if error.code == "forbidden":
-                return _forbidden(request, error)
+                return forbidden(request, error)
             if error.code == "conflict":
                 extra = {"patient": data["patient"].pk} | ({"order": data["order"].pk} if data["order"] else {})
                 suggestions = _slot_rows(
@@ -203,7 +188,7 @@ def _book(request):
                 context = _booking_context(request, slot_form, patient=data["patient"], form=form, order=data["order"])
                 context.update(conflict=error.message or JUST_TAKEN, suggestions=suggestions)
                 return render(request, "radiology/scheduler/book.html", context, status=409)
-            _apply_service_error(form, error)
+            show_on_form(form, error)
         else:
             return redirect("radiology:schedule_booked", pk=appointment.pk)
     patient = form.cleaned_data.get("patient")
@@ -233,8 +218,8 @@ def patient_new(request):
             patient = register_patient(actor=request.user, **form.cleaned_data)
         except ServiceRefusal as error:
             if error.code == "forbidden":
-                return _forbidden(request, error)
-            _apply_service_error(form, error)
+                return forbidden(request, error)
+            show_on_form(form, error)
         else:
             messages.success(request, f"{patient.full_name} (MRN {patient.mrn}) is registered.")
             if slot_query:
@@ -298,11 +283,9 @@ def _upcoming_or_404(pk) -> Appointment:
 @permission_required(BOOK, raise_exception=True)
 def appointment_reschedule(request, pk):
     appointment = _upcoming_or_404(pk)
-    if appointment.status not in UPCOMING:
-        messages.error(
-            request,
-            f"This appointment is {appointment.get_status_display().lower()}; only upcoming appointments can be moved.",
-        )
+    refusal = ACTIONS["reschedule"].refusal(appointment, timezone.now())  # the service's own rule
+    if refusal:
+        messages.error(request, refusal)
         return redirect(appointment)
     if request.method == "POST":
         return _reschedule(request, appointment)
@@ -375,7 +358,7 @@ def _reschedule(request, appointment):
             )
         except ServiceRefusal as error:
             if error.code == "forbidden":
-                return _forbidden(request, error)
+                return forbidden(request, error)
             if error.code == "conflict":
                 suggestions = _slot_rows(error.suggestions, procedure=data["procedure"], duration=data["duration"])
                 return _render_reschedule(
@@ -387,7 +370,7 @@ def _reschedule(request, appointment):
                     conflict=error.message or JUST_TAKEN,
                     suggestions=suggestions,
                 )
-            _apply_service_error(form, error)
+            show_on_form(form, error)
         else:
             local = data["start"].astimezone(clinic_zone())
             messages.success(request, f"Moved to {local:%A %d %B, %H:%M}. Reminders follow the new time.")
@@ -405,8 +388,8 @@ def appointment_cancel(request, pk):
             booking.cancel_appointment(appointment_id=pk, actor=request.user, **form.cleaned_data)
         except ServiceRefusal as error:
             if error.code == "forbidden":
-                return _forbidden(request, error)
-            _apply_service_error(form, error)
+                return forbidden(request, error)
+            show_on_form(form, error)
         else:
             messages.success(request, "The appointment is cancelled; its room and staff time are free again.")
             return redirect("radiology:appointment_detail", pk=pk)

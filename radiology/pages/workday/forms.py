@@ -2,7 +2,6 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils import timezone
 
-from procedures.reasons import AbortReason, NotProceededReason
 from radiology import rules
 from radiology.models import FollowUpPlan, Room, StaffMember
 
@@ -85,16 +84,16 @@ class StartForm(forms.Form):
     helper = _helper()
 
 
-class AbortForm(forms.Form):
-    reason_code = forms.ChoiceField(choices=[("", "Choose a reason"), *AbortReason.choices], label="Reason")
+class ReasonForm(forms.Form):
+    """A coded reason from the action's own list (the action table's reason_choices), and a note."""
+
+    reason_code = forms.ChoiceField(label="Reason")
     note = forms.CharField(required=False, max_length=250, help_text="Required for “Other”.")
     helper = _helper()
 
-
-class NotProceededForm(forms.Form):
-    reason_code = forms.ChoiceField(choices=[("", "Choose a reason"), *NotProceededReason.choices], label="Reason")
-    note = forms.CharField(required=False, max_length=250, help_text="Required for “Other”.")
-    helper = _helper()
+    def __init__(self, *args, reason_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason_code"].choices = [("", "Choose a reason"), *reason_choices.choices]
 
 
 class FollowUpForm(forms.Form):
