@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from radiology.errors import ServiceRefusal
 from radiology.models import AccessionCounter, Appointment, AppointmentStatus, Order
+from radiology.services.order_actions import ORDER_ACTIONS
 from scheduling.clinic_time import clinic_zone
 
 # Appointment states that end the visit without the exam: the order goes back to the queue.
@@ -79,16 +80,15 @@ def follow_appointment(*, appointment: Appointment) -> None:
 
 def check_bookable(*, order: Order, patient, procedure) -> Order:
     """Lock a waiting order for booking; refuse one of another patient, another procedure,
-    or one already scheduled, done or cancelled."""
+    or one already scheduled, done or cancelled (the order table's "book_now" rule)."""
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.patient_id != patient.pk:
         raise _invalid("order", f"Order {order.accession_number} is for another patient.")
     if order.procedure_id != procedure.pk:
         raise _invalid("order", f"Order {order.accession_number} is for another procedure.")
-    if order.status != Order.Status.WAITING:
-        raise _invalid(
-            "order", f"Order {order.accession_number} is {order.get_status_display().lower()}; it cannot be booked."
-        )
+    refusal = ORDER_ACTIONS["book_now"].refusal(order, ())
+    if refusal:
+        raise _invalid("order", refusal)
     return order
 
 

@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from procedures.reasons import CancelReason
 from radiology.errors import ServiceRefusal
-from radiology.models import CANCELLABLE, AppointmentStatus, Order, Patient
+from radiology.models import CANCELLABLE, Order, Patient
 from radiology.services import booking, order_lifecycle
+from radiology.services.order_actions import ORDER_ACTIONS, appointment_statuses
 from scheduling.clinic_time import clinic_zone
 
 # What people and the EHR may set on an order; identifiers and status are the product's.
@@ -42,7 +43,6 @@ FACTS = (
     "note",
 )
 PRIOR_IMAGING_MAX_AGE = timedelta(days=90)
-EXAM_UNDER_WAY = (AppointmentStatus.CHECKED_IN, AppointmentStatus.IN_PROCEDURE)
 
 
 def _check_permission(actor, permission: str, label: str) -> None:
@@ -109,17 +109,15 @@ def update_order(*, order_id: int, actor, procedure=None, **changes) -> Order:
     """Change an order's facts (the EHR's XO, or a scheduler). A cancelled or completed
     order is closed; while its patient is checked in or under the exam nothing changes (a
     side changed behind the technologist's back is how wrong-side exams happen); its
-    procedure can change only while it waits to be scheduled. Identifiers never change."""
+    procedure can change only while it waits to be scheduled (the order table's
+    "correct_facts" rule, radiology.services.order_actions). Identifiers never change."""
     _check_permission(actor, "radiology.change_order", "changing orders")
     _check_facts(changes)
     with transaction.atomic():
         order = _lock(order_id)
-        if order.status in (Order.Status.CANCELLED, Order.Status.COMPLETED):
-            raise ServiceRefusal(f"Order {order.accession_number} is {order.status}; it cannot change.")
-        if order.appointments.filter(status__in=EXAM_UNDER_WAY).exists():
-            raise ServiceRefusal(
-                f"The patient is checked in for order {order.accession_number}; call the department to change it."
-            )
+        refusal = ORDER_ACTIONS["correct_facts"].refusal(order, appointment_statuses(order))
+        if refusal:
+            raise ServiceRefusal(refusal)
         if procedure is not None and procedure.pk != order.procedure_id:
             if order.status != Order.Status.WAITING:
                 raise ServiceRefusal(
@@ -138,7 +136,8 @@ def update_order(*, order_id: int, actor, procedure=None, **changes) -> Order:
 def cancel_order(*, order_id: int, reason: str, actor, now: datetime | None = None) -> Order:
     """Cancel an order with a reason, and its booked appointment with it (the time is freed
     and pending reminders withdrawn, by the booking service). An order already cancelled
-    stays as it is; a completed one, or one whose exam is under way, cannot be cancelled."""
+    stays as it is; a completed one, or one whose exam is under way, cannot be cancelled (the
+    order table's "cancel" rule)."""
     _check_permission(actor, "radiology.change_order", "cancelling orders")
     reason = reason.strip()
     if not reason:
@@ -147,14 +146,10 @@ def cancel_order(*, order_id: int, reason: str, actor, now: datetime | None = No
     with transaction.atomic():
         order = _lock(order_id)
         if order.status == Order.Status.CANCELLED:
-            return order
-        if order.status == Order.Status.COMPLETED:
-            raise ServiceRefusal(f"Order {order.accession_number} is completed; it cannot be cancelled.")
-        # A checked-in patient can still be sent home (the appointment's own cancel allows it).
-        if order.appointments.filter(status=AppointmentStatus.IN_PROCEDURE).exists():
-            raise ServiceRefusal(
-                f"The exam for order {order.accession_number} is under way; it cannot be cancelled now."
-            )
+            return order  # the EHR resending its cancel: nothing left to do
+        refusal = ORDER_ACTIONS["cancel"].refusal(order, appointment_statuses(order))
+        if refusal:
+            raise ServiceRefusal(refusal)
         # Cancelled first, so the appointment's cancellation does not return it to the queue.
         order.status, order.cancel_reason = Order.Status.CANCELLED, reason[:300]
         order.save(update_fields=["status", "cancel_reason", "updated_at"])

@@ -1,16 +1,22 @@
-"""Order pages: the work queue, an order, correcting and cancelling it. Thin: the services decide."""
+"""Order pages: the work queue, an order, correcting and cancelling it. Thin: the services decide,
+and the order page offers what the order table (radiology.services.order_actions) offers."""
+
+from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from radiology.errors import ServiceRefusal
 from radiology.models import Order
 from radiology.pages.orders.forms import OrderFactsForm
+from radiology.presentation.refusals import forbidden, show_on_form
 from radiology.services import orders
+from radiology.services.order_actions import offered_order_actions
 from scheduling.clinic_time import clinic_zone
 from security.access_log import What, record_access
 
@@ -30,16 +36,45 @@ def order_queue(request):
     return render(request, "radiology/orders/queue.html", {"rows": orders.orders_to_schedule()})
 
 
+@dataclass(frozen=True)
+class OrderLink:
+    name: str
+    label: str
+    url: str
+    style: str
+    kind: str
+
+
+def _links(order, user, statuses) -> dict[str, OrderLink]:
+    """What the order table offers this user on this order, with the URLs of its pages."""
+    links = {}
+    for action in offered_order_actions(order, permissions=user.get_all_permissions(), statuses=statuses):
+        if action.query:
+            url = f"{reverse(f'radiology:{action.url_name}')}?{action.query}={order.pk}"
+        else:
+            url = reverse(f"radiology:{action.url_name}", args=[order.pk])
+        links[action.name] = OrderLink(action.name, action.label, url, action.style, action.kind)
+    return links
+
+
 @login_required
 @permission_required("radiology.view_order", raise_exception=True)
 def order_detail(request, pk, *, cancel_form=None, status=200):
     order = get_object_or_404(Order.objects.select_related("patient", "procedure", "created_by"), pk=pk)
     record_access(request=request, patient_ids=[order.patient_id], what=What.ORDER_PAGE)
+    appointments = list(order.appointments.select_related("room", "radiologist__user").order_by("-start"))
+    links = _links(order, request.user, {a.status for a in appointments})
+    # A refused cancel is shown with its form, so its reason is read even when it is no longer offered.
+    cancel = links.get("cancel") or (
+        cancel_form and OrderLink("cancel", "", reverse("radiology:order_cancel", args=[order.pk]), "", "form")
+    )
     context = {
         "order": order,
         "flags": orders.order_readiness(order, on=timezone.now().astimezone(clinic_zone()).date()),
-        "appointments": order.appointments.select_related("room", "radiologist__user").order_by("-start"),
+        "appointments": appointments,
         "interface_messages": order.messages.order_by("-received_at")[:20],
+        "buttons": [link for link in links.values() if link.kind == "link"],
+        "cancel": cancel,
         "cancel_form": cancel_form or CancelOrderForm(),
     }
     return render(request, "radiology/orders/detail.html", context, status=status)
@@ -56,8 +91,8 @@ def order_cancel(request, pk):
         order = orders.cancel_order(order_id=pk, reason=form.cleaned_data["reason"], actor=request.user)
     except ServiceRefusal as error:
         if error.code == "forbidden":
-            return render(request, "403.html", {"message": error.message}, status=403)
-        form.add_error(None, error.message)
+            return forbidden(request, error)
+        show_on_form(form, error)
         return order_detail(request, pk, cancel_form=form, status=400)
     messages.success(request, f"Order {order.accession_number} cancelled; a booked appointment was cancelled with it.")
     return redirect(order)
@@ -73,11 +108,8 @@ def order_edit(request, pk):
             orders.update_order(order_id=pk, actor=request.user, **form.cleaned_data)
         except ServiceRefusal as error:
             if error.code == "forbidden":
-                return render(request, "403.html", {"message": error.message}, status=403)
-            for name, text in error.fields.items():
-                form.add_error(name if name in form.fields else None, text)
-            if not error.fields:
-                form.add_error(None, error.message)
+                return forbidden(request, error)
+            show_on_form(form, error)
         else:
             messages.success(request, f"Order {order.accession_number} updated.")
             return redirect(order)

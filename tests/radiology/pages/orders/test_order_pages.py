@@ -2,6 +2,7 @@
 order page and its cancel, the side and readiness on the day list, the appointment page and
 at check-in, and the interface messages page; each with the right and wrong roles."""
 
+import re
 from datetime import datetime, time, timedelta
 from html import unescape
 
@@ -235,3 +236,29 @@ def test_a_correction_that_breaks_a_rule_is_refused_next_to_the_field(scheduler_
 
 def test_a_technologist_cannot_correct_an_order(tech_client):
     assert tech_client.get(reverse("radiology:order_edit", args=[OrderFactory().pk])).status_code == 403
+
+
+def _offered_on_the_page(page: str) -> set[str]:
+    return set(re.findall(r'data-action="([a-z_]+)"', page))
+
+
+def test_the_order_page_offers_booking_correcting_and_cancelling_a_waiting_order(scheduler_client):
+    order = OrderFactory()
+
+    page = scheduler_client.get(order.get_absolute_url()).text
+
+    assert _offered_on_the_page(page) == {"book_now", "correct_facts", "cancel"}
+    assert f'href="{reverse("radiology:order_edit", args=[order.pk])}"' in page
+
+
+def test_the_order_page_offers_neither_correcting_nor_cancelling_while_the_exam_is_under_way(scheduler_client):
+    appointment = AppointmentFactory(status="in_procedure")
+
+    page = scheduler_client.get(appointment.order.get_absolute_url()).text
+
+    assert _offered_on_the_page(page) == set()
+    assert "Correct the facts" not in page and "Cancel the order" not in page
+
+
+def test_the_order_page_offers_a_technologist_nothing_to_change(tech_client):
+    assert _offered_on_the_page(tech_client.get(OrderFactory().get_absolute_url()).text) == set()
