@@ -23,6 +23,15 @@ class Rollback(Exception):
     pass
 
 
+def _reason_for(state: str) -> dict:
+    """An ended appointment keeps why it ended (the database insists)."""
+    if state == "cancelled":
+        return {"cancel_reason": "earlier"}
+    if state in ("incomplete", "did_not_proceed"):
+        return {"abort_reason": "earlier"}
+    return {}
+
+
 def _accepted(appointment, action, user) -> bool:
     try:
         with transaction.atomic():
@@ -37,10 +46,7 @@ def _accepted(appointment, action, user) -> bool:
 @pytest.mark.parametrize("state", AppointmentStatus.values)
 @pytest.mark.parametrize("minutes_after_start", [-30, 20])
 def test_every_offered_action_is_accepted_and_every_refused_one_is_not_offered(state, minutes_after_start):
-    extra = {"cancel_reason": "earlier"} if state == "cancelled" else {}
-    if state in ("incomplete", "did_not_proceed"):
-        extra = {"abort_reason": "earlier"}
-    appointment = AppointmentFactory(status=state, **extra)
+    appointment = AppointmentFactory(status=state, **_reason_for(state))
     users = {role: StaffMemberFactory(role=role).user for role in ROLES}
     mismatches = []
     with time_machine.travel(appointment.start + timedelta(minutes=minutes_after_start), tick=False):
@@ -81,3 +87,60 @@ def test_managers_are_offered_no_clinical_action():
         for spec in offered_actions(appointment, permissions=permissions, now=appointment.start + timedelta(hours=1))
     }
     assert offered == {"reschedule", "cancel"}
+
+
+def test_every_action_a_person_takes_names_the_service_that_does_it():
+    for name in [*USER_ACTIONS, "book"]:
+        assert callable(ACTIONS[name].service), name
+
+
+def _record_the_call(**arguments):
+    CALLS.append(arguments)
+    return "done"
+
+
+CALLS = []
+
+
+def test_run_action_takes_a_new_row_with_nothing_else_to_edit(monkeypatch):
+    from radiology.services import action_table
+    from radiology.services.actions import run_action
+
+    row = action_table.ActionSpec(
+        "second_look",
+        "check_in",
+        "radiology.check_in_appointment",
+        "Second look",
+        url_name="check_in",
+        inputs=("reason_code",),
+        reason_choices=action_table.NotProceededReason,
+        service_path=f"{__name__}._record_the_call",
+    )
+    monkeypatch.setitem(action_table.ACTIONS, "second_look", row)
+    monkeypatch.setattr(action_table, "NAMED_ACTIONS", [*action_table.NAMED_ACTIONS, "second_look"])
+    monkeypatch.setattr("radiology.services.actions.NAMED_ACTIONS", action_table.NAMED_ACTIONS)
+    CALLS.clear()
+
+    with pytest.raises(ServiceRefusal) as refused:
+        run_action(appointment_id=7, action="second_look", actor=None, inputs={})
+    assert refused.value.fields == {"reason_code": "Required for second_look."}
+    assert run_action(appointment_id=7, action="second_look", actor=None, inputs={"reason_code": "other"}) == "done"
+    assert CALLS == [{"appointment_id": 7, "actor": None, "now": None, "reason_code": "other", "note": ""}]
+
+
+@pytest.mark.parametrize("state", AppointmentStatus.values)
+def test_reschedule_refuses_with_the_tables_sentence_whenever_the_table_does(state):
+    from radiology.services.booking import reschedule_appointment
+
+    appointment = AppointmentFactory(status=state, **_reason_for(state))
+    scheduler = StaffMemberFactory(role="scheduler").user
+    now = appointment.start - timedelta(days=3)
+    refusal = ACTIONS["reschedule"].refusal(appointment, now)
+    if refusal is None:
+        assert state in ("booked", "prep_sent", "reminded")
+        return
+    with pytest.raises(ServiceRefusal) as refused:
+        reschedule_appointment(
+            appointment_id=appointment.pk, start=appointment.start + timedelta(days=1), actor=scheduler, now=now
+        )
+    assert refused.value.message == refusal
