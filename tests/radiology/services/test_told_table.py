@@ -18,6 +18,7 @@ from hl7apy.parser import parse_message
 from notifications import services as outbox
 from notifications.models import Message
 from radiology.models import AppointmentStatus
+from radiology.services.action_table import ACTIONS
 from radiology.services.booking import book_appointment, reschedule_appointment
 from radiology.services.calendar_feeds import issue_calendar_feed
 from radiology.services.patient_links import patient_path
@@ -26,7 +27,7 @@ from tests.actions import take_action
 from tests.factories import PatientFactory, StaffMemberFactory, small_department
 from tests.radiology.encoders.siu.receiver import MLLPReceiver
 from tests.radiology.interfaces.api.conftest import client_for
-from tests.radiology.interfaces.fhir.conftest import fhir
+from tests.radiology.interfaces.fhir.conftest import APPOINTMENT_STATUS, fhir
 
 pytestmark = pytest.mark.django_db
 NY = ZoneInfo("America/New_York")
@@ -70,6 +71,36 @@ def book(department, scheduler, galactogram, **kwargs):
         indication="spontaneous_single_duct",
         **kwargs,
     )
+
+
+# HL7 v2.5.1 tables 0038 (order status, the codes this product sends) and 0278 (filler status).
+ORDER_STATUS = {"SC", "IP", "CM", "CA", "DC"}
+FILLER_STATUS = {"Pending", "Waitlist", "Booked", "Started", "Complete", "Cancelled", "Dc", "Deleted", "Blocked"}
+FILLER_STATUS |= {"Overbook", "Noshow"}
+# What the booking services log beside the action table's own actions.
+BOOKING_LOG = {"book", "reschedule"}
+
+
+def test_the_table_has_a_row_for_every_state_and_event_in_the_codes_of_fhir_hl7_and_icalendar():
+    assert set(STATES) == set(AppointmentStatus.values)
+    assert set(EVENTS) == set(Event)
+    assert {told.fhir for told in STATES.values()} <= APPOINTMENT_STATUS
+    assert {told.calendar for told in STATES.values()} == {"CONFIRMED", "CANCELLED"}
+    for told in EVENTS.values():
+        assert told.order_status in ORDER_STATUS, told.event
+        if told.siu:
+            assert told.siu in {"S12", "S13", "S14", "S15", "S26"}, told.event
+            assert told.filler_status in FILLER_STATUS, told.event
+            assert told.reason is not None or told.siu_text, told.event
+        if told.reason:
+            assert told.reason.system.startswith("99") and len(told.reason.system) == 5  # HL7 table 0396's 99zzz
+
+
+def test_every_logged_action_the_table_counts_is_one_the_services_write():
+    """A renamed action would silently stop raising SEQUENCE."""
+    logged = {action for told in EVENTS.values() for action in told.logged_as}
+
+    assert logged <= set(ACTIONS) | BOOKING_LOG
 
 
 class Doors:
