@@ -89,7 +89,7 @@ class EventTold:
     order_status: str  # ORC-5, HL7 table 0038
     calendars_show: bool  # other calendars show it: their SEQUENCE rises
     siu: str | None = None  # the SIU trigger event; None: the order status covers it
-    siu_text: str = ""  # SCH-6 text when the event has no coded reason
+    siu_text: str = ""  # SCH-6 text when the event has no coded reason (or an unknown one)
     reason: ReasonTable | None = None  # SCH-6 is the appointment's coded reason
     filler_status: str = ""  # SCH-25 and AIS-10, HL7 table 0278
 
@@ -111,7 +111,16 @@ _TABLE = [
         siu_text="Modified: room or staff",
         filler_status="Booked",
     ),
-    EventTold(Event.CANCELLED, ("cancel",), "IP", True, siu="S15", reason=CANCEL_REASONS, filler_status="Cancelled"),
+    EventTold(
+        Event.CANCELLED,
+        ("cancel",),
+        "IP",
+        True,
+        siu="S15",
+        siu_text="Cancelled",
+        reason=CANCEL_REASONS,
+        filler_status="Cancelled",
+    ),
     # She came (or was due) and was not examined: for the EHR the booked slot is cancelled, so
     # that the re-booking's S12 is not a second live appointment beside the first.
     EventTold(
@@ -120,6 +129,7 @@ _TABLE = [
         "IP",
         True,
         siu="S15",
+        siu_text="Did not proceed",
         reason=NOT_PROCEEDED_REASONS,
         filler_status="Cancelled",
     ),
@@ -130,7 +140,16 @@ _TABLE = [
     EventTold(Event.STARTED, ("start",), "IP", False),
     EventTold(Event.PERFORMED, (), "CM", False),
     # The appointment took place and ended early: modified (not cancelled), discontinued.
-    EventTold(Event.ABORTED, ("abort",), "IP", False, siu="S14", reason=ABORT_REASONS, filler_status="Dc"),
+    EventTold(
+        Event.ABORTED,
+        ("abort",),
+        "IP",
+        False,
+        siu="S14",
+        siu_text="Aborted",
+        reason=ABORT_REASONS,
+        filler_status="Dc",
+    ),
     EventTold(Event.COMPLETED, ("complete",), "CM", False),
 ]
 EVENTS: dict[Event, EventTold] = {row.event: row for row in _TABLE}
@@ -153,10 +172,12 @@ def calendar_status(status: str) -> str:
 
 def siu_reason(told: EventTold, appointment: Appointment) -> tuple[str, str, str]:
     """SCH-6 as (identifier, text, coding system): the appointment's coded reason when the
-    event has one, else the trigger event with its own text in a local table."""
-    if told.reason is None:
+    event has one, else the trigger event with its own text in a local table. A code the
+    catalog no longer lists (an old row) falls back to the latter: a message that cannot be
+    written would roll back the change it announces."""
+    code = getattr(appointment, told.reason.code_field) if told.reason else ""
+    if told.reason is None or code not in told.reason.choices.values:
         return told.siu, told.siu_text, "L"
-    code = getattr(appointment, told.reason.code_field)
     return code, str(told.reason.choices(code).label), told.reason.system
 
 

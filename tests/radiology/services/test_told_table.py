@@ -17,7 +17,8 @@ from hl7apy.parser import parse_message
 
 from notifications import services as outbox
 from notifications.models import Message
-from radiology.models import AppointmentStatus
+from radiology.models import Appointment, AppointmentStatus
+from radiology.services import told_table
 from radiology.services.action_table import ACTIONS
 from radiology.services.booking import book_appointment, reschedule_appointment
 from radiology.services.calendar_feeds import issue_calendar_feed
@@ -91,9 +92,17 @@ def test_the_table_has_a_row_for_every_state_and_event_in_the_codes_of_fhir_hl7_
         if told.siu:
             assert told.siu in {"S12", "S13", "S14", "S15", "S26"}, told.event
             assert told.filler_status in FILLER_STATUS, told.event
-            assert told.reason is not None or told.siu_text, told.event
+            assert told.siu_text, told.event  # SCH-6 without (or with an unknown) coded reason
         if told.reason:
             assert told.reason.system.startswith("99") and len(told.reason.system) == 5  # HL7 table 0396's 99zzz
+
+
+def test_a_reason_code_the_catalog_no_longer_lists_is_told_as_the_event_itself():
+    appointment = Appointment(cancel_reason_code="retired_code", cancel_reason="Old reason")
+
+    assert told_table.siu_reason(EVENTS[Event.CANCELLED], appointment) == ("S15", "Cancelled", "L")
+    appointment.cancel_reason_code = "patient_unwell"
+    assert told_table.siu_reason(EVENTS[Event.CANCELLED], appointment) == ("patient_unwell", "Patient unwell", "99GCR")
 
 
 def test_every_logged_action_the_table_counts_is_one_the_services_write():
@@ -142,7 +151,7 @@ def parsed(row: Message):
 
 
 def expected_sch_6(told, appointment) -> str:
-    if told.reason is None:
+    if told.reason is None:  # every walked ending has a catalog code
         return f"{told.siu}^{told.siu_text}^L"
     code = getattr(appointment, told.reason.code_field)
     return f"{code}^{told.reason.choices(code).label}^{told.reason.system}"
