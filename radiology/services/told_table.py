@@ -100,13 +100,29 @@ class EventTold:
 # the order to the queue for a repeat, it does not discontinue it.
 _RESCHEDULED = ("reschedule", "step_back_for_reschedule")
 _TABLE = [
-    EventTold(Event.BOOKED, ("book",), "SC", True, siu="S12", siu_text="Booked", filler_status="Booked"),
-    EventTold(Event.MOVED, _RESCHEDULED, "SC", True, siu="S13", siu_text="Rescheduled", filler_status="Booked"),
+    EventTold(
+        Event.BOOKED,
+        ("book",),
+        order_status="SC",
+        calendars_show=True,
+        siu="S12",
+        siu_text="Booked",
+        filler_status="Booked",
+    ),
+    EventTold(
+        Event.MOVED,
+        _RESCHEDULED,
+        order_status="SC",
+        calendars_show=True,
+        siu="S13",
+        siu_text="Rescheduled",
+        filler_status="Booked",
+    ),
     EventTold(
         Event.RESTAFFED,
         _RESCHEDULED,
-        "SC",
-        True,
+        order_status="SC",
+        calendars_show=True,
         siu="S14",
         siu_text="Modified: room or staff",
         filler_status="Booked",
@@ -114,8 +130,8 @@ _TABLE = [
     EventTold(
         Event.CANCELLED,
         ("cancel",),
-        "IP",
-        True,
+        order_status="IP",
+        calendars_show=True,
         siu="S15",
         siu_text="Cancelled",
         reason=CANCEL_REASONS,
@@ -126,31 +142,37 @@ _TABLE = [
     EventTold(
         Event.DID_NOT_PROCEED,
         ("did_not_proceed",),
-        "IP",
-        True,
+        order_status="IP",
+        calendars_show=True,
         siu="S15",
         siu_text="Did not proceed",
         reason=NOT_PROCEEDED_REASONS,
         filler_status="Cancelled",
     ),
     EventTold(
-        Event.NO_SHOW, ("no_show",), "IP", True, siu="S26", siu_text="Patient did not arrive", filler_status="Noshow"
+        Event.NO_SHOW,
+        ("no_show",),
+        order_status="IP",
+        calendars_show=True,
+        siu="S26",
+        siu_text="Patient did not arrive",
+        filler_status="Noshow",
     ),
-    EventTold(Event.CHECKED_IN, ("check_in",), "SC", False),
-    EventTold(Event.STARTED, ("start",), "IP", False),
-    EventTold(Event.PERFORMED, (), "CM", False),
+    EventTold(Event.CHECKED_IN, ("check_in",), order_status="SC", calendars_show=False),
+    EventTold(Event.STARTED, ("start",), order_status="IP", calendars_show=False),
+    EventTold(Event.PERFORMED, (), order_status="CM", calendars_show=False),
     # The appointment took place and ended early: modified (not cancelled), discontinued.
     EventTold(
         Event.ABORTED,
         ("abort",),
-        "IP",
-        False,
+        order_status="IP",
+        calendars_show=False,
         siu="S14",
         siu_text="Aborted",
         reason=ABORT_REASONS,
         filler_status="Dc",
     ),
-    EventTold(Event.COMPLETED, ("complete",), "CM", False),
+    EventTold(Event.COMPLETED, ("complete",), order_status="CM", calendars_show=False),
 ]
 EVENTS: dict[Event, EventTold] = {row.event: row for row in _TABLE}
 # The logged changes that other calendars show: SEQUENCE counts these.
