@@ -151,9 +151,9 @@ def parsed(row: Message):
 
 
 def expected_sch_6(told, appointment) -> str:
-    if told.reason is None:  # every walked ending has a catalog code
+    if told.reason is None:
         return f"{told.siu}^{told.siu_text}^L"
-    code = getattr(appointment, told.reason.code_field)
+    code = getattr(appointment, told.reason.code_field)  # every ending walked here has a catalog code
     return f"{code}^{told.reason.choices(code).label}^{told.reason.system}"
 
 
