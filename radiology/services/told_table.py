@@ -94,10 +94,11 @@ class EventTold:
     filler_status: str = ""  # SCH-25 and AIS-10, HL7 table 0278
 
 
-# ORC-5: SC scheduled; IP in process, unscheduled (the order is back in our work queue for a
-# new time, the same accession number); CM completed. CA is for cancelling the order itself
-# (services/orders.py), not one of its appointments; DC is not used: an aborted exam returns
-# the order to the queue for a repeat, it does not discontinue it.
+# ORC-5 (HL7 table 0038), as issue #19's order-status messages will send it: SC scheduled (also
+# after check-in: nothing is performed yet); IP in process once the exam starts; CM when
+# performed; CA when the appointment is cancelled, did not proceed or was missed (the EHR's
+# order then waits for a new time from our work queue, with the same accession number); DC when
+# the exam was aborted, discontinued in the room.
 _RESCHEDULED = ("reschedule", "step_back_for_reschedule")
 _TABLE = [
     EventTold(
@@ -130,7 +131,7 @@ _TABLE = [
     EventTold(
         Event.CANCELLED,
         ("cancel",),
-        order_status="IP",
+        order_status="CA",
         calendars_show=True,
         siu="S15",
         siu_text="Cancelled",
@@ -142,7 +143,7 @@ _TABLE = [
     EventTold(
         Event.DID_NOT_PROCEED,
         ("did_not_proceed",),
-        order_status="IP",
+        order_status="CA",
         calendars_show=True,
         siu="S15",
         siu_text="Did not proceed",
@@ -152,7 +153,7 @@ _TABLE = [
     EventTold(
         Event.NO_SHOW,
         ("no_show",),
-        order_status="IP",
+        order_status="CA",
         calendars_show=True,
         siu="S26",
         siu_text="Patient did not arrive",
@@ -165,7 +166,7 @@ _TABLE = [
     EventTold(
         Event.ABORTED,
         ("abort",),
-        order_status="IP",
+        order_status="DC",
         calendars_show=False,
         siu="S14",
         siu_text="Aborted",
