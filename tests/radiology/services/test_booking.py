@@ -8,13 +8,10 @@ import time_machine
 
 from radiology.errors import AppointmentActionError
 from radiology.models import Appointment
-from radiology.services.booking import (
-    book_appointment,
-    cancel_appointment,
-    find_galactogram_slots,
-    mark_no_show,
-    reschedule_appointment,
-)
+from radiology.services.booking import book_appointment
+from radiology.services.cancellation import cancel_appointment, mark_no_show
+from radiology.services.rescheduling import reschedule_appointment
+from radiology.services.slots import find_galactogram_slots
 from radiology.services.transitions import perform_transition
 from scheduling.models import Reservation
 from tests.factories import PatientFactory, RoomFactory, UnavailabilityFactory, small_department

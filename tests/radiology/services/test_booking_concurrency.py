@@ -8,7 +8,8 @@ import time_machine
 
 from radiology.errors import AppointmentActionError
 from radiology.models import Appointment
-from radiology.services.booking import book_appointment, reschedule_appointment
+from radiology.services.booking import book_appointment
+from radiology.services.rescheduling import reschedule_appointment
 from scheduling.models import Reservation
 from tests.factories import PatientFactory, StaffMemberFactory, small_department
 from tests.race import race
