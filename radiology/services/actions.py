@@ -11,7 +11,7 @@ plan, and every ending its coded reason.
 from dataclasses import fields as dataclass_fields
 
 from radiology.errors import AppointmentActionError
-from radiology.services import booking, workflow
+from radiology.services import cancellation, workflow
 from radiology.services.action_table import ACTIONS, USER_ACTIONS
 
 CHECKLIST_FIELDS = [f.name for f in dataclass_fields(workflow.Checklist)]
@@ -59,7 +59,7 @@ def run_action(*, appointment_id: int, action: str, actor, inputs: dict | None =
     if action == "did_not_proceed":
         return workflow.record_not_proceeded(**common, **reason)
     if action == "cancel":
-        return booking.cancel_appointment(**common, **reason)
+        return cancellation.cancel_appointment(**common, **reason)
     if action == "no_show":
-        return booking.mark_no_show(**common)
+        return cancellation.mark_no_show(**common)
     return workflow.arrange_follow_up(**common, **inputs["plan"])

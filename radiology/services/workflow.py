@@ -22,7 +22,7 @@ from radiology.models import (
     StaffMember,
 )
 from radiology.services import hl7_events, order_lifecycle, reminders
-from radiology.services.booking import coded_reason
+from radiology.services.cancellation import coded_reason
 from radiology.services.told_table import Event
 from radiology.services.transitions import check_permission, get_action, lock_appointment, perform_transition
 from scheduling.services import release

@@ -9,7 +9,9 @@ import time_machine
 
 from notifications import services as outbox
 from notifications.models import Message
-from radiology.services.booking import book_appointment, cancel_appointment, mark_no_show, reschedule_appointment
+from radiology.services.booking import book_appointment
+from radiology.services.cancellation import cancel_appointment, mark_no_show
+from radiology.services.rescheduling import reschedule_appointment
 from tests.actions import take_action
 from tests.factories import OrderFactory, PatientFactory, StaffMemberFactory, small_department
 from tests.radiology.encoders.siu.receiver import MLLPReceiver

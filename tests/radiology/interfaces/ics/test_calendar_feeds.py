@@ -8,8 +8,10 @@ import time_machine
 from icalendar import Calendar
 
 from radiology.models import CalendarFeed
-from radiology.services.booking import book_appointment, cancel_appointment, reschedule_appointment
+from radiology.services.booking import book_appointment
 from radiology.services.calendar_feeds import issue_calendar_feed, revoke_calendar_feed
+from radiology.services.cancellation import cancel_appointment
+from radiology.services.rescheduling import reschedule_appointment
 from radiology.services.transitions import perform_transition
 from tests.factories import AppointmentFactory, PatientFactory, StaffMemberFactory, small_department
 

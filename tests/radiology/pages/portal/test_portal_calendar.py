@@ -9,8 +9,9 @@ import pytest
 import time_machine
 from django.core.cache import cache
 
-from radiology.services.booking import book_appointment, reschedule_appointment
+from radiology.services.booking import book_appointment
 from radiology.services.patient_links import patient_path
+from radiology.services.rescheduling import reschedule_appointment
 from tests import node_tools
 from tests.factories import PatientFactory, StaffMemberFactory, small_department
 
