@@ -105,7 +105,7 @@ def fill(rooms, radiologists, assistants, *, total, first_day):
 
 
 def search_once(procedure, first_day):
-    from radiology.services.booking import find_galactogram_slots
+    from radiology.services.slots import find_galactogram_slots
 
     return find_galactogram_slots(
         procedure=procedure,
@@ -240,7 +240,7 @@ def main():
             f"({booked} booked, {seconds:.2f} s)"
         )
         # (c) eight clients, one slot as the search offers it: a start with its room and people.
-        from radiology.services.booking import find_galactogram_slots
+        from radiology.services.slots import find_galactogram_slots
 
         later = day + timedelta(days=7)
         slot = find_galactogram_slots(

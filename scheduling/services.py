@@ -2,8 +2,13 @@
 
 Knows nothing of patients or appointments. Free time of a resource = its weekly working
 hours (local wall clock, so right on DST days) minus its unavailability minus its active
-reservations. A slot search loads all of that for every candidate in three queries,
-whatever the number of bookings, then works on sorted interval lists in memory.
+reservations. Free time is loaded for every candidate in three queries, whatever the number
+of bookings, then worked on as sorted interval lists in memory.
+
+The public calls: find_slots (the earliest starts in a range), fit (one start: the resources
+it would take, or why not), reserve / move / release (holding time; SlotTaken when the
+exclusion constraint says a rival was first). Everything named with a leading underscore is
+the engine's own.
 """
 
 from bisect import bisect_right
@@ -11,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, connection, transaction
@@ -20,6 +26,20 @@ from scheduling.clinic_time import clinic_zone
 from scheduling.models import Reservation, Resource, Unavailability, WorkingHours
 
 Interval = tuple[datetime, datetime]
+
+__all__ = [
+    "Fit",
+    "Refusal",
+    "Requirement",
+    "Slot",
+    "SlotTaken",
+    "find_slots",
+    "fit",
+    "grid_starts",
+    "move",
+    "release",
+    "reserve",
+]
 
 
 class SlotTaken(Exception):
@@ -44,43 +64,51 @@ class Slot:
     resources: dict[str, Resource] = field(hash=False)
 
 
-# --- free time -------------------------------------------------------------------------
+# --- free time (internal) -----------------------------------------------------------------
+
+# How much of a resource's calendar counts when asking whether it is free: only its weekly
+# hours ("working"), those minus its time off and closures ("available"), or also minus
+# the other reservations ("free", what a booking needs).
+WORKING, AVAILABLE, FREE = "working", "available", "free"
 
 
-class FreeTime:
-    """Free intervals per resource over a period, loaded in three queries."""
+class _FreeTime:
+    """Free intervals per resource over a period, loaded in three queries; each level
+    (working, available, free) is worked out on first use."""
 
-    def __init__(
-        self,
-        resources: Iterable[Resource],
-        start: datetime,
-        end: datetime,
-        *,
-        exclude_holder=None,
-        with_reservations: bool = True,
-    ):
+    def __init__(self, resources: Iterable[Resource], start: datetime, end: datetime, *, exclude_holder=None):
         self.zone = clinic_zone()
-        ids = {r.pk for r in resources}
-        hours = defaultdict(list)
-        for rid, weekday, s, e in WorkingHours.objects.filter(resource_id__in=ids).values_list(
+        self._start, self._end = start, end
+        self._ids = {r.pk for r in resources}
+        self._hours = defaultdict(list)
+        for rid, weekday, s, e in WorkingHours.objects.filter(resource_id__in=self._ids).values_list(
             "resource_id", "weekday", "start_time", "end_time"
         ):
-            hours[rid].append((weekday, s, e))
-        busy = defaultdict(list)
-        for rid, s, e in Unavailability.objects.filter(resource_id__in=ids, start__lt=end, end__gt=start).values_list(
-            "resource_id", "start", "end"
-        ):
-            busy[rid].append((s, e))
-        reservations = Reservation.objects.filter(resource_id__in=ids, active=True, start__lt=end, end__gt=start)
+            self._hours[rid].append((weekday, s, e))
+        self._away = defaultdict(list)
+        for rid, s, e in Unavailability.objects.filter(
+            resource_id__in=self._ids, start__lt=end, end__gt=start
+        ).values_list("resource_id", "start", "end"):
+            self._away[rid].append((s, e))
+        reservations = Reservation.objects.filter(resource_id__in=self._ids, active=True, start__lt=end, end__gt=start)
         if exclude_holder:
             reservations = reservations.exclude(holder=exclude_holder)
-        if with_reservations:
-            for rid, s, e in reservations.values_list("resource_id", "start", "end"):
-                busy[rid].append((s, e))
-        self._free: dict[int, tuple[list[datetime], list[datetime]]] = {}
-        for rid in ids:
-            free = _subtract(self._working(hours[rid], start, end), sorted(busy[rid]))
-            self._free[rid] = ([s for s, _ in free], [e for _, e in free])
+        self._booked = defaultdict(list)
+        for rid, s, e in reservations.values_list("resource_id", "start", "end"):
+            self._booked[rid].append((s, e))
+        self._levels: dict[str, dict[int, tuple[list[datetime], list[datetime]]]] = {}
+
+    def _level(self, level: str) -> dict[int, tuple[list[datetime], list[datetime]]]:
+        if level not in self._levels:
+            table = {}
+            for rid in self._ids:
+                free = self._working(self._hours[rid], self._start, self._end)
+                if level != WORKING:
+                    busy = self._away[rid] + (self._booked[rid] if level == FREE else [])
+                    free = _subtract(free, sorted(busy))
+                table[rid] = ([s for s, _ in free], [e for _, e in free])
+            self._levels[level] = table
+        return self._levels[level]
 
     def _working(self, blocks, start: datetime, end: datetime) -> list[Interval]:
         """Working-hours intervals (UTC) for each local day touching [start, end)."""
@@ -94,8 +122,8 @@ class FreeTime:
             day += timedelta(days=1)
         return _merge(sorted(intervals))
 
-    def is_free(self, resource_id: int, start: datetime, end: datetime) -> bool:
-        starts, ends = self._free.get(resource_id, ([], []))
+    def is_free(self, resource_id: int, start: datetime, end: datetime, level: str = FREE) -> bool:
+        starts, ends = self._level(level).get(resource_id, ([], []))
         i = bisect_right(starts, start) - 1
         return i >= 0 and ends[i] >= end
 
@@ -148,33 +176,17 @@ def grid_starts(start: datetime, end: datetime, grid: timedelta) -> Iterable[dat
         day += timedelta(days=1)
 
 
-def first_fit(
-    *,
-    requirements: Sequence[Requirement],
-    starts: Iterable[datetime],
-    duration: timedelta,
-    free: FreeTime,
-    extra_busy: Sequence[Interval] = (),
-    limit: int = 20,
-) -> list[Slot]:
-    """For each start in order, the first free candidate of every requirement."""
-    slots: list[Slot] = []
-    for start in starts:
-        end = start + duration
-        if any(s < end and start < e for s, e in extra_busy):
-            continue
-        chosen = {}
-        for requirement in requirements:
-            held_until = end + timedelta(minutes=requirement.extra_minutes)
-            pick = next((r for r in requirement.candidates if free.is_free(r.pk, start, held_until)), None)
-            if pick is None:
-                break
-            chosen[requirement.label] = pick
-        else:
-            slots.append(Slot(start=start, end=end, resources=chosen))
-            if len(slots) >= limit:
-                break
-    return slots
+def _pick(requirements: Sequence[Requirement], start: datetime, end: datetime, free: _FreeTime, level: str = FREE):
+    """The first candidate of every requirement free at [start, end) (plus its extra
+    minutes), by label; None when one requirement has none."""
+    chosen = {}
+    for requirement in requirements:
+        held_until = end + timedelta(minutes=requirement.extra_minutes)
+        pick = next((r for r in requirement.candidates if free.is_free(r.pk, start, held_until, level)), None)
+        if pick is None:
+            return None
+        chosen[requirement.label] = pick
+    return chosen
 
 
 def find_slots(
@@ -196,17 +208,76 @@ def find_slots(
     if start >= end or not requirements:
         return []
     padding = timedelta(minutes=max(r.extra_minutes for r in requirements)) + duration
-    free = FreeTime(
+    free = _FreeTime(
         [r for req in requirements for r in req.candidates], start, end + padding, exclude_holder=exclude_holder
     )
-    return first_fit(
-        requirements=requirements,
-        starts=grid_starts(start, end, grid),
-        duration=duration,
-        free=free,
-        extra_busy=extra_busy,
-        limit=limit,
-    )
+    slots: list[Slot] = []
+    for moment in grid_starts(start, end, grid):
+        finish = moment + duration
+        if any(s < finish and moment < e for s, e in extra_busy):
+            continue
+        chosen = _pick(requirements, moment, finish, free)
+        if chosen is not None:
+            slots.append(Slot(start=moment, end=finish, resources=chosen))
+            if len(slots) >= limit:
+                break
+    return slots
+
+
+# --- fitting one start -------------------------------------------------------------------
+
+
+class Refusal(StrEnum):
+    """Why a booking does not fit at a start."""
+
+    TAKEN = "taken"  # every requirement could be met but for other reservations: a conflict
+    OUTSIDE_HOURS = "outside_hours"  # no candidate of a requirement works then
+    AWAY = "away"  # candidates work then, but every one is on time off or closed
+
+
+@dataclass(frozen=True)
+class Fit:
+    """fit()'s answer: the slot with the resources it would take and the holds to reserve,
+    or the refusal and, unless TAKEN, the label of the requirement that cannot be met."""
+
+    slot: Slot | None = None
+    holds: tuple[tuple[Resource, datetime, datetime], ...] = ()
+    refusal: Refusal | None = None
+    requirement: str | None = None
+
+    def __bool__(self) -> bool:
+        return self.slot is not None
+
+
+def fit(
+    *,
+    requirements: Sequence[Requirement],
+    start: datetime,
+    duration: timedelta,
+    exclude_holder: str | None = None,
+) -> Fit:
+    """Whether a booking of `duration` fits at exactly `start`, in one load of free time.
+
+    Fits: the first free candidate of each requirement (in the candidates' order) and the
+    (resource, start, end) holds for reserve() or move(), each requirement's extra minutes
+    included. Does not fit: TAKEN when only other reservations are in the way (those of
+    `exclude_holder`, e.g. the booking being moved, do not count); otherwise the first
+    requirement whose candidates all work elsewhen (OUTSIDE_HOURS) or are away then (AWAY).
+    Nothing is held: the caller reserves, and the exclusion constraint has the last word."""
+    end = start + duration
+    candidates = [r for req in requirements for r in req.candidates]
+    longest = max((r.extra_minutes for r in requirements), default=0)
+    free = _FreeTime(candidates, start, end + timedelta(minutes=longest), exclude_holder=exclude_holder)
+    chosen = _pick(requirements, start, end, free)
+    if chosen is not None:
+        holds = tuple((chosen[r.label], start, end + timedelta(minutes=r.extra_minutes)) for r in requirements)
+        return Fit(slot=Slot(start=start, end=end, resources=chosen), holds=holds)
+    for requirement in requirements:
+        held_until = end + timedelta(minutes=requirement.extra_minutes)
+        if not any(free.is_free(r.pk, start, held_until, AVAILABLE) for r in requirement.candidates):
+            works = any(free.is_free(r.pk, start, held_until, WORKING) for r in requirement.candidates)
+            return Fit(refusal=Refusal.AWAY if works else Refusal.OUTSIDE_HOURS, requirement=requirement.label)
+    return Fit(refusal=Refusal.TAKEN)
 
 
 # --- holding time ----------------------------------------------------------------------

@@ -11,9 +11,14 @@ framing and the acknowledgement codes, never what the message is about:
   another control id → TransientError. The message is resent unchanged, with the same MSH-10,
   which is how an HL7 receiver recognises a duplicate.
 An MLLP receiver cannot be asked "did you already take this one?", so `lookup` is unsupported.
+
+The framing (frame, read_frames) is the one both directions use: this channel, and the
+department's HL7 order listener (radiology.interfaces.hl7.mllp), which frames its ACKs and
+reads the engine's messages through it. It knows bytes only, never HL7.
 """
 
 import socket
+from collections.abc import Iterator
 
 from django.conf import settings
 
@@ -27,9 +32,43 @@ ACCEPTED = {"AA", "CA"}
 REJECTED_FOR_NOW = {"AR", "CR"}
 ERROR = {"AE", "CE"}
 
+# --- framing: <VT> message <FS><CR>, for both directions -------------------------------
 
-def frame(payload: str) -> bytes:
-    return START_BLOCK + payload.encode("utf-8") + END_BLOCK
+
+class FrameTooLarge(Exception):
+    """A frame grew past the reader's limit without ending."""
+
+
+def frame(message: bytes) -> bytes:
+    return START_BLOCK + message + END_BLOCK
+
+
+def read_frames(sock: socket.socket, *, max_bytes: int) -> Iterator[bytes]:
+    """Yield each message's bytes as its frame ends, until the peer closes the connection.
+    Bytes outside a frame (keep-alive newlines) are skipped; a frame longer than `max_bytes`
+    raises FrameTooLarge; a frame split over several reads is joined."""
+    buffer = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return
+        buffer += chunk
+        while True:
+            start = buffer.find(START_BLOCK)
+            if start < 0:
+                buffer = b""
+                break
+            end = buffer.find(END_BLOCK, start)
+            if end < 0:
+                buffer = buffer[start:]
+                if len(buffer) > max_bytes:
+                    raise FrameTooLarge
+                break
+            yield buffer[start + 1 : end]
+            buffer = buffer[end + len(END_BLOCK) :]
+
+
+# --- the SIU channel -------------------------------------------------------------------
 
 
 def fields(er7: str, segment: str) -> list[str] | None:
@@ -76,21 +115,17 @@ class MLLPBackend:
             raise TransientError("HL7_OUT_HOST/HL7_OUT_PORT are not set.")
         try:
             with self._connect() as connection:
-                connection.sendall(frame(payload))
-                received = b""
-                while END_BLOCK not in received:
-                    chunk = connection.recv(65536)
-                    if not chunk:
-                        raise TransientError("The HL7 receiver closed the connection without an ACK.")
-                    received += chunk
-                    if len(received) > MAX_ACK_BYTES:
-                        raise TransientError("The HL7 receiver's answer is not an MLLP frame.")
+                connection.sendall(frame(payload.encode("utf-8")))
+                ack = next(read_frames(connection, max_bytes=MAX_ACK_BYTES), None)
+        except FrameTooLarge as error:
+            raise TransientError("The HL7 receiver's answer is not an MLLP frame.") from error
         except TimeoutError as error:
             raise TransientError(f"No ACK from the HL7 receiver within {self.timeout:g} s.") from error
         except OSError as error:
             raise TransientError(f"HL7 receiver unreachable: {type(error).__name__}") from error
-        start = received.find(START_BLOCK)
-        return received[start + 1 : received.find(END_BLOCK)].decode("utf-8", errors="replace")
+        if ack is None:
+            raise TransientError("The HL7 receiver closed the connection without an ACK.")
+        return ack.decode("utf-8", errors="replace")
 
     def send(self, outgoing: Outgoing) -> str:
         sent_id = control_id(outgoing.text)

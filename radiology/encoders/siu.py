@@ -2,17 +2,19 @@
 
 MSH  sender/receiver from settings, MSH-10 the control id, MSH-15/16 AL/NE
 SCH  SCH-1/2 placer/filler appointment id (this system books and fills: both are ours),
-     SCH-6 event reason, SCH-7 reason (routine), SCH-8 type (normal), SCH-9/10 duration in
-     minutes, SCH-11 timing (duration, start, end), SCH-16/17 the booking clerk and the
-     department's phone, SCH-20 who did this, SCH-25 filler status,
+     SCH-6 event reason (identifier^text^coding system), SCH-7 reason (routine), SCH-8 type
+     (normal), SCH-9/10 duration in minutes, SCH-11 timing (duration, start, end), SCH-16/17
+     the booking clerk and the department's phone, SCH-20 who did this, SCH-25 filler status,
      SCH-26 the placer order number (when the EHR placed the order), SCH-27 the accession number
 PID  MRN^^^ISSUER^MR, name, birth date, sex: identification only, nothing clinical
 RGS  one resource group
 AIS  the procedure (CPT)   AIG the technologist or nurse   AIL the room   AIP the radiologist
 Times are the clinic's local time with its UTC offset (YYYYMMDDHHMMSS±ZZZZ).
+
+It writes what it is given: which trigger event, SCH-6 reason and SCH-25 filler status a change
+is told as is the told table's (radiology/services/told_table.py), chosen by the caller.
 """
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -24,21 +26,6 @@ from scheduling.clinic_time import clinic_zone
 
 VERSION = "2.5.1"
 
-
-@dataclass(frozen=True)
-class Event:
-    code: str
-    reason: str
-    filler_status: str
-
-
-EVENTS = {
-    "S12": Event("S12", "Booked", "Booked"),
-    "S13": Event("S13", "Rescheduled", "Booked"),
-    "S14": Event("S14", "Modified: room or staff", "Booked"),
-    "S15": Event("S15", "Cancelled", "Cancelled"),
-    "S26": Event("S26", "Patient did not arrive", "Noshow"),
-}
 
 _ESCAPES = (("\\", "\\E\\"), ("|", "\\F\\"), ("^", "\\S\\"), ("&", "\\T\\"), ("~", "\\R\\"))
 
@@ -66,10 +53,19 @@ def staff(member: StaffMember) -> str:
     return f"{member.pk}^{text(member.user.last_name or member.name)}^{text(member.user.first_name)}"
 
 
-def build_siu(*, appointment: Appointment, event: str, control_id: str, actor, now: datetime) -> str:
-    """The ER7 text of one SIU message. `appointment` with patient, order, room, radiologist,
-    technologist (and their users) and procedure loaded."""
-    spec = EVENTS[event]
+def build_siu(
+    *,
+    appointment: Appointment,
+    trigger: str,
+    reason: tuple[str, str, str],
+    filler_status: str,
+    control_id: str,
+    actor,
+    now: datetime,
+) -> str:
+    """The ER7 text of one SIU message: `trigger` (S12...), SCH-6 `reason` as (identifier,
+    text, coding system), SCH-25 `filler_status` (HL7 table 0278). `appointment` with
+    patient, order, room, radiologist, technologist (and their users) and procedure loaded."""
     app = text(settings.HL7_APPLICATION)
     facility = text(settings.HL7_FACILITY)
     start, end = when(appointment.start), when(appointment.end)
@@ -82,7 +78,7 @@ def build_siu(*, appointment: Appointment, event: str, control_id: str, actor, n
     msh.msh_5 = text(settings.HL7_RECEIVING_APPLICATION)
     msh.msh_6 = text(settings.HL7_RECEIVING_FACILITY)
     msh.msh_7 = when(now)
-    msh.msh_9 = f"SIU^{event}^SIU_S12"
+    msh.msh_9 = f"SIU^{trigger}^SIU_S12"
     msh.msh_10 = control_id
     msh.msh_11 = text(settings.HL7_PROCESSING_ID)
     msh.msh_12 = VERSION
@@ -93,7 +89,7 @@ def build_siu(*, appointment: Appointment, event: str, control_id: str, actor, n
     appointment_id = f"{appointment.pk}^{app}"
     sch.sch_1 = appointment_id
     sch.sch_2 = appointment_id
-    sch.sch_6 = f"{event}^{spec.reason}^L"
+    sch.sch_6 = "^".join(text(part) for part in reason)
     sch.sch_7 = "ROUTINE^Routine appointment^HL70276"
     sch.sch_8 = "Normal^Routine schedule request^HL70277"
     sch.sch_9 = minutes
@@ -102,7 +98,7 @@ def build_siu(*, appointment: Appointment, event: str, control_id: str, actor, n
     sch.sch_16 = person(appointment.booked_by) if appointment.booked_by_id else person(None)
     sch.sch_17 = f"^WPN^PH^^^^^^^^^{text(settings.CLINIC_PHONE)}"
     sch.sch_20 = person(actor)
-    sch.sch_25 = f"{spec.filler_status}^{spec.filler_status}^HL70278"
+    sch.sch_25 = f"{filler_status}^{filler_status}^HL70278"
     order = appointment.order
     if order.placer_order_number:  # an order the EHR placed (ORC-2 of its ORM/OMG)
         sch.sch_26 = f"{text(order.placer_order_number)}^{text(order.placer_system)}"
@@ -125,7 +121,7 @@ def build_siu(*, appointment: Appointment, event: str, control_id: str, actor, n
     ais.ais_4 = start
     ais.ais_7 = minutes
     ais.ais_8 = "min^minutes^UCUM"
-    ais.ais_10 = f"{spec.filler_status}^{spec.filler_status}^HL70278"
+    ais.ais_10 = f"{filler_status}^{filler_status}^HL70278"
 
     assistant = appointment.technologist
     aig = resources.add_group("SIU_S12_GENERAL_RESOURCE").aig

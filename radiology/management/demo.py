@@ -14,7 +14,8 @@ from procedures.models import Procedure
 from procedures.reasons import CancelReason
 from radiology.models import Appointment, Patient, StaffMember
 from radiology.services import orders, workflow
-from radiology.services.booking import book_appointment, cancel_appointment, mark_no_show
+from radiology.services.booking import book_appointment
+from radiology.services.cancellation import cancel_appointment, mark_no_show
 from radiology.services.department import ensure_room, ensure_staff_member
 from radiology.services.portal import confirm_attendance, record_readiness, request_another_time
 from radiology.services.transitions import perform_transition

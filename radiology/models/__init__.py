@@ -4,7 +4,6 @@ from radiology.models.appointments import (  # noqa: F401
     ACTIVE_STATES,
     APPOINTMENT_PREFIX,
     CANCELLABLE,
-    FHIR_STATUS,
     UPCOMING,
     Appointment,
     AppointmentStatus,

@@ -29,25 +29,8 @@ UPCOMING = [S.BOOKED, S.PREP_SENT, S.REMINDED]
 CANCELLABLE = [*UPCOMING, S.CHECKED_IN]
 # States in which the appointment still holds its room and people.
 ACTIVE_STATES = [*CANCELLABLE, S.IN_PROCEDURE]
-
-# FHIR R4 Appointment.status for each state. "incomplete" maps to fulfilled: the
-# patient was seen; the outcome (aborted, with its reason) belongs to the procedure record.
-FHIR_STATUS = {
-    S.BOOKED: "booked",
-    S.PREP_SENT: "booked",
-    S.REMINDED: "booked",
-    S.CHECKED_IN: "checked-in",
-    S.IN_PROCEDURE: "arrived",
-    S.COMPLETED: "fulfilled",
-    S.FOLLOW_UP: "fulfilled",
-    S.INCOMPLETE: "fulfilled",
-    # The patient was not examined (no discharge, declined, ...): for other systems the
-    # appointment did not take place, with the reason as its cancelationReason.
-    S.DID_NOT_PROCEED: "cancelled",
-    S.CANCELLED: "cancelled",
-    S.NO_SHOW: "noshow",
-}
-
+# What other systems (FHIR, calendars, the EHR) are told of each state and change is
+# radiology/services/told_table.py.
 
 APPOINTMENT_PREFIX = "appointment"
 
@@ -147,7 +130,11 @@ class Appointment(ConcurrentTransitionMixin, models.Model):
 
     @property
     def fhir_status(self) -> str:
-        return FHIR_STATUS[self.status]
+        """FHIR R4 Appointment.status, as the told table says (imported here, not at the top:
+        the table is a service and services import the models)."""
+        from radiology.services.told_table import fhir_status
+
+        return fhir_status(self.status)
 
     @property
     def local_start(self):

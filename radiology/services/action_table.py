@@ -114,6 +114,8 @@ def _state_allows(transition: str, appointment: Appointment) -> bool:
 
 WORKFLOW = "radiology.services.workflow."
 BOOKING = "radiology.services.booking."
+RESCHEDULING = "radiology.services.rescheduling."
+CANCELLATION = "radiology.services.cancellation."
 
 _TABLE = [
     # The system's own steps: reminder delivery moves the appointment forward.
@@ -196,7 +198,7 @@ _TABLE = [
         "radiology.mark_no_show",
         "No-show",
         url_name="no_show",
-        service_path=BOOKING + "mark_no_show",
+        service_path=CANCELLATION + "mark_no_show",
         time_rule=_after_start_and_grace,
         path="no-show",
         title="Mark no-show",
@@ -230,7 +232,7 @@ _TABLE = [
         "Reschedule",
         style="btn-outline-primary",
         url_name="appointment_reschedule",
-        service_path=BOOKING + "reschedule_appointment",
+        service_path=RESCHEDULING + "reschedule_appointment",
         group="booking",
         time_rule=_upcoming,
     ),
@@ -243,7 +245,7 @@ _TABLE = [
         url_name="appointment_cancel",
         inputs=("reason_code",),
         reason_choices=CancelReason,
-        service_path=BOOKING + "cancel_appointment",
+        service_path=CANCELLATION + "cancel_appointment",
         group="booking",
     ),
 ]

@@ -1,17 +1,20 @@
 """HL7 SIU events to the EHR: which appointment change is which event, planned as outbox rows.
 
-Called by the booking services inside their transaction (the appointment row created or
-locked), so an event commits or rolls back with the change that caused it:
-  book → S12; reschedule → S13 when the time changed, S14 when only the room or people
-  changed; cancel → S15; no-show → S26.
+Called by the booking and workflow services inside their transaction (the appointment row
+created or locked), so an event commits or rolls back with the change that caused it. Which
+trigger event, SCH-6 reason and SCH-25 status each change is told as is the told table's
+(services/told_table.py): booked S12; moved S13 and re-staffed S14 (told apart here, from what
+the EHR last heard); cancelled and did not proceed S15 with the coded reason; no-show S26;
+aborted S14 with filler status Dc and the abort reason; the rest plan nothing.
 Nothing is planned while HL7_OUT_HOST/HL7_OUT_PORT are unset.
 
 Each row:
 - is rendered now (the message describes the appointment as the event left it) and carries
   its control id (MSH-10) in the payload, so a retry resends the same bytes and the receiver
   can recognise a duplicate;
-- has the idempotency key siu:<appointment>:v<version>:<event>: at most one row per event and
-  appointment version, however often a plan is made;
+- has the idempotency key siu:<appointment>:v<version>:<event> (the table's event name: an
+  abort and a re-staffing are both S14): at most one row per event and appointment version,
+  however often a plan is made;
 - has the order key siu:<appointment>: the outbox claims a row only when every earlier row of
   that appointment is sent, failed, skipped or cancelled, so the EHR never hears of a
   cancellation before the booking;
@@ -29,6 +32,7 @@ from notifications import services as outbox
 from notifications.models import Message
 from radiology.encoders.siu import build_siu
 from radiology.models import Appointment
+from radiology.services.told_table import EVENTS, Event, siu_reason
 
 PREFIX = "siu"
 
@@ -64,18 +68,29 @@ def _loaded(appointment: Appointment) -> Appointment:
     ).get(pk=appointment.pk)
 
 
-def _plan(appointment: Appointment, *, event: str, actor, now) -> None:
+def _plan(appointment: Appointment, *, event: Event, actor, now) -> None:
+    told = EVENTS[event]
+    if told.siu is None or not enabled():
+        return
     appointment = _loaded(appointment)
     key = f"{subject_of(appointment.pk)}:v{appointment.version}:{event}"
     control_id = control_id_for(key)
-    payload = build_siu(appointment=appointment, event=event, control_id=control_id, actor=actor, now=now)
+    payload = build_siu(
+        appointment=appointment,
+        trigger=told.siu,
+        reason=siu_reason(told, appointment),
+        filler_status=told.filler_status,
+        control_id=control_id,
+        actor=actor,
+        now=now,
+    )
     message = Message(
         subject=subject_of(appointment.pk),
         subject_version=appointment.version,
         audience=Message.Audience.SYSTEM,
         recipient=f"{settings.HL7_OUT_HOST}:{settings.HL7_OUT_PORT}",
         channel=Message.Channel.HL7,
-        kind=f"siu_{event.lower()}",
+        kind=f"siu_{told.siu.lower()}",
         context={"payload": payload, "control_id": control_id},
         meta=_snapshot(appointment),
         due_at=now,
@@ -86,13 +101,12 @@ def _plan(appointment: Appointment, *, event: str, actor, now) -> None:
 
 
 def on_booked(*, appointment, actor, now) -> None:
-    if enabled():
-        _plan(appointment, event="S12", actor=actor, now=now)
+    _plan(appointment, event=Event.BOOKED, actor=actor, now=now)
 
 
 def on_rescheduled(*, appointment, previous_start, actor, now) -> None:
-    """S13 when the time moved, S14 when only the room or people changed, nothing when the
-    appointment is as the EHR last heard it."""
+    """Moved when the time changed, re-staffed when only the room or people changed, nothing
+    when the appointment is as the EHR last heard it."""
     if not enabled():
         return
     last = (
@@ -106,22 +120,25 @@ def on_rescheduled(*, appointment, previous_start, actor, now) -> None:
     # Without an earlier message (HL7 was switched on after the booking) only the time is known.
     was = last or {**now_is, "start": previous_start.astimezone(UTC).isoformat(), "room": None}
     if (was["start"], was["end"]) != (now_is["start"], now_is["end"]):
-        event = "S13"
+        event = Event.MOVED
     elif was != now_is:
-        event = "S14"
+        event = Event.RESTAFFED
     else:
         return
     _plan(appointment, event=event, actor=actor, now=now)
 
 
 def on_cancelled(*, appointment, actor, now) -> None:
-    if enabled():
-        _plan(appointment, event="S15", actor=actor, now=now)
+    _plan(appointment, event=Event.CANCELLED, actor=actor, now=now)
 
 
 def on_no_show(*, appointment, actor, now) -> None:
-    if enabled():
-        _plan(appointment, event="S26", actor=actor, now=now)
+    _plan(appointment, event=Event.NO_SHOW, actor=actor, now=now)
+
+
+def on_ended_early(*, appointment, event: Event, actor, now) -> None:
+    """Did not proceed or aborted, decided at the day list: told as the table says."""
+    _plan(appointment, event=event, actor=actor, now=now)
 
 
 def subject_link(subject: str) -> str | None:

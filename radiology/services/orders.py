@@ -17,7 +17,7 @@ from django.utils import timezone
 from procedures.reasons import CancelReason
 from radiology.errors import ServiceRefusal
 from radiology.models import CANCELLABLE, Order, Patient
-from radiology.services import booking, order_lifecycle
+from radiology.services import cancellation, order_lifecycle
 from radiology.services.order_actions import ORDER_ACTIONS, appointment_statuses
 from scheduling.clinic_time import clinic_zone
 
@@ -154,7 +154,7 @@ def cancel_order(*, order_id: int, reason: str, actor, now: datetime | None = No
         order.status, order.cancel_reason = Order.Status.CANCELLED, reason[:300]
         order.save(update_fields=["status", "cancel_reason", "updated_at"])
         for appointment_id in order.appointments.filter(status__in=CANCELLABLE).values_list("pk", flat=True):
-            booking.cancel_appointment(
+            cancellation.cancel_appointment(
                 appointment_id=appointment_id,
                 actor=actor,
                 reason_code=CancelReason.REFERRER_CANCELLED,

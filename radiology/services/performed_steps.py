@@ -4,7 +4,9 @@ through the same workflow services as the pages.
 Rules:
 - Every step is stored, linked or not, with what the modality sent; a step is never
   dropped because it could not be applied — it goes to the "needs attention" list.
-- IN PROGRESS starts the linked appointment (start_procedure, started time from the step).
+- Every change to the appointment goes through one entry, run_action, with the action
+  table's inputs, as for the API.
+- IN PROGRESS starts the linked appointment (started time from the step; the booked people).
 - COMPLETED completes it only with a whole outcome: the ducts from the performed procedure
   code (77053 one duct, 77054 several), the contrast volume and the complications as the
   modality reported them (docs/interfaces.md). Nothing is guessed: when any of them is
@@ -20,13 +22,14 @@ Rules:
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.core.exceptions import ImproperlyConfigured, ObjectDoesNotExist
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -34,7 +37,6 @@ from procedures.reasons import AbortReason
 from radiology.errors import ServiceRefusal
 from radiology.models import Appointment, AppointmentStatus, PerformedProcedureStep, ProcedureOutcome
 from radiology.selectors.modality import find_appointment_for_step
-from radiology.services import workflow
 from radiology.services.actions import run_action
 from radiology.services.transitions import lock_appointment
 
@@ -75,15 +77,16 @@ class StepReport:
 
 def modality_actor():
     """The user modality-reported changes are logged as: one account, in the technologist
-    group (it may start, complete and abort), with no password to log in with."""
-    user, created = get_user_model().objects.get_or_create(
-        username=settings.WORKLIST_MODALITY_USERNAME, defaults={"first_name": "Modality", "last_name": "(MPPS)"}
-    )
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-        user.groups.add(Group.objects.get(name="technologist"))
-    return user
+    group (it may start, complete and abort), with no password to log in with. Migration
+    0019_modality_user makes it; a door never creates users while answering a request."""
+    username = settings.WORKLIST_MODALITY_USERNAME
+    try:
+        return get_user_model().objects.get(username=username)
+    except ObjectDoesNotExist:
+        raise ImproperlyConfigured(
+            f"No user “{username}” for modality reports (WORKLIST_MODALITY_USERNAME): run manage.py migrate, "
+            "or create it in the technologist group."
+        ) from None
 
 
 def _ducts_from_codes(appointment: Appointment, codes: list[str]) -> str:
@@ -125,15 +128,22 @@ def record_step_created(*, sop_instance_uid: str, report: StepReport, now: datet
     return step
 
 
-def record_step_updated(*, sop_instance_uid: str, report: StepReport, now: datetime | None = None):
-    """N-SET: record the new state; COMPLETED completes, DISCONTINUED aborts."""
+def record_step_updated(
+    *, sop_instance_uid: str, report_for: Callable[[dict], StepReport], now: datetime | None = None
+) -> PerformedProcedureStep:
+    """N-SET: record the new state; COMPLETED completes, DISCONTINUED aborts.
+
+    `report_for(stored_attributes)` is the door's merge of what the step holds and what the
+    N-SET changes. It is called under the step's row lock, so two N-SETs of one step at once
+    merge one after the other and neither loses the other's attributes."""
     now = now or timezone.now()
-    if report.status not in Status.values:
-        raise PerformedStepError(f"Unknown step status “{report.status}”.", code="invalid")
     with transaction.atomic():
         step = PerformedProcedureStep.objects.select_for_update().filter(sop_instance_uid=sop_instance_uid).first()
         if step is None:
             raise PerformedStepError("No step with this SOP Instance UID was created.", code="unknown")
+        report = report_for(step.attributes)
+        if report.status not in Status.values:
+            raise PerformedStepError(f"Unknown step status “{report.status}”.", code="invalid")
         if step.status in FINAL:
             raise PerformedStepError(f"The step is already {step.status}; it cannot change.", code="final")
         previous = step.status
@@ -169,12 +179,9 @@ def _apply(step: PerformedProcedureStep, report: StepReport) -> None:
     step.attention, step.attention_note = Attention.NONE, ""
     try:
         if report.status == Status.IN_PROGRESS:
-            workflow.start_procedure(
-                appointment_id=appointment.pk,
-                actor=actor,
-                radiologist=appointment.radiologist,
-                technologist=appointment.technologist,
-                now=report.started_at or step.updated_at,
+            # The booked radiologist and technologist perform it (run_action's default).
+            run_action(
+                appointment_id=appointment.pk, action="start", actor=actor, now=report.started_at or step.updated_at
             )
         elif report.status == Status.DISCONTINUED:
             run_action(

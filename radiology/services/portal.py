@@ -13,7 +13,9 @@ from django.db import transaction
 from procedures.reasons import CancelReason
 from radiology.errors import ServiceRefusal
 from radiology.models import UPCOMING, Appointment, AppointmentStatus, ReadinessResponse
-from radiology.services.booking import cancel_appointment, next_free_slots, reschedule_appointment
+from radiology.services.cancellation import cancel_appointment
+from radiology.services.rescheduling import reschedule_appointment
+from radiology.services.slots import next_free_slots
 from radiology.services.transitions import lock_appointment
 from scheduling.clinic_time import clinic_zone
 

@@ -21,8 +21,9 @@ from radiology.models import (
     ProcedureOutcome,
     StaffMember,
 )
-from radiology.services import order_lifecycle, reminders
-from radiology.services.booking import coded_reason
+from radiology.services import hl7_events, order_lifecycle, reminders
+from radiology.services.cancellation import coded_reason
+from radiology.services.told_table import Event
 from radiology.services.transitions import check_permission, get_action, lock_appointment, perform_transition
 from scheduling.services import release
 
@@ -179,6 +180,7 @@ def abort_procedure(*, appointment_id: int, actor, reason_code: str, note: str =
         appointment_id=appointment_id,
         actor=actor,
         action="abort",
+        event=Event.ABORTED,
         choices=AbortReason,
         code=reason_code,
         note=note,
@@ -194,6 +196,7 @@ def record_not_proceeded(*, appointment_id: int, actor, reason_code: str, note: 
         appointment_id=appointment_id,
         actor=actor,
         action="did_not_proceed",
+        event=Event.DID_NOT_PROCEED,
         choices=NotProceededReason,
         code=reason_code,
         note=note,
@@ -201,7 +204,9 @@ def record_not_proceeded(*, appointment_id: int, actor, reason_code: str, note: 
     )
 
 
-def _end_early(*, appointment_id, actor, action, choices, code, note, now):
+def _end_early(*, appointment_id, actor, action, event, choices, code, note, now):
+    """The change, the freed time, the withdrawn reminders and what the EHR is told (the told
+    table's `event`) commit together, as a booking's do."""
     reason = coded_reason(choices, code, note)
     now = now or timezone.now()
     with transaction.atomic():
@@ -215,6 +220,7 @@ def _end_early(*, appointment_id, actor, action, choices, code, note, now):
         )
         release(holder=appointment.holder, now=now)
         reminders.on_ended_early(appointment=appointment, now=now)
+        hl7_events.on_ended_early(appointment=appointment, event=event, actor=actor, now=now)
     return appointment
 
 

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from notifications import services as outbox
 from notifications import tasks
-from radiology.services.booking import book_appointment, find_galactogram_slots
+from radiology.services.booking import book_appointment
+from radiology.services.slots import find_galactogram_slots
 from scheduling.clinic_time import clinic_zone
 from tests import node_tools
 from tests.factories import PatientFactory, StaffMemberFactory, small_department

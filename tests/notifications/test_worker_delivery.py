@@ -149,7 +149,9 @@ def test_a_dispatcher_tick_while_redis_is_down_leaves_the_rows_for_later(queue, 
 
 def test_a_reschedule_and_a_cancel_withdraw_what_they_should_before_the_worker_sees_it(queue, recording_sms, settings):
     settings.SMS_QUIET_HOURS_START = settings.SMS_QUIET_HOURS_END = "00:00"  # whatever the hour of the run
-    from radiology.services.booking import book_appointment, cancel_appointment, reschedule_appointment
+    from radiology.services.booking import book_appointment
+    from radiology.services.cancellation import cancel_appointment
+    from radiology.services.rescheduling import reschedule_appointment
     from tests.factories import PatientFactory, StaffMemberFactory, a_weekday, small_department
 
     small_department(rooms=1, radiologists=1, technologists=1)

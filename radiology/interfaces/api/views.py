@@ -13,9 +13,10 @@ from radiology import selectors
 from radiology.interfaces.api import serializers as s
 from radiology.interfaces.api.permissions import HasRolePermissions
 from radiology.models import Appointment, Patient
-from radiology.services import booking
+from radiology.services import booking, cancellation, rescheduling
 from radiology.services.actions import run_action
 from radiology.services.patients import find_patients, register_patient
+from radiology.services.slots import find_galactogram_slots
 from scheduling.clinic_time import local_day_bounds, local_today
 from security.access_log import What, record_access
 
@@ -59,7 +60,7 @@ class SlotsView(ApiView):
         query = s.SlotQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
-        slots = booking.find_galactogram_slots(
+        slots = find_galactogram_slots(
             procedure=data["procedure"],
             duration_minutes=data["duration"],
             start_date=data["start"],
@@ -198,7 +199,7 @@ class RescheduleView(ApiView):
         body = s.RescheduleInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        booking.reschedule_appointment(
+        rescheduling.reschedule_appointment(
             appointment_id=pk,
             start=data["start"],
             actor=request.user,
@@ -225,7 +226,7 @@ class CancelView(ApiView):
         appointment_or_404(pk)
         body = s.CancelInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        booking.cancel_appointment(appointment_id=pk, actor=request.user, **body.validated_data)
+        cancellation.cancel_appointment(appointment_id=pk, actor=request.user, **body.validated_data)
         return appointment_response(request, pk)
 
 

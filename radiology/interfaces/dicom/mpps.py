@@ -117,14 +117,15 @@ def create(*, sop_instance_uid: str | None, attributes: Dataset, calling_ae: str
 
 
 def update(*, sop_instance_uid: str | None, modifications: Dataset) -> tuple[int, Dataset | None]:
-    stored = PerformedProcedureStep.objects.filter(sop_instance_uid=str(sop_instance_uid or "")).first()
-    if stored is None:
-        return NO_SUCH_INSTANCE, None
-    merged = Dataset.from_json(stored.attributes)
-    for element in modifications:
-        merged[element.tag] = element
+    def merged_report(stored_attributes: dict) -> StepReport:
+        # Called under the step's row lock: the N-SET's elements over what the step holds now.
+        merged = Dataset.from_json(stored_attributes)
+        for element in modifications:
+            merged[element.tag] = element
+        return report_from(merged)
+
     try:
-        step = record_step_updated(sop_instance_uid=stored.sop_instance_uid, report=report_from(merged))
+        step = record_step_updated(sop_instance_uid=str(sop_instance_uid or ""), report_for=merged_report)
     except PerformedStepError as refusal:
         log.info("MPPS N-SET %s refused: %s", sop_instance_uid, refusal)
         return STATUS_FOR[refusal.code], None

@@ -3,7 +3,8 @@
 Times go out as instants in the clinic's zone with their offset, so an EHR in the same
 building reads 09:00-05:00 and one elsewhere still gets the right instant. Appointments
 carry no clinical detail (no side, indication, outcome note): only what a scheduling
-system needs.
+system needs. Appointment.status is the told table's (radiology/services/told_table.py), as
+for every other door.
 """
 
 from dataclasses import dataclass
@@ -13,7 +14,8 @@ from django.conf import settings
 
 from procedures.models import Procedure
 from procedures.reasons import CancelReason
-from radiology.models import FHIR_STATUS, AppointmentStatus, Room, StaffMember
+from radiology.models import AppointmentStatus, Room, StaffMember
+from radiology.services.told_table import fhir_status
 from scheduling.clinic_time import clinic_zone
 
 CPT = "http://www.ama-assn.org/go/cpt"
@@ -303,7 +305,7 @@ def appointment(row: dict) -> dict:
                 "value": row["order__accession_number"],
             }
         ],
-        "status": FHIR_STATUS[row["status"]],
+        "status": fhir_status(row["status"]),
         "serviceType": [service_type(code) for code in codes],
         "appointmentType": {"coding": [service_type(code)["coding"][0] for code in codes], "text": name},
         "start": instant(row["start"]),

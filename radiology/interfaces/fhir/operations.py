@@ -16,7 +16,7 @@ from radiology.interfaces.fhir.http import FhirError
 from radiology.interfaces.fhir.resources import galactogram
 from radiology.interfaces.fhir.slots import MAX_WINDOW_DAYS
 from radiology.models import Order, Patient, Room, StaffMember
-from radiology.services.booking import find_galactogram_slots
+from radiology.services.slots import find_galactogram_slots
 
 MAX_PROPOSALS = 100
 DEFAULT_PROPOSALS = 20

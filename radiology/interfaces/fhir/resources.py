@@ -16,7 +16,8 @@ from procedures.models import Procedure
 from radiology import rules
 from radiology.interfaces.fhir import mapping, search, slots
 from radiology.interfaces.fhir.http import FhirError
-from radiology.models import FHIR_STATUS, Appointment, Patient, Room, StaffMember
+from radiology.models import Appointment, Patient, Room, StaffMember
+from radiology.services import told_table
 from scheduling.clinic_time import clinic_zone
 
 # R4 value sets, for telling a typo (400) from a valid code we never use (no match).
@@ -270,7 +271,7 @@ class AppointmentResource(ModelResource):
             unknown = [c for c in codes if c not in APPOINTMENT_STATUSES]
             if unknown:
                 raise FhirError(f"status: “{unknown[0]}” is not an R4 appointment status.", expression="status")
-            condition &= Q(status__in=[ours for ours, theirs in FHIR_STATUS.items() if theirs in codes])
+            condition &= Q(status__in=told_table.statuses_with_fhir(codes))
         identifiers = search.tokens(query, "identifier")
         if identifiers:
             wanted = Q(pk__in=[])

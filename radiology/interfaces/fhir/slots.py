@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from radiology.interfaces.fhir.mapping import ScheduleOf, SlotItem
 from radiology.models import Room, StaffMember
-from radiology.services.booking import find_galactogram_slots
+from radiology.services.slots import find_galactogram_slots
 from scheduling.clinic_time import clinic_zone
 from scheduling.models import Reservation, Unavailability
 

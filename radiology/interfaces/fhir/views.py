@@ -11,7 +11,7 @@ from radiology.interfaces.fhir.http import FhirError, FhirView, action_outcome
 from radiology.interfaces.fhir.operation_definitions import operation_definition
 from radiology.interfaces.fhir.resources import RESOURCE_TYPES
 from radiology.models import Appointment
-from radiology.services import booking
+from radiology.services import booking, cancellation
 from security.access_log import What, record_access
 
 VIEW_APPOINTMENT = "radiology.view_appointment"
@@ -141,5 +141,5 @@ class CancelView(FhirView):
         if not resource_id.isdigit() or not Appointment.objects.filter(pk=int(resource_id)).exists():
             raise FhirError(f"There is no Appointment with id “{resource_id}”.", status=404)
         reason = operations.cancel_reason(self.resource_body(request, "Parameters"))
-        booking.cancel_appointment(appointment_id=int(resource_id), actor=request.user, **reason)
+        cancellation.cancel_appointment(appointment_id=int(resource_id), actor=request.user, **reason)
         return Response(_appointment(request, int(resource_id)))

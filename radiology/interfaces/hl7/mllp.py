@@ -1,11 +1,11 @@
 """An MLLP server (HL7 v2 over TCP): each message framed as <VT> message <FS><CR>, each
-answered on the same connection before the next is read. One thread per connection;
-each message gets fresh database connections (close_old_connections) and the thread's
-connection is closed when the peer goes away, so a long-lived listener never holds a
-connection the database has dropped."""
+answered on the same connection before the next is read. The framing is the outbox's
+(notifications.channels.mllp): what the listener reads and answers and what the SIU channel
+sends are framed by one piece of code. One thread per connection; each message gets fresh
+database connections (close_old_connections) and the thread's connection is closed when the
+peer goes away, so a long-lived listener never holds a connection the database has dropped."""
 
 import logging
-import socket
 import socketserver
 import ssl
 from collections.abc import Callable
@@ -14,41 +14,9 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 
 from config.tls import peer_name
+from notifications.channels.mllp import FrameTooLarge, frame, read_frames
 
 log = logging.getLogger(__name__)
-
-START, END = b"\x0b", b"\x1c\x0d"
-
-
-class FrameTooLarge(Exception):
-    pass
-
-
-def frame(message: bytes) -> bytes:
-    return START + message + END
-
-
-def read_frames(sock: socket.socket, *, max_bytes: int):
-    """Yield each message's bytes; bytes outside a frame (keep-alive newlines) are skipped."""
-    buffer = b""
-    while True:
-        chunk = sock.recv(65536)
-        if not chunk:
-            return
-        buffer += chunk
-        while True:
-            start = buffer.find(START)
-            if start < 0:
-                buffer = b""
-                break
-            end = buffer.find(END, start)
-            if end < 0:
-                buffer = buffer[start:]
-                if len(buffer) > max_bytes:
-                    raise FrameTooLarge
-                break
-            yield buffer[start + 1 : end]
-            buffer = buffer[end + len(END) :]
 
 
 class _Handler(socketserver.BaseRequestHandler):

@@ -1,13 +1,15 @@
 """One VCALENDAR of appointments, one VEVENT each.
 
 - UID `appointment-<id>@<site host>`: the same event however often it moves.
-- SEQUENCE: the appointment's logged changes minus one (the booking is 0). Every reschedule
-  and every status change writes one log row and rows are never removed, so it strictly
-  increases on each change of time or status, as RFC 5545 asks of a revised event.
+- SEQUENCE and STATUS are the told table's (radiology/services/told_table.py), the same rule
+  as the patient's .ics: SEQUENCE counts the logged changes that calendars show (the booking
+  is 1; each move, re-staffing and ending that did not take place adds one; log rows are never
+  removed, so it strictly increases on each such change, as RFC 5545 asks of a revised event).
+  STATUS is CANCELLED for every state in which the appointment did not take place (cancelled,
+  did not proceed, no-show), CONFIRMED otherwise; such an event stays in the feed so that
+  calendars strike it rather than guess.
 - DTSTAMP and LAST-MODIFIED: when the appointment last changed (RFC 5545: without METHOD,
   DTSTAMP is the last revision), so an unchanged feed is byte for byte the same (its ETag too).
-- STATUS CONFIRMED, or CANCELLED for a cancelled appointment (a cancelled event stays in the
-  feed so that calendars strike it rather than guess).
 - Times in UTC with no VTIMEZONE: every client reads the instant the same way.
 - SUMMARY "Galactogram" and the MRN's last four characters; names only with
   CALENDAR_SHOW_NAMES. No clinical detail, ever.
@@ -30,10 +32,11 @@ from icalendar import Calendar, Event
 from icalendar.prop import vDDDTypes, vDuration, vInt, vText, vUri
 
 from radiology.interfaces.ics.selectors import FeedEvent
-from radiology.models import AppointmentStatus
+from radiology.services.told_table import calendar_status
 
 REFRESH = timedelta(minutes=15)
-FORMAT = 1
+# Bumped when the printing changes: 2, SEQUENCE and STATUS from the told table.
+FORMAT = 2
 CACHE_SECONDS = 3600
 _PLACEHOLDER = 987654321
 
@@ -71,16 +74,15 @@ def build_calendar(*, name: str, appointments: list[FeedEvent]) -> bytes:
     host = _site_host()
     page_url = _page_url()
     for appointment in appointments:
-        cancelled = appointment.status == AppointmentStatus.CANCELLED
         changed = vDDDTypes(appointment.updated_at.astimezone(UTC))
         event = Event()
         event["UID"] = vText(f"appointment-{appointment.pk}@{host}")
         event["DTSTAMP"] = changed
         event["LAST-MODIFIED"] = changed
-        event["SEQUENCE"] = vInt(max(appointment.changes - 1, 0))
+        event["SEQUENCE"] = vInt(appointment.sequence)
         event["DTSTART"] = vDDDTypes(appointment.start.astimezone(UTC))
         event["DTEND"] = vDDDTypes(appointment.end.astimezone(UTC))
-        event["STATUS"] = vText("CANCELLED" if cancelled else "CONFIRMED")
+        event["STATUS"] = vText(calendar_status(appointment.status))
         event["SUMMARY"] = vText(summary(appointment))
         event["LOCATION"] = vText(appointment.room)
         event["URL"] = vUri(page_url(appointment.pk))
@@ -94,7 +96,7 @@ def etag(*, name: str, appointments: list[FeedEvent]) -> str:
     digest.update(repr((FORMAT, settings.SITE_URL, settings.CLINIC_NAME, settings.CALENDAR_SHOW_NAMES, name)).encode())
     names = settings.CALENDAR_SHOW_NAMES
     for a in appointments:
-        row = (a.pk, a.start, a.end, a.status, a.updated_at, a.changes, a.room, a.mrn)
+        row = (a.pk, a.start, a.end, a.status, a.updated_at, a.sequence, a.room, a.mrn)
         digest.update(repr(row + ((a.given_name, a.family_name) if names else ())).encode())
     return '"' + digest.hexdigest()[:40] + '"'
 

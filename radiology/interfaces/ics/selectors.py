@@ -1,15 +1,15 @@
 """What a feed shows: its owner's appointments from 30 days back to 90 days ahead, in two
-queries whatever their number (the feed, then the appointments with their change count, as plain values)."""
+queries whatever their number (the feed, then the appointments with their SEQUENCE, as plain values)."""
 
 import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 
-from radiology.models import Appointment, AppointmentTransition, CalendarFeed
+from radiology.models import Appointment, CalendarFeed
 from radiology.services.calendar_feeds import hash_token
+from radiology.services.told_table import calendar_sequence
 
 PAST = timedelta(days=30)
 AHEAD = timedelta(days=90)
@@ -27,19 +27,6 @@ def find_feed(*, kind: str, owner_id: int, token: str) -> CalendarFeed | None:
     return feed
 
 
-def _changes():
-    """How many logged changes (booking, each reschedule, each status change) the appointment
-    has had: the basis of the event's SEQUENCE."""
-    counted = (
-        AppointmentTransition.objects.filter(appointment=OuterRef("pk"))
-        .order_by()
-        .values("appointment")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
 @dataclass(frozen=True, slots=True)
 class FeedEvent:
     """What a feed prints about one appointment (a read model: plain values, cheap to load)."""
@@ -49,7 +36,7 @@ class FeedEvent:
     end: datetime
     status: str
     updated_at: datetime
-    changes: int
+    sequence: int  # the told table's calendar_sequence()
     room: str
     mrn: str
     given_name: str
@@ -63,7 +50,7 @@ def feed_events(feed: CalendarFeed, *, now) -> list[FeedEvent]:
         mine = Q(room_id=feed.room_id)
     rows = (
         Appointment.objects.filter(mine, start__gte=now - PAST, start__lt=now + AHEAD)
-        .annotate(changes=_changes())
+        .annotate(sequence=calendar_sequence())
         .order_by("start", "pk")
         .values_list(
             "pk",
@@ -71,7 +58,7 @@ def feed_events(feed: CalendarFeed, *, now) -> list[FeedEvent]:
             "end",
             "status",
             "updated_at",
-            "changes",
+            "sequence",
             "room__name",
             "patient__mrn",
             "patient__given_name",

@@ -1,10 +1,11 @@
 """Add to my calendar: one appointment as an iCalendar (RFC 5545) file for the patient.
 
 A thin translation at the edge: times in UTC, a UID that stays the same when the
-appointment moves (SEQUENCE is the appointment's version, so a calendar that imports the
-file again updates the event instead of adding a second one), the place and the clinic's
-phone number, and no staff names. Text is in the active language (the caller activates
-the patient's).
+appointment moves, SEQUENCE and STATUS as the told table says for every calendar
+(radiology/services/told_table.py: SEQUENCE rises on every change calendars show, cancelling
+included, so a calendar that imports the file again updates the event instead of adding a
+second one or keeping the old one), the place and the clinic's phone number, and no staff
+names. Text is in the active language (the caller activates the patient's).
 """
 
 from datetime import UTC, datetime, timedelta
@@ -14,7 +15,8 @@ import icalendar
 from django.conf import settings
 from django.utils.translation import gettext
 
-from radiology.models import Appointment, AppointmentStatus
+from radiology.models import Appointment
+from radiology.services.told_table import CANCELLED, calendar_status, sequence_of
 
 
 def event_uid(appointment: Appointment) -> str:
@@ -26,7 +28,8 @@ def appointment_calendar(appointment: Appointment, *, link: str, now: datetime) 
     place = appointment.room.location or appointment.room.name
     if settings.CLINIC_ADDRESS and place not in settings.CLINIC_ADDRESS:
         place = f"{place}, {settings.CLINIC_ADDRESS}"
-    cancelled = appointment.status == AppointmentStatus.CANCELLED
+    status = calendar_status(appointment.status)
+    cancelled = status == CANCELLED
     summary = gettext("Appointment: %(clinic)s") % {"clinic": settings.CLINIC_NAME}
     description = "\n".join(
         [
@@ -36,14 +39,14 @@ def appointment_calendar(appointment: Appointment, *, link: str, now: datetime) 
     )
     event = icalendar.Event.new(
         uid=event_uid(appointment),
-        sequence=appointment.version,
+        sequence=sequence_of(appointment),
         stamp=now.astimezone(UTC),
         start=appointment.start.astimezone(UTC),
         end=appointment.end.astimezone(UTC),
         summary=summary,
         location=place,
         description=description,
-        status=icalendar.STATUS.CANCELLED if cancelled else icalendar.STATUS.CONFIRMED,
+        status=icalendar.STATUS(status),
         transparency=icalendar.TRANSP.OPAQUE,
         url=link,
     )

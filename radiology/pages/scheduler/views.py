@@ -18,9 +18,10 @@ from radiology.pages.scheduler import forms
 from radiology.pages.scheduler.week import room_week, week_param
 from radiology.presentation.forms import PatientForm
 from radiology.presentation.refusals import forbidden, show_on_form
-from radiology.services import booking
+from radiology.services import booking, cancellation, rescheduling
 from radiology.services.action_table import ACTIONS
 from radiology.services.patients import find_patients, register_patient
+from radiology.services.slots import find_galactogram_slots
 from scheduling.clinic_time import clinic_zone, local_today, to_local
 from security.access_log import What, record_access
 
@@ -76,7 +77,7 @@ def schedule_search(request):
         data = form.cleaned_data
         order = data["order"] or order
         patient = data["patient"] or (order.patient if order else None)
-        slots = booking.find_galactogram_slots(
+        slots = find_galactogram_slots(
             procedure=data["procedure"],
             duration_minutes=data["duration"],
             start_date=data["start"],
@@ -304,7 +305,7 @@ def appointment_reschedule(request, pk):
     results = None
     if search.is_valid():
         data = search.cleaned_data
-        slots = booking.find_galactogram_slots(
+        slots = find_galactogram_slots(
             procedure=data["procedure"],
             duration_minutes=data["duration"],
             start_date=data["start"],
@@ -345,7 +346,7 @@ def _reschedule(request, appointment):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            booking.reschedule_appointment(
+            rescheduling.reschedule_appointment(
                 appointment_id=appointment.pk,
                 start=data["start"],
                 actor=request.user,
@@ -385,7 +386,7 @@ def appointment_cancel(request, pk):
     form = forms.CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            booking.cancel_appointment(appointment_id=pk, actor=request.user, **form.cleaned_data)
+            cancellation.cancel_appointment(appointment_id=pk, actor=request.user, **form.cleaned_data)
         except ServiceRefusal as error:
             if error.code == "forbidden":
                 return forbidden(request, error)

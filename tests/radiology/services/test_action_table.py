@@ -130,7 +130,7 @@ def test_run_action_takes_a_new_row_with_nothing_else_to_edit(monkeypatch):
 
 @pytest.mark.parametrize("state", AppointmentStatus.values)
 def test_reschedule_refuses_with_the_tables_sentence_whenever_the_table_does(state):
-    from radiology.services.booking import reschedule_appointment
+    from radiology.services.rescheduling import reschedule_appointment
 
     appointment = AppointmentFactory(status=state, **_reason_for(state))
     scheduler = StaffMemberFactory(role="scheduler").user

@@ -8,13 +8,10 @@ import time_machine
 
 from radiology.errors import ServiceRefusal
 from radiology.models import Appointment
-from radiology.services.booking import (
-    book_appointment,
-    cancel_appointment,
-    find_galactogram_slots,
-    mark_no_show,
-    reschedule_appointment,
-)
+from radiology.services.booking import book_appointment
+from radiology.services.cancellation import cancel_appointment, mark_no_show
+from radiology.services.rescheduling import reschedule_appointment
+from radiology.services.slots import find_galactogram_slots
 from radiology.services.transitions import perform_transition
 from scheduling.models import Reservation
 from tests.factories import PatientFactory, RoomFactory, UnavailabilityFactory, small_department
@@ -102,6 +99,25 @@ def test_a_chosen_person_on_time_off_is_named_in_the_refusal(galactogram, dept, 
         book(galactogram, scheduler, radiologist=radiologist)
     assert radiologist.name in error.value.message and "not available" in error.value.message
     assert "radiologist" in error.value.fields
+
+
+def test_a_chosen_person_outside_working_hours_is_named_with_that_reason(galactogram, dept, scheduler):
+    radiologist = dept.radiologists[0]
+    radiologist.resource.working_hours.filter(weekday=WEDNESDAY_10.weekday()).delete()
+    with pytest.raises(ServiceRefusal) as error:
+        book(galactogram, scheduler, radiologist=radiologist)
+    assert error.value.message == f"{radiologist} is not available then (outside working hours)."
+    assert "radiologist" in error.value.fields
+
+
+def test_when_every_radiologist_is_away_the_refusal_says_so_without_offering_other_times(galactogram, dept, scheduler):
+    for radiologist in dept.radiologists:
+        UnavailabilityFactory(resource=radiologist.resource, start=WEDNESDAY_10, end=WEDNESDAY_10 + timedelta(hours=2))
+    with pytest.raises(ServiceRefusal) as error:
+        book(galactogram, scheduler)
+    assert error.value.code == "invalid" and not error.value.suggestions
+    assert error.value.message == "No radiologist is available then (time off or closure)."
+    assert "start" in error.value.fields
 
 
 def test_a_room_without_a_mammography_unit_is_refused(galactogram, dept, scheduler):

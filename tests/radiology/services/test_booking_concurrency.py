@@ -1,5 +1,6 @@
 """Real threads on PostgreSQL: however many clerks click at once, one booking per slot."""
 
+import threading
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -8,7 +9,8 @@ import time_machine
 
 from radiology.errors import ServiceRefusal
 from radiology.models import Appointment
-from radiology.services.booking import book_appointment, reschedule_appointment
+from radiology.services.booking import book_appointment
+from radiology.services.rescheduling import reschedule_appointment
 from scheduling.models import Reservation
 from tests.factories import PatientFactory, StaffMemberFactory, small_department
 from tests.race import race
@@ -67,3 +69,40 @@ def test_two_reschedules_into_the_same_free_slot_one_wins(galactogram):
     assert Appointment.objects.filter(start=SLOT).count() == 1
     assert Reservation.objects.filter(active=True, start=SLOT).count() == 3
     assert Reservation.objects.filter(active=True).count() == 6
+
+
+def test_the_clerk_who_loses_the_race_for_a_team_is_booked_with_the_other_free_team(galactogram, monkeypatch):
+    """Both clerks' fits pick the first free team before either reserves it (a barrier holds
+    them there); the exclusion constraint refuses the second reservation, and the booking
+    tries again: its new fit sees the rival's team taken and books the other one."""
+    from radiology.services import booking
+
+    with time_machine.travel(NOW, tick=False):
+        dept = small_department(rooms=2, radiologists=2, technologists=2)
+        scheduler = StaffMemberFactory(scheduler=True).user
+        patients = [PatientFactory(), PatientFactory()]
+        both_fitted = threading.Barrier(2, timeout=20)
+        fits = []
+        real_fit = booking.fit_team
+
+        def fit_then_wait(*args, **kwargs):
+            team = real_fit(*args, **kwargs)
+            fits.append(team.option.room)
+            if len(fits) <= 2:
+                both_fitted.wait()
+            return team
+
+        monkeypatch.setattr(booking, "fit_team", fit_then_wait)
+        results = run_together(
+            2,
+            lambda i: book_appointment(
+                patient=patients[i], procedure=galactogram, start=SLOT, duration_minutes=45, actor=scheduler
+            ),
+        )
+    assert all(isinstance(r, Appointment) for r in results), results
+    assert fits[:2] == [dept.rooms[0], dept.rooms[0]] and fits[2:] == [dept.rooms[1]]
+    first, second = results
+    assert {first.room, second.room} == set(dept.rooms)
+    assert {first.radiologist, second.radiologist} == set(dept.radiologists)
+    assert {first.technologist, second.technologist} == set(dept.technologists)
+    assert Reservation.objects.filter(active=True, start=SLOT).count() == 6

@@ -13,7 +13,9 @@ from notifications.models import Message
 from radiology.errors import ServiceRefusal
 from radiology.models import Order
 from radiology.services import orders
-from radiology.services.booking import book_appointment, cancel_appointment, reschedule_appointment
+from radiology.services.booking import book_appointment
+from radiology.services.cancellation import cancel_appointment
+from radiology.services.rescheduling import reschedule_appointment
 from radiology.services.workflow import Checklist, check_in_patient
 from tests.actions import take_action
 from tests.factories import (

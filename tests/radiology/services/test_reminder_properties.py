@@ -16,7 +16,9 @@ from notifications import services as outbox
 from notifications.models import Message
 from radiology.errors import ServiceRefusal
 from radiology.models import Appointment
-from radiology.services.booking import book_appointment, cancel_appointment, reschedule_appointment
+from radiology.services.booking import book_appointment
+from radiology.services.cancellation import cancel_appointment
+from radiology.services.rescheduling import reschedule_appointment
 from scheduling.clinic_time import clinic_zone
 from tests.actions import take_action
 from tests.factories import PatientFactory, StaffMemberFactory, small_department

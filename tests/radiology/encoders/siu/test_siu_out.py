@@ -9,7 +9,10 @@ import time_machine
 
 from notifications import services as outbox
 from notifications.models import Message
-from radiology.services.booking import book_appointment, cancel_appointment, mark_no_show, reschedule_appointment
+from radiology.services.booking import book_appointment
+from radiology.services.cancellation import cancel_appointment, mark_no_show
+from radiology.services.rescheduling import reschedule_appointment
+from tests.actions import take_action
 from tests.factories import OrderFactory, PatientFactory, StaffMemberFactory, small_department
 from tests.radiology.encoders.siu.receiver import MLLPReceiver
 
@@ -195,8 +198,28 @@ def test_a_cancellation_is_s15_and_a_no_show_is_s26(receiver, galactogram, dept,
     s15 = next(r for r in receiver.received if r.event == "S15")
     s26 = next(r for r in receiver.received if r.event == "S26")
     assert field(s15, "SCH", 25) == "Cancelled^Cancelled^HL70278"
+    assert field(s15, "SCH", 6) == "patient_request^Patient asked to cancel^99GCR"  # the coded reason
     assert field(s26, "SCH", 25) == "Noshow^Noshow^HL70278"
+    assert field(s26, "SCH", 6) == "S26^Patient did not arrive^L"
     assert all(r.error == "" for r in receiver.received)
+
+
+def test_an_abort_is_an_s14_discontinued_with_the_abort_reason(receiver, galactogram, dept, scheduler, frozen):
+    appointment = book(galactogram, scheduler, dept)
+    technologist = dept.technologists[0].user
+    frozen.move_to(WEDNESDAY_10 - timedelta(hours=1))
+    take_action(appointment.pk, "check_in", technologist)
+    take_action(appointment.pk, "start", technologist)
+    take_action(appointment.pk, "abort", technologist, reason_code="contrast_reaction")
+
+    deliver_due()
+    deliver_due()
+
+    assert [(r.event, r.error) for r in receiver.received] == [("S12", ""), ("S14", "")]
+    aborted = receiver.received[1]
+    assert field(aborted, "SCH", 6) == "contrast_reaction^Contrast reaction^99GAR"
+    assert field(aborted, "SCH", 25) == "Dc^Dc^HL70278"
+    assert field(aborted, "AIS", 10) == "Dc^Dc^HL70278"
 
 
 def test_an_ar_is_retried_later_with_the_same_control_id(receiver, galactogram, dept, scheduler, frozen, settings):

@@ -8,7 +8,9 @@ from django.utils import timezone
 
 from notifications import services
 from notifications.models import Message
-from radiology.services.booking import book_appointment, cancel_appointment, reschedule_appointment
+from radiology.services.booking import book_appointment
+from radiology.services.cancellation import cancel_appointment
+from radiology.services.rescheduling import reschedule_appointment
 from tests.factories import PatientFactory, StaffMemberFactory, a_weekday, small_department
 from tests.notifications.worker_support import in_process_worker, unique_queue, wait_until
 

@@ -1,5 +1,5 @@
 """Requests the schema calls valid are accepted, and the schema lists only what the API takes.
-Each case was found by schemathesis (tests/api/test_schema_fuzz.py)."""
+Each case was found by schemathesis (tests/radiology/interfaces/api/test_schema_fuzz.py)."""
 
 import pytest
 

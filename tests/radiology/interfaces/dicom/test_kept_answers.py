@@ -14,7 +14,7 @@ from pydicom.uid import UID, ImplicitVRLittleEndian
 
 from radiology.interfaces.dicom import answers
 from radiology.models import Appointment, Order, Patient, Room
-from radiology.services import booking
+from radiology.services import cancellation
 from tests.factories import ReadinessResponseFactory
 from tests.radiology.interfaces.dicom.conftest import accessions, findscu
 from tests.radiology.interfaces.dicom.test_worklist_items import step_query
@@ -82,7 +82,7 @@ def test_a_room_given_a_new_ae_title_is_asked_for_by_it(worklist_day):
 
 def test_a_cancelled_appointment_leaves_the_next_answer(worklist_day, scheduler):
     answered(the_day(worklist_day))
-    booking.cancel_appointment(
+    cancellation.cancel_appointment(
         appointment_id=worklist_day[2]["nunez"].pk, actor=scheduler, reason_code="patient_request"
     )
     assert accessions(answered(the_day(worklist_day))) == {"ACC0002", "ACC0003"}

@@ -34,7 +34,7 @@ def waiting_step():
     record_step_created(sop_instance_uid="1.2.3.100", report=report(appointment, "IN PROGRESS"))
     return record_step_updated(
         sop_instance_uid="1.2.3.100",
-        report=report(
+        report_for=lambda _stored: report(
             appointment,
             "COMPLETED",
             ended_at=appointment.start + timedelta(minutes=30),

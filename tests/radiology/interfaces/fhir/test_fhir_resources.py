@@ -6,7 +6,7 @@ import pytest
 
 from radiology.models import AppointmentStatus
 from radiology.services.actions import run_action
-from radiology.services.booking import cancel_appointment
+from radiology.services.cancellation import cancel_appointment
 from tests.factories import (
     AppointmentFactory,
     PatientFactory,

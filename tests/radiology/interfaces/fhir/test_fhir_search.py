@@ -9,7 +9,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from radiology.services.booking import cancel_appointment
+from radiology.services.cancellation import cancel_appointment
 from scheduling.clinic_time import clinic_zone
 from tests.factories import PatientFactory, small_department
 from tests.radiology.interfaces.fhir.conftest import at, book, fhir

@@ -8,8 +8,9 @@ import threading
 
 import pytest
 
+from notifications.channels.mllp import frame
 from radiology.interfaces.hl7.intake import receive_safely
-from radiology.interfaces.hl7.mllp import MLLPServer, frame
+from radiology.interfaces.hl7.mllp import MLLPServer
 
 SEP = "\r"
 

@@ -9,8 +9,9 @@ import threading
 import pytest
 
 from config import tls
+from notifications.channels.mllp import frame
 from radiology.interfaces.hl7.intake import receive_safely
-from radiology.interfaces.hl7.mllp import MLLPServer, frame
+from radiology.interfaces.hl7.mllp import MLLPServer
 from radiology.models import InterfaceMessage, Order
 from tests.radiology.interfaces.hl7.conftest import order_message, parse_ack
 

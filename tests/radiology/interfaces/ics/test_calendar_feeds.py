@@ -8,8 +8,10 @@ import time_machine
 from icalendar import Calendar
 
 from radiology.models import CalendarFeed
-from radiology.services.booking import book_appointment, cancel_appointment, reschedule_appointment
+from radiology.services.booking import book_appointment
 from radiology.services.calendar_feeds import issue_calendar_feed, revoke_calendar_feed
+from radiology.services.cancellation import cancel_appointment
+from radiology.services.rescheduling import reschedule_appointment
 from radiology.services.transitions import perform_transition
 from tests.factories import AppointmentFactory, PatientFactory, StaffMemberFactory, small_department
 
@@ -82,7 +84,7 @@ def test_a_staff_feed_is_text_calendar_with_one_utc_event_per_appointment(client
         "Galactogram 7342",
         dept.rooms[0].name,
     )
-    assert event["SEQUENCE"] == 0
+    assert event["SEQUENCE"] == 1  # the booking is the first change calendars show
     assert event.decoded("DTSTAMP") == event.decoded("LAST-MODIFIED") == NOW.astimezone(UTC)
     assert b"Lopez" not in response.content and b"Ana" not in response.content
 
@@ -97,7 +99,7 @@ def test_names_are_shown_only_when_the_setting_allows(client, dept, scheduler, g
     assert str(event["SUMMARY"]).endswith(" Ana Lopez")
 
 
-def test_a_reschedule_keeps_the_uid_and_raises_the_sequence_and_a_cancel_raises_it_again(
+def test_a_reschedule_keeps_the_uid_and_raises_the_sequence_and_a_cancel_raises_it_again_but_prep_sent_does_not(
     client, dept, scheduler, galactogram
 ):
     appointment = book(dept, scheduler, galactogram, FRIDAY_9)
@@ -113,7 +115,10 @@ def test_a_reschedule_keeps_the_uid_and_raises_the_sequence_and_a_cancel_raises_
     cancelled = events(client.get(path))[f"appointment-{appointment.pk}@localhost"]
     sequences.append(cancelled["SEQUENCE"])
 
-    assert sequences == sorted(set(sequences)), "SEQUENCE must strictly increase"
+    # Prep sent changes nothing a calendar shows; the move and the cancellation do.
+    assert sequences[0] == sequences[1]
+    assert sequences[1:] == sorted(set(sequences[1:])), "SEQUENCE must strictly increase"
+    assert sequences == [1, 1, 2, 3]
     assert moved.decoded("DTSTART") == datetime(2026, 11, 2, 14, 0, tzinfo=UTC)
     assert str(cancelled["STATUS"]) == "CANCELLED"
 
@@ -199,7 +204,7 @@ def test_icalendar_and_icaljs_read_the_same_instants_across_the_dst_change(
     assert by_uid[f"appointment-{monday.pk}@localhost"]["start"] == "2026-11-02T14:00:00.000Z"
     assert by_uid[f"appointment-{monday.pk}@localhost"]["end"] == "2026-11-02T14:45:00.000Z"
     assert {e["startZone"] for e in read["events"]} == {"UTC"}
-    assert {(e["status"], e["sequence"]) for e in read["events"]} == {("CONFIRMED", 0)}
+    assert {(e["status"], e["sequence"]) for e in read["events"]} == {("CONFIRMED", 1)}
     parsed = events(response)
     assert parsed[f"appointment-{monday.pk}@localhost"].decoded("DTSTART").astimezone(NY) == MONDAY_9
     assert parsed[f"appointment-{friday.pk}@localhost"].decoded("DTSTART").astimezone(NY) == FRIDAY_9

@@ -9,8 +9,9 @@ import pytest
 import time_machine
 from django.core.cache import cache
 
-from radiology.services.booking import book_appointment, reschedule_appointment
+from radiology.services.booking import book_appointment
 from radiology.services.patient_links import patient_path
+from radiology.services.rescheduling import reschedule_appointment
 from tests import node_tools
 from tests.factories import PatientFactory, StaffMemberFactory, small_department
 
@@ -108,6 +109,23 @@ def test_a_reminder_alarm_rings_when_the_no_expression_window_opens(client, appo
 
     assert alarm.decoded("trigger") == -timedelta(hours=48)
     assert "no apriete el pezón" in str(alarm["description"])
+
+
+def test_cancelling_raises_the_sequence_so_her_calendar_strikes_the_event(client, appointment):
+    before = icalendar.Calendar.from_ical(download(client, appointment)).walk("VEVENT")[0]
+    client.post(patient_path(appointment.pk) + "cancel/")
+
+    after = icalendar.Calendar.from_ical(download(client, appointment)).walk("VEVENT")[0]
+
+    assert after["uid"] == before["uid"]
+    assert after["sequence"] == before["sequence"] + 1
+    assert (before["status"], after["status"]) == ("CONFIRMED", "CANCELLED")
+
+
+def test_a_booking_is_sequence_1_as_the_version_was_so_no_imported_file_is_outranked(client, appointment):
+    (event,) = icalendar.Calendar.from_ical(download(client, appointment)).walk("VEVENT")
+
+    assert event["sequence"] == appointment.version == 1
 
 
 def test_a_cancelled_appointment_is_published_as_cancelled(client, appointment):

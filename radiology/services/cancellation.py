@@ -1,0 +1,64 @@
+"""Endings before the exam: cancel (with a coded reason) and no-show.
+
+Each frees the appointment's time in the same transaction as its state change, withdraws
+what the patient would still be sent, and plans the SIU message. coded_reason is the rule for
+every coded ending (cancel here; abort and did not proceed in the workflow services).
+"""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from procedures.reasons import CancelReason, reason_text
+from radiology.errors import ServiceRefusal
+from radiology.models import Appointment
+from radiology.services import hl7_events, reminders
+from radiology.services.transitions import perform_transition
+from scheduling import services as calendar
+
+
+def _invalid(field: str, message: str) -> ServiceRefusal:
+    return ServiceRefusal(message, code="invalid", fields={field: message})
+
+
+def coded_reason(choices, code: str, note: str = "") -> str:
+    """The text stored with a coded reason; refuses an unknown code or "other" without a note."""
+    if code not in choices.values:
+        raise _invalid("reason_code", f"Choose a reason: {', '.join(choices.values)}.")
+    if code == "other" and not note.strip():
+        raise _invalid("note", "Say what the other reason is.")
+    return reason_text(choices, code, note)
+
+
+def cancel_appointment(
+    *, appointment_id: int, actor, reason_code: str, note: str = "", now: datetime | None = None
+) -> Appointment:
+    """Cancel with a coded reason (procedures.reasons.CancelReason; "other" needs a note): the
+    time is freed and pending reminders are withdrawn."""
+    reason = coded_reason(CancelReason, reason_code, note)
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = perform_transition(
+            appointment_id=appointment_id,
+            action="cancel",
+            actor=actor,
+            note=reason,
+            now=now,
+            fields={"reason_code": reason_code, "reason": reason},
+        )
+        calendar.release(holder=appointment.holder, now=now)
+        reminders.on_cancelled(appointment=appointment, now=now)
+        hl7_events.on_cancelled(appointment=appointment, actor=actor, now=now)
+    return appointment
+
+
+def mark_no_show(*, appointment_id: int, actor, now: datetime | None = None) -> Appointment:
+    """Record that the patient did not come (after start + grace) and free the rest of the slot.
+    Every patient reminder was due before the start, so there is nothing left to withdraw."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = perform_transition(appointment_id=appointment_id, action="no_show", actor=actor, now=now)
+        calendar.release(holder=appointment.holder, now=now)
+        hl7_events.on_no_show(appointment=appointment, actor=actor, now=now)
+    return appointment
