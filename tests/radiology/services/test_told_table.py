@@ -20,9 +20,10 @@ from notifications.models import Message
 from radiology.models import Appointment, AppointmentStatus
 from radiology.services import told_table
 from radiology.services.action_table import ACTIONS
-from radiology.services.booking import book_appointment, reschedule_appointment
+from radiology.services.booking import book_appointment
 from radiology.services.calendar_feeds import issue_calendar_feed
 from radiology.services.patient_links import patient_path
+from radiology.services.rescheduling import reschedule_appointment
 from radiology.services.told_table import EVENTS, STATES, Event
 from tests.actions import take_action
 from tests.factories import PatientFactory, StaffMemberFactory, small_department
