@@ -141,7 +141,12 @@ def register_or_update_patient(
         _apply_contact(existing, phone=phone, email=email, now=now)
     _clean(existing)
     existing.save()
-    if (str(existing.phone or ""), existing.email, existing.preferred_channel) != before and not existing.contact_flag:
+    changed = (str(existing.phone or ""), existing.email, existing.preferred_channel) != before
+    # Re-addressed only to somewhere she can be reached; otherwise she is on the to-do.
+    reachable = not rules.unreachable(
+        preferred_channel=existing.preferred_channel, phone=existing.phone, email=existing.email
+    )
+    if changed and reachable:
         reminders.on_contact_changed(patient=existing, now=now)
     return existing
 
