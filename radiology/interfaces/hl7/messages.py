@@ -376,10 +376,8 @@ def _xtn_number(xtn: list[str]) -> str:
     return xtn[0]
 
 
-def _date(value: str, location: str, *, required: bool = False) -> date | None:
+def _date(value: str, location: str) -> date | None:
     if not value:
-        if required:
-            raise MessageRefused(f"{location} (a date) is empty.", code=REQUIRED_FIELD_MISSING, location=location)
         return None
     try:
         return date(int(value[0:4]), int(value[4:6]), int(value[6:8]))

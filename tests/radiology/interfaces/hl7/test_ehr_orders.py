@@ -324,3 +324,41 @@ def test_a_refused_message_is_processed_again_when_resent_with_the_same_control_
     assert Order.objects.count() == 1
     outcomes = list(InterfaceMessage.objects.order_by("pk").values_list("outcome", flat=True))
     assert outcomes == ["error", "accepted", "duplicate"]
+
+
+def test_a_new_patient_without_a_birth_date_is_refused_naming_pid_7_and_nothing_is_written(client):
+    ack = ack_of(client, order_message(control_id="B1", birth_date=""))
+
+    assert ack["MSA"][1] == "AE" and "date of birth" in ack["MSA"][3]
+    assert ack["ERR"][2] == "PID^1^7" and ack["ERR"][3].startswith("101^")
+    assert not Patient.objects.exists() and not Order.objects.exists()
+
+
+def test_a_known_patient_keeps_her_birth_date_when_pid_7_is_empty_or_null(client):
+    ack_of(client, order_message(control_id="B2"))
+
+    for n, value in enumerate(["", '""']):
+        ack = ack_of(client, order_message(control="XO", control_id=f"B3{n}", birth_date=value))
+        assert ack["MSA"][1] == "AA", ack["MSA"]
+    assert Patient.objects.get().birth_date.isoformat() == "1980-01-02"
+
+
+def test_a_null_obx_value_in_a_change_clears_that_fact_and_an_empty_one_keeps_it(client):
+    ack_of(client, order_message(control_id="O1", side="L"))
+
+    ack_of(client, order_message(control="XO", control_id="O2", side="", indication=""))
+    assert Order.objects.get().side == "left"
+    null_side = 'OBX|3|CWE|SIDE^Laterality^L||""||||||F'
+    ack = ack_of(client, order_message(control="XO", control_id="O3", side="", extra_obx=[null_side]))
+
+    assert ack["MSA"][1] == "AA", ack["MSA"]
+    assert Order.objects.get().side == ""
+
+
+def test_a_change_refused_for_its_order_leaves_her_new_phone_unwritten(client):
+    ack_of(client, order_message(control_id="W1"))
+
+    ack = ack_of(client, order_message(control="XO", control_id="W2", phone="^PRN^CP^^1^202^5550177", side="B"))
+
+    assert ack["MSA"][1] == "AE"
+    assert str(Patient.objects.get().phone) == "+12025550123"
