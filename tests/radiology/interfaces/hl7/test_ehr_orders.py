@@ -273,7 +273,7 @@ def test_without_an_mr_repetition_or_our_authority_the_order_is_refused_naming_t
     assert not Patient.objects.exists() and not Order.objects.exists()
 
 
-@pytest.mark.parametrize("charset", ["UNICODE", "UNICODE UTF-8", "ASCII", "8859/1", "ISO IR192"])
+@pytest.mark.parametrize("charset", ["UNICODE", "UNICODE UTF-8", "ASCII", "8859/1", "ISO IR192", "8859/1~ISO IR87"])
 def test_msh_18_values_of_table_0211_are_accepted(client, charset):
     message = order_message(control_id="CS1", name="Smith^Jane").replace("|2.5.1\r", f"|2.5.1||||||{charset}\r", 1)
 
