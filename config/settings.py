@@ -312,8 +312,12 @@ HL7_APPLICATION = env.str("HL7_APPLICATION", default="GALACTO")
 HL7_FACILITY = env.str("HL7_FACILITY", default="RADIOLOGY")
 # MSH-11 we accept (P production, T training, D debugging); others are rejected (AR).
 HL7_PROCESSING_IDS = env.list("HL7_PROCESSING_IDS", default=["P", "T", "D"])
-# Character set when MSH-18 is empty.
+# Character set when MSH-18 is empty, or names no character set we know (HL7 table 0211
+# values are all read) and the bytes are plain ASCII.
 HL7_DEFAULT_ENCODING = env.str("HL7_DEFAULT_ENCODING", default="utf-8")
+# The hospital's assigning authority (PID-3.4): its identifier is the MRN when no PID-3
+# repetition is typed MR. By default the authority we send in SIU PID-3 (HL7_MRN_ISSUER).
+HL7_MRN_AUTHORITY = env.str("HL7_MRN_AUTHORITY", default=env.str("HL7_MRN_ISSUER", default="HOSPITAL"))
 HL7_MAX_MESSAGE_BYTES = env.int("HL7_MAX_MESSAGE_BYTES", default=1_000_000)
 # A connection silent this long is closed (interface engines reconnect).
 HL7_IDLE_TIMEOUT_SECONDS = env.int("HL7_IDLE_TIMEOUT_SECONDS", default=300)

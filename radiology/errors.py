@@ -16,6 +16,7 @@ CODES = {
     "forbidden": "the user's role does not allow it",
     "not_allowed": "the state or a guard does not allow it now",
     "invalid": "an input is missing or wrong",
+    "required": "a new record lacks a field it cannot be made without (a system's message)",
     "conflict": "someone else changed it first, the time was just taken, or the record exists",
     "not_found": "there is no such record",
 }

@@ -163,6 +163,19 @@ class PatientFactory(factory.django.DjangoModelFactory):
     phone = factory.Sequence(lambda n: f"+1202555{n % 10000:04d}")
     email = factory.LazyAttribute(lambda p: f"{p.mrn.lower()}@patients.example.org")
 
+    class Params:
+        # As a system's order leaves her when its contact data could not be read, or had none.
+        check_contact = factory.Trait(
+            phone="",
+            email="",
+            contact_flag="check_contact",
+            contact_as_sent="(046)927-3235",
+            contact_flagged_at=factory.LazyFunction(timezone.now),
+        )
+        no_contact = factory.Trait(
+            phone="", email="", contact_flag="no_contact", contact_flagged_at=factory.LazyFunction(timezone.now)
+        )
+
 
 class ProcedureFactory(factory.django.DjangoModelFactory):
     """The galactogram that the catalog migration loads; other slugs make new procedures."""

@@ -29,6 +29,7 @@ ACCESS = {
     "radiology:schedule_week": STAFF,
     "radiology:scheduler_todo": {S, M},
     "radiology:scheduler_todo_note": {S, M},
+    "radiology:scheduler_todo_patient_note": {S, M},
     "radiology:patient_search": STAFF,
     "radiology:patient_detail": STAFF,
     "radiology:patient_contact": {S, M},

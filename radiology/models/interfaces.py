@@ -12,9 +12,10 @@ from radiology.models.records import ProcedureOutcome
 
 class InterfaceMessage(models.Model):
     """One message received by an interface (HL7 v2 over MLLP), as received, with the
-    outcome and the exact reply. A repeat of a message (same sender and control ID) is
-    answered with the stored reply and changes nothing: the unique constraint on the
-    first, processed copy is what makes that true under concurrency."""
+    outcome and the exact reply. A repeat of an accepted message (same sender and control
+    ID) is answered with the stored reply and changes nothing: the unique constraint on the
+    accepted copy is what makes that true under concurrency. A refused one (AE, AR) or one
+    that failed here is processed again when resent, as the sender fixed what we said."""
 
     class Outcome(models.TextChoices):
         ACCEPTED = "accepted", "Accepted (AA)"
@@ -44,11 +45,11 @@ class InterfaceMessage(models.Model):
         ordering = ["-received_at", "-pk"]
         indexes = [models.Index(fields=["-received_at"], name="interface_message_received")]
         constraints = [
-            # Failed messages may be resent and processed then; every other first copy is final.
+            # Only an accepted copy is final; refused or failed messages may be resent.
             models.UniqueConstraint(
                 fields=["protocol", "sender", "control_id"],
-                condition=Q(duplicate_of__isnull=True) & ~Q(control_id="") & ~Q(outcome="failed"),
-                name="interface_message_processed_once",
+                condition=Q(duplicate_of__isnull=True) & ~Q(control_id="") & Q(outcome="accepted"),
+                name="interface_message_accepted_once",
             ),
             models.CheckConstraint(
                 condition=~Q(outcome="duplicate") | Q(duplicate_of__isnull=False),

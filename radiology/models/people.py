@@ -19,6 +19,14 @@ class Channel(models.TextChoices):
     EMAIL = "email", "E-mail"
 
 
+class ContactFlag(models.TextChoices):
+    """Why a scheduler must look at how a patient is reached (radiology.contact)."""
+
+    CLEAR = "", "None"
+    CHECK = "check_contact", "Check contact: a number or address as sent could not be read"
+    NONE_GIVEN = "no_contact", "No contact: no phone or e-mail reaches her"
+
+
 class Language(models.TextChoices):
     ENGLISH = "en", "English"
     SPANISH = "es", "Spanish"
@@ -62,6 +70,13 @@ class Patient(models.Model):
     language = models.CharField(max_length=5, choices=Language.choices, default=Language.ENGLISH)
     contrast_allergy = models.BooleanField(default=False)
     contrast_allergy_note = models.CharField(max_length=300, blank=True)
+    # A system's message is never refused over contact data (radiology.contact): what could
+    # not be read is kept here as text, and the flag puts her on the schedulers' to-do.
+    contact_flag = models.CharField(max_length=20, choices=ContactFlag.choices, blank=True, default="")
+    contact_as_sent = models.CharField(
+        max_length=200, blank=True, help_text="Contact details as a system sent them that are not a number or address."
+    )
+    contact_flagged_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -69,9 +84,16 @@ class Patient(models.Model):
         ordering = ["family_name", "given_name"]
         indexes = [models.Index(fields=["family_name", "given_name"], name="patient_name")]
         constraints = [
+            # Reachable on her channel, or flagged for a scheduler to reach her another way.
             models.CheckConstraint(
-                condition=(Q(preferred_channel="sms") & ~Q(phone="")) | (Q(preferred_channel="email") & ~Q(email="")),
-                name="patient_reachable_on_preferred_channel",
+                condition=(Q(preferred_channel="sms") & ~Q(phone=""))
+                | (Q(preferred_channel="email") & ~Q(email=""))
+                | ~Q(contact_flag=""),
+                name="patient_reachable_or_flagged",
+            ),
+            models.CheckConstraint(
+                condition=Q(contact_flag="") | Q(contact_flagged_at__isnull=False),
+                name="patient_contact_flag_is_dated",
             ),
         ]
 

@@ -27,14 +27,21 @@ class DayVersion(models.Model):
 
 
 class TodoNote(models.Model):
-    """What a scheduler did about an appointment on the to-do list: called (the item stays)
-    or resolved (the item leaves the list until something new happens)."""
+    """What a scheduler did about an appointment, or about a patient the department cannot
+    reach, on the to-do list: called (the item stays) or resolved (the item leaves the list
+    until something new happens)."""
 
     class Outcome(models.TextChoices):
         CALLED = "called", "Called"
         RESOLVED = "resolved", "Resolved"
 
-    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="todo_notes")
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.CASCADE, related_name="todo_notes"
+    )
+    # Or a patient the department cannot reach (a "check contact" or "no contact" item).
+    patient = models.ForeignKey(
+        "radiology.Patient", null=True, blank=True, on_delete=models.CASCADE, related_name="todo_notes"
+    )
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     note = models.CharField(max_length=500, blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -46,10 +53,16 @@ class TodoNote(models.Model):
         constraints = [
             # A resolution says how it was resolved; a call may be just "no answer".
             models.CheckConstraint(condition=~Q(outcome="resolved") | ~Q(note=""), name="todonote_resolved_has_note"),
+            models.CheckConstraint(
+                condition=(Q(appointment__isnull=False) & Q(patient__isnull=True))
+                | (Q(appointment__isnull=True) & Q(patient__isnull=False)),
+                name="todonote_about_one_thing",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.get_outcome_display()} #{self.appointment_id} at {self.at:%Y-%m-%d %H:%M}"
+        about = f"#{self.appointment_id}" if self.appointment_id else f"patient {self.patient_id}"
+        return f"{self.get_outcome_display()} {about} at {self.at:%Y-%m-%d %H:%M}"
 
     @property
     def by_name(self) -> str:

@@ -1,11 +1,13 @@
-"""Finding and registering patients at booking time (pages and API share these)."""
+"""Finding and registering patients (pages and API share these), the patient as another
+system knows her (the HL7 listener), and correcting how she is reached (her pending
+messages follow). How contact data is read: radiology.contact."""
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from radiology import rules
+from radiology import contact, rules
 from radiology.errors import ServiceRefusal
 from radiology.models import Channel, Patient
 from radiology.selectors.search import search_patients
@@ -93,44 +95,134 @@ def register_or_update_patient(
     *,
     actor,
     mrn: str,
-    given_name: str,
-    family_name: str,
-    birth_date,
+    given_name: str | None = None,
+    family_name: str | None = None,
+    birth_date=None,
     sex: str | None = None,
-    phone="",
-    email: str = "",
+    phone: str | None = None,
+    email: str | None = None,
+    now=None,
 ) -> Patient:
     """A patient as another system (the EHR) knows her, by MRN: registered when new, else
-    her name, birth date and sex follow the sender, and a phone or e-mail replaces ours only
-    when one is given (so she stays reachable on her preferred channel)."""
-    existing = Patient.objects.select_for_update().filter(mrn__iexact=mrn.strip()).first()
+    updated with what the sender gives. None (an empty field) leaves hers as it is; "" (HL7's
+    null, "delete") clears a phone or an e-mail. Contact data is read by radiology.contact and
+    never refused: what does not read is kept as text and flagged "check contact", no contact
+    at all is flagged "no contact". Her messages not yet out follow a changed number, address
+    or channel, as when the contact page corrects them."""
+    now = now or timezone.now()
+    mrn = mrn.strip()
+    existing = Patient.objects.select_for_update().filter(mrn__iexact=mrn).first()
     if existing is None:
-        return register_patient(
+        return _register_from_system(
             actor=actor,
             mrn=mrn,
             given_name=given_name,
             family_name=family_name,
             birth_date=birth_date,
-            sex=sex or Patient.Sex.UNKNOWN,
+            sex=sex,
             phone=phone,
             email=email,
+            now=now,
         )
     if actor is not None and not actor.has_perm("radiology.change_patient"):
         raise ServiceRefusal("Your role does not allow changing patients.", code="forbidden")
-    existing.given_name, existing.family_name, existing.birth_date = given_name.strip(), family_name.strip(), birth_date
+    if given_name:
+        existing.given_name = given_name.strip()
+    if family_name:
+        existing.family_name = family_name.strip()
+    if birth_date:
+        _check_birth_date(birth_date)
+        existing.birth_date = birth_date
     if sex:
         existing.sex = sex
-    if phone:
-        existing.phone = phone
-    if email:
-        existing.email = email.strip()
+    before = (str(existing.phone or ""), existing.email, existing.preferred_channel)
+    if phone is not None or email is not None:
+        _apply_contact(existing, phone=phone, email=email, now=now)
+    _clean(existing)
+    existing.save()
+    changed = (str(existing.phone or ""), existing.email, existing.preferred_channel) != before
+    # Re-addressed only to somewhere she can be reached; otherwise she is on the to-do.
+    reachable = not rules.unreachable(
+        preferred_channel=existing.preferred_channel, phone=existing.phone, email=existing.email
+    )
+    if changed and reachable:
+        reminders.on_contact_changed(patient=existing, now=now)
+    return existing
+
+
+def _register_from_system(*, actor, mrn, given_name, family_name, birth_date, sex, phone, email, now) -> Patient:
+    if actor is not None and not actor.has_perm("radiology.add_patient"):
+        raise ServiceRefusal("Your role does not allow registering patients.", code="forbidden")
+    missing = {
+        name: "Required for a new patient."
+        for name, value in (("family_name", family_name), ("given_name", given_name), ("birth_date", birth_date))
+        if not value
+    }
+    if missing:
+        raise ServiceRefusal(
+            f"Patient {mrn} is new here: her family name, given name and date of birth are needed.",
+            code="required",
+            fields=missing,
+        )
+    _check_birth_date(birth_date)
+    patient = Patient(
+        mrn=mrn,
+        given_name=given_name.strip(),
+        family_name=family_name.strip(),
+        birth_date=birth_date,
+        sex=sex or Patient.Sex.UNKNOWN,
+        preferred_channel="",
+    )
+    _apply_contact(patient, phone=phone or "", email=email or "", now=now)
+    _clean(patient)
     try:
-        existing.full_clean(validate_unique=False)
+        with transaction.atomic():
+            patient.save()
+    except IntegrityError:
+        existing = Patient.objects.filter(mrn__iexact=mrn).first()
+        if existing:  # registered on another connection a moment ago
+            raise _duplicate(existing) from None
+        raise
+    return patient
+
+
+def _apply_contact(patient: Patient, *, phone: str | None, email: str | None, now) -> None:
+    """Set what the sender gave (None: keep ours), read one way (radiology.contact), and
+    the channel and flag that follow. Text that could not be read replaces what was kept."""
+    unread = []
+    if phone is not None:
+        patient.phone, text = contact.read_phone(phone)
+        unread.append(text)
+    if email is not None:
+        patient.email, text = contact.read_email(email)
+        unread.append(text)
+    reach = contact.assess(
+        phone=str(patient.phone or ""),
+        email=patient.email,
+        as_sent="; ".join(t for t in unread if t),
+        preferred_channel=patient.preferred_channel or None,
+    )
+    if (reach.flag, reach.as_sent) != (patient.contact_flag, patient.contact_as_sent):
+        patient.contact_flagged_at = now if reach.flag else None
+    patient.preferred_channel, patient.contact_flag, patient.contact_as_sent = (
+        reach.preferred_channel,
+        reach.flag,
+        reach.as_sent,
+    )
+
+
+def _check_birth_date(birth_date) -> None:
+    problem = rules.birth_date_problem(birth_date)
+    if problem:
+        raise ServiceRefusal(problem, code="invalid", fields={"birth_date": problem})
+
+
+def _clean(patient: Patient) -> None:
+    try:
+        patient.full_clean(validate_unique=False)
     except ValidationError as error:
         fields = {name: " ".join(messages) for name, messages in error.message_dict.items()}
         raise ServiceRefusal(" ".join(fields.values()), code="invalid", fields=fields) from None
-    existing.save()
-    return existing
 
 
 def correct_contact(
@@ -151,12 +243,24 @@ def correct_contact(
             raise ServiceRefusal("That patient does not exist.", code="not_found")
         patient.phone, patient.email = phone or "", email.strip()
         patient.preferred_channel, patient.language = preferred_channel, language
+        # Reachable by the rule above: whatever a system sent that we could not read is done with.
+        patient.contact_flag, patient.contact_as_sent, patient.contact_flagged_at = "", "", None
         try:
             patient.full_clean(validate_unique=False)
         except ValidationError as error:
             fields = {name: " ".join(messages) for name, messages in error.message_dict.items()}
             raise ServiceRefusal(" ".join(fields.values()), code="invalid", fields=fields) from None
         patient._change_reason = "Contact details corrected"  # noqa: SLF001 - django-simple-history's documented hook
-        patient.save(update_fields=["phone", "email", "preferred_channel", "language"])
+        patient.save(
+            update_fields=[
+                "phone",
+                "email",
+                "preferred_channel",
+                "language",
+                "contact_flag",
+                "contact_as_sent",
+                "contact_flagged_at",
+            ]
+        )
         moved = reminders.on_contact_changed(patient=patient, now=now)
     return patient, moved

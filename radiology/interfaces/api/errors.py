@@ -19,7 +19,14 @@ from radiology.interfaces.api.serializers import slot_data
 
 logger = logging.getLogger(__name__)
 
-STATUS_FOR_CODE = {"forbidden": 403, "not_allowed": 409, "invalid": 400, "conflict": 409, "not_found": 404}
+STATUS_FOR_CODE = {
+    "forbidden": 403,
+    "not_allowed": 409,
+    "invalid": 400,
+    "required": 400,
+    "conflict": 409,
+    "not_found": 404,
+}
 
 MESSAGES = {
     exceptions.NotAuthenticated: (

@@ -2,10 +2,12 @@
 
 MSA-1 is AA (accepted), AE (an error in the content) or AR (rejected: type, event,
 version, processing ID or syntax); MSA-2 echoes the received MSH-10; MSA-3 and ERR carry a
-sentence an interface analyst can act on. ERR follows the version: ERR-1 (segment^
-sequence^field^code) up to 2.4, ERR-2/3/4/8 from 2.5 on.
+sentence an interface analyst can act on, in plain ASCII whatever the reply's character set
+(a typographic quote or an accent arrives as "?" in an ASCII or 8859/1 reply). ERR follows
+the version: ERR-1 (segment^sequence^field^code) up to 2.4, ERR-2/3/4/8 from 2.5 on.
 """
 
+import unicodedata
 import uuid
 from datetime import datetime
 
@@ -18,8 +20,20 @@ from scheduling.clinic_time import clinic_zone
 FALLBACK_VERSION = "2.5.1"
 
 
+# Typographic punctuation and its plain ASCII form.
+PLAIN = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "…": "...", "\u00a0": " "})
+
+
+def plain_ascii(text: str) -> str:
+    """The sentence in ASCII: quotes and dashes made plain, accents dropped ("Núñez" →
+    "Nunez"), anything else as "?"."""
+    text = unicodedata.normalize("NFKD", text.translate(PLAIN))
+    return "".join(c for c in text if not unicodedata.combining(c)).encode("ascii", "replace").decode("ascii")
+
+
 def _escape(text: str) -> str:
     """HL7 escape sequences for the delimiters, so a sentence stays one field."""
+    text = plain_ascii(text)
     text = text.replace("\\", "\\E\\")
     for char, code in (("|", "F"), ("^", "S"), ("&", "T"), ("~", "R")):
         text = text.replace(char, f"\\{code}\\")
@@ -62,7 +76,7 @@ def _add_err(ack: Message, version: str, *, text: str, error_code: str, location
     segment, field = _location(location) if location else ("", "")
     condition = f"{error_code}&{_escape(ERROR_NAMES.get(error_code, 'Error'))}&HL70357"
     err = ack.add_segment("ERR")
-    if version in ("2.3.1", "2.4"):
+    if version in ("2.3", "2.3.1", "2.4"):
         err.err_1 = f"{segment}^1^{field}^{condition}"
         return
     if segment:

@@ -2,9 +2,10 @@
 
 Every message is stored with its outcome and the exact reply. Its changes (the patient,
 the order, a cancelled appointment) and its stored row commit in one transaction, so a
-message is applied once or not at all; a repeat of a processed message (same sender and
+message is applied once or not at all; a repeat of an accepted message (same sender and
 MSH-10) gets the stored reply again, byte for byte, and changes nothing. A refused
-message writes nothing but its row. The rules are the services': radiology.services.
+message (AE, AR) writes nothing but its row, and is processed again when resent: the
+sender has fixed what the reply said. The rules are the services': radiology.services.
 patients and radiology.services.orders, with actor=None (the system, for the EHR).
 """
 
@@ -28,8 +29,29 @@ from radiology.services import orders, patients
 log = logging.getLogger(__name__)
 Outcome = InterfaceMessage.Outcome
 
-# MSH-18 values and the Python codecs they name.
-CHARSETS = {"": None, "ASCII": "ascii", "8859/1": "latin-1", "UNICODE UTF-8": "utf-8", "UTF-8": "utf-8"}
+# MSH-18 values (HL7 table 0211, and UTF-8 as some engines write it) and the Python codecs
+# they name. "UNICODE" (2.3) is read as UTF-8, as the senders that use it write it.
+CHARSETS = {
+    "": None,
+    "ASCII": "ascii",
+    "ISO IR6": "ascii",
+    **{f"8859/{n}": f"iso8859_{n}" for n in range(1, 10)},
+    "8859/15": "iso8859_15",
+    "ISO IR14": "iso2022_jp",
+    "ISO IR87": "iso2022_jp",
+    "ISO IR159": "iso2022_jp_2",
+    "ISO IR100": "latin-1",
+    "ISO IR192": "utf-8",
+    "UNICODE": "utf-8",
+    "UNICODE UTF-8": "utf-8",
+    "UTF-8": "utf-8",
+    "UNICODE UTF-16": "utf-16",
+    "UNICODE UTF-32": "utf-32",
+    "GB 18030-2000": "gb18030",
+    "KS X 1001": "euc_kr",
+    "CNS 11643-1992": "euc_tw",
+    "BIG-5": "big5",
+}
 
 
 @dataclass(frozen=True)
@@ -42,14 +64,19 @@ def receive(data: bytes, *, peer: str = "", now: datetime | None = None) -> Repl
     """Take one message (the bytes inside an MLLP frame) and return the ACK to send."""
     now = now or timezone.now()
     header = messages.read_header(data.decode("latin-1"))  # MSH is ASCII in every charset
-    encoding = _encoding(header)
+    encoding = _encoding(header, data)
     try:
         text = data.decode(encoding or "utf-8")
     except (UnicodeDecodeError, LookupError):
+        charset = header.charset if header else ""
+        known = charset.upper() in CHARSETS
         refusal = MessageRefused(
-            f"The message is not valid {encoding or 'text'} (MSH-18 “{header.charset if header else ''}”).",
+            f'The message is not valid {encoding} (MSH-18 "{charset}").'
+            if known
+            else f'MSH-18 "{charset}" is not a character set of HL7 table 0211 and the message is not plain '
+            "ASCII; send one of the table's values (e.g. UNICODE UTF-8 or 8859/1).",
             ack_code="AR",
-            code=messages.DATA_TYPE_ERROR,
+            code=messages.DATA_TYPE_ERROR if known else messages.TABLE_VALUE_NOT_FOUND,
             location="MSH-18",
         )
         return _refuse(data.decode("latin-1"), header, refusal, peer=peer, now=now, encoding="latin-1")
@@ -63,7 +90,7 @@ def receive(data: bytes, *, peer: str = "", now: datetime | None = None) -> Repl
         return _refuse(text, None, refusal, peer=peer, now=now, encoding=encoding)
     original = _processed(header)
     if original is not None:
-        return _duplicate(text, header, original, peer=peer, now=now)
+        return _duplicate(text, header, original, peer=peer, now=now, encoding=encoding)
     try:
         messages.check_header(header, settings.HL7_PROCESSING_IDS)
         parsed = messages.parse_order_message(text, header)
@@ -84,7 +111,7 @@ def receive(data: bytes, *, peer: str = "", now: datetime | None = None) -> Repl
         original = _processed(header)
         if original is None:
             raise
-        return _duplicate(text, header, original, peer=peer, now=now)
+        return _duplicate(text, header, original, peer=peer, now=now, encoding=encoding)
 
 
 def receive_safely(data: bytes, *, peer: str = "") -> Reply:
@@ -99,7 +126,7 @@ def receive_safely(data: bytes, *, peer: str = "") -> Reply:
         text = "The order system could not process the message; please resend it."
         reply = build_ack(header, code="AE", text=text, error_code=messages.APPLICATION_ERROR, now=now)
         stored = _store(data.decode("utf-8", "replace"), header, Outcome.FAILED, text, reply, peer=peer, now=now)
-        return Reply(reply.encode(_encoding(header) or "utf-8", "replace"), stored)
+        return Reply(reply.encode(_encoding(header, data) or "utf-8", "replace"), stored)
 
 
 # --- applying an order message ---------------------------------------------------------------
@@ -108,7 +135,7 @@ def receive_safely(data: bytes, *, peer: str = "") -> Reply:
 def _apply(parsed: OrderMessage, *, now) -> tuple[Order, str]:
     control = messages.ORDER_CONTROLS[parsed.order_control]
     if control == "new":
-        patient = _patient(parsed)
+        patient = _patient(parsed, now=now)
         order = orders.create_order(
             actor=None,
             patient=patient,
@@ -122,39 +149,56 @@ def _apply(parsed: OrderMessage, *, now) -> tuple[Order, str]:
         return order, f"Order {order.accession_number} created."
     order = _existing_order(parsed)
     if control == "change":
-        _patient(parsed)
+        _patient(parsed, now=now)
         order = orders.update_order(order_id=order.pk, actor=None, procedure=_procedure(parsed), **parsed.facts)
         return order, f"Order {order.accession_number} updated."
     order = orders.cancel_order(order_id=order.pk, reason=parsed.cancel_reason, actor=None, now=now)
     return order, f"Order {order.accession_number} cancelled."
 
 
-def _patient(parsed: OrderMessage):
+# Patient fields and the PID field that carries each, for a refusal's ERR location.
+PATIENT_LOCATIONS = {
+    "mrn": "PID-3",
+    "family_name": "PID-5",
+    "given_name": "PID-5",
+    "birth_date": "PID-7",
+    "sex": "PID-8",
+    "phone": "PID-13",
+    "email": "PID-13",
+}
+
+
+def _patient(parsed: OrderMessage, *, now):
     try:
-        return patients.register_or_update_patient(actor=None, **parsed.patient)
+        return patients.register_or_update_patient(actor=None, now=now, **parsed.patient)
     except ServiceRefusal as error:
-        location = "PID-13" if {"phone", "email"} & set(error.fields) else "PID-3" if "mrn" in error.fields else "PID"
-        raise MessageRefused(f"Patient {parsed.patient['mrn']}: {error.message}", location=location) from None
+        location = next((PATIENT_LOCATIONS[f] for f in error.fields if f in PATIENT_LOCATIONS), "PID")
+        code = messages.REQUIRED_FIELD_MISSING if error.code == "required" else _error_code(error)
+        raise MessageRefused(
+            f"Patient {parsed.patient['mrn']}: {error.message}", code=code, location=location
+        ) from None
 
 
 def _procedure(parsed: OrderMessage) -> Procedure:
-    """OBR-4.1 names the procedure by our slug or one of its CPT codes (19030, 77053, 77054)."""
-    code = parsed.procedure_code
-    procedure = (
-        Procedure.objects.filter(active=True)
-        .filter(
-            Q(slug__iexact=code) | Q(injection_cpt=code) | Q(imaging_cpt_single=code) | Q(imaging_cpt_multiple=code)
+    """OBR-4 names the procedure by our slug or one of its CPT codes (19030, 77053, 77054):
+    its identifier (CE-1), else its alternate identifier (CE-4), as most EHRs send a CPT."""
+    for code in parsed.procedure_codes:
+        procedure = (
+            Procedure.objects.filter(active=True)
+            .filter(
+                Q(slug__iexact=code) | Q(injection_cpt=code) | Q(imaging_cpt_single=code) | Q(imaging_cpt_multiple=code)
+            )
+            .order_by("pk")
+            .first()
         )
-        .order_by("pk")
-        .first()
+        if procedure is not None:
+            return procedure
+    sent = " or ".join(f'"{code}"' for code in parsed.procedure_codes)
+    raise MessageRefused(
+        f"Procedure code {sent} is not one we perform (send galactogram, 19030, 77053 or 77054 in OBR-4.1 or OBR-4.4).",
+        code=messages.TABLE_VALUE_NOT_FOUND,
+        location="OBR-4",
     )
-    if procedure is None:
-        raise MessageRefused(
-            f"Procedure code “{code}” is not one we perform (send galactogram, 19030, 77053 or 77054).",
-            code=messages.TABLE_VALUE_NOT_FOUND,
-            location="OBR-4",
-        )
-    return procedure
 
 
 def _existing_order(parsed: OrderMessage) -> Order:
@@ -206,18 +250,24 @@ def _location(error: ServiceRefusal) -> str:
 # --- storing and answering ---------------------------------------------------------------------
 
 
-def _encoding(header: Header | None) -> str | None:
+def _encoding(header: Header | None, data: bytes) -> str | None:
+    """The codec MSH-18 names; the configured default when it is empty, or names nothing
+    we know and the bytes are plain ASCII (then any reading gives the same text). An unknown
+    name on other bytes is "ascii", which fails, so the message is refused naming MSH-18."""
     charset = header.charset.upper() if header else ""
-    return CHARSETS.get(charset, "unknown-charset") or settings.HL7_DEFAULT_ENCODING
+    if charset in CHARSETS:
+        return CHARSETS[charset] or settings.HL7_DEFAULT_ENCODING
+    return settings.HL7_DEFAULT_ENCODING if data.isascii() else "ascii"
 
 
 def _processed(header: Header) -> InterfaceMessage | None:
+    """The accepted copy of this message, if any: only it is final (a refused one may be
+    resent after a fix, and is then processed again)."""
     if not header.control_id:
         return None
     return (
         InterfaceMessage.objects.filter(protocol="hl7v2", sender=header.sender, control_id=header.control_id)
-        .filter(duplicate_of__isnull=True)
-        .exclude(outcome=Outcome.FAILED)
+        .filter(duplicate_of__isnull=True, outcome=Outcome.ACCEPTED)
         .first()
     )
 
@@ -244,19 +294,17 @@ def _refuse(text, header, refusal: MessageRefused, *, peer, now, encoding) -> Re
     reply = build_ack(
         header, code=refusal.ack_code, text=refusal.text, error_code=refusal.code, location=refusal.location, now=now
     )
+    # Refused because the same message was accepted on another connection a moment ago (its
+    # patient or order now exists): that copy's reply is the answer.
+    original = _processed(header) if header else None
+    if original is not None:
+        return _duplicate(text, header, original, peer=peer, now=now, encoding=encoding)
     outcome = Outcome.REJECTED if refusal.ack_code == "AR" else Outcome.ERROR
-    try:
-        with transaction.atomic():
-            stored = _store(text, header, outcome, refusal.text, reply, peer=peer, now=now)
-    except IntegrityError:
-        original = _processed(header)
-        if original is None:
-            raise
-        return _duplicate(text, header, original, peer=peer, now=now)
+    stored = _store(text, header, outcome, refusal.text, reply, peer=peer, now=now)
     return Reply(reply.encode(encoding or "utf-8", "replace"), stored)
 
 
-def _duplicate(text, header, original: InterfaceMessage, *, peer, now) -> Reply:
+def _duplicate(text, header, original: InterfaceMessage, *, peer, now, encoding) -> Reply:
     stored = InterfaceMessage.objects.create(
         peer=peer[:100],
         sender=header.sender,
@@ -272,4 +320,4 @@ def _duplicate(text, header, original: InterfaceMessage, *, peer, now) -> Reply:
         duplicate_of=original,
         received_at=now,
     )
-    return Reply(original.reply.encode(_encoding(header) or "utf-8", "replace"), stored)
+    return Reply(original.reply.encode(encoding or "utf-8", "replace"), stored)

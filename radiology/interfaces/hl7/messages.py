@@ -1,21 +1,31 @@
-"""Reading HL7 v2 order messages (ORM^O01 v2.3.1–2.5.1, OMG^O19) into plain values.
+"""Reading HL7 v2 order messages (ORM^O01 v2.3–2.5.1, OMG^O19) into plain values.
 
 hl7apy parses the message (segments, encoding characters, version); fields are read by
 position, the same in every accepted version, so a CE in 2.3.1 and a CWE in 2.5.1 read
-alike. Nothing here touches the database: radiology.interfaces.hl7.intake does, through the services.
-The fields read are listed in docs/interfaces.md ("Orders in (HL7 v2)").
+alike. HL7's null (`""`, "delete the value") is never read as a value: a field that can be
+cleared comes out as "" (or None for a date), one that cannot is left out; an empty field
+is left out too, so the stored value stays. Contact data is read by radiology.contact, and
+never refused. Nothing here touches the database: radiology.interfaces.hl7.intake does,
+through the services. The fields read are listed in docs/interfaces.md ("Orders in (HL7 v2)").
 """
 
 import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.conf import settings
 from hl7apy.exceptions import HL7apyException
 from hl7apy.parser import parse_message
 
-ACCEPTED_VERSIONS = ("2.3.1", "2.4", "2.5", "2.5.1")
+from radiology import contact
+from radiology.models import Order
+
+ACCEPTED_VERSIONS = ("2.3", "2.3.1", "2.4", "2.5", "2.5.1")
 ACCEPTED_TYPES = {("ORM", "O01"), ("OMG", "O19")}
-ORDER_CONTROLS = {"NW": "new", "XO": "change", "CA": "cancel", "OC": "cancel"}
+# DC (discontinue) ends an order as CA does: the EHR will not want it done.
+ORDER_CONTROLS = {"NW": "new", "XO": "change", "CA": "cancel", "OC": "cancel", "DC": "cancel"}
+# HL7's explicit null: "delete the stored value".
+NULL = '""'
 
 # HL7 table 0357, message error condition codes, as used in ERR.
 SEGMENT_SEQUENCE_ERROR = "100"
@@ -84,7 +94,8 @@ class OrderMessage:
     placer_system: str
     placer_order_number: str
     patient: dict
-    procedure_code: str
+    # OBR-4's identifier, then its alternate (CE-4): the first our catalog knows is the procedure.
+    procedure_codes: list[str]
     procedure_text: str
     # Only what the message carries: a change (XO) leaves the rest of the order as it is.
     facts: dict = field(default_factory=dict)
@@ -100,6 +111,7 @@ def read_header(text: str) -> Header | None:
     fields = [""] + first_line.split(separator)  # fields[n] is MSH-n (MSH-1 is the separator itself)
     encoding = fields[2] if len(fields) > 2 else "^~\\&"
     component = encoding[0] if encoding else "^"
+    repetition = encoding[1] if len(encoding) > 1 else "~"
 
     def get(n: int, part: int = 0) -> str:
         if n >= len(fields):
@@ -114,7 +126,8 @@ def read_header(text: str) -> Header | None:
         control_id=(fields[10].strip() if len(fields) > 10 else "")[:200],
         processing_id=get(11),
         version=get(12),
-        charset=get(18),
+        # MSH-18 may repeat (a second set for escapes); the first is the message's own.
+        charset=(fields[18].split(repetition)[0].strip() if len(fields) > 18 else ""),
         field_separator=separator,
     )
 
@@ -124,28 +137,28 @@ def check_header(header: Header, processing_ids) -> None:
         raise MessageRefused("MSH-10 (message control ID) is empty.", ack_code="AR", code=REQUIRED_FIELD_MISSING)
     if header.version not in ACCEPTED_VERSIONS:
         raise MessageRefused(
-            f"HL7 version “{header.version}” is not accepted; send {', '.join(ACCEPTED_VERSIONS)}.",
+            f'HL7 version "{header.version}" is not accepted; send {", ".join(ACCEPTED_VERSIONS)}.',
             ack_code="AR",
             code=UNSUPPORTED_VERSION,
             location="MSH-12",
         )
     if header.message_type not in {t for t, _ in ACCEPTED_TYPES}:
         raise MessageRefused(
-            f"Message type “{header.type_label}” is not accepted; send ORM^O01 or OMG^O19.",
+            f'Message type "{header.type_label}" is not accepted; send ORM^O01 or OMG^O19.',
             ack_code="AR",
             code=UNSUPPORTED_MESSAGE_TYPE,
             location="MSH-9",
         )
     if (header.message_type, header.trigger) not in ACCEPTED_TYPES:
         raise MessageRefused(
-            f"Event “{header.type_label}” is not accepted; send ORM^O01 or OMG^O19.",
+            f'Event "{header.type_label}" is not accepted; send ORM^O01 or OMG^O19.',
             ack_code="AR",
             code=UNSUPPORTED_EVENT,
             location="MSH-9",
         )
     if header.processing_id not in processing_ids:
         raise MessageRefused(
-            f"Processing ID “{header.processing_id}” is not accepted here ({', '.join(processing_ids)}).",
+            f'Processing ID "{header.processing_id}" is not accepted here ({", ".join(processing_ids)}).',
             ack_code="AR",
             code=UNSUPPORTED_PROCESSING_ID,
             location="MSH-11",
@@ -186,13 +199,22 @@ class _Reader:
         ]
 
     def get(self, name: str, n: int, component: int = 1, *, segment=None) -> str:
+        """One component of the first repetition; HL7's null reads as "" (never as a value)."""
         reps = self.repetitions(name, n, segment=segment)
         if not reps or len(reps[0]) < component:
             return ""
-        return reps[0][component - 1]
+        value = reps[0][component - 1]
+        return "" if value == NULL else value
+
+    def is_null(self, name: str, n: int, *, segment=None) -> bool:
+        """The field is HL7's null, `""`: the sender asks us to delete the stored value."""
+        segment = segment if segment is not None else (self.segments.get(name) or [None])[0]
+        return segment is not None and n < len(segment) and segment[n].strip() == NULL
 
     def text(self, name: str, n: int, *, segment=None) -> str:
         """A whole text field (ST/TX/FT): components joined back, repetitions as lines."""
+        if self.is_null(name, n, segment=segment):
+            return ""
         return "\n".join(self.component.join(rep).strip() for rep in self.repetitions(name, n, segment=segment)).strip()
 
     def _unescape(self, value: str) -> str:
@@ -234,7 +256,7 @@ def parse_order_message(text: str, header: Header) -> OrderMessage:
     control = r.get("ORC", 1).upper()
     if control not in ORDER_CONTROLS:
         raise MessageRefused(
-            f"Order control “{control}” is not handled; send NW, XO, CA or OC.",
+            f'Order control "{control}" is not handled; send NW, XO, CA, OC or DC.',
             code=TABLE_VALUE_NOT_FOUND,
             location="ORC-1",
         )
@@ -248,8 +270,8 @@ def parse_order_message(text: str, header: Header) -> OrderMessage:
         placer_system=placer_system[:64],
         placer_order_number=placer_number[:64],
         patient=_patient(r),
-        procedure_code=r.get("OBR", 4),
-        procedure_text=r.get("OBR", 4, 2),
+        procedure_codes=[code for code in (r.get("OBR", 4, 1), r.get("OBR", 4, 4)) if code],
+        procedure_text=r.get("OBR", 4, 2) or r.get("OBR", 4, 5),
     )
     if ORDER_CONTROLS[control] == "cancel":
         reason = r.get("ORC", 16, 2) or r.get("ORC", 16, 1)
@@ -257,8 +279,12 @@ def parse_order_message(text: str, header: Header) -> OrderMessage:
             reason or f"Cancelled by {header.sending_application or 'the ordering system'} ({control})"
         )
         return order
-    if not order.procedure_code:
-        raise MessageRefused("OBR-4 (universal service ID) is empty.", code=REQUIRED_FIELD_MISSING, location="OBR-4")
+    if not order.procedure_codes:
+        raise MessageRefused(
+            "OBR-4 (universal service ID) is empty: send our procedure code or a CPT code in OBR-4.1 or OBR-4.4.",
+            code=REQUIRED_FIELD_MISSING,
+            location="OBR-4",
+        )
     order.facts = {**_physician(r), **_priority(r), **_observations(r), **_notes(r)}
     return order
 
@@ -267,54 +293,97 @@ SEX = {"F": "female", "M": "male", "O": "other", "A": "other", "N": "other", "U"
 
 
 def _patient(r: _Reader) -> dict:
-    ids = r.repetitions("PID", 3)
-    mrn = next((rep[0] for rep in ids if len(rep) > 4 and rep[4].upper() == "MR" and rep[0]), "")
-    mrn = mrn or (ids[0][0] if ids else "")
-    if not mrn:
+    """PID as the patients service takes it: only what the message carries (None or absent:
+    leave hers; "" for a phone or e-mail: delete it)."""
+    patient = {"mrn": _mrn(r)}
+    family, given = r.get("PID", 5, 1), r.get("PID", 5, 2)
+    if family:
+        patient["family_name"] = family
+    if given:
+        patient["given_name"] = given
+    birth = r.get("PID", 7)
+    if birth:
+        patient["birth_date"] = _date(birth, "PID-7")
+    if r.is_null("PID", 8):
+        patient["sex"] = "unknown"
+    elif r.get("PID", 8):
+        # An unknown code: a known patient keeps hers, a new one is registered as unknown.
+        patient["sex"] = SEX.get(r.get("PID", 8).upper())
+    patient.update(_contacts(r))
+    return patient
+
+
+def _mrn(r: _Reader) -> str:
+    """PID-3: the repetition typed MR (CX-5), else the one assigned by the hospital's
+    authority (CX-4, settings.HL7_MRN_AUTHORITY); a lone identifier with neither is taken as
+    it is. Never the first of several by default: it may be a national or insurance id."""
+    ids = [rep + [""] * 5 for rep in r.repetitions("PID", 3) if rep and rep[0] and rep[0] != NULL]
+    if not ids:
         raise MessageRefused(
             "PID-3 (patient identifier, the MRN) is empty.", code=REQUIRED_FIELD_MISSING, location="PID-3"
         )
-    family, given = r.get("PID", 5, 1), r.get("PID", 5, 2)
-    if not family or not given:
-        raise MessageRefused("PID-5 needs the family and given name.", code=REQUIRED_FIELD_MISSING, location="PID-5")
-    birth = r.get("PID", 7)
-    phone, email = "", ""
+    authority = settings.HL7_MRN_AUTHORITY.upper()
+    for chosen in (
+        [cx for cx in ids if cx[4].upper() == "MR"],
+        [cx for cx in ids if authority and cx[3].upper() == authority],
+        [cx for cx in ids if len(ids) == 1 and not cx[3] and not cx[4]],
+    ):
+        if chosen:
+            return chosen[0][0]
+    sent = ", ".join("^".join(cx[:5]).rstrip("^") for cx in ids)[:120]
+    raise MessageRefused(
+        f'PID-3 ({sent}) has no identifier typed MR (CX-5) and none assigned by "{settings.HL7_MRN_AUTHORITY}" '
+        "(CX-4, the setting HL7_MRN_AUTHORITY): type the MRN as MR, or set HL7_MRN_AUTHORITY to the "
+        "hospital's assigning authority.",
+        code=REQUIRED_FIELD_MISSING,
+        location="PID-3",
+    )
+
+
+def _contacts(r: _Reader) -> dict:
+    """PID-13 (home) and PID-14 (business): an `@` in XTN-4 (or XTN-1) is an e-mail whatever
+    XTN-2/3 say; of the numbers a mobile (XTN-3 `CP`) is preferred for texts over the first
+    other one. A null PID-13 deletes the phone and e-mail it would carry."""
+    phones, emails = [], []
     for rep in r.repetitions("PID", 13) + r.repetitions("PID", 14):
-        rep = rep + [""] * (7 - len(rep))
-        if rep[1].upper() == "NET" or rep[2].lower() == "internet" or "@" in rep[0]:
-            email = email or rep[3] or rep[0]
-        else:
-            phone = phone or _phone(rep)
-    return {
-        "mrn": mrn,
-        "family_name": family,
-        "given_name": given,
-        "birth_date": _date(birth, "PID-7", required=True),
-        # Empty or unknown: a known patient keeps hers, a new one is registered as unknown.
-        "sex": SEX.get(r.get("PID", 8).upper()),
-        "phone": phone,
-        "email": email,
-    }
+        xtn = [("" if c == NULL else c) for c in rep] + [""] * 9
+        address = next((c for c in (xtn[3], xtn[0]) if "@" in c), "")
+        if address or xtn[1].upper() == "NET" or xtn[2].upper() in ("INTERNET", "X.400"):
+            emails.append(address or xtn[3] or xtn[0])
+            continue
+        number = _xtn_number(xtn)
+        if number:
+            phones.append((xtn[2].upper() != "CP", len(phones), number))
+    found = {}
+    if phones:
+        found["phone"] = min(phones)[2]
+    if emails and emails[0]:
+        found["email"] = emails[0]
+    if r.is_null("PID", 13):
+        found.setdefault("phone", "")
+        found.setdefault("email", "")
+    return found
 
 
-def _phone(xtn: list[str]) -> str:
-    """XTN: component 1 (a formatted number) or 5–7 (country, area, local number)."""
+def _xtn_number(xtn: list[str]) -> str:
+    """XTN-5/6/7 (country, area, local number), else XTN-1 (a formatted number), as text for
+    radiology.contact. Without a country code the number stays national, to be read in the
+    department's region: no country code is invented."""
     country, area, local = (xtn + [""] * 7)[4:7]
     if area or local:
-        return f"+{country or '1'}{area}{local}".replace(" ", "").replace("-", "")
+        national = f"{area} {local}".strip()
+        return f"+{country.lstrip('+')} {national}" if country else national
     return xtn[0]
 
 
-def _date(value: str, location: str, *, required: bool = False) -> date | None:
+def _date(value: str, location: str) -> date | None:
     if not value:
-        if required:
-            raise MessageRefused(f"{location} (a date) is empty.", code=REQUIRED_FIELD_MISSING, location=location)
         return None
     try:
         return date(int(value[0:4]), int(value[4:6]), int(value[6:8]))
     except (ValueError, IndexError):
         raise MessageRefused(
-            f"{location} “{value}” is not a date (YYYYMMDD).", code=DATA_TYPE_ERROR, location=location
+            f'{location} "{value}" is not a date (YYYYMMDD).', code=DATA_TYPE_ERROR, location=location
         ) from None
 
 
@@ -333,7 +402,9 @@ def _physician(r: _Reader) -> dict:
             facts["referring_physician_npi"] = xcn[0]
     phones = r.repetitions("ORC", 14) or r.repetitions("OBR", 17)
     if phones:
-        facts["referring_physician_phone"] = _phone(phones[0])[:40]
+        number = _xtn_number([("" if c == NULL else c) for c in phones[0]])
+        e164, as_sent = contact.read_phone(number)
+        facts["referring_physician_phone"] = (e164 or as_sent)[:40]
     return facts
 
 
@@ -366,28 +437,47 @@ PREGNANCY = {"Y": "pregnant", "N": "not_pregnant", "U": "unknown"}
 TEXT_FIELDS = {"indication_other", "prior_imaging_where"}
 
 
+def _reason_for_study(r: _Reader) -> dict:
+    """OBR-31: one of our indication codes, or (ICD-10 and the like, as Epic and Cerner send
+    it) the indication "other" with its text, coding system and code kept as its text."""
+    reps = r.repetitions("OBR", 31)
+    if not reps:
+        return {}
+    code, text, system = ([("" if c == NULL else c) for c in reps[0]] + [""] * 3)[:3]
+    if code.lower() in Order.Indication.values:
+        return {"indication": code.lower()}
+    if not code and not text:
+        return {}
+    coded = " ".join(p for p in (system, code) if p)
+    label = f"{text} ({coded})" if text and coded else text or coded
+    return {"indication": Order.Indication.OTHER, "indication_other": label[:300]}
+
+
 def _observations(r: _Reader) -> dict:
-    facts = {}
-    # OBR-31, reason for study, may carry the indication code too; an OBX overrides it.
-    reason = r.get("OBR", 31).lower()
-    if reason:
-        facts["indication"] = reason
+    # OBR-31, reason for study, may carry the indication; an OBX overrides it.
+    reason = _reason_for_study(r)
+    facts = dict(reason)
     for segment in r.segments.get("OBX", []):
         code = r.get("OBX", 3, segment=segment).upper()
         name = OBX_CODES.get(code)
         if name is None:
             continue  # other observations are the EHR's business
         location = f"OBX-5 ({code})"
+        if r.is_null("OBX", 5, segment=segment):
+            facts[name] = None if name in ("prior_imaging_date", "lactating") else ""
+            continue
         if name in TEXT_FIELDS:
             facts[name] = r.text("OBX", 5, segment=segment)[:300]
             continue
         value = r.get("OBX", 5, segment=segment)
+        if not value:
+            continue  # an empty observation leaves the fact as it was
         if name == "prior_imaging_date":
             facts[name] = _date(value, location)
         elif name == "side":
             if value.upper() not in SIDES:
                 raise MessageRefused(
-                    f"Side “{value}” is not L or R (a galactogram examines one breast).",
+                    f'Side "{value}" is not L or R (a galactogram examines one breast).',
                     code=TABLE_VALUE_NOT_FOUND,
                     location=location,
                 )
@@ -395,13 +485,17 @@ def _observations(r: _Reader) -> dict:
         elif name == "lactating":
             if value.upper() not in YES_NO:
                 raise MessageRefused(
-                    f"Lactating “{value}” is not Y, N or U.", code=TABLE_VALUE_NOT_FOUND, location=location
+                    f'Lactating "{value}" is not Y, N or U.', code=TABLE_VALUE_NOT_FOUND, location=location
                 )
             facts[name] = YES_NO[value.upper()]
         elif name == "pregnancy_status":
             facts[name] = PREGNANCY.get(value.upper(), value.lower())
         else:
             facts[name] = value.lower()
+    if facts.get("indication") != Order.Indication.OTHER and facts.get("indication_other") == reason.get(
+        "indication_other"
+    ):
+        facts.pop("indication_other", None)  # an OBX indication replaced OBR-31's text
     return facts
 
 

@@ -1,5 +1,6 @@
-"""The schedulers' to-do list page (the rules are in radiology.selectors.scheduler_todo) and
-the form that records a call or a resolution (radiology.services.todo)."""
+"""The schedulers' to-do list page (the rules are in radiology.selectors.scheduler_todo and,
+for patients the department cannot reach, radiology.selectors.reach) and the forms that
+record a call or a resolution (radiology.services.todo)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -9,13 +10,18 @@ from django.views.decorators.http import require_POST
 
 from radiology.errors import ServiceRefusal
 from radiology.selectors import scheduler_todo
+from radiology.selectors.reach import patients_to_reach
 from radiology.services.todo import record_todo_note
 
 
 @login_required
 @permission_required("radiology.book_appointment", raise_exception=True)
 def todo(request):
-    return render(request, "radiology/scheduler/todo.html", {"items": scheduler_todo(now=timezone.now())})
+    return render(
+        request,
+        "radiology/scheduler/todo.html",
+        {"items": scheduler_todo(now=timezone.now()), "to_reach": patients_to_reach()},
+    )
 
 
 @login_required
@@ -30,9 +36,28 @@ def todo_note(request, pk):
     except ServiceRefusal as error:
         messages.error(request, error.message)
     else:
-        patient = note.appointment.patient.full_name
-        if outcome == "resolved":
-            messages.success(request, f"{patient}: resolved, and off the list until something new happens.")
-        else:
-            messages.success(request, f"{patient}: your call is noted.")
+        _noted(request, note.appointment.patient, outcome)
     return redirect("radiology:scheduler_todo")
+
+
+@login_required
+@permission_required("radiology.book_appointment", raise_exception=True)
+@require_POST
+def todo_patient_note(request, pk):
+    """A call to a patient the department cannot reach, or how it was resolved (correcting
+    her contact on her page resolves it too)."""
+    outcome = request.POST.get("outcome", "")
+    try:
+        note = record_todo_note(patient_id=pk, actor=request.user, outcome=outcome, note=request.POST.get("note", ""))
+    except ServiceRefusal as error:
+        messages.error(request, error.message)
+    else:
+        _noted(request, note.patient, outcome)
+    return redirect("radiology:scheduler_todo")
+
+
+def _noted(request, patient, outcome: str) -> None:
+    if outcome == "resolved":
+        messages.success(request, f"{patient.full_name}: resolved, and off the list until something new happens.")
+    else:
+        messages.success(request, f"{patient.full_name}: your call is noted.")

@@ -33,18 +33,21 @@ def order_message(
     reason="",
     priority="R",
     sender="EPIC^GENHOSP",
+    pid3=None,
+    reason_for_study="",
 ) -> str:
     coded = "CE" if version == "2.3.1" else "CWE"
     tq = f"^^^^^{priority}"
     segments = [
         f"MSH|^~\\&|{sender.replace('^', '|')}|GALACTO|RADIOLOGY|20261125101500||{message_type}|{control_id}"
         f"|P|{version}",
-        f"PID|1||{mrn}^^^GENHOSP^MR||{name}||{birth_date}|F|||1 Main St^^Town^NY^10001||{phone}",
+        f"PID|1||{pid3 or f'{mrn}^^^GENHOSP^MR'}||{name}||{birth_date}|F|||1 Main St^^Town^NY^10001||{phone}",
         "PV1|1|O",
         # ORC-1 control, -2 placer number, -7 quantity/timing (priority), -12 ordering provider,
         # -14 call-back phone, -16 control reason.
         f"ORC|{control}|{placer}^EPIC|||||{tq}|||||1234567893^House^Gregory^^^^^^NPI^^^^NPI||^WPN^PH^^1^202^5559999||{reason}",
-        f"OBR|1|{placer}^EPIC||{procedure}|||||||||Discharge since June|||1234567893^House^Gregory|||||||||||{tq}",
+        f"OBR|1|{placer}^EPIC||{procedure}|||||||||Discharge since June|||1234567893^House^Gregory|||||||||||{tq}"
+        + (f"||||{reason_for_study}" if reason_for_study else ""),
     ]
     if side:
         segments.append(f"OBX|1|{coded}|SIDE^Laterality^L||{side}^{side}^HL70495||||||F")
