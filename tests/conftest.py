@@ -129,7 +129,7 @@ def frozen_clock(request):
 
 @pytest.fixture
 def dept(db):
-    """Two mammography rooms, radiologists and technologists/nurses, working Mon–Fri 08–17."""
+    """One mammography room, one radiologist and one technologist, working Mon–Fri 08–17."""
     from tests.factories import small_department
 
     return small_department()
