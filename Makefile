@@ -14,7 +14,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= $(shell for p in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bin/python $$HOME/.pyenv/versions/3.12*/bin/python /root/.pyenv/versions/3.12*/bin/python; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: run dev not-production static install-check load test lint format bench venv deps dev-deps browser-deps dicom-deps check-services migrate seed clean node-deps messages
+.PHONY: run dev not-production static install-check load test lint format bench venv deps dev-deps browser-deps dicom-deps check-services migrate seed clean node-deps messages screenshots
 
 $(VENV)/.created:
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is required (Django 6)."; exit 1; }
@@ -110,6 +110,11 @@ format: dev-deps
 test: dev-deps browser-deps dicom-deps node-deps lint
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+## screenshots: refresh docs/screenshots/ (the pictures the README and docs show) from the
+## browser tests; `make test` writes them to the ignored test-output/screenshots/ instead.
+screenshots: dev-deps browser-deps node-deps
+	REFRESH_DOCS_SCREENSHOTS=1 $(VENV)/bin/pytest -p no:xdist -q tests/browser
 
 ## bench: the figures are about PostgreSQL and Redis; defaults to the local ones.
 bench: export DATABASE_URL := $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/galactogram)

@@ -62,6 +62,50 @@ def galactogram(db):
     return Procedure.objects.get(slug="galactogram")
 
 
+# The rows the data migrations load, put back by the migrations' own functions. A transactional
+# test ends with a flush, so the database a run leaves behind is empty; `--reuse-db` keeps it
+# and does not migrate again, and the next run would find no role groups and no catalog. A data
+# migration that loads rows tests rely on belongs in this list.
+DATA_MIGRATIONS = [
+    ("procedures.migrations.0002_load_galactogram", "load"),
+    # sync_role_groups, which every later role migration calls too: the groups as they are now.
+    ("radiology.migrations.0002_role_groups", "create_groups"),
+    ("radiology.migrations.0019_modality_user", "create_modality_user"),
+]
+
+
+def restore_migrated_data(alias: str) -> None:
+    """What `migrate` leaves in a database beside the tables: the content types and permissions
+    (post_migrate) and the data migrations' rows, each of them get-or-create."""
+    import importlib
+
+    from django.core.management.sql import emit_post_migrate_signal
+    from django.db import connections
+    from django.db.migrations.loader import MigrationLoader
+
+    connection = connections[alias]
+    emit_post_migrate_signal(verbosity=0, interactive=False, db=alias)
+    migrated = MigrationLoader(connection).project_state().apps
+    with connection.schema_editor() as schema_editor:
+        for module, function in DATA_MIGRATIONS:
+            getattr(importlib.import_module(module), function)(migrated, schema_editor)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test databases, with what the migrations load in them even when
+    `--reuse-db` found them flushed; serialized rollback then restores that after each
+    transactional test."""
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for alias in connections:
+            restore_migrated_data(alias)
+            connection = connections[alias]
+            if getattr(connection, "_test_serialized_contents", None) is not None:
+                connection._test_serialized_contents = connection.creation.serialize_db_to_string()
+
+
 def pytest_collection_modifyitems(items):
     # A transactional test ends with a flush, which would also remove the rows that data
     # migrations load (role groups, the procedure catalog). Serialized rollback restores them.
@@ -86,7 +130,7 @@ def frozen_clock(request):
 
 @pytest.fixture
 def dept(db):
-    """Two mammography rooms, radiologists and technologists/nurses, working Mon–Fri 08–17."""
+    """One mammography room, one radiologist and one technologist, working Mon–Fri 08–17."""
     from tests.factories import small_department
 
     return small_department()

@@ -45,8 +45,9 @@ def _invalid(field: str, message: str) -> ServiceRefusal:
 
 def check_in_patient(*, appointment_id: int, actor, checklist: Checklist, now: datetime | None = None):
     """Check in after the technologist/nurse confirmed identity, allergy, discharge,
-    no expression in 48 h and consent. No discharge today: the duct cannot be found, so
-    check-in is refused and the page offers abort or reschedule instead."""
+    no expression in 48 h and consent. No discharge today, or discharge expressed within
+    48 h (it may not show, and the duct is found by its discharge): check-in is refused and
+    the way out is "did not proceed" with that reason, or a new time."""
     check_permission(actor, get_action("check_in"))
     now = now or timezone.now()
     # Every problem at once: the nurse fixes the form in one pass, not one refusal at a time.
@@ -61,12 +62,20 @@ def check_in_patient(*, appointment_id: int, actor, checklist: Checklist, now: d
         problems["side_confirmed"] = "Confirm with the patient which breast is examined before check-in."
     if not checklist.discharge_present_today:
         problems["discharge_present_today"] = "No discharge today."
+    if not checklist.not_expressed_last_48h:
+        problems["not_expressed_last_48h"] = "Expressed within the last 48 hours."
     if problems:
         message = " ".join(problems.values())
         if "discharge_present_today" in problems:
             message = (
                 "No discharge today: the duct cannot be found. Record “did not proceed: no discharge today” "
                 "(the patient goes on the schedulers' list to rebook) or reschedule."
+            )
+        elif "not_expressed_last_48h" in problems:
+            message = (
+                "Expressed within the last 48 hours: the discharge may not show, and the duct is found by it. "
+                "Record “did not proceed: expressed within 48 hours” (the patient goes on the schedulers' list "
+                "to rebook) or reschedule."
             )
         raise ServiceRefusal(message, code="invalid", fields=problems)
     with transaction.atomic():

@@ -1,6 +1,7 @@
 """Playwright driving Debian's chromium against Django's live server.
 
-Screenshots go to test-output/screenshots/. Locally, without /usr/bin/chromium, browser
+Screenshots go to test-output/screenshots/ (tests/browser/screenshots.py; `make screenshots`
+refreshes the ones the docs show in docs/screenshots/). Locally, without /usr/bin/chromium, browser
 tests skip; in CI they fail (see tests/conftest.py).
 """
 
@@ -10,7 +11,6 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -60,8 +60,9 @@ def page(browser):
 
 @pytest.fixture
 def screenshot_dir():
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS
+    from tests.browser.screenshots import scratch_folder
+
+    return scratch_folder()
 
 
 @pytest.fixture

@@ -16,10 +16,10 @@ from radiology.services.booking import book_appointment
 from radiology.services.slots import find_galactogram_slots
 from scheduling.clinic_time import clinic_zone
 from tests import node_tools
+from tests.browser.screenshots import docs_folder
 from tests.factories import PatientFactory, StaffMemberFactory, small_department
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
-DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 LINK = re.compile(r"https?://\S+/p/\d+/[^/\s]+/")
 SERIOUS = {"serious", "critical"}
 
@@ -32,9 +32,8 @@ def new_phone_page(browser, locale="en-US"):
 
 
 def screenshot(page, name: str) -> None:
-    """Phone screenshots of the patient pages, for docs/ and the README."""
-    DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS_SCREENSHOTS / f"{name}.png"), full_page=True)
+    """Phone screenshots of the patient pages, for docs/ and the README (`make screenshots`)."""
+    page.screenshot(path=str(docs_folder() / f"{name}.png"), full_page=True)
 
 
 def department_and_booking(galactogram, *, days_ahead=6, **patient):

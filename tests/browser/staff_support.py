@@ -1,8 +1,7 @@
 """Shared set-up for the staff pages' browser tests: a department with a day in full flow,
-axe-core's verdict on a page, and screenshots for docs/screenshots/."""
+axe-core's verdict on a page, and where the screenshots for the docs go."""
 
 from datetime import datetime, time, timedelta
-from pathlib import Path
 
 from django.utils import timezone
 
@@ -20,7 +19,6 @@ from tests.factories import (
 )
 
 SERIOUS = {"serious", "critical"}
-DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 

@@ -1,13 +1,14 @@
 """Each staff role's main pages in Chromium at 1366×900 and at phone size 390×844:
 axe-core (npm, injected by Playwright) finds no serious or critical problem, the day list
-never scrolls sideways on a desktop, and screenshots go to docs/screenshots/."""
+never scrolls sideways on a desktop, and each page is photographed for the docs
+(docs/screenshots/ under `make screenshots`, test-output/screenshots/ otherwise)."""
 
 import pytest
 from django.urls import reverse
 
+from tests.browser.screenshots import docs_folder
 from tests.browser.staff_support import (
     DESKTOP,
-    DOCS_SCREENSHOTS,
     PHONE,
     busy_day,
     horizontal_overflow,
@@ -71,7 +72,7 @@ def _pages(day) -> dict[str, list[tuple[str, str]]]:
 def test_every_main_staff_page_has_no_serious_accessibility_problem_and_is_photographed(browser, live_server):
     day = busy_day()
     _unmatched_step(day)
-    DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shots = docs_folder()
     problems = {}
     for username, pages in _pages(day).items():
         for size_name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
@@ -87,7 +88,7 @@ def test_every_main_staff_page_has_no_serious_accessibility_problem_and_is_photo
                 found = serious_violations(page)
                 if found:
                     problems[f"{name} ({size_name})"] = found
-                page.screenshot(path=str(DOCS_SCREENSHOTS / f"{name}-{size_name}.png"), full_page=True)
+                page.screenshot(path=str(shots / f"{name}-{size_name}.png"), full_page=True)
             context.close()
     assert problems == {}
 
@@ -108,7 +109,7 @@ def test_the_booking_page_has_no_serious_accessibility_problem(browser, live_ser
     page.fill("#id_q", day["patients"][2].family_name[:4])
     page.locator("#patient-results a", has_text="Choose").first.wait_for()
     assert serious_violations(page) == []
-    page.screenshot(path=str(DOCS_SCREENSHOTS / "scheduler-booking-desktop.png"), full_page=True)
+    page.screenshot(path=str(docs_folder() / "scheduler-booking-desktop.png"), full_page=True)
     context.close()
 
 

@@ -22,11 +22,6 @@ NOW = datetime(2027, 1, 4, 9, 0, tzinfo=NY)  # Monday
 WEDNESDAY_10 = datetime(2027, 1, 13, 10, 0, tzinfo=NY)
 
 
-@pytest.fixture
-def dept():
-    return small_department(rooms=1, radiologists=1, technologists=1)
-
-
 def book(galactogram, scheduler, start=WEDNESDAY_10, patient=None, **kwargs):
     kwargs.setdefault("duration_minutes", 45)
     return book_appointment(

@@ -1,11 +1,13 @@
 """Real threads on PostgreSQL: however many clerks click at once, one booking per slot."""
 
 import threading
+import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection, transaction
 
 from radiology.errors import ServiceRefusal
 from radiology.models import Appointment
@@ -23,6 +25,39 @@ SLOT = datetime(2027, 1, 13, 10, tzinfo=NY)
 
 def run_together(count, work):
     return race(*[lambda i=i: work(i) for i in range(count)], timeout=60)
+
+
+def _wait_for_blocked_backends(count, timeout=30):
+    """Until `count` other connections to this database wait on a lock."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            # Inside a transaction PostgreSQL keeps showing its first look at the statistics.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0] >= count:
+                return
+            time.sleep(0.05)
+    raise AssertionError(f"{count} bookings never queued up behind the reservations lock")
+
+
+def run_after_all_have_chosen(count, work):
+    """Run `work` in `count` threads so that every one has picked its room and people before
+    any of them holds them: the reservations table is share-locked (searches read it, inserts
+    wait) until all of them wait on a lock, so the race is lost every time, not only sometimes.
+    (A later clerk may wait on the first one's appointment row instead; it has chosen too.)"""
+    results = []
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("LOCK TABLE scheduling_reservation IN SHARE MODE")
+        clerks = threading.Thread(target=lambda: results.extend(run_together(count, work)))
+        clerks.start()
+        _wait_for_blocked_backends(count)
+    clerks.join(timeout=60)
+    return results
 
 
 def test_twenty_clients_booking_the_same_slot_get_one_booking_and_nineteen_clear_conflicts(galactogram):
@@ -46,6 +81,28 @@ def test_twenty_clients_booking_the_same_slot_get_one_booking_and_nineteen_clear
     assert Appointment.objects.count() == 1
     per_resource = Reservation.objects.filter(active=True).values_list("resource", flat=True)
     assert len(per_resource) == 3 and len(set(per_resource)) == 3
+
+
+def test_a_clerk_who_loses_the_reservation_race_in_the_database_is_booked_with_the_other_free_team(galactogram):
+    # Both clerks leave room and people open and pick the same first team; the exclusion
+    # constraint refuses the loser's reservations, and booking must try the next free team.
+    with time_machine.travel(NOW, tick=False):
+        small_department(rooms=2, radiologists=2, technologists=2)
+        scheduler = StaffMemberFactory(scheduler=True).user
+        patients = [PatientFactory(), PatientFactory()]
+        results = run_after_all_have_chosen(
+            2,
+            lambda i: book_appointment(
+                patient=patients[i], procedure=galactogram, start=SLOT, duration_minutes=45, actor=scheduler
+            ),
+        )
+    assert all(isinstance(r, Appointment) for r in results), results
+    first, second = results
+    assert first.start == second.start == SLOT
+    assert first.room != second.room
+    assert first.radiologist != second.radiologist
+    assert first.technologist != second.technologist
+    assert Reservation.objects.filter(active=True, start=SLOT).count() == 6
 
 
 def test_two_reschedules_into_the_same_free_slot_one_wins(galactogram):

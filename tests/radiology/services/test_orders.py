@@ -25,7 +25,6 @@ from tests.factories import (
     PatientFactory,
     RoomFactory,
     StaffMemberFactory,
-    small_department,
 )
 
 pytestmark = pytest.mark.django_db
@@ -40,12 +39,6 @@ def frozen():
         yield
 
 
-@pytest.fixture
-def scheduler(db):
-    small_department()
-    return StaffMemberFactory(scheduler=True).user
-
-
 def book(scheduler, galactogram, *, start=WEDNESDAY_10, patient=None, **kwargs):
     return book_appointment(
         patient=patient or PatientFactory(),
@@ -57,7 +50,7 @@ def book(scheduler, galactogram, *, start=WEDNESDAY_10, patient=None, **kwargs):
     )
 
 
-def test_a_booking_without_an_order_creates_one_from_what_the_scheduler_entered(scheduler, galactogram):
+def test_a_booking_without_an_order_creates_one_from_what_the_scheduler_entered(dept, scheduler, galactogram):
     appointment = book(scheduler, galactogram, side="right", indication="suspected_ectasia")
 
     order = appointment.order
@@ -67,7 +60,7 @@ def test_a_booking_without_an_order_creates_one_from_what_the_scheduler_entered(
     assert order.study_instance_uid.startswith("2.25.") and len(order.study_instance_uid) <= 64
 
 
-def test_accession_numbers_count_up_per_clinic_day_and_fit_dicom_sh(scheduler, galactogram):
+def test_accession_numbers_count_up_per_clinic_day_and_fit_dicom_sh(dept, scheduler, galactogram):
     first = book(scheduler, galactogram).order.accession_number
     second = book(scheduler, galactogram, start=WEDNESDAY_10 + timedelta(hours=1)).order.accession_number
     with time_machine.travel(datetime(2027, 1, 5, 0, 30, tzinfo=NY), tick=False):  # 05:30 UTC: next local day
@@ -77,7 +70,7 @@ def test_accession_numbers_count_up_per_clinic_day_and_fit_dicom_sh(scheduler, g
     assert all(len(n) <= 16 and n.isalnum() for n in (first, second, third))
 
 
-def test_a_booking_from_a_waiting_order_links_it_and_marks_it_scheduled(scheduler, galactogram):
+def test_a_booking_from_a_waiting_order_links_it_and_marks_it_scheduled(dept, scheduler, galactogram):
     order = orders.create_order(actor=scheduler, patient=PatientFactory(), procedure=galactogram, side="left")
 
     appointment = book(scheduler, galactogram, patient=order.patient, order=order)
@@ -86,7 +79,7 @@ def test_a_booking_from_a_waiting_order_links_it_and_marks_it_scheduled(schedule
     assert appointment.order == order and order.status == "scheduled"
 
 
-def test_an_order_of_another_patient_or_already_booked_cannot_be_booked(scheduler, galactogram):
+def test_an_order_of_another_patient_or_already_booked_cannot_be_booked(dept, scheduler, galactogram):
     order = orders.create_order(actor=scheduler, patient=PatientFactory(), procedure=galactogram)
     with pytest.raises(ServiceRefusal, match="another patient"):
         book(scheduler, galactogram, order=order)
@@ -96,7 +89,7 @@ def test_an_order_of_another_patient_or_already_booked_cannot_be_booked(schedule
         book(scheduler, galactogram, patient=order.patient, order=order, start=WEDNESDAY_10 + timedelta(days=1))
 
 
-def test_reschedule_keeps_the_accession_number_and_study_uid(scheduler, galactogram):
+def test_reschedule_keeps_the_accession_number_and_study_uid(dept, scheduler, galactogram):
     appointment = book(scheduler, galactogram)
     before = (appointment.order.accession_number, appointment.order.study_instance_uid)
 
@@ -108,7 +101,7 @@ def test_reschedule_keeps_the_accession_number_and_study_uid(scheduler, galactog
     assert (moved.order.accession_number, moved.order.study_instance_uid) == before
 
 
-def test_a_cancelled_appointment_returns_its_order_to_the_queue_with_the_same_identifiers(scheduler, galactogram):
+def test_a_cancelled_appointment_returns_its_order_to_the_queue_with_the_same_identifiers(dept, scheduler, galactogram):
     appointment = book(scheduler, galactogram)
     cancel_appointment(appointment_id=appointment.pk, actor=scheduler, reason_code="patient_unwell")
 
@@ -126,7 +119,7 @@ def test_a_completed_appointment_completes_its_order(galactogram):
     assert Order.objects.get(pk=appointment.order_id).status == "completed"
 
 
-def test_cancelling_an_order_cancels_its_booked_appointment_and_withdraws_reminders(scheduler, galactogram):
+def test_cancelling_an_order_cancels_its_booked_appointment_and_withdraws_reminders(dept, scheduler, galactogram):
     appointment = book(scheduler, galactogram)
 
     order = orders.cancel_order(order_id=appointment.order_id, reason="Referral withdrawn", actor=scheduler)
@@ -141,7 +134,7 @@ def test_cancelling_an_order_cancels_its_booked_appointment_and_withdraws_remind
     assert not Message.objects.filter(subject=subject, status="scheduled").exclude(kind="cancelled").exists()
 
 
-def test_an_order_whose_exam_is_under_way_cannot_be_cancelled(scheduler):
+def test_an_order_whose_exam_is_under_way_cannot_be_cancelled(dept, scheduler):
     appointment = AppointmentFactory(status="in_procedure")
 
     with pytest.raises(ServiceRefusal, match="under way"):
@@ -157,7 +150,7 @@ def test_a_technologist_cannot_cancel_an_order():
     assert refused.value.code == "forbidden"
 
 
-def test_an_order_update_changes_its_facts_but_never_its_identifiers(scheduler):
+def test_an_order_update_changes_its_facts_but_never_its_identifiers(dept, scheduler):
     order = OrderFactory(side="left")
 
     changed = orders.update_order(order_id=order.pk, actor=scheduler, side="right", lactating=True)
@@ -166,14 +159,14 @@ def test_an_order_update_changes_its_facts_but_never_its_identifiers(scheduler):
     assert (changed.accession_number, changed.study_instance_uid) == (order.accession_number, order.study_instance_uid)
 
 
-def test_other_indication_needs_its_text_at_the_service_and_in_the_database(scheduler, galactogram):
+def test_other_indication_needs_its_text_at_the_service_and_in_the_database(dept, scheduler, galactogram):
     with pytest.raises(ServiceRefusal, match="Describe the indication"):
         orders.create_order(actor=scheduler, patient=PatientFactory(), procedure=galactogram, indication="other")
     with pytest.raises(IntegrityError), transaction.atomic():
         OrderFactory(indication="other", indication_other="")
 
 
-def test_a_placer_order_number_is_unique_per_placer_only(scheduler, galactogram):
+def test_a_placer_order_number_is_unique_per_placer_only(dept, scheduler, galactogram):
     patient = PatientFactory()
     orders.create_order(
         actor=None, patient=patient, procedure=galactogram, placer_system="EPIC", placer_order_number="A1"
@@ -255,7 +248,7 @@ def test_the_work_queue_lists_waiting_orders_urgent_first_then_the_longest_waiti
     assert (rows[1].waiting_days, rows[1].patient_age) == (10, 46)
 
 
-def test_an_order_cannot_change_while_its_patient_is_checked_in(scheduler):
+def test_an_order_cannot_change_while_its_patient_is_checked_in(dept, scheduler):
     appointment = AppointmentFactory(status="checked_in", order__side="left")
 
     with pytest.raises(ServiceRefusal, match="checked in"):

@@ -13,7 +13,7 @@ from radiology.services.booking import book_appointment
 from radiology.services.cancellation import cancel_appointment, mark_no_show
 from radiology.services.rescheduling import reschedule_appointment
 from tests.actions import take_action
-from tests.factories import OrderFactory, PatientFactory, StaffMemberFactory, small_department
+from tests.factories import OrderFactory, PatientFactory, small_department
 from tests.radiology.encoders.siu.receiver import MLLPReceiver
 
 pytestmark = pytest.mark.django_db
@@ -30,16 +30,12 @@ def frozen():
 
 
 @pytest.fixture
-def dept():
+def two_room_dept():
+    """Two rooms and two technologists, so a move or a re-staffing has somewhere to go."""
     return small_department(rooms=2, radiologists=1, technologists=2)
 
 
-@pytest.fixture
-def scheduler():
-    return StaffMemberFactory(scheduler=True, user__first_name="Sam", user__last_name="Clerk").user
-
-
-def book(galactogram, scheduler, dept, **kwargs):
+def book(galactogram, scheduler, two_room_dept, **kwargs):
     if "patient" not in kwargs:
         kwargs["patient"] = PatientFactory(mrn="MRN-0042", given_name="Ana", family_name="Lopez")
     return book_appointment(
@@ -47,9 +43,9 @@ def book(galactogram, scheduler, dept, **kwargs):
         start=WEDNESDAY_10,
         duration_minutes=45,
         actor=scheduler,
-        room=dept.rooms[0],
-        radiologist=dept.radiologists[0],
-        technologist=dept.technologists[0],
+        room=two_room_dept.rooms[0],
+        radiologist=two_room_dept.radiologists[0],
+        technologist=two_room_dept.technologists[0],
         side="left",
         indication="spontaneous_single_duct",
         **kwargs,
@@ -76,9 +72,11 @@ def field(received, segment, number):
 
 
 def test_a_booking_sends_an_s12_that_the_receiver_validates_strictly_and_accepts(
-    receiver, galactogram, dept, scheduler
+    receiver, galactogram, two_room_dept, scheduler
 ):
-    appointment = book(galactogram, scheduler, dept)
+    scheduler.first_name, scheduler.last_name = "Sam", "Clerk"
+    scheduler.save()
+    appointment = book(galactogram, scheduler, two_room_dept)
 
     outcomes = deliver_due()
 
@@ -99,13 +97,13 @@ def test_a_booking_sends_an_s12_that_the_receiver_validates_strictly_and_accepts
     assert field(got, "SCH", 27) == f"{appointment.order.accession_number}^GALACTO"
     assert field(got, "PID", 3) == "MRN-0042^^^HOSPITAL^MR"
     assert field(got, "AIS", 3).startswith("19030^")
-    assert field(got, "AIG", 3) == f"{dept.technologists[0].pk}^{dept.technologists[0].name}"
-    assert field(got, "AIL", 3) == f"^{dept.rooms[0].name}^^RADIOLOGY"
-    assert field(got, "AIP", 3).startswith(f"{dept.radiologists[0].pk}^")
+    assert field(got, "AIG", 3) == f"{two_room_dept.technologists[0].pk}^{two_room_dept.technologists[0].name}"
+    assert field(got, "AIL", 3) == f"^{two_room_dept.rooms[0].name}^^RADIOLOGY"
+    assert field(got, "AIP", 3).startswith(f"{two_room_dept.radiologists[0].pk}^")
 
 
-def test_the_message_carries_no_clinical_detail(receiver, galactogram, dept, scheduler):
-    appointment = book(galactogram, scheduler, dept)
+def test_the_message_carries_no_clinical_detail(receiver, galactogram, two_room_dept, scheduler):
+    appointment = book(galactogram, scheduler, two_room_dept)
     appointment.order.indication_other = "bloody discharge"  # not in the order's coded field
 
     deliver_due()
@@ -115,25 +113,27 @@ def test_the_message_carries_no_clinical_detail(receiver, galactogram, dept, sch
         assert clinical not in er7
 
 
-def test_an_ehr_placed_order_fills_sch_26_with_its_placer_number(receiver, galactogram, dept, scheduler):
+def test_an_ehr_placed_order_fills_sch_26_with_its_placer_number(receiver, galactogram, two_room_dept, scheduler):
     patient = PatientFactory()
     order = OrderFactory(patient=patient, placer_system="EPIC", placer_order_number="PO-777")
 
-    book(galactogram, scheduler, dept, patient=patient, order=order)
+    book(galactogram, scheduler, two_room_dept, patient=patient, order=order)
     deliver_due()
 
     assert field(receiver.received[0], "SCH", 26) == "PO-777^EPIC"
 
 
-def test_a_move_to_another_time_is_s13_and_a_change_of_room_alone_is_s14(receiver, galactogram, dept, scheduler):
-    appointment = book(galactogram, scheduler, dept)
+def test_a_move_to_another_time_is_s13_and_a_change_of_room_alone_is_s14(
+    receiver, galactogram, two_room_dept, scheduler
+):
+    appointment = book(galactogram, scheduler, two_room_dept)
     reschedule_appointment(appointment_id=appointment.pk, start=WEDNESDAY_10 + timedelta(hours=2), actor=scheduler)
     reschedule_appointment(
         appointment_id=appointment.pk,
         start=WEDNESDAY_10 + timedelta(hours=2),
-        room=dept.rooms[1],
-        radiologist=dept.radiologists[0],
-        technologist=dept.technologists[1],
+        room=two_room_dept.rooms[1],
+        radiologist=two_room_dept.radiologists[0],
+        technologist=two_room_dept.technologists[1],
         actor=scheduler,
     )
 
@@ -143,16 +143,18 @@ def test_a_move_to_another_time_is_s13_and_a_change_of_room_alone_is_s14(receive
     assert [r.event for r in receiver.received] == ["S12", "S13", "S14"]
     assert all(r.error == "" for r in receiver.received)
     assert field(receiver.received[1], "SCH", 11) == "^^M45^20270113120000-0500^20270113124500-0500"
-    assert field(receiver.received[2], "AIL", 3) == f"^{dept.rooms[1].name}^^RADIOLOGY"
+    assert field(receiver.received[2], "AIL", 3) == f"^{two_room_dept.rooms[1].name}^^RADIOLOGY"
     assert [r.subject_version for r in siu_rows(appointment)] == [1, 2, 3]
 
 
-def test_another_technologist_at_the_same_time_right_after_booking_is_s14(receiver, galactogram, dept, scheduler):
-    appointment = book(galactogram, scheduler, dept)
+def test_another_technologist_at_the_same_time_right_after_booking_is_s14(
+    receiver, galactogram, two_room_dept, scheduler
+):
+    appointment = book(galactogram, scheduler, two_room_dept)
     reschedule_appointment(
         appointment_id=appointment.pk,
         start=WEDNESDAY_10.astimezone(ZoneInfo("UTC")),  # the same instant, written in another zone
-        technologist=dept.technologists[1],
+        technologist=two_room_dept.technologists[1],
         actor=scheduler,
     )
 
@@ -160,27 +162,30 @@ def test_another_technologist_at_the_same_time_right_after_booking_is_s14(receiv
     deliver_due()
 
     assert [r.event for r in receiver.received] == ["S12", "S14"]
-    assert field(receiver.received[1], "AIG", 3) == f"{dept.technologists[1].pk}^{dept.technologists[1].name}"
+    assert (
+        field(receiver.received[1], "AIG", 3)
+        == f"{two_room_dept.technologists[1].pk}^{two_room_dept.technologists[1].name}"
+    )
 
 
-def test_a_reschedule_that_changes_nothing_sends_nothing(receiver, galactogram, dept, scheduler):
-    appointment = book(galactogram, scheduler, dept)
+def test_a_reschedule_that_changes_nothing_sends_nothing(receiver, galactogram, two_room_dept, scheduler):
+    appointment = book(galactogram, scheduler, two_room_dept)
     reschedule_appointment(
         appointment_id=appointment.pk,
         start=WEDNESDAY_10,
-        room=dept.rooms[0],
-        radiologist=dept.radiologists[0],
-        technologist=dept.technologists[0],
+        room=two_room_dept.rooms[0],
+        radiologist=two_room_dept.radiologists[0],
+        technologist=two_room_dept.technologists[0],
         actor=scheduler,
     )
 
     assert [r.kind for r in siu_rows(appointment)] == ["siu_s12"]
 
 
-def test_a_cancellation_is_s15_and_a_no_show_is_s26(receiver, galactogram, dept, scheduler, frozen):
-    cancelled = book(galactogram, scheduler, dept)
+def test_a_cancellation_is_s15_and_a_no_show_is_s26(receiver, galactogram, two_room_dept, scheduler, frozen):
+    cancelled = book(galactogram, scheduler, two_room_dept)
     cancel_appointment(appointment_id=cancelled.pk, actor=scheduler, reason_code="patient_request")
-    missed = book(galactogram, scheduler, dept, patient=PatientFactory())
+    missed = book(galactogram, scheduler, two_room_dept, patient=PatientFactory())
     frozen.move_to(WEDNESDAY_10 + timedelta(hours=1))
     mark_no_show(appointment_id=missed.pk, actor=scheduler)
 
@@ -204,9 +209,9 @@ def test_a_cancellation_is_s15_and_a_no_show_is_s26(receiver, galactogram, dept,
     assert all(r.error == "" for r in receiver.received)
 
 
-def test_an_abort_is_an_s14_discontinued_with_the_abort_reason(receiver, galactogram, dept, scheduler, frozen):
-    appointment = book(galactogram, scheduler, dept)
-    technologist = dept.technologists[0].user
+def test_an_abort_is_an_s14_discontinued_with_the_abort_reason(receiver, galactogram, two_room_dept, scheduler, frozen):
+    appointment = book(galactogram, scheduler, two_room_dept)
+    technologist = two_room_dept.technologists[0].user
     frozen.move_to(WEDNESDAY_10 - timedelta(hours=1))
     take_action(appointment.pk, "check_in", technologist)
     take_action(appointment.pk, "start", technologist)
@@ -222,9 +227,11 @@ def test_an_abort_is_an_s14_discontinued_with_the_abort_reason(receiver, galacto
     assert field(aborted, "AIS", 10) == "Dc^Dc^HL70278"
 
 
-def test_an_ar_is_retried_later_with_the_same_control_id(receiver, galactogram, dept, scheduler, frozen, settings):
+def test_an_ar_is_retried_later_with_the_same_control_id(
+    receiver, galactogram, two_room_dept, scheduler, frozen, settings
+):
     receiver.answers[:] = ["AR"]
-    appointment = book(galactogram, scheduler, dept)
+    appointment = book(galactogram, scheduler, two_room_dept)
 
     first = deliver_due()
     [row] = siu_rows(appointment)
@@ -239,9 +246,9 @@ def test_an_ar_is_retried_later_with_the_same_control_id(receiver, galactogram, 
     assert (row.status, row.attempts) == (S.SENT, 2)
 
 
-def test_no_ack_in_time_is_retried(receiver, galactogram, dept, scheduler):
+def test_no_ack_in_time_is_retried(receiver, galactogram, two_room_dept, scheduler):
     receiver.answers[:] = ["timeout"]
-    appointment = book(galactogram, scheduler, dept)
+    appointment = book(galactogram, scheduler, two_room_dept)
 
     assert deliver_due() == {siu_rows(appointment)[0].pk: "retry"}
     [row] = siu_rows(appointment)
@@ -249,9 +256,9 @@ def test_no_ack_in_time_is_retried(receiver, galactogram, dept, scheduler):
     assert deliver_due(NOW + timedelta(minutes=1)) == {row.pk: "sent"}
 
 
-def test_an_ack_for_another_control_id_is_not_taken_as_delivery(receiver, galactogram, dept, scheduler):
+def test_an_ack_for_another_control_id_is_not_taken_as_delivery(receiver, galactogram, two_room_dept, scheduler):
     receiver.answers[:] = ["wrong-id"]
-    appointment = book(galactogram, scheduler, dept)
+    appointment = book(galactogram, scheduler, two_room_dept)
 
     deliver_due()
 
@@ -260,9 +267,11 @@ def test_an_ack_for_another_control_id_is_not_taken_as_delivery(receiver, galact
     assert "SOMEONE-ELSES-ID" in row.last_error
 
 
-def test_an_ae_fails_the_message_and_staff_see_it_among_the_problems(receiver, galactogram, dept, scheduler, client):
+def test_an_ae_fails_the_message_and_staff_see_it_among_the_problems(
+    receiver, galactogram, two_room_dept, scheduler, client
+):
     receiver.answers[:] = ["AE"]
-    appointment = book(galactogram, scheduler, dept)
+    appointment = book(galactogram, scheduler, two_room_dept)
 
     deliver_due()
 
@@ -275,9 +284,9 @@ def test_an_ae_fails_the_message_and_staff_see_it_among_the_problems(receiver, g
     assert f'href="/appointments/{appointment.pk}/"' in page
 
 
-def test_a_later_event_waits_until_the_earlier_one_is_sent(receiver, galactogram, dept, scheduler):
+def test_a_later_event_waits_until_the_earlier_one_is_sent(receiver, galactogram, two_room_dept, scheduler):
     receiver.answers[:] = ["AR", "AR"]
-    appointment = book(galactogram, scheduler, dept)
+    appointment = book(galactogram, scheduler, two_room_dept)
     deliver_due()  # S12: AR, due again in 60 s
     cancel_appointment(appointment_id=appointment.pk, actor=scheduler, reason_code="patient_request")
 
@@ -292,9 +301,9 @@ def test_a_later_event_waits_until_the_earlier_one_is_sent(receiver, galactogram
     assert [r.status for r in siu_rows(appointment)] == [S.SENT, S.SENT]
 
 
-def test_a_failed_event_lets_the_next_one_go(receiver, galactogram, dept, scheduler):
+def test_a_failed_event_lets_the_next_one_go(receiver, galactogram, two_room_dept, scheduler):
     receiver.answers[:] = ["AE"]
-    appointment = book(galactogram, scheduler, dept)
+    appointment = book(galactogram, scheduler, two_room_dept)
     cancel_appointment(appointment_id=appointment.pk, actor=scheduler, reason_code="patient_request")
 
     deliver_due()
@@ -303,29 +312,29 @@ def test_a_failed_event_lets_the_next_one_go(receiver, galactogram, dept, schedu
     assert [(r.event, r.answer) for r in receiver.received] == [("S12", "AE"), ("S15", "AA")]
 
 
-def test_one_event_of_one_version_is_planned_once(receiver, galactogram, dept, scheduler):
+def test_one_event_of_one_version_is_planned_once(receiver, galactogram, two_room_dept, scheduler):
     from radiology.services import hl7_events
 
-    appointment = book(galactogram, scheduler, dept)
+    appointment = book(galactogram, scheduler, two_room_dept)
     hl7_events.on_booked(appointment=appointment, actor=scheduler, now=NOW)
 
     assert len(siu_rows(appointment)) == 1
 
 
-def test_nothing_is_planned_while_no_endpoint_is_configured(galactogram, dept, scheduler, settings):
+def test_nothing_is_planned_while_no_endpoint_is_configured(galactogram, two_room_dept, scheduler, settings):
     settings.HL7_OUT_HOST = ""
-    appointment = book(galactogram, scheduler, dept)
+    appointment = book(galactogram, scheduler, two_room_dept)
     cancel_appointment(appointment_id=appointment.pk, actor=scheduler, reason_code="patient_request")
 
     assert not Message.objects.filter(channel="hl7").exists()
 
 
-def test_a_rolled_back_booking_plans_no_message(receiver, galactogram, dept, scheduler):
+def test_a_rolled_back_booking_plans_no_message(receiver, galactogram, two_room_dept, scheduler):
     from radiology.errors import ServiceRefusal
 
-    book(galactogram, scheduler, dept)
+    book(galactogram, scheduler, two_room_dept)
     with pytest.raises(ServiceRefusal):
-        book(galactogram, scheduler, dept, patient=PatientFactory())  # the same room and time
+        book(galactogram, scheduler, two_room_dept, patient=PatientFactory())  # the same room and time
 
     assert Message.objects.filter(channel="hl7").count() == 1
 
@@ -360,9 +369,9 @@ def tls_receiver(settings, pki):
 
 
 def test_over_tls_the_booking_reaches_the_receiver_that_checked_our_certificate(
-    tls_receiver, galactogram, dept, scheduler
+    tls_receiver, galactogram, two_room_dept, scheduler
 ):
-    appointment = book(galactogram, scheduler, dept)
+    appointment = book(galactogram, scheduler, two_room_dept)
     assert set(deliver_due().values()) == {"sent"}
     assert [r.event for r in tls_receiver.received] == ["S12"]
     assert tls_receiver.refused == []
@@ -370,12 +379,12 @@ def test_over_tls_the_booking_reaches_the_receiver_that_checked_our_certificate(
 
 
 def test_a_receiver_whose_certificate_our_ca_did_not_sign_gets_nothing(
-    tls_receiver, galactogram, dept, scheduler, settings, pki
+    tls_receiver, galactogram, two_room_dept, scheduler, settings, pki
 ):
     from config import tls
 
     tls_receiver.ssl_context = tls.server_context(cert=pki.stranger.cert, key=pki.stranger.key, prefix="T")
-    appointment = book(galactogram, scheduler, dept)
+    appointment = book(galactogram, scheduler, two_room_dept)
     assert set(deliver_due().values()) == {"retry"}
     assert tls_receiver.received == []
     row = siu_rows(appointment)[0]
@@ -383,9 +392,9 @@ def test_a_receiver_whose_certificate_our_ca_did_not_sign_gets_nothing(
 
 
 def test_without_our_certificate_the_receiver_refuses_the_connection(
-    tls_receiver, galactogram, dept, scheduler, settings
+    tls_receiver, galactogram, two_room_dept, scheduler, settings
 ):
     settings.HL7_OUT_TLS_CERT = settings.HL7_OUT_TLS_KEY = ""
-    book(galactogram, scheduler, dept)
+    book(galactogram, scheduler, two_room_dept)
     assert set(deliver_due().values()) == {"retry"}
     assert tls_receiver.received == [] and tls_receiver.refused

@@ -5,26 +5,15 @@ Instance UID and side."""
 from datetime import datetime, time, timedelta
 
 import pytest
-import time_machine
 
 from radiology.models import Order
 from scheduling.clinic_time import clinic_zone
-from tests.factories import OrderFactory, PatientFactory, small_department
+from tests.factories import OrderFactory, PatientFactory
 
-pytestmark = pytest.mark.django_db
+# The shared frozen clock (at NOW) and one-team department, for every test here.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock", "dept")]
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=clinic_zone())
 THURSDAY_10 = datetime.combine(NOW.date() + timedelta(days=3), time(10), tzinfo=clinic_zone())
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def dept(db):
-    return small_department()
 
 
 def test_booking_from_an_order_id_takes_its_patient_and_procedure_and_links_it(api):

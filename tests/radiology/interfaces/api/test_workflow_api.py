@@ -45,6 +45,20 @@ def test_check_in_without_discharge_is_refused_with_the_field(tech_api):
     assert appointment.status == "reminded"
 
 
+def test_check_in_after_expression_within_48_hours_is_refused_pointing_to_did_not_proceed(tech_api):
+    appointment = AppointmentFactory(status="reminded")
+    with time_machine.travel(appointment.start - timedelta(minutes=5), tick=False):
+        response = post(
+            tech_api, appointment, {"action": "check_in", "checklist": {**CHECKLIST, "not_expressed_last_48h": False}}
+        )
+    assert response.status_code == 400
+    body = response.json()
+    assert "not_expressed_last_48h" in body["fields"]
+    assert "did not proceed: expressed within 48 hours" in str(body)
+    appointment.refresh_from_db()
+    assert appointment.status == "reminded" and not CheckInChecklist.objects.exists()
+
+
 def test_complete_with_an_outcome_records_the_codes(db):
     appointment = AppointmentFactory(status="in_procedure")
     client = client_for(appointment.radiologist.user)

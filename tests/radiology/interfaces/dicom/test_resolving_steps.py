@@ -29,10 +29,10 @@ def appointment():
 
 
 @pytest.fixture
-def technologist(client):
-    user = StaffMemberFactory().user
-    client.force_login(user)
-    return user
+def logged_in_technologist(client, technologist):
+    """The shared technologist, logged in on `client`: these steps are resolved on the pages."""
+    client.force_login(technologist)
+    return technologist
 
 
 def typed_at_the_modality(appointment, *, uid=None, minutes=4):
@@ -65,7 +65,7 @@ def link(client, step, appointment):
 
 
 def test_an_unmatched_step_in_progress_linked_starts_the_appointment_and_later_n_sets_apply(
-    client, technologist, appointment
+    client, logged_in_technologist, appointment
 ):
     step = typed_at_the_modality(appointment)
     assert step.attention == Attention.UNMATCHED
@@ -79,7 +79,7 @@ def test_an_unmatched_step_in_progress_linked_starts_the_appointment_and_later_n
     step.refresh_from_db()
     assert appointment.status == "in_procedure"
     assert appointment.started_at == step.started_at
-    assert (step.appointment_id, step.attention, step.resolved_by) == (appointment.pk, "", technologist)
+    assert (step.appointment_id, step.attention, step.resolved_by) == (appointment.pk, "", logged_in_technologist)
     assert step.resolution == f"Linked to appointment #{appointment.pk}"
     assert f'data-testid="step-{step.pk}"' not in client.get(PAGE).content.decode()
 
@@ -90,7 +90,7 @@ def test_an_unmatched_step_in_progress_linked_starts_the_appointment_and_later_n
 
 
 def test_an_unmatched_step_completed_with_its_outcome_linked_completes_the_appointment(
-    client, technologist, appointment
+    client, logged_in_technologist, appointment
 ):
     step = finished_at_the_modality(typed_at_the_modality(appointment), comments="Complications: none")
     assert step.attention == Attention.UNMATCHED
@@ -102,7 +102,7 @@ def test_an_unmatched_step_completed_with_its_outcome_linked_completes_the_appoi
     assert (outcome.ducts, outcome.contrast_volume_ml, outcome.complications) == ("single", Decimal("2.5"), ["none"])
 
 
-def test_a_linked_step_without_the_whole_outcome_waits_for_the_radiologist(client, technologist, appointment):
+def test_a_linked_step_without_the_whole_outcome_waits_for_the_radiologist(client, logged_in_technologist, appointment):
     step = finished_at_the_modality(typed_at_the_modality(appointment))  # no complications line
     link(client, step, appointment)
     step.refresh_from_db()
@@ -114,7 +114,7 @@ def test_a_linked_step_without_the_whole_outcome_waits_for_the_radiologist(clien
 
 
 def test_a_discontinued_step_linked_ends_the_appointment_incomplete_with_the_modalitys_reason(
-    client, technologist, appointment
+    client, logged_in_technologist, appointment
 ):
     step = typed_at_the_modality(appointment)
     stop, reason = Dataset(), Dataset()
@@ -128,7 +128,7 @@ def test_a_discontinued_step_linked_ends_the_appointment_incomplete_with_the_mod
     assert appointment.abort_reason == "Discontinued at the modality: Incorrect worklist entry"
 
 
-def test_a_step_of_another_patient_is_not_linked_and_nothing_changes(client, technologist, appointment):
+def test_a_step_of_another_patient_is_not_linked_and_nothing_changes(client, logged_in_technologist, appointment):
     other = AppointmentFactory(status="checked_in", start=appointment.start + timedelta(hours=1))
     step = typed_at_the_modality(appointment)
     response = link(client, step, other)
@@ -139,7 +139,7 @@ def test_a_step_of_another_patient_is_not_linked_and_nothing_changes(client, tec
     assert (step.attention, step.appointment_id, step.resolution) == (Attention.UNMATCHED, None, "")
 
 
-def test_a_link_the_appointment_refuses_changes_nothing(client, technologist, appointment):
+def test_a_link_the_appointment_refuses_changes_nothing(client, logged_in_technologist, appointment):
     step = finished_at_the_modality(typed_at_the_modality(appointment), comments="Complications: none")
     # Not checked in: the state machine refuses the start, so neither start nor completion happens.
     type(appointment).objects.filter(pk=appointment.pk).update(status="booked")
@@ -151,7 +151,7 @@ def test_a_link_the_appointment_refuses_changes_nothing(client, technologist, ap
     assert (step.attention, step.appointment_id, step.resolution) == (Attention.UNMATCHED, None, "")
 
 
-def test_only_that_days_unfinished_appointments_are_offered(client, technologist, appointment):
+def test_only_that_days_unfinished_appointments_are_offered(client, logged_in_technologist, appointment):
     cancelled = AppointmentFactory(
         status="cancelled", cancel_reason="Patient asked", start=appointment.start + timedelta(hours=1)
     )
@@ -166,7 +166,7 @@ def test_only_that_days_unfinished_appointments_are_offered(client, technologist
     assert step.attention == Attention.UNMATCHED
 
 
-def test_a_dismissed_step_leaves_the_list_saying_who_and_why(client, technologist, appointment):
+def test_a_dismissed_step_leaves_the_list_saying_who_and_why(client, logged_in_technologist, appointment):
     step = typed_at_the_modality(appointment)
     url = reverse("dicom:dismiss_step", args=[step.pk])
     response = client.post(url, {f"d{step.pk}-reason": "other"}, follow=True)
@@ -177,7 +177,7 @@ def test_a_dismissed_step_leaves_the_list_saying_who_and_why(client, technologis
     client.post(url, {f"d{step.pk}-reason": "qc"})
     step.refresh_from_db()
     appointment.refresh_from_db()
-    assert step.attention == "" and step.resolved_by == technologist and step.resolved_at is not None
+    assert step.attention == "" and step.resolved_by == logged_in_technologist and step.resolved_at is not None
     assert step.resolution == "Dismissed: A test or quality-control exam at the modality"
     assert appointment.status == "checked_in"
     assert f'data-testid="step-{step.pk}"' not in client.get(PAGE).content.decode()

@@ -12,7 +12,7 @@ from fhir.resources.R4B import get_fhir_model_class
 
 from radiology.services import booking
 from scheduling.clinic_time import clinic_zone
-from tests.factories import PatientFactory, StaffMemberFactory, small_department
+from tests.factories import PatientFactory, small_department
 from tests.radiology.interfaces.api.conftest import client_for
 
 # R4 value sets (fhir.resources checks shapes, not code values).
@@ -78,11 +78,6 @@ def clock():
 @pytest.fixture
 def department(db):
     return small_department(rooms=2, radiologists=1, technologists=2)
-
-
-@pytest.fixture
-def scheduler(db):
-    return StaffMemberFactory(scheduler=True).user
 
 
 @pytest.fixture

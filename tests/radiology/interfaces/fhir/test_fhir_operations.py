@@ -102,6 +102,46 @@ def test_book_takes_a_proposal_as_it_is_and_answers_201_with_the_booked_appointm
     assert appointment.transitions.filter(action="book").exists()
 
 
+def _proposal_naming(client, patient, **narrow) -> dict:
+    """The first $find proposal for 18 November in the given location and/or practitioner."""
+    found = proposals(
+        fhir(
+            client,
+            "POST",
+            "Appointment/$find",
+            parameters(start="2026-11-18", _count=1, patient={"reference": f"Patient/{patient.pk}"}, **narrow),
+        )
+    )
+    return found[0]
+
+
+def test_book_holds_the_room_the_proposal_named_not_the_first_free_one(client, clock, department):
+    # Both rooms are free; booking with the room left open would take the first of them.
+    first_room, second_room = department.rooms
+    patient = PatientFactory()
+    proposal = _proposal_naming(client, patient, location={"reference": f"Location/{second_room.pk}"})
+    assert f"Location/{second_room.pk}" in {p["actor"]["reference"] for p in proposal["participant"]}
+
+    booked = fhir(client, "POST", "Appointment/$book", proposal).body
+
+    appointment = Appointment.objects.get(pk=booked["id"])
+    assert appointment.room == second_room != first_room
+    assert f"Location/{second_room.pk}" in {p["actor"]["reference"] for p in booked["participant"]}
+    assert booked["start"] == proposal["start"]
+
+
+def test_book_holds_the_technologist_the_proposal_named_not_the_first_free_one(client, clock, department):
+    first, second = department.technologists
+    patient = PatientFactory()
+    proposal = _proposal_naming(client, patient, practitioner={"reference": f"Practitioner/{second.pk}"})
+
+    booked = fhir(client, "POST", "Appointment/$book", proposal).body
+
+    appointment = Appointment.objects.get(pk=booked["id"])
+    assert appointment.technologist == second != first
+    assert f"Practitioner/{second.pk}" in {p["actor"]["reference"] for p in booked["participant"]}
+
+
 def test_book_from_an_order_keeps_its_accession_number(client, clock, department):
     order = OrderFactory()
     proposal = proposals(fhir(client, "POST", "Appointment/$find", parameters(start="2026-11-18", _count=1)))[0]

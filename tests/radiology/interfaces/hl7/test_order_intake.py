@@ -5,6 +5,7 @@ import threading
 from datetime import date
 
 import pytest
+from django.db import DatabaseError
 
 from notifications.models import Message
 from radiology.models import InterfaceMessage, Order, Patient
@@ -115,6 +116,46 @@ def test_a_message_that_fails_halfway_writes_nothing_but_its_row(client):
     assert ack["ERR"][2] == "OBR^1^4" and ack["ERR"][3].startswith("103^")
     assert not Patient.objects.exists() and not Order.objects.exists()
     assert InterfaceMessage.objects.get().outcome == "error"
+
+
+@pytest.fixture
+def storing_accepted_messages_fails(monkeypatch):
+    """The database refuses the row of an accepted message (disk full, a dropped connection):
+    the failure comes after the order was applied, inside the same transaction."""
+    manager = InterfaceMessage.objects
+    create = manager.create
+
+    def refuse_accepted(**fields):
+        if fields.get("outcome") == InterfaceMessage.Outcome.ACCEPTED:
+            raise DatabaseError("could not write to the interface message table")
+        return create(**fields)
+
+    monkeypatch.setattr(manager, "create", refuse_accepted)
+    return monkeypatch
+
+
+def test_a_message_whose_row_cannot_be_stored_is_answered_ae_and_applies_nothing(
+    client, storing_accepted_messages_fails
+):
+    ack = parse_ack(client.send(order_message(control_id="LOST1")))
+
+    # AA would tell the engine the order arrived; it would never resend it.
+    assert ack["MSA"][1:3] == ["AE", "LOST1"]
+    assert "resend" in ack["MSA"][3]
+    assert ack["ERR"][3].startswith("207^")
+    assert not Patient.objects.exists() and not Order.objects.exists()
+    assert InterfaceMessage.objects.get().outcome == "failed"
+
+
+def test_the_engines_resend_after_a_failed_store_is_processed_as_new(client, storing_accepted_messages_fails):
+    client.send(order_message(control_id="LOST1"))
+    storing_accepted_messages_fails.undo()
+
+    ack = parse_ack(client.send(order_message(control_id="LOST1")))
+
+    assert ack["MSA"][1:3] == ["AA", "LOST1"]
+    assert Order.objects.filter(placer_order_number="ORD9001").count() == 1
+    assert sorted(InterfaceMessage.objects.values_list("outcome", flat=True)) == ["accepted", "failed"]
 
 
 def test_a_malformed_message_is_rejected_with_a_readable_reason(client):

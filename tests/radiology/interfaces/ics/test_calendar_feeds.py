@@ -29,25 +29,21 @@ def frozen():
 
 
 @pytest.fixture
-def dept():
+def two_room_dept():
+    """Two rooms, so a room's feed can be shown to leave out the other room's bookings."""
     return small_department(rooms=2, radiologists=1, technologists=1)
 
 
-@pytest.fixture
-def scheduler():
-    return StaffMemberFactory(scheduler=True).user
-
-
-def book(dept, scheduler, galactogram, start, **kwargs):
+def book(two_room_dept, scheduler, galactogram, start, **kwargs):
     return book_appointment(
         patient=kwargs.pop("patient", None) or PatientFactory(),
         procedure=galactogram,
         start=start,
         duration_minutes=45,
         actor=scheduler,
-        room=kwargs.pop("room", dept.rooms[0]),
-        radiologist=dept.radiologists[0],
-        technologist=dept.technologists[0],
+        room=kwargs.pop("room", two_room_dept.rooms[0]),
+        radiologist=two_room_dept.radiologists[0],
+        technologist=two_room_dept.technologists[0],
         side="left",
         indication="spontaneous_single_duct",
         **kwargs,
@@ -64,11 +60,13 @@ def events(response) -> dict:
     return {str(e["UID"]): e for e in calendar.walk("VEVENT")}
 
 
-def test_a_staff_feed_is_text_calendar_with_one_utc_event_per_appointment(client, dept, scheduler, galactogram):
+def test_a_staff_feed_is_text_calendar_with_one_utc_event_per_appointment(
+    client, two_room_dept, scheduler, galactogram
+):
     patient = PatientFactory(mrn="MRN-7342", given_name="Ana", family_name="Lopez")
-    appointment = book(dept, scheduler, galactogram, FRIDAY_9, patient=patient)
+    appointment = book(two_room_dept, scheduler, galactogram, FRIDAY_9, patient=patient)
 
-    _, response = staff_feed(client, dept.technologists[0])
+    _, response = staff_feed(client, two_room_dept.technologists[0])
 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
@@ -82,28 +80,28 @@ def test_a_staff_feed_is_text_calendar_with_one_utc_event_per_appointment(client
     assert (str(event["STATUS"]), str(event["SUMMARY"]), str(event["LOCATION"])) == (
         "CONFIRMED",
         "Galactogram 7342",
-        dept.rooms[0].name,
+        two_room_dept.rooms[0].name,
     )
     assert event["SEQUENCE"] == 1  # the booking is the first change calendars show
     assert event.decoded("DTSTAMP") == event.decoded("LAST-MODIFIED") == NOW.astimezone(UTC)
     assert b"Lopez" not in response.content and b"Ana" not in response.content
 
 
-def test_names_are_shown_only_when_the_setting_allows(client, dept, scheduler, galactogram, settings):
-    book(dept, scheduler, galactogram, FRIDAY_9, patient=PatientFactory(given_name="Ana", family_name="Lopez"))
+def test_names_are_shown_only_when_the_setting_allows(client, two_room_dept, scheduler, galactogram, settings):
+    book(two_room_dept, scheduler, galactogram, FRIDAY_9, patient=PatientFactory(given_name="Ana", family_name="Lopez"))
     settings.CALENDAR_SHOW_NAMES = True
 
-    _, response = staff_feed(client, dept.technologists[0])
+    _, response = staff_feed(client, two_room_dept.technologists[0])
 
     [event] = events(response).values()
     assert str(event["SUMMARY"]).endswith(" Ana Lopez")
 
 
 def test_a_reschedule_keeps_the_uid_and_raises_the_sequence_and_a_cancel_raises_it_again_but_prep_sent_does_not(
-    client, dept, scheduler, galactogram
+    client, two_room_dept, scheduler, galactogram
 ):
-    appointment = book(dept, scheduler, galactogram, FRIDAY_9)
-    path, before = staff_feed(client, dept.technologists[0])
+    appointment = book(two_room_dept, scheduler, galactogram, FRIDAY_9)
+    path, before = staff_feed(client, two_room_dept.technologists[0])
     perform_transition(appointment_id=appointment.pk, action="send_prep", actor=None)
     sequences = [events(before)[f"appointment-{appointment.pk}@localhost"]["SEQUENCE"]]
     sequences.append(events(client.get(path))[f"appointment-{appointment.pk}@localhost"]["SEQUENCE"])
@@ -123,19 +121,19 @@ def test_a_reschedule_keeps_the_uid_and_raises_the_sequence_and_a_cancel_raises_
     assert str(cancelled["STATUS"]) == "CANCELLED"
 
 
-def test_a_room_feed_shows_that_rooms_appointments_only(client, dept, scheduler, galactogram):
-    here = book(dept, scheduler, galactogram, FRIDAY_9)
-    book(dept, scheduler, galactogram, MONDAY_9, room=dept.rooms[1])
+def test_a_room_feed_shows_that_rooms_appointments_only(client, two_room_dept, scheduler, galactogram):
+    here = book(two_room_dept, scheduler, galactogram, FRIDAY_9)
+    book(two_room_dept, scheduler, galactogram, MONDAY_9, room=two_room_dept.rooms[1])
     manager = StaffMemberFactory(manager=True).user
 
-    response = client.get(issue_calendar_feed(actor=manager, room=dept.rooms[0]))
+    response = client.get(issue_calendar_feed(actor=manager, room=two_room_dept.rooms[0]))
 
     assert list(events(response)) == [f"appointment-{here.pk}@localhost"]
-    assert "Galactograms: " + dept.rooms[0].name in response.content.decode()
+    assert "Galactograms: " + two_room_dept.rooms[0].name in response.content.decode()
 
 
-def test_the_feed_covers_30_days_back_and_90_days_ahead(client, dept):
-    member = dept.technologists[0]
+def test_the_feed_covers_30_days_back_and_90_days_ahead(client, two_room_dept):
+    member = two_room_dept.technologists[0]
     inside = [
         AppointmentFactory(technologist=member, start=NOW - timedelta(days=29)),
         AppointmentFactory(technologist=member, start=NOW + timedelta(days=89)),
@@ -149,8 +147,8 @@ def test_the_feed_covers_30_days_back_and_90_days_ahead(client, dept):
     assert sorted(events(response)) == sorted(f"appointment-{a.pk}@localhost" for a in inside)
 
 
-def test_the_number_of_queries_does_not_grow_with_the_appointments(client, dept, django_assert_num_queries):
-    member = dept.technologists[0]
+def test_the_number_of_queries_does_not_grow_with_the_appointments(client, two_room_dept, django_assert_num_queries):
+    member = two_room_dept.technologists[0]
     path = issue_calendar_feed(actor=member.user, staff=member)
     AppointmentFactory(technologist=member, start=NOW + timedelta(days=1))
     with django_assert_num_queries(2):
@@ -161,9 +159,11 @@ def test_the_number_of_queries_does_not_grow_with_the_appointments(client, dept,
         assert len(events(client.get(path))) == 29
 
 
-def test_an_unchanged_feed_answers_304_to_its_etag_and_a_change_gives_a_new_one(client, dept, scheduler, galactogram):
-    appointment = book(dept, scheduler, galactogram, FRIDAY_9)
-    path, first = staff_feed(client, dept.technologists[0])
+def test_an_unchanged_feed_answers_304_to_its_etag_and_a_change_gives_a_new_one(
+    client, two_room_dept, scheduler, galactogram
+):
+    appointment = book(two_room_dept, scheduler, galactogram, FRIDAY_9)
+    path, first = staff_feed(client, two_room_dept.technologists[0])
 
     again = client.get(path, headers={"If-None-Match": first["ETag"]})
     reschedule_appointment(appointment_id=appointment.pk, start=MONDAY_9, actor=scheduler)
@@ -174,8 +174,8 @@ def test_an_unchanged_feed_answers_304_to_its_etag_and_a_change_gives_a_new_one(
     assert after.status_code == 200 and after["ETag"] != first["ETag"]
 
 
-def test_only_the_current_token_opens_the_feed_and_it_is_stored_hashed(client, dept):
-    member = dept.technologists[0]
+def test_only_the_current_token_opens_the_feed_and_it_is_stored_hashed(client, two_room_dept):
+    member = two_room_dept.technologists[0]
     old = issue_calendar_feed(actor=member.user, staff=member)
     new = issue_calendar_feed(actor=member.user, staff=member)
     token = new.rsplit("/", 1)[1].removesuffix(".ics")
@@ -191,11 +191,11 @@ def test_only_the_current_token_opens_the_feed_and_it_is_stored_hashed(client, d
 
 
 def test_icalendar_and_icaljs_read_the_same_instants_across_the_dst_change(
-    client, dept, scheduler, galactogram, icaljs
+    client, two_room_dept, scheduler, galactogram, icaljs
 ):
-    friday = book(dept, scheduler, galactogram, FRIDAY_9)
-    monday = book(dept, scheduler, galactogram, MONDAY_9)
-    _, response = staff_feed(client, dept.technologists[0])
+    friday = book(two_room_dept, scheduler, galactogram, FRIDAY_9)
+    monday = book(two_room_dept, scheduler, galactogram, MONDAY_9)
+    _, response = staff_feed(client, two_room_dept.technologists[0])
 
     read = icaljs(response.content)
 
@@ -210,12 +210,12 @@ def test_icalendar_and_icaljs_read_the_same_instants_across_the_dst_change(
     assert parsed[f"appointment-{friday.pk}@localhost"].decoded("DTSTART").astimezone(NY) == FRIDAY_9
 
 
-def test_renaming_the_room_changes_the_feed_and_its_etag(client, dept, scheduler, galactogram):
-    book(dept, scheduler, galactogram, FRIDAY_9)
-    path, first = staff_feed(client, dept.technologists[0])
+def test_renaming_the_room_changes_the_feed_and_its_etag(client, two_room_dept, scheduler, galactogram):
+    book(two_room_dept, scheduler, galactogram, FRIDAY_9)
+    path, first = staff_feed(client, two_room_dept.technologists[0])
 
-    dept.rooms[0].name = "Mammography East"
-    dept.rooms[0].save(update_fields=["name"])
+    two_room_dept.rooms[0].name = "Mammography East"
+    two_room_dept.rooms[0].save(update_fields=["name"])
     second = client.get(path, headers={"If-None-Match": first["ETag"]})
 
     assert second.status_code == 200 and second["ETag"] != first["ETag"]

@@ -7,7 +7,6 @@ from datetime import datetime, time, timedelta
 from html import unescape
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -24,25 +23,13 @@ from tests.factories import (
     small_department,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=clinic_zone())  # a Monday
 THURSDAY = NOW.date() + timedelta(days=3)
 
 
 def at(day, hour, minute=0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=clinic_zone())
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def scheduler_client(client):
-    client.force_login(StaffMemberFactory(scheduler=True).user)
-    return client
 
 
 @pytest.fixture

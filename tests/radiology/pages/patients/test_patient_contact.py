@@ -27,13 +27,6 @@ def appointment():
     return appointment
 
 
-@pytest.fixture
-def scheduler(client):
-    user = StaffMemberFactory(scheduler=True).user
-    client.force_login(user)
-    return user
-
-
 def url(patient):
     return reverse("radiology:patient_contact", args=[patient.pk])
 
@@ -58,7 +51,7 @@ def sms_sent(sms_dir) -> list[str]:
     return sorted(json.loads(path.read_text())["to"] for path in sms_dir.glob("*.json"))
 
 
-def test_a_corrected_number_is_where_her_next_reminders_go(client, scheduler, appointment, sms_dir):
+def test_a_corrected_number_is_where_her_next_reminders_go(client, logged_in_scheduler, appointment, sms_dir):
     patient = appointment.patient
     old_number = str(patient.phone)
     deliver_all(BOOKED_AT)  # the prep instructions went to the old number
@@ -77,7 +70,7 @@ def test_a_corrected_number_is_where_her_next_reminders_go(client, scheduler, ap
     assert sms_sent(sms_dir) == sorted([old_number, NEW_NUMBER, NEW_NUMBER])
 
 
-def test_e_mail_instead_of_text_moves_the_channel_and_leaves_quiet_hours(client, scheduler, appointment):
+def test_e_mail_instead_of_text_moves_the_channel_and_leaves_quiet_hours(client, logged_in_scheduler, appointment):
     patient = appointment.patient
     client.post(url(patient), form(patient, preferred_channel="email", language="es"))
     waiting = Message.objects.filter(subject=appointment.holder, status="scheduled")
@@ -86,7 +79,7 @@ def test_e_mail_instead_of_text_moves_the_channel_and_leaves_quiet_hours(client,
     }
 
 
-def test_a_failed_text_sent_again_goes_to_the_corrected_number(client, scheduler, appointment, sms_dir):
+def test_a_failed_text_sent_again_goes_to_the_corrected_number(client, logged_in_scheduler, appointment, sms_dir):
     patient = appointment.patient
     prep = Message.objects.get(subject=appointment.holder, kind="prep")
     Message.objects.filter(pk=prep.pk).update(status="failed", last_error="Unknown subscriber")
@@ -96,7 +89,7 @@ def test_a_failed_text_sent_again_goes_to_the_corrected_number(client, scheduler
     assert NEW_NUMBER in sms_sent(sms_dir)
 
 
-def test_a_channel_she_cannot_be_reached_on_is_refused_and_changes_nothing(client, scheduler, appointment):
+def test_a_channel_she_cannot_be_reached_on_is_refused_and_changes_nothing(client, logged_in_scheduler, appointment):
     patient = appointment.patient
     before = set(Message.objects.values_list("pk", "recipient", "channel"))
     response = client.post(url(patient), form(patient, email="", preferred_channel="email"))
@@ -109,18 +102,18 @@ def test_a_channel_she_cannot_be_reached_on_is_refused_and_changes_nothing(clien
     assert set(Message.objects.values_list("pk", "recipient", "channel")) == before
 
 
-def test_the_change_is_in_her_history_with_who_made_it(client, scheduler, appointment):
+def test_the_change_is_in_her_history_with_who_made_it(client, logged_in_scheduler, appointment):
     patient = appointment.patient
     client.post(url(patient), form(patient, phone="(202) 555-0199"))
     latest = Patient.history.filter(id=patient.pk).latest("history_date")
     assert (str(latest.phone), latest.history_user, latest.history_change_reason) == (
         NEW_NUMBER,
-        scheduler,
+        logged_in_scheduler,
         "Contact details corrected",
     )
 
 
-def test_her_page_links_to_the_correction_for_those_who_may_make_it(client, scheduler, appointment):
+def test_her_page_links_to_the_correction_for_those_who_may_make_it(client, logged_in_scheduler, appointment):
     patient = appointment.patient
     assert url(patient) in client.get(reverse("radiology:patient_detail", args=[patient.pk])).content.decode()
     client.force_login(StaffMemberFactory().user)  # a technologist

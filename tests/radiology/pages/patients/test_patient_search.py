@@ -34,13 +34,6 @@ def ana():
     )
 
 
-@pytest.fixture
-def scheduler(client):
-    member = StaffMemberFactory(scheduler=True)
-    client.force_login(member.user)
-    return member
-
-
 @pytest.mark.parametrize(
     "query",
     ["hernandez", "HERNÁNDEZ", "ana hern", "Hernandez, Ana", "hx-1001", "1970-03-21", "21/03/1970", "03/21/1970"],
@@ -61,7 +54,7 @@ def test_accents_in_the_query_fold_too():
     assert list(search_patients("núñez josé")) == [jose]
 
 
-def test_the_top_bar_search_lists_several_matches_and_opens_a_single_one(client, scheduler, ana):
+def test_the_top_bar_search_lists_several_matches_and_opens_a_single_one(client, logged_in_scheduler, ana):
     other = PatientFactory(given_name="Ana", family_name="Hernandes")
     listed = client.get(reverse("radiology:patient_search"), {"q": "ana hern"}).content.decode()
     assert "Hernández" in listed and "Hernandes" in listed and other.mrn in listed
@@ -69,19 +62,19 @@ def test_the_top_bar_search_lists_several_matches_and_opens_a_single_one(client,
     assert single.status_code == 302 and single.url == reverse("radiology:patient_detail", args=[ana.pk])
 
 
-def test_every_staff_page_carries_the_search_box(client, scheduler):
+def test_every_staff_page_carries_the_search_box(client, logged_in_scheduler):
     page = client.get(reverse("radiology:appointment_list")).content.decode()
     assert 'id="top-search"' in page and 'for="top-search"' in page
 
 
-def test_the_patient_page_shows_contact_language_allergy_and_every_appointment(client, scheduler, ana):
+def test_the_patient_page_shows_contact_language_allergy_and_every_appointment(client, logged_in_scheduler, ana):
     ana.contrast_allergy, ana.contrast_allergy_note = True, "Hives in 2019"
     ana.save()
     past = AppointmentFactory(patient=ana, start=timezone.now() - timedelta(days=40), status="completed")
     upcoming = AppointmentFactory(patient=ana, status="reminded")
     MessageFactory(subject=past.holder, kind="prep", status="sent", sent_at=timezone.now())
     ReadinessResponseFactory(appointment=upcoming, discharge_present=True, contrast_allergy=None)
-    TodoNoteFactory(appointment=upcoming, note="Left a message", by=scheduler.user)
+    TodoNoteFactory(appointment=upcoming, note="Left a message", by=logged_in_scheduler)
     page = client.get(reverse("radiology:patient_detail", args=[ana.pk])).content.decode()
     assert 'href="tel:+12025550177"' in page and "(202) 555-0177" in page
     assert "Spanish" in page and "Hives in 2019" in page
@@ -92,7 +85,7 @@ def test_the_patient_page_shows_contact_language_allergy_and_every_appointment(c
     assert "Called by" in page and "Left a message" in page
 
 
-def test_the_patient_page_runs_the_same_queries_for_one_or_ten_appointments(client, scheduler, ana):
+def test_the_patient_page_runs_the_same_queries_for_one_or_ten_appointments(client, logged_in_scheduler, ana):
     url = reverse("radiology:patient_detail", args=[ana.pk])
 
     def queries():
@@ -113,7 +106,7 @@ def test_the_patient_page_runs_the_same_queries_for_one_or_ten_appointments(clie
     assert page.count('<section class="card') == 10
 
 
-def test_the_appointment_list_filters_by_patient_across_all_dates(client, scheduler, ana):
+def test_the_appointment_list_filters_by_patient_across_all_dates(client, logged_in_scheduler, ana):
     long_ago = AppointmentFactory(patient=ana, start=timezone.now() - timedelta(days=200), status="completed")
     someone_else = AppointmentFactory()
     page = client.get(reverse("radiology:appointment_list"), {"patient": ana.pk}).content.decode()
@@ -133,7 +126,7 @@ def test_the_patient_pages_need_the_view_patient_permission(client, ana):
     assert client.get(reverse("radiology:patient_search")).status_code == 302
 
 
-def test_the_search_results_page_runs_the_same_queries_for_two_or_twenty_matches(client, scheduler):
+def test_the_search_results_page_runs_the_same_queries_for_two_or_twenty_matches(client, logged_in_scheduler):
     url = reverse("radiology:patient_search")
 
     def queries():

@@ -14,7 +14,7 @@ from radiology.services import portal as services
 from radiology.services.booking import book_appointment
 from radiology.services.patient_links import patient_path
 from scheduling.models import Reservation
-from tests.factories import PatientFactory, small_department
+from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
 NY = ZoneInfo("America/New_York")
@@ -25,11 +25,6 @@ WEDNESDAY_10 = datetime(2027, 1, 13, 10, 0, tzinfo=NY)
 @pytest.fixture(autouse=True)
 def clock_and_department(frozen_clock, dept):
     cache.clear()  # the patient pages' rate limit counts per address
-
-
-@pytest.fixture
-def dept():
-    return small_department(rooms=1, radiologists=1, technologists=1)
 
 
 def book(galactogram, scheduler, start=WEDNESDAY_10, **kwargs):

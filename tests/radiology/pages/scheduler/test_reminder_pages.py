@@ -13,17 +13,11 @@ from tests.factories import AppointmentFactory, ReadinessResponseFactory, StaffM
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def scheduler(client):
-    client.force_login(StaffMemberFactory(scheduler=True).user)
-    return client
-
-
 def soon(**kwargs):
     return AppointmentFactory(start=timezone.now() + timedelta(days=2), **kwargs)
 
 
-def test_the_todo_list_shows_who_asked_for_another_time_who_has_not_confirmed_and_who_is_not_ready(scheduler):
+def test_the_todo_list_shows_who_asked_for_another_time_who_has_not_confirmed_and_who_is_not_ready(scheduler_client):
     asked = soon(reschedule_requested_at=timezone.now())
     unconfirmed = soon()
     not_ready = soon(patient_confirmed_at=timezone.now())
@@ -31,7 +25,7 @@ def test_the_todo_list_shows_who_asked_for_another_time_who_has_not_confirmed_an
     fine = soon(patient_confirmed_at=timezone.now())
     ReadinessResponseFactory(appointment=fine)
 
-    response = scheduler.get("/todo/")
+    response = scheduler_client.get("/todo/")
 
     text = response.text
     assert response.status_code == 200
@@ -41,23 +35,23 @@ def test_the_todo_list_shows_who_asked_for_another_time_who_has_not_confirmed_an
     assert fine.patient.full_name not in text
 
 
-def test_the_latest_readiness_answers_count(scheduler):
+def test_the_latest_readiness_answers_count(scheduler_client):
     appointment = soon(patient_confirmed_at=timezone.now())
     ReadinessResponseFactory(
         appointment=appointment, discharge_present=False, answered_at=timezone.now() - timedelta(hours=2)
     )
     ReadinessResponseFactory(appointment=appointment, discharge_present=True)
 
-    assert appointment.patient.full_name not in scheduler.get("/todo/").text
+    assert appointment.patient.full_name not in scheduler_client.get("/todo/").text
 
 
-def test_the_todo_list_runs_a_fixed_number_of_queries(scheduler, django_assert_max_num_queries):
+def test_the_todo_list_runs_a_fixed_number_of_queries(scheduler_client, django_assert_max_num_queries):
     for _ in range(10):
         ReadinessResponseFactory(appointment=soon(), contrast_allergy=True)
 
     # 8 for the appointments' list, 1 for the (here empty) list of patients to reach.
     with django_assert_max_num_queries(9):
-        response = scheduler.get("/todo/")
+        response = scheduler_client.get("/todo/")
     assert response.status_code == 200
     assert response.text.count("Contrast allergy") >= 10
 

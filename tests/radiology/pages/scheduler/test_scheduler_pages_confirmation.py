@@ -7,18 +7,12 @@ import time_machine
 
 from radiology.services import reminders
 from scheduling.clinic_time import clinic_zone
-from tests.factories import AppointmentFactory, PatientFactory, StaffMemberFactory
+from tests.factories import AppointmentFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
 
 BOOKED_AT = datetime(2026, 3, 2, 11, 0, tzinfo=clinic_zone())  # a Monday
 START = datetime.combine(BOOKED_AT.date() + timedelta(days=4), time(10), tzinfo=clinic_zone())  # Friday 10:00
-
-
-@pytest.fixture
-def scheduler_client(client):
-    client.force_login(StaffMemberFactory(scheduler=True).user)
-    return client
 
 
 def test_the_confirmation_lists_each_planned_reminder_in_clinic_time(scheduler_client, galactogram):

@@ -19,12 +19,6 @@ NEW = {
 }
 
 
-@pytest.fixture
-def scheduler_client(client):
-    client.force_login(StaffMemberFactory(scheduler=True).user)
-    return client
-
-
 def field_errors(response, name) -> list[str]:
     return list(response.context["form"].errors.get(name, []))
 

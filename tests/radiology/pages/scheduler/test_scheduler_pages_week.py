@@ -22,12 +22,6 @@ def at(day_offset: int, hour: int, minute: int = 0) -> datetime:
 
 
 @pytest.fixture
-def scheduler_client(client):
-    client.force_login(StaffMemberFactory(scheduler=True).user)
-    return client
-
-
-@pytest.fixture
 def room(db):
     return RoomFactory(name="Mammo 1")
 

@@ -172,6 +172,27 @@ def test_no_discharge_today_offers_did_not_proceed_and_that_offer_is_accepted(cl
     assert not Reservation.objects.filter(holder=appointment.holder, active=True).exists()
 
 
+def test_expressed_within_48_hours_refuses_check_in_and_offers_did_not_proceed_which_is_accepted(client, tech):
+    appointment = AppointmentFactory(start=at(10), status="reminded")
+    ReservationFactory(resource=appointment.room.resource, start=at(10), end=at(10, 45), holder=appointment.holder)
+    answers = {**CHECKLIST, "expressed_last_48h": "yes"}
+    with time_machine.travel(at(9, 50), tick=False):
+        response = client.post(reverse("radiology:check_in", args=[appointment.pk]), answers)
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert "Expressed within the last 48 hours" in page and "Did not proceed: expressed within 48 hours" in page
+        appointment.refresh_from_db()
+        assert appointment.status == "reminded" and not CheckInChecklist.objects.exists()
+        offer = re.search(r'href="([^"]*did-not-proceed[^"]*)"', page).group(1).replace("&amp;", "&")
+        form_page = client.get(offer)
+        assert form_page.context["form"].initial == {"reason_code": "expressed"}
+        done = client.post(offer, {"reason_code": "expressed"}, follow=True)
+    assert done.status_code == 200
+    appointment.refresh_from_db()
+    assert (appointment.status, appointment.abort_reason_code) == ("did_not_proceed", "expressed")
+    assert not Reservation.objects.filter(holder=appointment.holder, active=True).exists()
+
+
 def test_check_in_without_consent_is_refused_next_to_the_field(client, tech):
     appointment = AppointmentFactory(start=at(10), status="reminded")
     answers = {k: v for k, v in CHECKLIST.items() if k != "consent_signed"}
@@ -392,6 +413,7 @@ def test_the_service_reports_every_broken_rule_in_one_refusal(tech):
         "consent_signed",
         "side_confirmed",
         "discharge_present_today",
+        "not_expressed_last_48h",
     }
 
 
