@@ -22,15 +22,15 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def scheduler():
+def sam():
     return StaffMemberFactory(scheduler=True, user__first_name="Sam", user__last_name="Ortiz")
 
 
 @pytest.fixture
-def pages(scheduler):
-    """A scheduler's browser session (`client` here is the MLLP client)."""
+def pages(sam):
+    """Sam the scheduler's browser session (`client` here is the MLLP client)."""
     browser = DjangoClient()
-    browser.force_login(scheduler.user)
+    browser.force_login(sam.user)
     return browser
 
 

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def scheduler(client):
+def sam(client):
     member = StaffMemberFactory(scheduler=True, user__first_name="Sam", user__last_name="Ortiz")
     client.force_login(member.user)
     return member
@@ -29,7 +29,7 @@ def reach_row(client, patient) -> str:
     return page.split(marker, 1)[1].split("</tr>", 1)[0]
 
 
-def test_a_patient_whose_number_could_not_be_read_is_listed_with_the_text_sent(client, scheduler):
+def test_a_patient_whose_number_could_not_be_read_is_listed_with_the_text_sent(client, sam):
     order = OrderFactory(patient=PatientFactory(check_contact=True))
 
     row = reach_row(client, order.patient)
@@ -38,19 +38,19 @@ def test_a_patient_whose_number_could_not_be_read_is_listed_with_the_text_sent(c
     assert reverse("radiology:patient_contact", args=[order.patient.pk]) in row
 
 
-def test_a_patient_without_any_contact_is_listed_as_no_contact(client, scheduler):
+def test_a_patient_without_any_contact_is_listed_as_no_contact(client, sam):
     order = OrderFactory(patient=PatientFactory(no_contact=True))
 
     assert "No contact" in reach_row(client, order.patient)
 
 
-def test_a_flagged_patient_without_an_open_order_is_not_listed(client, scheduler):
+def test_a_flagged_patient_without_an_open_order_is_not_listed(client, sam):
     order = OrderFactory(patient=PatientFactory(no_contact=True), status="cancelled", cancel_reason="Duplicate")
 
     assert reach_row(client, order.patient) == ""
 
 
-def test_a_call_is_noted_and_the_patient_stays_listed(client, scheduler):
+def test_a_call_is_noted_and_the_patient_stays_listed(client, sam):
     patient = OrderFactory(patient=PatientFactory(no_contact=True)).patient
 
     url = reverse("radiology:scheduler_todo_patient_note", args=[patient.pk])
@@ -61,7 +61,7 @@ def test_a_call_is_noted_and_the_patient_stays_listed(client, scheduler):
     assert TodoNote.objects.get().patient == patient
 
 
-def test_a_resolution_with_a_note_takes_her_off_until_her_contact_changes_again(client, scheduler):
+def test_a_resolution_with_a_note_takes_her_off_until_her_contact_changes_again(client, sam):
     patient = OrderFactory(patient=PatientFactory(no_contact=True)).patient
     url = reverse("radiology:scheduler_todo_patient_note", args=[patient.pk])
 
@@ -74,11 +74,11 @@ def test_a_resolution_with_a_note_takes_her_off_until_her_contact_changes_again(
     assert "06 1234 5678" in reach_row(client, patient)
 
 
-def test_correcting_her_contact_on_her_page_clears_the_flag_and_the_item(client, scheduler):
+def test_correcting_her_contact_on_her_page_clears_the_flag_and_the_item(client, sam):
     patient = OrderFactory(patient=PatientFactory(check_contact=True)).patient
 
     correct_contact(
-        actor=scheduler.user,
+        actor=sam.user,
         patient_id=patient.pk,
         phone="+12025550177",
         email="",
@@ -91,7 +91,7 @@ def test_correcting_her_contact_on_her_page_clears_the_flag_and_the_item(client,
     assert reach_row(client, patient) == ""
 
 
-def test_the_contact_page_form_resolves_the_item(client, scheduler):
+def test_the_contact_page_form_resolves_the_item(client, sam):
     patient = OrderFactory(patient=PatientFactory(no_contact=True)).patient
 
     client.post(
@@ -104,16 +104,16 @@ def test_the_contact_page_form_resolves_the_item(client, scheduler):
     assert reach_row(client, patient) == ""
 
 
-def test_the_list_of_patients_to_reach_runs_a_fixed_number_of_queries(client, scheduler, django_assert_max_num_queries):
+def test_the_list_of_patients_to_reach_runs_a_fixed_number_of_queries(client, sam, django_assert_max_num_queries):
     for _ in range(10):
         patient = OrderFactory(patient=PatientFactory(no_contact=True)).patient
-        record_todo_note(patient_id=patient.pk, actor=scheduler.user, outcome="called", note="x")
+        record_todo_note(patient_id=patient.pk, actor=sam.user, outcome="called", note="x")
     # The appointments' list (8) and the patients to reach with their notes (2).
     with django_assert_max_num_queries(10):
         response = client.get(reverse("radiology:scheduler_todo"))
     assert response.content.decode().count("Called by Sam Ortiz") == 10
 
 
-def test_a_note_is_about_an_appointment_or_a_patient_not_both(scheduler):
+def test_a_note_is_about_an_appointment_or_a_patient_not_both(sam):
     with pytest.raises(TypeError):
-        record_todo_note(actor=scheduler.user, outcome="called")
+        record_todo_note(actor=sam.user, outcome="called")
