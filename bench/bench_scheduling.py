@@ -49,7 +49,7 @@ def build_department():
 def fill(rooms, radiologists, assistants, *, total, first_day):
     """Bulk-create `total` appointments with their reservations, most active, the rest cancelled."""
     from procedures.models import Procedure
-    from radiology.models import Appointment, Patient
+    from radiology.models import Appointment, Order, Patient
     from scheduling.models import Reservation
 
     rng = random.Random(7)
@@ -69,6 +69,18 @@ def fill(rooms, radiologists, assistants, *, total, first_day):
             slots.extend((start, lane) for lane in range(3))
     rng.shuffle(slots)
     active = int(len(slots) * 0.8)
+    # Every appointment belongs to an order (migration 0007): one each, as the booking makes.
+    orders = Order.objects.bulk_create(
+        Order(
+            patient=patients[n],
+            procedure=procedure,
+            accession_number=f"GS{first_day:%y%m%d}{n:06d}",
+            study_instance_uid=f"2.25.{10**25 + first_day.toordinal() * 10**7 + n}",
+            status="scheduled" if n < active else "waiting",
+            received_at=timezone.now(),
+        )
+        for n in range(total)
+    )
     appointments, holds = [], []
     for n in range(total):
         start, lane = slots[n % len(slots)]
@@ -76,6 +88,7 @@ def fill(rooms, radiologists, assistants, *, total, first_day):
         appointments.append(
             Appointment(
                 patient=patients[n],
+                order=orders[n],
                 procedure=procedure,
                 start=start,
                 end=start + timedelta(minutes=45),
