@@ -127,9 +127,14 @@ def _interpreter(r: _Reader) -> bool | None:
 def _death_time(value: str) -> datetime | None:
     """PID-29 (TS/DTM: YYYYMMDD[HHMM[SS]][+ZZZZ]); without an offset, the clinic's time.
     A date without a time is read as the start of that day."""
-    match = re.fullmatch(r"(\d{8})(\d{2})?(\d{2})?(\d{2})?(?:\.\d+)?([+-]\d{4})?", value.strip())
-    if not value or value == NULL or match is None:
+    if not value or value == NULL:
         return None
+    refusal = MessageRefused(
+        f'PID-29 "{value}" is not a date and time (YYYYMMDDHHMM).', code=DATA_TYPE_ERROR, location="PID-29"
+    )
+    match = re.fullmatch(r"(\d{8})(\d{2})?(\d{2})?(\d{2})?(?:\.\d+)?([+-]\d{4})?", value.strip())
+    if match is None:
+        raise refusal
     day, hour, minute, second, offset = match.groups()
     try:
         moment = datetime.combine(
@@ -137,9 +142,7 @@ def _death_time(value: str) -> datetime | None:
             time(int(hour or 0), int(minute or 0), int(second or 0)),
         )
     except ValueError:
-        raise MessageRefused(
-            f'PID-29 "{value}" is not a date and time (YYYYMMDDHHMM).', code=DATA_TYPE_ERROR, location="PID-29"
-        ) from None
+        raise refusal from None
     if offset:
         sign = 1 if offset[0] == "+" else -1
         zone = timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[3:5])))

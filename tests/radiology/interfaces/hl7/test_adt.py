@@ -315,6 +315,16 @@ def test_a_later_a08_with_her_birth_date_and_given_name_clears_the_flag(client, 
     assert (patient.given_name, patient.details_flagged_at, patient.missing_details) == ("Jane", None, [])
 
 
+def test_the_day_list_says_birth_date_missing_where_her_age_would_be(client, sam, pages):
+    ack_of(client, cerner_adt(event="A04", control_id="N6", birth_date=""))
+    appointment = book(Patient.objects.get(), sam)
+
+    day_list = pages.get(reverse("radiology:day_list_for", args=[appointment.start.date().isoformat()]))
+
+    row = day_list.content.decode().split(f'data-appointment="{appointment.pk}"', 1)[1].split("</tr>", 1)[0]
+    assert "birth date missing" in row
+
+
 def test_an_order_for_a_record_without_a_birth_date_is_filed(client):
     ack_of(client, cerner_adt(event="A04", control_id="N4", birth_date="", mrn="MRN12345"))
 
@@ -344,6 +354,24 @@ def test_a_future_birth_date_is_ae_naming_pid_7_and_her_new_phone_is_not_written
 
     assert ack["MSA"][1] == "AE" and ack["ERR"][2] == "PID^1^7", ack
     assert str(Patient.objects.get().phone) == "+12175550199"
+
+
+def test_a_death_time_that_is_not_one_is_ae_naming_pid_29_and_nothing_changes(client, sam):
+    ack_of(client, epic_adt(control_id="T1"))
+    appointment = book(Patient.objects.get(), sam)
+
+    ack = ack_of(client, epic_adt(event="A08", control_id="T2", death_time="last night", death="Y"))
+
+    assert ack["MSA"][1] == "AE" and ack["ERR"][2] == "PID^1^29" and ack["ERR"][3].startswith("102^"), ack
+    appointment.refresh_from_db()
+    assert appointment.status != "cancelled" and not Patient.objects.get().deceased
+
+
+def test_an_adt_without_a_trigger_event_is_rejected_ar_201(client):
+    ack = ack_of(client, epic_adt(control_id="T3").replace("ADT^A04^ADT_A01", "ADT", 1))
+
+    assert ack["MSA"][1] == "AR" and ack["ERR"][3].startswith("201^"), ack
+    assert not Patient.objects.exists()
 
 
 def test_pid_3_without_an_mr_or_the_hospitals_authority_is_ae_naming_the_setting(client, settings):
