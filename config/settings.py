@@ -318,6 +318,12 @@ HL7_DEFAULT_ENCODING = env.str("HL7_DEFAULT_ENCODING", default="utf-8")
 # The hospital's assigning authority (PID-3.4): its identifier is the MRN when no PID-3
 # repetition is typed MR. By default the authority we send in SIU PID-3 (HL7_MRN_ISSUER).
 HL7_MRN_AUTHORITY = env.str("HL7_MRN_AUTHORITY", default=env.str("HL7_MRN_ISSUER", default="HOSPITAL"))
+# ADT: an update (A08/A31) for an MRN the department does not know is acknowledged AA and kept;
+# on, it registers her (the department takes the hospital's whole register).
+HL7_ADT_REGISTERS_UNKNOWN = env.bool("HL7_ADT_REGISTERS_UNKNOWN", default=False)
+# ADT: the field that says she needs an interpreter, as SEGMENT-FIELD[.COMPONENT] (e.g. ZPI-2,
+# PV2-23); Y sets the flag, N clears it. Empty: only a language we do not speak (PID-15) sets it.
+HL7_INTERPRETER_FIELD = env.str("HL7_INTERPRETER_FIELD", default="")
 HL7_MAX_MESSAGE_BYTES = env.int("HL7_MAX_MESSAGE_BYTES", default=1_000_000)
 # A connection silent this long is closed (interface engines reconnect).
 HL7_IDLE_TIMEOUT_SECONDS = env.int("HL7_IDLE_TIMEOUT_SECONDS", default=300)

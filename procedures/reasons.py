@@ -13,6 +13,8 @@ class CancelReason(models.TextChoices):
     PATIENT_VIA_LINK = "patient_via_link", "Cancelled by the patient through her appointment link"
     STAFF_OR_ROOM_UNAVAILABLE = "unavailable", "Staff or room unavailable"
     BOOKED_IN_ERROR = "booked_in_error", "Booked in error"
+    # The hospital reported her death (HL7 ADT PID-29/30): nothing more is sent to her.
+    DECEASED = "deceased", "Patient deceased"
     OTHER = "other", "Other"
 
 

@@ -109,7 +109,8 @@ def build_siu(
     pid.pid_1 = "1"
     pid.pid_3 = f"{text(patient.mrn)}^^^{text(settings.HL7_MRN_ISSUER)}^MR"
     pid.pid_5 = f"{text(patient.family_name)}^{text(patient.given_name)}"
-    pid.pid_7 = patient.birth_date.strftime("%Y%m%d")
+    if patient.birth_date:  # a record from ADT may lack it (flagged for the schedulers)
+        pid.pid_7 = patient.birth_date.strftime("%Y%m%d")
     pid.pid_8 = {"female": "F", "male": "M", "other": "O"}.get(patient.sex, "U")
 
     resources = message.add_group("SIU_S12_RESOURCES")

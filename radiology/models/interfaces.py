@@ -23,6 +23,9 @@ class InterfaceMessage(models.Model):
         REJECTED = "rejected", "Rejected (AR)"
         DUPLICATE = "duplicate", "Duplicate (answered as before)"
         FAILED = "failed", "Failed inside the product (AE, may be resent)"
+        # Acknowledged AA and kept, but nothing here changed: an ADT event this product has
+        # no use for (A02, A03 …), or an update for a patient the department does not know.
+        IGNORED = "ignored", "Ignored (AA, nothing to do here)"
 
     protocol = models.CharField(max_length=10, default="hl7v2")
     peer = models.CharField(max_length=100, blank=True, help_text="The sender's address.")
@@ -48,7 +51,7 @@ class InterfaceMessage(models.Model):
             # Only an accepted copy is final; refused or failed messages may be resent.
             models.UniqueConstraint(
                 fields=["protocol", "sender", "control_id"],
-                condition=Q(duplicate_of__isnull=True) & ~Q(control_id="") & Q(outcome="accepted"),
+                condition=Q(duplicate_of__isnull=True) & ~Q(control_id="") & Q(outcome__in=["accepted", "ignored"]),
                 name="interface_message_accepted_once",
             ),
             models.CheckConstraint(

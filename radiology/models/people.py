@@ -28,6 +28,8 @@ class ContactFlag(models.TextChoices):
 
 
 class Language(models.TextChoices):
+    """The languages the product speaks to patients in (messages, her pages)."""
+
     ENGLISH = "en", "English"
     SPANISH = "es", "Spanish"
 
@@ -60,14 +62,22 @@ class Patient(models.Model):
         unique=True,
         validators=[RegexValidator(MRN_PATTERN, MRN_MESSAGE)],
     )
-    given_name = models.CharField(max_length=100)
+    # Blank only on a record a system sent without them (HL7 ADT): it is kept, flagged
+    # "details missing" for the schedulers; staff forms and the API still ask for both.
+    given_name = models.CharField(max_length=100, blank=True)
     family_name = models.CharField(max_length=100)
-    birth_date = models.DateField()
+    birth_date = models.DateField(null=True, blank=True)
     sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.FEMALE)
     phone = PhoneNumberField(blank=True, help_text="Stored as E.164, e.g. +12025550123.")
     email = models.EmailField(blank=True)
     preferred_channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.SMS)
     language = models.CharField(max_length=5, choices=Language.choices, default=Language.ENGLISH)
+    # She needs an interpreter: the hospital sent a language the product does not speak
+    # (PID-15), or its interpreter field said so (settings.HL7_INTERPRETER_FIELD).
+    interpreter_needed = models.BooleanField(default=False)
+    interpreter_language = models.CharField(
+        max_length=60, blank=True, help_text="Her language as the hospital sent it, when it is not one we speak."
+    )
     contrast_allergy = models.BooleanField(default=False)
     contrast_allergy_note = models.CharField(max_length=300, blank=True)
     # A system's message is never refused over contact data (radiology.contact): what could
@@ -77,6 +87,11 @@ class Patient(models.Model):
         max_length=200, blank=True, help_text="Contact details as a system sent them that are not a number or address."
     )
     contact_flagged_at = models.DateTimeField(null=True, blank=True)
+    # Set while a system's record lacks her birth date or given name (missing_details).
+    details_flagged_at = models.DateTimeField(null=True, blank=True)
+    # Death as the hospital reports it (ADT PID-29/30): the time when it is known.
+    deceased = models.BooleanField(default=False)
+    deceased_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -95,6 +110,15 @@ class Patient(models.Model):
                 condition=Q(contact_flag="") | Q(contact_flagged_at__isnull=False),
                 name="patient_contact_flag_is_dated",
             ),
+            # Complete, or flagged for a scheduler to complete.
+            models.CheckConstraint(
+                condition=(Q(birth_date__isnull=False) & ~Q(given_name="")) | Q(details_flagged_at__isnull=False),
+                name="patient_complete_or_flagged",
+            ),
+            models.CheckConstraint(
+                condition=Q(deceased_at__isnull=True) | Q(deceased=True),
+                name="patient_death_time_means_deceased",
+            ),
         ]
 
     def __str__(self):
@@ -102,9 +126,16 @@ class Patient(models.Model):
 
     @property
     def full_name(self) -> str:
-        return f"{self.given_name} {self.family_name}"
+        return f"{self.given_name} {self.family_name}".strip()
 
-    def age_on(self, day: date) -> int:
+    @property
+    def missing_details(self) -> list[str]:
+        """What her record lacks, in words for the schedulers ("birth date missing")."""
+        return [name for name, value in (("birth date", self.birth_date), ("given name", self.given_name)) if not value]
+
+    def age_on(self, day: date) -> int | None:
+        if self.birth_date is None:
+            return None
         years = day.year - self.birth_date.year
         return years - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
 

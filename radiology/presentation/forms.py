@@ -93,6 +93,10 @@ class PatientForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["phone"].error_messages["invalid"] = self._meta.error_messages["phone"]["invalid"]
+        # The model keeps a system's record without them (flagged); staff always give them.
+        for name in ("given_name", "birth_date"):
+            if name in self.fields:
+                self.fields[name].required = True
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
@@ -107,9 +111,9 @@ class PatientForm(forms.ModelForm):
         mrn = self.cleaned_data["mrn"].strip()
         existing = Patient.objects.filter(mrn__iexact=mrn).first()
         if existing:
+            born = f"born {existing.birth_date:%d %b %Y}" if existing.birth_date else "birth date missing"
             raise forms.ValidationError(
-                f"MRN {existing.mrn} is already registered to {existing.full_name} "
-                f"(born {existing.birth_date:%d %b %Y}); search for her instead."
+                f"MRN {existing.mrn} is already registered to {existing.full_name} ({born}); search for her instead."
             )
         return mrn
 

@@ -1,17 +1,23 @@
 """Finding and registering patients (pages and API share these), the patient as another
-system knows her (the HL7 listener), and correcting how she is reached (her pending
-messages follow). How contact data is read: radiology.contact."""
+system knows her (an order's PID; the hospital's register, HL7 ADT: record_patient_from_feed,
+her death: record_death), and correcting how she is reached (her pending messages follow).
+How contact data is read: radiology.contact."""
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from notifications import services as outbox
+from notifications.models import Message
+from procedures.reasons import CancelReason
 from radiology import contact, rules
 from radiology.errors import ServiceRefusal
-from radiology.models import Channel, Patient
+from radiology.models import Appointment, Channel, Language, Patient, appointment_reference
+from radiology.models.appointments import CANCELLABLE
 from radiology.selectors.search import search_patients
 from radiology.services import reminders
+from radiology.services.cancellation import cancel_appointment
 
 
 def find_patients(*, query: str = "", mrn: str = "", limit: int = 20) -> QuerySet[Patient]:
@@ -264,3 +270,137 @@ def correct_contact(
         )
         moved = reminders.on_contact_changed(patient=patient, now=now)
     return patient, moved
+
+
+# --- the hospital's patient register (HL7 ADT) -------------------------------------------------
+
+# PID-15 as senders write it (ISO 639-1 and -2, the language's name, with a region or not) and
+# the language of ours it names. Any other language: she keeps ours and needs an interpreter.
+SPOKEN = {
+    Language.ENGLISH: {"en", "eng", "english"},
+    Language.SPANISH: {"es", "spa", "spanish", "español", "espanol", "castellano"},
+}
+
+
+def spoken_language(sent: str) -> str | None:
+    """Our language for what a system sent ("es", "SPA", "Spanish", "es-MX"), or None."""
+    word = sent.strip().lower().replace("_", "-")
+    for code, names in SPOKEN.items():
+        if word in names or word.split("-")[0] in names:
+            return code
+    return None
+
+
+def record_patient_from_feed(
+    *,
+    mrn: str,
+    register: bool,
+    given_name: str | None = None,
+    family_name: str | None = None,
+    birth_date=None,
+    sex: str | None = None,
+    phone: str | None = None,
+    email: str | None = None,
+    language: str | None = None,
+    interpreter: bool | None = None,
+    deceased: bool | None = None,
+    deceased_at=None,
+    now=None,
+) -> Patient | None:
+    """A patient as the hospital's register (ADT) sends her, by MRN: a known one is updated,
+    never duplicated; an unknown one is registered when `register`, else left alone (None).
+    As for orders, None leaves a value and "" deletes it; contact data is never refused.
+    Unlike an order's patient, a record without a birth date or given name is kept with what
+    is known and flagged for the schedulers (`details_flagged_at`); only a family name is
+    needed, to find her by. `language` is PID-15 as sent: one we speak becomes hers, any other
+    flags an interpreter (as `interpreter` True does; False clears it). Her messages not yet out
+    follow a new number, address, channel or language. A reported death (deceased True) ends
+    her upcoming appointments and withdraws her pending messages (record_death)."""
+    now = now or timezone.now()
+    mrn = mrn.strip()
+    patient = Patient.objects.select_for_update().filter(mrn__iexact=mrn).first()
+    if patient is None and not register:
+        return None
+    new = patient is None
+    if new:
+        if not family_name:
+            raise ServiceRefusal(
+                f"Patient {mrn} is new here: her family name is needed.",
+                code="required",
+                fields={"family_name": "Required for a new patient."},
+            )
+        patient = Patient(mrn=mrn, family_name="", sex=Patient.Sex.UNKNOWN, preferred_channel="")
+    before = (str(patient.phone or ""), patient.email, patient.preferred_channel, patient.language)
+    if given_name is not None:
+        patient.given_name = given_name.strip()
+    if family_name:
+        patient.family_name = family_name.strip()
+    if birth_date:
+        _check_birth_date(birth_date)
+        patient.birth_date = birth_date
+    if sex:
+        patient.sex = sex
+    if new:
+        _apply_contact(patient, phone=phone or "", email=email or "", now=now)
+    elif phone is not None or email is not None:
+        _apply_contact(patient, phone=phone, email=email, now=now)
+    _apply_language(patient, language=language, interpreter=interpreter)
+    complete = patient.birth_date is not None and bool(patient.given_name)
+    if complete:
+        patient.details_flagged_at = None
+    elif patient.details_flagged_at is None:
+        patient.details_flagged_at = now
+    died = deceased and not patient.deceased
+    if deceased is not None:
+        patient.deceased = deceased
+        patient.deceased_at = (deceased_at or patient.deceased_at) if deceased else None
+    _clean(patient)
+    try:
+        with transaction.atomic():
+            patient.save()
+    except IntegrityError:
+        existing = Patient.objects.filter(mrn__iexact=mrn).first()
+        if new and existing:  # registered on another connection a moment ago
+            raise _duplicate(existing) from None
+        raise
+    if patient.deceased:
+        if died or new:
+            record_death(patient=patient, now=now)
+        return patient
+    changed = (str(patient.phone or ""), patient.email, patient.preferred_channel, patient.language) != before
+    reachable = not rules.unreachable(
+        preferred_channel=patient.preferred_channel, phone=patient.phone, email=patient.email
+    )
+    if not new and changed and reachable:
+        reminders.on_contact_changed(patient=patient, now=now)
+    return patient
+
+
+def _apply_language(patient: Patient, *, language: str | None, interpreter: bool | None) -> None:
+    if language is not None:
+        ours = spoken_language(language) if language else Language.ENGLISH
+        if ours is not None:
+            patient.language, patient.interpreter_language, patient.interpreter_needed = ours, "", False
+        else:
+            patient.interpreter_language, patient.interpreter_needed = language.strip()[:60], True
+    if interpreter is not None:
+        patient.interpreter_needed = interpreter
+
+
+def record_death(*, patient: Patient, now) -> int:
+    """She has died (the hospital says so): each upcoming appointment is cancelled with the
+    coded reason "deceased" (which plans no message to her) and every message to her not yet
+    out is withdrawn, at once. Returns how many appointments were cancelled."""
+    cancelled = 0
+    upcoming = Appointment.objects.filter(patient=patient, status__in=CANCELLABLE).values_list("pk", flat=True)
+    for appointment_id in list(upcoming):
+        cancel_appointment(appointment_id=appointment_id, actor=None, reason_code=CancelReason.DECEASED, now=now)
+        cancelled += 1
+    for appointment_id in patient.appointments.values_list("pk", flat=True):
+        outbox.withdraw_messages(
+            subject=appointment_reference(appointment_id),
+            now=now,
+            reason="Withdrawn: the patient has died.",
+            audience=Message.Audience.PATIENT,
+        )
+    return cancelled

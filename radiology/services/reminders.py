@@ -19,6 +19,7 @@ from django.conf import settings
 from notifications import services as outbox
 from notifications.models import Message
 from procedures.models import ReminderRule
+from procedures.reasons import CancelReason
 from radiology.models import Appointment, AppointmentStatus, Channel, StaffMember, appointment_reference
 from radiology.services.reminder_timing import as_utc, plan_timing, rule_due_at, rule_useful_until, wall_clock_due
 
@@ -188,9 +189,14 @@ def on_rescheduled(*, appointment, previous_start, now) -> None:
 
 
 def on_cancelled(*, appointment, now) -> None:
-    """Withdraw everything pending; tell the patient, and the staff if it was soon."""
+    """Withdraw everything pending; tell the patient, and the staff if it was soon. A patient
+    who has died is sent nothing (her family would read it)."""
     outbox.withdraw_messages(subject=appointment.holder, now=now, reason="Withdrawn: cancelled.")
-    messages = [_patient_message(appointment, kind="cancelled", due=now, useful_until=None, now=now, hard_limit=None)]
+    messages = []
+    if appointment.cancel_reason_code != CancelReason.DECEASED:
+        messages.append(
+            _patient_message(appointment, kind="cancelled", due=now, useful_until=None, now=now, hard_limit=None)
+        )
     messages += _staff_messages(appointment, change="cancelled", now=now)
     outbox.schedule_messages(messages=messages)
 

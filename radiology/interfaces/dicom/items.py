@@ -80,7 +80,7 @@ def worklist_item(appointment: Appointment) -> Dataset:
         PatientName=person_name(patient.family_name, patient.given_name),
         PatientID=patient.mrn,
         IssuerOfPatientID=settings.WORKLIST_ISSUER_OF_PATIENT_ID,
-        PatientBirthDate=patient.birth_date.strftime("%Y%m%d"),
+        PatientBirthDate=patient.birth_date.strftime("%Y%m%d") if patient.birth_date else "",
         PatientSex=SEX.get(patient.sex, ""),
         Allergies="Contrast allergy" if patient.contrast_allergy else "",
         AccessionNumber=order.accession_number,

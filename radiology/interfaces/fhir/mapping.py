@@ -41,6 +41,7 @@ FHIR_CANCELLATION_REASON = {
     CancelReason.REFERRER_CANCELLED: _PROVIDER,
     CancelReason.STAFF_OR_ROOM_UNAVAILABLE: _PROVIDER,
     CancelReason.BOOKED_IN_ERROR: {"code": "oth-err", "display": "Other: Error"},
+    CancelReason.DECEASED: {"code": "pat-dec", "display": "Patient: Deceased"},
     CancelReason.OTHER: {"code": "other", "display": "Other"},
 }
 # FHIR codes read back into ours ($cancel); any other FHIR code is "other" with its display.
@@ -87,9 +88,15 @@ def patient(p) -> dict:
         "active": True,
         "name": [{"use": "official", "family": p.family_name, "given": [p.given_name]}],
         "gender": p.sex,
-        "birthDate": p.birth_date.isoformat(),
         "communication": [{"language": {"coding": [{"system": LANGUAGE, "code": p.language}]}, "preferred": True}],
     }
+    if p.birth_date:  # a record from ADT may lack it
+        resource["birthDate"] = p.birth_date.isoformat()
+    # Death as the hospital reported it (ADT PID-29/30): the time when known, else the fact.
+    if p.deceased_at:
+        resource["deceasedDateTime"] = p.deceased_at.isoformat()
+    elif p.deceased:
+        resource["deceasedBoolean"] = True
     telecom = []
     if p.phone:
         telecom.append({"system": "phone", "value": str(p.phone), "use": "mobile"})

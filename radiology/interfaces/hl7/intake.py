@@ -6,7 +6,8 @@ message is applied once or not at all; a repeat of an accepted message (same sen
 MSH-10) gets the stored reply again, byte for byte, and changes nothing. A refused
 message (AE, AR) writes nothing but its row, and is processed again when resent: the
 sender has fixed what the reply said. The rules are the services': radiology.services.
-patients and radiology.services.orders, with actor=None (the system, for the EHR).
+patients and radiology.services.orders, with actor=None (the system, for the EHR). Orders
+are read by hl7.messages, patient administration (ADT) by hl7.adt.
 """
 
 import logging
@@ -20,7 +21,7 @@ from django.utils import timezone
 
 from procedures.models import Procedure
 from radiology.errors import ServiceRefusal
-from radiology.interfaces.hl7 import messages
+from radiology.interfaces.hl7 import adt, messages
 from radiology.interfaces.hl7.ack import build_ack
 from radiology.interfaces.hl7.messages import Header, MessageRefused, OrderMessage
 from radiology.models import InterfaceMessage, Order
@@ -93,6 +94,8 @@ def receive(data: bytes, *, peer: str = "", now: datetime | None = None) -> Repl
         return _duplicate(text, header, original, peer=peer, now=now, encoding=encoding)
     try:
         messages.check_header(header, settings.HL7_PROCESSING_IDS)
+        if header.message_type == messages.ADT:
+            return _receive_adt(text, header, peer=peer, now=now, encoding=encoding)
         parsed = messages.parse_order_message(text, header)
         with transaction.atomic():
             order, detail = _apply(parsed, now=now)
@@ -127,6 +130,20 @@ def receive_safely(data: bytes, *, peer: str = "") -> Reply:
         reply = build_ack(header, code="AE", text=text, error_code=messages.APPLICATION_ERROR, now=now)
         stored = _store(data.decode("utf-8", "replace"), header, Outcome.FAILED, text, reply, peer=peer, now=now)
         return Reply(reply.encode(_encoding(header, data) or "utf-8", "replace"), stored)
+
+
+def _receive_adt(text, header, *, peer, now, encoding) -> Reply:
+    """Patient administration (hl7.adt): applied, or kept as ignored, and answered AA; a
+    refusal propagates to receive() like an order's."""
+    parsed = adt.parse_adt_message(text, header)
+    with transaction.atomic():
+        try:
+            applied = adt.apply(parsed, now=now)
+        except ServiceRefusal as error:
+            raise _patient_refusal(error, parsed.mrn) from None
+        reply = build_ack(header, code="AA", text=applied.detail, now=now)
+        stored = _store(text, header, applied.outcome, applied.detail, reply, peer=peer, now=now)
+    return Reply(reply.encode(encoding), stored)
 
 
 # --- applying an order message ---------------------------------------------------------------
@@ -172,11 +189,14 @@ def _patient(parsed: OrderMessage, *, now):
     try:
         return patients.register_or_update_patient(actor=None, now=now, **parsed.patient)
     except ServiceRefusal as error:
-        location = next((PATIENT_LOCATIONS[f] for f in error.fields if f in PATIENT_LOCATIONS), "PID")
-        code = messages.REQUIRED_FIELD_MISSING if error.code == "required" else _error_code(error)
-        raise MessageRefused(
-            f"Patient {parsed.patient['mrn']}: {error.message}", code=code, location=location
-        ) from None
+        raise _patient_refusal(error, parsed.patient["mrn"]) from None
+
+
+def _patient_refusal(error: ServiceRefusal, mrn: str) -> MessageRefused:
+    """The patients service's refusal as an AE naming the PID field (orders and ADT)."""
+    location = next((PATIENT_LOCATIONS[f] for f in error.fields if f in PATIENT_LOCATIONS), "PID")
+    code = messages.REQUIRED_FIELD_MISSING if error.code == "required" else _error_code(error)
+    return MessageRefused(f"Patient {mrn}: {error.message}", code=code, location=location)
 
 
 def _procedure(parsed: OrderMessage) -> Procedure:
@@ -261,13 +281,13 @@ def _encoding(header: Header | None, data: bytes) -> str | None:
 
 
 def _processed(header: Header) -> InterfaceMessage | None:
-    """The accepted copy of this message, if any: only it is final (a refused one may be
-    resent after a fix, and is then processed again)."""
+    """The accepted (or accepted and ignored) copy of this message, if any: only it is final
+    (a refused one may be resent after a fix, and is then processed again)."""
     if not header.control_id:
         return None
     return (
         InterfaceMessage.objects.filter(protocol="hl7v2", sender=header.sender, control_id=header.control_id)
-        .filter(duplicate_of__isnull=True, outcome=Outcome.ACCEPTED)
+        .filter(duplicate_of__isnull=True, outcome__in=[Outcome.ACCEPTED, Outcome.IGNORED])
         .first()
     )
 

@@ -1,4 +1,5 @@
-"""Reading HL7 v2 order messages (ORM^O01 v2.3–2.5.1, OMG^O19) into plain values.
+"""Reading HL7 v2 order messages (ORM^O01 v2.3–2.5.1, OMG^O19) into plain values (the
+header check and the PID reading are shared with ADT: radiology.interfaces.hl7.adt).
 
 hl7apy parses the message (segments, encoding characters, version); fields are read by
 position, the same in every accepted version, so a CE in 2.3.1 and a CWE in 2.5.1 read
@@ -22,6 +23,8 @@ from radiology.models import Order
 
 ACCEPTED_VERSIONS = ("2.3", "2.3.1", "2.4", "2.5", "2.5.1")
 ACCEPTED_TYPES = {("ORM", "O01"), ("OMG", "O19")}
+# Patient administration: any trigger event (radiology.interfaces.hl7.adt).
+ADT = "ADT"
 # DC (discontinue) ends an order as CA does: the EHR will not want it done.
 ORDER_CONTROLS = {"NW": "new", "XO": "change", "CA": "cancel", "OC": "cancel", "DC": "cancel"}
 # HL7's explicit null: "delete the stored value".
@@ -142,16 +145,18 @@ def check_header(header: Header, processing_ids) -> None:
             code=UNSUPPORTED_VERSION,
             location="MSH-12",
         )
-    if header.message_type not in {t for t, _ in ACCEPTED_TYPES}:
+    if header.message_type not in {t for t, _ in ACCEPTED_TYPES} | {ADT}:
         raise MessageRefused(
-            f'Message type "{header.type_label}" is not accepted; send ORM^O01 or OMG^O19.',
+            f'Message type "{header.type_label}" is not accepted; send ORM^O01, OMG^O19 or ADT.',
             ack_code="AR",
             code=UNSUPPORTED_MESSAGE_TYPE,
             location="MSH-9",
         )
-    if (header.message_type, header.trigger) not in ACCEPTED_TYPES:
+    # Every ADT event is taken (those of no use here are stored as ignored: hl7.adt).
+    any_adt_event = header.message_type == ADT and bool(header.trigger)
+    if (header.message_type, header.trigger) not in ACCEPTED_TYPES and not any_adt_event:
         raise MessageRefused(
-            f'Event "{header.type_label}" is not accepted; send ORM^O01 or OMG^O19.',
+            f'Event "{header.type_label}" is not accepted; send ORM^O01, OMG^O19 or an ADT event.',
             ack_code="AR",
             code=UNSUPPORTED_EVENT,
             location="MSH-9",

@@ -83,6 +83,11 @@ def flow_html(row, now) -> str:
 def row_html(row, now) -> SafeString:
     a, patient = row.appointment, row.appointment.patient
     allergy = '<div><span class="badge allergy-flag">⚠ CONTRAST ALLERGY</span></div>' if row.contrast_allergy else ""
+    interpreter = ""
+    if patient.interpreter_needed:
+        language = f" ({_e(patient.interpreter_language)})" if patient.interpreter_language else ""
+        interpreter = f'<div><span class="badge text-bg-info interpreter-flag">Interpreter{language}</span></div>'
+    age = f"{row.age} y" if row.age is not None else "birth date missing"
     actions = "".join(
         f'<a class="btn btn-sm {_e(link.style)}" href="{_e(link.url)}" data-action="{_e(link.name)}">'
         f"{_e(link.label)}</a>"
@@ -93,7 +98,7 @@ def row_html(row, now) -> SafeString:
         f'<tr class="{css}" data-appointment="{a.pk}" data-flow="{row.flow.key}">'
         f'<td class="text-nowrap"><a href="/appointments/{a.pk}/">{_e(row.time)}</a></td>'
         f'<td><span class="patient-name">{_e(patient.family_name)}, {_e(patient.given_name)}</span>'
-        f'<div class="small text-body-secondary">MRN {_e(patient.mrn)} · {row.age} y</div>{allergy}</td>'
+        f'<div class="small text-body-secondary">MRN {_e(patient.mrn)} · {age}</div>{allergy}{interpreter}</td>'
         f"<td>{a.duration_minutes}</td>"
         f'<td class="small">{_e(a.radiologist.name)}<br>{_e(a.technologist.name)}</td>'
         f'<td class="flow-cell">{flow_html(row, now)}</td>'

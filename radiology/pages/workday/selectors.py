@@ -28,6 +28,8 @@ DAY_LIST_FIELDS = (
     "patient__family_name",
     "patient__birth_date",
     "patient__contrast_allergy",
+    "patient__interpreter_needed",
+    "patient__interpreter_language",
     # The order's facts for the side, indication and readiness flags (radiology.presentation.order_display).
     "order__side",
     "order__indication",
@@ -64,7 +66,7 @@ class Answers:
 @dataclass
 class DayRow:
     appointment: Appointment
-    age: int
+    age: int | None  # None: her record lacks a birth date (flagged for the schedulers)
     prep_sent: bool
     no_expression_sent: bool
     readiness: Answers | None
