@@ -77,6 +77,12 @@ class Patient(models.Model):
         max_length=200, blank=True, help_text="Contact details as a system sent them that are not a number or address."
     )
     contact_flagged_at = models.DateTimeField(null=True, blank=True)
+    # A duplicate record the hospital merged (ADT^A40): kept so old links and ids still lead
+    # to her, pointing to the record that now holds everything (radiology.services.patient_merge).
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_records"
+    )
+    merged_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -95,6 +101,11 @@ class Patient(models.Model):
                 condition=Q(contact_flag="") | Q(contact_flagged_at__isnull=False),
                 name="patient_contact_flag_is_dated",
             ),
+            models.CheckConstraint(
+                condition=Q(merged_into__isnull=True, merged_at__isnull=True)
+                | Q(merged_into__isnull=False, merged_at__isnull=False),
+                name="patient_merge_is_dated",
+            ),
         ]
 
     def __str__(self):
@@ -103,6 +114,10 @@ class Patient(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}"
+
+    @property
+    def is_merged(self) -> bool:
+        return self.merged_into_id is not None
 
     def age_on(self, day: date) -> int:
         years = day.year - self.birth_date.year
