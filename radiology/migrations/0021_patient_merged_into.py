@@ -5,34 +5,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('radiology', '0020_patient_contact_flags'),
+        ("radiology", "0020_patient_contact_flags"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalpatient',
-            name='merged_at',
+            model_name="historicalpatient",
+            name="merged_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='historicalpatient',
-            name='merged_into',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='radiology.patient'),
+            model_name="historicalpatient",
+            name="merged_into",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="radiology.patient",
+            ),
         ),
         migrations.AddField(
-            model_name='patient',
-            name='merged_at',
+            model_name="patient",
+            name="merged_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='patient',
-            name='merged_into',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='merged_records', to='radiology.patient'),
+            model_name="patient",
+            name="merged_into",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="merged_records",
+                to="radiology.patient",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='patient',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('merged_at__isnull', True), ('merged_into__isnull', True)), models.Q(('merged_at__isnull', False), ('merged_into__isnull', False)), _connector='OR'), name='patient_merge_is_dated'),
+            model_name="patient",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("merged_at__isnull", True), ("merged_into__isnull", True)),
+                    models.Q(("merged_at__isnull", False), ("merged_into__isnull", False)),
+                    _connector="OR",
+                ),
+                name="patient_merge_is_dated",
+            ),
         ),
     ]

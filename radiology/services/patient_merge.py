@@ -26,7 +26,12 @@ from radiology.models import Appointment, AppointmentStatus, Order, Patient, Tod
 from radiology.services import reminders
 
 # A galactogram she may still come to: what booking counts as "one ahead".
-AHEAD = [AppointmentStatus.BOOKED, AppointmentStatus.PREP_SENT, AppointmentStatus.REMINDED, AppointmentStatus.CHECKED_IN]
+AHEAD = [
+    AppointmentStatus.BOOKED,
+    AppointmentStatus.PREP_SENT,
+    AppointmentStatus.REMINDED,
+    AppointmentStatus.CHECKED_IN,
+]
 
 
 @dataclass
@@ -58,9 +63,7 @@ def survivor_for_mrn(mrn: str) -> Patient | None:
 
 
 def galactograms_ahead(patient: Patient, *, now: datetime) -> list[Appointment]:
-    return list(
-        Appointment.objects.filter(patient=patient, status__in=AHEAD, end__gt=now).order_by("start", "pk")
-    )
+    return list(Appointment.objects.filter(patient=patient, status__in=AHEAD, end__gt=now).order_by("start", "pk"))
 
 
 def merge_patients(*, from_mrn: str, into_mrn: str, actor, now: datetime) -> MergeResult:
