@@ -8,7 +8,7 @@ correcting her contact on the patient page clears the flag itself. Two queries.
 And "merge conflict": a patient whose records the hospital merged (ADT^A40) and who now has
 two or more galactograms ahead; each is named so a scheduler can cancel or keep one. It leaves
 the list when only one is left ahead, or with a resolution noted after the last merge (a
-second one that is wanted). Two more queries."""
+second one that is wanted). A third query, only when there is such a conflict."""
 
 from dataclasses import dataclass, field
 
@@ -42,61 +42,46 @@ REASONS = {
 
 
 def patients_to_reach(*, now=None) -> list[ReachItem]:
-    items = _contact_items()
-    by_patient = {item.patient.pk: item for item in items}
-    for item in merge_conflicts(now=now or timezone.now()):
-        if item.patient.pk in by_patient:  # one row per patient: both reasons on it
-            same = by_patient[item.patient.pk]
-            same.reason, same.appointments = f"{same.reason}; {item.reason}", item.appointments
-        else:
-            items.append(item)
-    return items
-
-
-def merge_conflicts(*, now) -> list[ReachItem]:
-    """Survivors of a merge with two or more galactograms ahead, not resolved since the merge."""
+    """One row per patient, with every reason she is listed for; the longest waiting first.
+    Two queries, and a third only when there is a merge conflict to list."""
+    now = now or timezone.now()
+    open_order = Exists(Order.objects.filter(patient=OuterRef("pk"), status__in=OPEN_ORDERS))
+    was_merged_into = Exists(Patient.objects.filter(merged_into=OuterRef("pk")))
     last_merge = Patient.objects.filter(merged_into=OuterRef("pk")).order_by("-merged_at").values("merged_at")[:1]
-    ahead = Q(appointments__status__in=AHEAD, appointments__end__gt=now)
+    ahead = Count("appointments", filter=Q(appointments__status__in=AHEAD, appointments__end__gt=now))
     patients = (
-        Patient.objects.filter(Exists(Patient.objects.filter(merged_into=OuterRef("pk"))))
-        .annotate(ahead=Count("appointments", filter=ahead), last_merge=Subquery(last_merge))
-        .filter(ahead__gte=2)
-        .prefetch_related(
-            Prefetch("todo_notes", queryset=TodoNote.objects.select_related("by")),
-            Prefetch(
-                "appointments",
-                queryset=Appointment.objects.filter(status__in=AHEAD, end__gt=now).order_by("start", "pk"),
-                to_attr="ahead_list",
-            ),
-        )
-        .order_by("last_merge", "pk")
-    )
-    items = []
-    for patient in patients:
-        notes = list(patient.todo_notes.all())
-        if any(n.outcome == TodoNote.Outcome.RESOLVED and n.at >= patient.last_merge for n in notes):
-            continue
-        listed = " and ".join(f"{a.local_start:%a %d %b %H:%M} (#{a.pk})" for a in patient.ahead_list)
-        reason = f"Merge conflict: {len(patient.ahead_list)} galactograms ahead after merging her records, {listed}"
-        items.append(ReachItem(patient, reason, notes, appointments=patient.ahead_list))
-    return items
-
-
-def _contact_items() -> list[ReachItem]:
-    patients = (
-        Patient.objects.exclude(contact_flag="")
-        .filter(Exists(Order.objects.filter(patient=OuterRef("pk"), status__in=OPEN_ORDERS)))
+        Patient.objects.annotate(ahead=ahead, last_merge=Subquery(last_merge))
+        .filter((~Q(contact_flag="") & open_order) | (was_merged_into & Q(ahead__gte=2)))
         .prefetch_related(Prefetch("todo_notes", queryset=TodoNote.objects.select_related("by")))
-        .order_by("contact_flagged_at", "pk")
+        .order_by("pk")
     )
-    items = []
+    items, conflicts = [], {}
     for patient in patients:
         notes = list(patient.todo_notes.all())
-        resolved = [n.at for n in notes if n.outcome == TodoNote.Outcome.RESOLVED]
-        if resolved and max(resolved) >= patient.contact_flagged_at:
-            continue
-        reason = REASONS[patient.contact_flag]
-        if patient.contact_flag == ContactFlag.CHECK:
-            reason = f"{reason} “{patient.contact_as_sent}”"
-        items.append(ReachItem(patient, reason, notes))
-    return items
+        resolved = max((n.at for n in notes if n.outcome == TodoNote.Outcome.RESOLVED), default=None)
+        reasons, since = [], []
+        if patient.contact_flag and not (resolved and resolved >= patient.contact_flagged_at):
+            reason = REASONS[patient.contact_flag]
+            if patient.contact_flag == ContactFlag.CHECK:
+                reason = f"{reason} “{patient.contact_as_sent}”"
+            reasons.append(reason)
+            since.append(patient.contact_flagged_at)
+        item = ReachItem(patient, "", notes)
+        if patient.last_merge and patient.ahead >= 2 and not (resolved and resolved >= patient.last_merge):  # noqa: PLR2004
+            conflicts[patient.pk] = item
+            since.append(patient.last_merge)
+        if reasons or patient.pk in conflicts:
+            item.reason = "; ".join(reasons)
+            items.append((min(since), patient.pk, item))
+    if conflicts:
+        for appointment in Appointment.objects.filter(patient_id__in=conflicts, status__in=AHEAD, end__gt=now).order_by(
+            "start", "pk"
+        ):
+            conflicts[appointment.patient_id].appointments.append(appointment)
+        for item in conflicts.values():
+            listed = " and ".join(f"{a.local_start:%a %d %b %H:%M} (#{a.pk})" for a in item.appointments)
+            conflict = (
+                f"Merge conflict: {len(item.appointments)} galactograms ahead after merging her records, {listed}"
+            )
+            item.reason = "; ".join(r for r in (item.reason, conflict) if r)
+    return [item for _, _, item in sorted(items, key=lambda entry: entry[:2])]

@@ -149,9 +149,7 @@ def test_book_of_a_second_galactogram_without_a_reason_is_422_naming_the_one_she
     assert Appointment.objects.filter(patient=patient).count() == 1
 
 
-def test_book_with_a_repeat_booking_reason_parameter_books_the_second_galactogram(
-    client, clock, department, scheduler
-):
+def test_book_with_a_repeat_booking_reason_parameter_books_the_second_galactogram(client, clock, department, scheduler):
     patient = PatientFactory()
     book(patient, start=at(2, 9), actor=scheduler)
     body = {
