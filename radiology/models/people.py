@@ -92,6 +92,12 @@ class Patient(models.Model):
     # Death as the hospital reports it (ADT PID-29/30): the time when it is known.
     deceased = models.BooleanField(default=False)
     deceased_at = models.DateTimeField(null=True, blank=True)
+    # A duplicate record the hospital merged (ADT^A40): kept so old links and ids still lead
+    # to her, pointing to the record that now holds everything (radiology.services.patient_merge).
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_records"
+    )
+    merged_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -119,6 +125,11 @@ class Patient(models.Model):
                 condition=Q(deceased_at__isnull=True) | Q(deceased=True),
                 name="patient_death_time_means_deceased",
             ),
+            models.CheckConstraint(
+                condition=Q(merged_into__isnull=True, merged_at__isnull=True)
+                | Q(merged_into__isnull=False, merged_at__isnull=False),
+                name="patient_merge_is_dated",
+            ),
         ]
 
     def __str__(self):
@@ -127,6 +138,10 @@ class Patient(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}".strip()
+
+    @property
+    def is_merged(self) -> bool:
+        return self.merged_into_id is not None
 
     @property
     def missing_details(self) -> list[str]:

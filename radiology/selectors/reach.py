@@ -1,20 +1,27 @@
-"""The patients the schedulers' to-do lists because the department cannot reach her as a
+"""The patients the schedulers' to-do lists: because the department cannot reach her as a
 system sent her contact details (radiology.contact): "check contact" (what was sent does not
 read as a number or address; the text is shown) and "no contact" (nothing reaches her; call
-her or wait for the hospital's update); or because the hospital's register (HL7 ADT) sent her
-record without a birth date or given name ("birth date missing"). Only patients with an order
-still to be done; an item resolved with a note stays off until a flag is raised again (a new
-flag date), correcting her contact on the patient page clears the contact flag, and the
-hospital's update with the missing details clears the other. Two queries."""
+her or wait for the hospital's update); because the hospital's register (HL7 ADT) sent her
+record without a birth date or given name ("birth date missing"); or "merge conflict": the
+hospital merged her records (ADT^A40) and she now has two or more galactograms ahead, each
+named so a scheduler can cancel or keep one.
+
+Only patients with an order still to be done (a merge conflict always). An item resolved with
+a note stays off until a flag is raised again (a new flag date, or a later merge); correcting
+her contact on the patient page clears the contact flag, the hospital's update with the missing
+details clears the other, and a conflict leaves when only one galactogram is left ahead. Two
+queries, and a third only when there is a merge conflict to list."""
 
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.db.models.functions import Least
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.utils import timezone
 
-from radiology.models import ContactFlag, Order, Patient, TodoNote
+from radiology.models import UPCOMING, Appointment, AppointmentStatus, ContactFlag, Order, Patient, TodoNote
 
 OPEN_ORDERS = (Order.Status.WAITING, Order.Status.SCHEDULED)
+# A galactogram she may still come to (booking's "one ahead").
+AHEAD = [*UPCOMING, AppointmentStatus.CHECKED_IN]
 
 
 @dataclass
@@ -22,6 +29,8 @@ class ReachItem:
     patient: Patient
     reasons: list[str]
     notes: list = field(default_factory=list)
+    # For a merge conflict: her galactograms ahead, earliest first.
+    appointments: list = field(default_factory=list)
 
     @property
     def reason(self) -> str:
@@ -38,31 +47,57 @@ REASONS = {
 }
 
 
-def patients_to_reach() -> list[ReachItem]:
+def patients_to_reach(*, now=None) -> list[ReachItem]:
+    """One row per patient, with every reason she is listed for; the longest waiting first."""
+    now = now or timezone.now()
+    open_order = Exists(Order.objects.filter(patient=OuterRef("pk"), status__in=OPEN_ORDERS))
+    was_merged_into = Exists(Patient.objects.filter(merged_into=OuterRef("pk")))
+    last_merge = Patient.objects.filter(merged_into=OuterRef("pk")).order_by("-merged_at").values("merged_at")[:1]
+    ahead = Count("appointments", filter=Q(appointments__status__in=AHEAD, appointments__end__gt=now))
+    flagged = ~Q(contact_flag="") | Q(details_flagged_at__isnull=False)
     patients = (
-        Patient.objects.filter(~Q(contact_flag="") | Q(details_flagged_at__isnull=False))
-        .filter(Exists(Order.objects.filter(patient=OuterRef("pk"), status__in=OPEN_ORDERS)))
+        Patient.objects.annotate(ahead=ahead, last_merge=Subquery(last_merge))
+        .filter((flagged & open_order) | (was_merged_into & Q(ahead__gte=2)))
         .prefetch_related(Prefetch("todo_notes", queryset=TodoNote.objects.select_related("by")))
-        .order_by(Least("contact_flagged_at", "details_flagged_at"), "pk")
+        .order_by("pk")
     )
-    items = []
+    items, conflicts = [], {}
     for patient in patients:
         notes = list(patient.todo_notes.all())
-        resolved = [n.at for n in notes if n.outcome == TodoNote.Outcome.RESOLVED]
-        flagged = max(t for t in (patient.contact_flagged_at, patient.details_flagged_at) if t)
-        if resolved and max(resolved) >= flagged:
-            continue
-        items.append(ReachItem(patient, _reasons(patient), notes))
-    return items
+        resolved = max((n.at for n in notes if n.outcome == TodoNote.Outcome.RESOLVED), default=None)
+        item = ReachItem(patient, [], notes)
+        since = []
+        for reason, flagged_at in _flags(patient):
+            if not (resolved and resolved >= flagged_at):
+                item.reasons.append(reason)
+                since.append(flagged_at)
+        if patient.last_merge and patient.ahead >= 2 and not (resolved and resolved >= patient.last_merge):  # noqa: PLR2004
+            conflicts[patient.pk] = item
+            since.append(patient.last_merge)
+        if since:
+            items.append((min(since), patient.pk, item))
+    if conflicts:
+        for appointment in Appointment.objects.filter(patient_id__in=conflicts, status__in=AHEAD, end__gt=now).order_by(
+            "start", "pk"
+        ):
+            conflicts[appointment.patient_id].appointments.append(appointment)
+        for item in conflicts.values():
+            listed = " and ".join(f"{a.local_start:%a %d %b %H:%M} (#{a.pk})" for a in item.appointments)
+            item.reasons.append(
+                f"Merge conflict: {len(item.appointments)} galactograms ahead after merging her records, {listed}"
+            )
+    return [item for _, _, item in sorted(items, key=lambda entry: entry[:2])]
 
 
-def _reasons(patient: Patient) -> list[str]:
-    reasons = []
-    if patient.contact_flag == ContactFlag.CHECK:
-        reasons.append(f"{REASONS[ContactFlag.CHECK]} “{patient.contact_as_sent}”")
-    elif patient.contact_flag:
-        reasons.append(REASONS[patient.contact_flag])
+def _flags(patient: Patient) -> list[tuple[str, object]]:
+    """Her contact and details flags, each in words with the time it was raised."""
+    flags = []
+    if patient.contact_flag:
+        reason = REASONS[patient.contact_flag]
+        if patient.contact_flag == ContactFlag.CHECK:
+            reason = f"{reason} “{patient.contact_as_sent}”"
+        flags.append((reason, patient.contact_flagged_at))
     if patient.details_flagged_at and patient.missing_details:
         missing = " and ".join(patient.missing_details)
-        reasons.append(f"{missing[0].upper()}{missing[1:]} missing")
-    return reasons
+        flags.append((f"{missing[0].upper()}{missing[1:]} missing", patient.details_flagged_at))
+    return flags

@@ -1,5 +1,6 @@
 """Finding a patient the way staff type: any case, with or without accents ("hernandez"
-finds "Hernández"), by name, MRN, date of birth or phone number in any usual format.
+finds "Hernández"), by name, MRN, date of birth or phone number in any usual format. A record merged into another
+(ADT^A40) is never found: only the survivor is.
 
 Accents are folded by the database: PostgreSQL's `unaccent` extension (created by migration
 0014_day_versions_todo_notes_search); on SQLite a Python function of the same name is
@@ -53,9 +54,12 @@ def _folded(field: str):
 def search_patients(query: str, *, limit: int = 25) -> QuerySet[Patient]:
     """Patients matching every word of the query. A query of digits and phone punctuation
     is a phone number (or MRN); a word that reads as a date is a date of birth; other words
-    start a given or family name, or are an MRN."""
+    start a given or family name, or are an MRN. A merged-away record is never found: her
+    data is on the record it was merged into (radiology.services.patient_merge)."""
     query = query.strip()
-    patients = Patient.objects.annotate(given_folded=_folded("given_name"), family_folded=_folded("family_name"))
+    patients = Patient.objects.filter(merged_into__isnull=True).annotate(
+        given_folded=_folded("given_name"), family_folded=_folded("family_name")
+    )
     if not query:
         return patients.none()
     if _PHONE_CHARACTERS.match(query) and not _dates(query):

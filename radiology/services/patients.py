@@ -24,7 +24,7 @@ def find_patients(*, query: str = "", mrn: str = "", limit: int = 20) -> QuerySe
     """Patients whose MRN matches exactly (mrn=), or who match the query as the top bar's
     search does (name without regard to case or accents, MRN, date of birth, phone)."""
     if mrn:
-        return Patient.objects.filter(mrn__iexact=mrn.strip())[:limit]
+        return Patient.objects.filter(mrn__iexact=mrn.strip(), merged_into__isnull=True)[:limit]
     return search_patients(query, limit=limit)
 
 

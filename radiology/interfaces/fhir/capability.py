@@ -29,6 +29,9 @@ def capability_statement(base: str, published) -> dict:
         entry = {
             "type": name,
             "interaction": [{"code": "read"}, {"code": "search-type"}],
+            # meta.versionId and a weak ETag on every resource; If-None-Match answers 304.
+            "versioning": "versioned",
+            "conditionalRead": "not-match",
             "searchParam": [
                 *COMMON_PARAMS,
                 *(
@@ -63,7 +66,8 @@ def capability_statement(base: str, published) -> dict:
                 "mode": "server",
                 "documentation": (
                     "Read and search over patients, staff, rooms, schedules, slots and appointments; "
-                    "$find and $book for booking. Times are in " + settings.CLINIC_TIME_ZONE + " with offsets."
+                    "$find and $book for booking. Times are in " + settings.CLINIC_TIME_ZONE + " with offsets. "
+                    "Searches take _summary=count (the total alone); _summary=true and text are refused (400)."
                 ),
                 "security": {
                     "description": (

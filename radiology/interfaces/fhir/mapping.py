@@ -31,6 +31,10 @@ MR = {"coding": [{"system": V2_0203, "code": "MR", "display": "Medical record nu
 # The catalog's cancel reasons (procedures.reasons.CancelReason) as a code system of ours, and
 # the nearest code of FHIR's appointment-cancellation-reason for systems that know only those.
 CANCEL_REASON_SYSTEM = "urn:galactogram:fhir:CodeSystem:cancel-reason"
+# Our extensions (docs/interfaces.md, "FHIR R4"): on $book's Appointment, why a second
+# galactogram is booked; on a $find proposal, the galactogram she already has ahead.
+REPEAT_BOOKING_REASON = "urn:galactogram:fhir:StructureDefinition:repeat-booking-reason"
+ALREADY_BOOKED = "urn:galactogram:fhir:StructureDefinition:already-booked"
 _PATIENT = {"code": "pat", "display": "Patient"}
 _PROVIDER = {"code": "prov", "display": "Provider"}
 FHIR_CANCELLATION_REASON = {
@@ -97,6 +101,15 @@ def patient(p) -> dict:
         resource["deceasedDateTime"] = p.deceased_at.isoformat()
     elif p.deceased:
         resource["deceasedBoolean"] = True
+    # A merged-away record points to the survivor (replaced-by); the survivor lists the
+    # records merged into her (replaces). Both as FHIR's Patient.link.
+    links = []
+    if p.merged_into_id is not None:
+        resource["active"] = False
+        links.append({"other": reference("Patient", p.merged_into_id, p.merged_into.mrn), "type": "replaced-by"})
+    links += [{"other": reference("Patient", old.pk, old.mrn), "type": "replaces"} for old in p.merged_records.all()]
+    if links:
+        resource["link"] = links
     telecom = []
     if p.phone:
         telecom.append({"system": "phone", "value": str(p.phone), "use": "mobile"})
@@ -342,8 +355,10 @@ def appointment(row: dict) -> dict:
     return resource
 
 
-def proposed_appointment(option, *, procedure: Procedure, patient=None) -> dict:
-    """A free start from the slot search, as $find returns it and $book takes it back."""
+def proposed_appointment(option, *, procedure: Procedure, patient=None, ahead=None) -> dict:
+    """A free start from the slot search, as $find returns it and $book takes it back. When
+    the patient already has a galactogram ahead (`ahead`), the proposal says so: an extension
+    naming it and a comment; booking it needs a repeatBookingReason, as in the API."""
     minutes = round((option.end - option.start).total_seconds() / 60)
     participants = []
     if patient is not None:
@@ -366,7 +381,7 @@ def proposed_appointment(option, *, procedure: Procedure, patient=None) -> dict:
             "status": "needs-action",
         }
     )
-    return {
+    proposal = {
         "resourceType": "Appointment",
         "status": "proposed",
         "serviceType": [service_type(procedure.injection_cpt)],
@@ -376,3 +391,13 @@ def proposed_appointment(option, *, procedure: Procedure, patient=None) -> dict:
         "minutesDuration": minutes,
         "participant": participants,
     }
+    if ahead is not None:
+        local = ahead.start.astimezone(clinic_zone())
+        proposal["extension"] = [
+            {"url": ALREADY_BOOKED, "valueReference": reference("Appointment", ahead.pk, f"{local:%a %d %b %Y %H:%M}")}
+        ]
+        proposal["comment"] = (
+            f"She already has a galactogram on {local:%a %d %b %Y %H:%M} (Appointment/{ahead.pk}): "
+            "booking this one as well needs repeatBookingReason."
+        )
+    return proposal

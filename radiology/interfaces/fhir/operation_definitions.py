@@ -8,13 +8,32 @@ FIND = [
     ("_count", "in", 0, "1", "integer", "How many proposals (default 20, at most 100)"),
     ("practitioner", "in", 0, "1", "Reference", "Practitioner/{id}: that radiologist or technologist/nurse"),
     ("location", "in", 0, "1", "Reference", "Location/{id}: that room"),
-    ("patient", "in", 0, "1", "Reference", "Patient/{id}: avoid her other bookings; added to each proposal"),
+    (
+        "patient",
+        "in",
+        0,
+        "1",
+        "Reference",
+        "Patient/{id}: avoid her other bookings; added to each proposal. When she already has a galactogram "
+        "ahead, each proposal names it (extension urn:galactogram:fhir:StructureDefinition:already-booked, "
+        "valueReference Appointment/{id}, and a comment): booking one needs repeatBookingReason",
+    ),
     ("minutesDuration", "in", 0, "1", "integer", "30 or 45 (default 45)"),
     ("return", "out", 1, "1", "Bundle", "Proposed Appointments, one per free start"),
 ]
 BOOK = [
     ("appt-resource", "in", 1, "1", "Appointment", "A proposal from $find (or send the Appointment as the body)"),
     ("patient", "in", 0, "1", "Reference", "Patient/{id}, when the proposal does not name her"),
+    (
+        "repeatBookingReason",
+        "in",
+        0,
+        "1",
+        "string",
+        "Why she needs a second galactogram when she already has one ahead (required then: 422 names the one she "
+        "has). Or the extension urn:galactogram:fhir:StructureDefinition:repeat-booking-reason (valueString) on "
+        "the Appointment",
+    ),
     ("return", "out", 1, "1", "Appointment", "201: the booked Appointment; 409: a Bundle with the next proposals"),
 ]
 CANCEL = [

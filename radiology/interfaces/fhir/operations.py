@@ -9,13 +9,16 @@ import uuid
 from datetime import datetime, timedelta
 from functools import wraps
 
+from django.utils import timezone
+
 from procedures.reasons import CancelReason
 from radiology import rules
 from radiology.interfaces.fhir import mapping, search
-from radiology.interfaces.fhir.http import FhirError
+from radiology.interfaces.fhir.http import FhirError, operation_outcome
 from radiology.interfaces.fhir.resources import galactogram
 from radiology.interfaces.fhir.slots import MAX_WINDOW_DAYS
 from radiology.models import Order, Patient, Room, StaffMember
+from radiology.services import patient_merge
 from radiology.services.slots import find_galactogram_slots
 
 MAX_PROPOSALS = 100
@@ -142,9 +145,13 @@ def find(values: dict) -> tuple[list[dict], Patient | None]:
 
 
 def proposals(options, *, procedure, patient) -> list[dict]:
+    # The galactogram she already has ahead, named in each proposal (booking counts it so).
+    ahead = None
+    if patient is not None:
+        ahead = next(iter(patient_merge.galactograms_ahead(patient, now=timezone.now())), None)
     result = []
     for option in options:
-        proposal = mapping.proposed_appointment(option, procedure=procedure, patient=patient)
+        proposal = mapping.proposed_appointment(option, procedure=procedure, patient=patient, ahead=ahead)
         key = f"{option.start.isoformat()}|{option.room.pk}|{option.radiologist.pk}|{option.technologist.pk}"
         proposal["_urn"] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{key}|{patient.pk if patient else ''}"))
         result.append(proposal)
@@ -227,6 +234,43 @@ def booking_arguments(appointment: dict) -> dict:
                 f"There is no order with accession number {accession}.", status=422, expression="identifier"
             )
     return chosen
+
+
+@shaped
+def repeat_booking_reason(body: dict) -> str:
+    """Why a second galactogram is booked for her: the parameter `repeatBookingReason`
+    (valueString) of $book's Parameters, or the extension of that name on the Appointment."""
+    appointment = body
+    if body.get("resourceType") == "Parameters":
+        values = parameters(body)
+        given = _single(values, "repeatBookingReason")
+        if given is not None:
+            if not isinstance(given, str):
+                raise FhirError("repeatBookingReason is a string (valueString).", expression="repeatBookingReason")
+            return given.strip()
+        appointment = next(
+            (v for name in ("appt-resource", "appointment") for v in values.get(name) or [] if isinstance(v, dict)),
+            {},
+        )
+    for extension in appointment.get("extension") or []:
+        if extension.get("url") == mapping.REPEAT_BOOKING_REASON:
+            return str(extension.get("valueString") or "").strip()
+    return ""
+
+
+def repeat_booking_outcome(exc) -> dict:
+    """The refusal of a second galactogram without a reason, saying how to give one here."""
+    outcome = operation_outcome(exc.message, code="business-rule")
+    outcome["issue"][0]["expression"] = ["repeatBookingReason"]
+    outcome["issue"].append(
+        {
+            "severity": "information",
+            "code": "informational",
+            "diagnostics": "To book another anyway, send the parameter repeatBookingReason (valueString) with $book, "
+            f"or the extension {mapping.REPEAT_BOOKING_REASON} on the Appointment.",
+        }
+    )
+    return outcome
 
 
 def _instant(value, name: str) -> datetime:

@@ -123,13 +123,18 @@ class PatientResource(ModelResource):
     )
 
     def queryset(self):
-        return Patient.objects.order_by("family_name", "given_name", "pk")
+        return (
+            Patient.objects.select_related("merged_into")
+            .prefetch_related("merged_records")
+            .order_by("family_name", "given_name", "pk")
+        )
 
     def to_fhir(self, obj):
         return mapping.patient(obj)
 
     def filters(self, query):
-        condition = Q()
+        # A merged-away record is read by its id (replaced-by points on), never found.
+        condition = Q(merged_into__isnull=True)
         identifiers = search.tokens(query, "identifier")
         if identifiers:
             wanted = Q(pk__in=[])

@@ -4,7 +4,9 @@ Dates follow FHIR search.html#date: a value stands for the range its precision i
 (2026-11-02 is that whole local clinic day), and the prefix compares the field with that
 range. Times without an offset are read in the clinic's zone. Unknown parameters are
 ignored and left out of the self link (lenient handling), unless the client sends
-`Prefer: handling=strict`.
+`Prefer: handling=strict`. `_summary` is never ignored: `count` answers the total alone,
+`false` and `data` the whole resources (ours carry no narrative), and `true` and `text`
+are refused (400), as the summary views are not served.
 """
 
 import re
@@ -35,6 +37,7 @@ class Query:
     count: int
     offset: int
     used: list[tuple[str, str]] = field(default_factory=list)
+    summary: str = ""
 
     def values(self, name: str) -> list[str]:
         return self.params.get(name, [])
@@ -53,7 +56,7 @@ def parse_query(request, supported: tuple[str, ...]) -> Query:
         if any("\x00" in v for v in values):
             raise FhirError(f"{name}: a search value cannot contain a NUL character.", expression=name)
         base = name.split(":")[0]
-        if name in ("_count", "_offset", "_format") or not values:
+        if name in ("_count", "_offset", "_format", "_summary") or not values:
             continue
         if base not in supported and base not in COMMON:
             if strict:
@@ -63,7 +66,33 @@ def parse_query(request, supported: tuple[str, ...]) -> Query:
             raise FhirError(f"The modifier “{name}” is not supported; search with “{base}”.")
         params[name] = values
         used.extend((name, v) for v in values)
-    return Query(params=params, count=parse_count(request), offset=parse_offset(request), used=used)
+    summary = parse_summary(request)
+    count = 0 if summary == "count" else parse_count(request)
+    if summary:
+        used.append(("_summary", summary))
+    return Query(params=params, count=count, offset=parse_offset(request), used=used, summary=summary)
+
+
+SUMMARY_SERVED = ("count", "false", "data")
+
+
+def parse_summary(request, *, served: tuple[str, ...] = SUMMARY_SERVED) -> str:
+    """The `_summary` asked for ("" when none), or a 400 naming what is served."""
+    raw = request.query_params.get("_summary", "")
+    if raw == "":
+        return ""
+    if raw not in ("true", "text", "data", "count", "false"):
+        raise FhirError(
+            f"_summary: “{raw}” is not a FHIR summary; use one of {', '.join(served)}.", expression="_summary"
+        )
+    if raw not in served:
+        raise FhirError(
+            f"_summary={raw} is not supported here: this server answers {', '.join(f'_summary={s}' for s in served)}, "
+            "or the whole resource without _summary.",
+            code="not-supported",
+            expression="_summary",
+        )
+    return raw
 
 
 def parse_count(request, *, default: int | None = None, maximum: int | None = None) -> int:

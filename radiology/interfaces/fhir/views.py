@@ -1,11 +1,13 @@
-"""FHIR views: parse, call a resource type or an operation, answer in FHIR JSON."""
+"""FHIR views: parse, call a resource type or an operation, answer in FHIR JSON. Every
+resource answered carries its version (meta.versionId and, alone, an ETag); a read honours
+If-None-Match with 304 (radiology.interfaces.fhir.versions)."""
 
 from django.utils import timezone
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from radiology.errors import ServiceRefusal
-from radiology.interfaces.fhir import bundle, operations, search
+from radiology.interfaces.fhir import bundle, operations, search, versions
 from radiology.interfaces.fhir.capability import capability_statement
 from radiology.interfaces.fhir.http import FhirError, FhirView, action_outcome
 from radiology.interfaces.fhir.operation_definitions import operation_definition
@@ -73,19 +75,27 @@ class SearchView(ResourceView):
         kind = _kind(resource_type)
         query = search.parse_query(request, tuple(p.name for p in kind.params))
         page = kind.search(query)
+        for resource in page.resources:
+            versions.versioned(resource)
         _audit(request, page.resources)
         return Response(bundle.searchset(request, resource_type=resource_type, page=page, query=query))
 
 
 class ReadView(ResourceView):
     def get(self, request, resource_type, resource_id):
-        resource = _kind(resource_type).read(resource_id)
+        kind = _kind(resource_type)
+        # A read is the whole resource; a summary of one is not served (never ignored).
+        search.parse_summary(request, served=("false", "data"))
+        resource = versions.versioned(kind.read(resource_id))
+        headers = {"ETag": versions.etag(resource)}
+        if versions.not_modified(request, resource):
+            return Response(status=304, headers=headers)
         _audit(request, [resource])
-        return Response(resource)
+        return Response(resource, headers=headers)
 
 
 def _appointment(request, pk: int) -> dict:
-    resource = RESOURCE_TYPES["Appointment"].read(str(pk))
+    resource = versions.versioned(RESOURCE_TYPES["Appointment"].read(str(pk)))
     _audit(request, [resource])
     return resource
 
@@ -114,10 +124,15 @@ class BookView(FhirView):
     required_perms = {"POST": [BOOK]}
 
     def post(self, request):
-        arguments = operations.booking_arguments(operations.appointment_to_book(self.resource_body(request, None)))
+        body = self.resource_body(request, None)
+        arguments = operations.booking_arguments(operations.appointment_to_book(body))
         try:
-            appointment = booking.book_appointment(actor=request.user, **arguments)
+            appointment = booking.book_appointment(
+                actor=request.user, repeat_booking_reason=operations.repeat_booking_reason(body), **arguments
+            )
         except ServiceRefusal as exc:
+            if "repeat_booking_reason" in exc.fields:
+                return Response(operations.repeat_booking_outcome(exc), status=422)
             if exc.code != "conflict":
                 raise
             proposals = operations.proposals(
@@ -129,7 +144,8 @@ class BookView(FhirView):
             )
             return Response(body, status=409)
         location = f"{bundle.base_url(request)}/Appointment/{appointment.pk}"
-        return Response(_appointment(request, appointment.pk), status=201, headers={"Location": location})
+        resource = _appointment(request, appointment.pk)
+        return Response(resource, status=201, headers={"Location": location, "ETag": versions.etag(resource)})
 
 
 class CancelView(FhirView):
@@ -142,4 +158,5 @@ class CancelView(FhirView):
             raise FhirError(f"There is no Appointment with id “{resource_id}”.", status=404)
         reason = operations.cancel_reason(self.resource_body(request, "Parameters"))
         cancellation.cancel_appointment(appointment_id=int(resource_id), actor=request.user, **reason)
-        return Response(_appointment(request, int(resource_id)))
+        resource = _appointment(request, int(resource_id))
+        return Response(resource, headers={"ETag": versions.etag(resource)})

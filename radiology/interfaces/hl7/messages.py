@@ -318,14 +318,16 @@ def _patient(r: _Reader) -> dict:
     return patient
 
 
-def _mrn(r: _Reader) -> str:
-    """PID-3: the repetition typed MR (CX-5), else the one assigned by the hospital's
-    authority (CX-4, settings.HL7_MRN_AUTHORITY); a lone identifier with neither is taken as
-    it is. Never the first of several by default: it may be a national or insurance id."""
-    ids = [rep + [""] * 5 for rep in r.repetitions("PID", 3) if rep and rep[0] and rep[0] != NULL]
+def _mrn(r: _Reader, segment: str = "PID", n: int = 3) -> str:
+    """PID-3 (or another CX list, e.g. MRG-1 in a merge): the repetition typed MR (CX-5), else
+    the one assigned by the hospital's authority (CX-4, settings.HL7_MRN_AUTHORITY); a lone
+    identifier with neither is taken as it is. Never the first of several by default: it may
+    be a national or insurance id."""
+    location = f"{segment}-{n}"
+    ids = [rep + [""] * 5 for rep in r.repetitions(segment, n) if rep and rep[0] and rep[0] != NULL]
     if not ids:
         raise MessageRefused(
-            "PID-3 (patient identifier, the MRN) is empty.", code=REQUIRED_FIELD_MISSING, location="PID-3"
+            f"{location} (patient identifier, the MRN) is empty.", code=REQUIRED_FIELD_MISSING, location=location
         )
     authority = settings.HL7_MRN_AUTHORITY.upper()
     for chosen in (
@@ -337,11 +339,11 @@ def _mrn(r: _Reader) -> str:
             return chosen[0][0]
     sent = ", ".join("^".join(cx[:5]).rstrip("^") for cx in ids)[:120]
     raise MessageRefused(
-        f'PID-3 ({sent}) has no identifier typed MR (CX-5) and none assigned by "{settings.HL7_MRN_AUTHORITY}" '
+        f'{location} ({sent}) has no identifier typed MR (CX-5) and none assigned by "{settings.HL7_MRN_AUTHORITY}" '
         "(CX-4, the setting HL7_MRN_AUTHORITY): type the MRN as MR, or set HL7_MRN_AUTHORITY to the "
         "hospital's assigning authority.",
         code=REQUIRED_FIELD_MISSING,
-        location="PID-3",
+        location=location,
     )
 
 

@@ -1,5 +1,6 @@
 """What the patient page reads: the record, every appointment with its messages, answers
-and the schedulers' call notes. Five queries whatever the history."""
+and the schedulers' call notes; for a merged-away record, the one it was merged into, and for
+a survivor the records merged into her (her old MRNs). Six queries whatever the history."""
 
 from dataclasses import dataclass, field
 
@@ -21,7 +22,7 @@ class AppointmentHistory:
 
 
 def patient_record(pk: int) -> tuple[Patient, list[AppointmentHistory]]:
-    patient = Patient.objects.get(pk=pk)
+    patient = Patient.objects.select_related("merged_into").prefetch_related("merged_records").get(pk=pk)
     appointments = (
         Appointment.objects.filter(patient=patient)
         .select_related("room", "procedure", "radiologist__user", "technologist__user")

@@ -45,6 +45,10 @@ def patient_detail(request, pk):
 @permission_required("radiology.change_patient", raise_exception=True)
 def patient_contact(request, pk):
     patient = get_object_or_404(Patient, pk=pk)
+    if patient.merged_into_id is not None:
+        # An old link to a merged-away record: her contact lives on the surviving record.
+        messages.info(request, f"MRN {patient.mrn} was merged into another record; correct her contact there.")
+        return redirect("radiology:patient_contact", pk=patient.merged_into_id)
     form = ContactForm(request.POST or None, instance=patient)
     if request.method == "POST" and form.is_valid():
         try:
