@@ -7,7 +7,8 @@ refused into the engine's error queue. Which event does what is one table, EVENT
 event → handler): A01/A04/A05 register or update her, A08/A31 update her (a patient the
 department does not know is registered only when HL7_ADT_REGISTERS_UNKNOWN is on, otherwise
 the message is stored as ignored). A death (PID-29/PID-30) is applied from any ADT event.
-Merges (A40, A34, A39) and identifier changes (A47) are rows of the same table when added.
+Merges (A40, A34, A39) and identifier changes (A47) are rows of the same table, handled by
+radiology.interfaces.hl7.adt_merge (PID-3 the survivor or new MRN, MRG-1 the old one).
 
 Read from the message: PID-3 (the MRN by its type or assigning authority, as for orders),
 PID-5, PID-7, PID-8, PID-13/14 (radiology.interfaces.hl7.messages reads these as for an
@@ -26,6 +27,7 @@ from django.conf import settings
 from hl7apy.exceptions import HL7apyException
 from hl7apy.parser import parse_message
 
+from radiology.interfaces.hl7 import adt_merge
 from radiology.interfaces.hl7.messages import (
     DATA_TYPE_ERROR,
     NULL,
@@ -36,7 +38,7 @@ from radiology.interfaces.hl7.messages import (
     _Reader,
 )
 from radiology.models import InterfaceMessage
-from radiology.services import patients
+from radiology.services import patient_merge, patients
 from scheduling.clinic_time import clinic_zone
 
 Outcome = InterfaceMessage.Outcome
@@ -49,6 +51,8 @@ class AdtMessage:
     header: Header
     # PID as the patients service takes it: only what the message carries.
     patient: dict
+    # The message itself, for handlers that read more than PID (a merge's PID/MRG pairs).
+    text: str = ""
     # PID-30 (or a date in PID-29): True died, False alive (a correction), None not said.
     deceased: bool | None = None
     deceased_at: datetime | None = None
@@ -81,7 +85,7 @@ def parse_adt_message(text: str, header: Header) -> AdtMessage:
         raise MessageRefused(
             "The message has no PID segment.", ack_code="AR", code=SEGMENT_SEQUENCE_ERROR, location="PID"
         )
-    parsed = AdtMessage(header=header, patient=_patient(r))
+    parsed = AdtMessage(header=header, patient=_patient(r), text=text)
     if r.is_null("PID", 15):
         parsed.extra["language"] = ""
     elif r.repetitions("PID", 15):
@@ -183,6 +187,16 @@ def _said(patient, done: str) -> str:
     return detail
 
 
+def _merge_row(handler: Callable[..., str]) -> Callable[..., Applied]:
+    """A merge or identifier change (adt_merge): it reads its PID/MRG pairs from the message,
+    answers the sentence of its AA, or refuses (MessageRefused)."""
+
+    def run(parsed: AdtMessage, *, now) -> Applied:
+        return Applied(Outcome.ACCEPTED, handler(parsed.text, now=now))
+
+    return run
+
+
 # Trigger event (MSH-9.2) → what it does. An event without a row is stored as ignored.
 EVENTS: dict[str, Callable[..., Applied]] = {
     "A01": _register,
@@ -190,6 +204,7 @@ EVENTS: dict[str, Callable[..., Applied]] = {
     "A05": _register,
     "A08": _update,
     "A31": _update,
+    **{trigger: _merge_row(handler) for trigger, handler in adt_merge.HANDLERS.items()},
 }
 
 
@@ -197,6 +212,12 @@ def apply(parsed: AdtMessage, *, now) -> Applied:
     """The event's row of EVENTS; for any other event only a reported death of a known
     patient is applied (A03 discharge with PID-30 Y), the rest is ignored."""
     handler = EVENTS.get(parsed.header.trigger.upper())
+    if parsed.header.trigger.upper() in adt_merge.HANDLERS:  # reads its own PID/MRG pairs
+        return handler(parsed, now=now)
+    # An event for a merged-away MRN is about the record she was merged into.
+    survivor = patient_merge.survivor_for_mrn(parsed.mrn)
+    if survivor is not None and survivor.mrn.lower() != parsed.mrn.strip().lower():
+        parsed.patient["mrn"] = survivor.mrn
     if handler is not None:
         return handler(parsed, now=now)
     if parsed.deceased and patients.find_patients(mrn=parsed.mrn).exists():

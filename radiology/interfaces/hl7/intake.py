@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from procedures.models import Procedure
 from radiology.errors import ServiceRefusal
-from radiology.interfaces.hl7 import adt, adt_merge, messages
+from radiology.interfaces.hl7 import adt, messages
 from radiology.interfaces.hl7.ack import build_ack
 from radiology.interfaces.hl7.messages import Header, MessageRefused, OrderMessage
 from radiology.models import InterfaceMessage, Order
@@ -92,9 +92,6 @@ def receive(data: bytes, *, peer: str = "", now: datetime | None = None) -> Repl
     original = _processed(header)
     if original is not None:
         return _duplicate(text, header, original, peer=peer, now=now, encoding=encoding)
-    # Merges and identifier changes (A40/A34/A39/A47) have their own handlers (adt_merge.py).
-    if header.message_type == "ADT" and header.trigger in adt_merge.HANDLERS:
-        return _receive_adt_merge(text, header, peer=peer, now=now, encoding=encoding)
     try:
         messages.check_header(header, settings.HL7_PROCESSING_IDS)
         if header.message_type == messages.ADT:
@@ -118,48 +115,6 @@ def receive(data: bytes, *, peer: str = "", now: datetime | None = None) -> Repl
         if original is None:
             raise
         return _duplicate(text, header, original, peer=peer, now=now, encoding=encoding)
-
-
-def _receive_adt_merge(text, header, *, peer, now, encoding) -> Reply:
-    """An ADT merge or identifier change (radiology.interfaces.hl7.adt_merge), stored with its
-    ACK as an order is. To be folded into adt.py's dispatch table with the other ADT events."""
-    try:
-        _check_adt_header(header)
-        handler = adt_merge.HANDLERS[header.trigger]
-        with transaction.atomic():
-            detail = handler(text, now=now)
-            reply = build_ack(header, code="AA", text=detail, now=now)
-            stored = _store(text, header, Outcome.ACCEPTED, detail, reply, peer=peer, now=now)
-        return Reply(reply.encode(encoding), stored)
-    except MessageRefused as refusal:
-        return _refuse(text, header, refusal, peer=peer, now=now, encoding=encoding)
-    except IntegrityError:
-        original = _processed(header)
-        if original is None:
-            raise
-        return _duplicate(text, header, original, peer=peer, now=now, encoding=encoding)
-
-
-def _check_adt_header(header: Header) -> None:
-    """check_header's checks that do not concern the message type (ADT is not an order)."""
-    if not header.control_id:
-        raise MessageRefused(
-            "MSH-10 (message control ID) is empty.", ack_code="AR", code=messages.REQUIRED_FIELD_MISSING
-        )
-    if header.version not in messages.ACCEPTED_VERSIONS:
-        raise MessageRefused(
-            f'HL7 version "{header.version}" is not accepted; send {", ".join(messages.ACCEPTED_VERSIONS)}.',
-            ack_code="AR",
-            code=messages.UNSUPPORTED_VERSION,
-            location="MSH-12",
-        )
-    if header.processing_id not in settings.HL7_PROCESSING_IDS:
-        raise MessageRefused(
-            f'Processing ID "{header.processing_id}" is not accepted here ({", ".join(settings.HL7_PROCESSING_IDS)}).',
-            ack_code="AR",
-            code=messages.UNSUPPORTED_PROCESSING_ID,
-            location="MSH-11",
-        )
 
 
 def receive_safely(data: bytes, *, peer: str = "") -> Reply:

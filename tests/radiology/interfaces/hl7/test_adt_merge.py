@@ -19,6 +19,7 @@ from radiology.services.patients import find_patients
 from radiology.services.todo import record_todo_note
 from tests.factories import OrderFactory, PatientFactory, StaffMemberFactory, _next_weekday_at, small_department
 from tests.radiology.interfaces.hl7 import merge_messages
+from tests.radiology.interfaces.hl7.adt_messages import epic_adt
 from tests.radiology.interfaces.hl7.conftest import order_message, parse_ack
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -228,3 +229,16 @@ def test_a_merged_away_record_is_never_found_by_patient_search(client, pages):
     assert "Y1000001" in page and "X1000001" not in page
     assert list(find_patients(mrn="X1000001")) == []
     assert list(find_patients(query="okafor")) == [survivor]
+
+
+def test_an_update_for_a_merged_away_mrn_updates_the_survivor(client):
+    old = PatientFactory(mrn="X1000001", family_name="Okafor")
+    survivor = PatientFactory(mrn="Y1000001", family_name="Okafor")
+    ack_of(client, merge_messages.a40())
+
+    ack = ack_of(client, epic_adt(event="A08", control_id="UPD1", mrn="X1000001", name="Okafor-Mensah^Ada"))
+
+    assert ack["MSA"][1] == "AA", ack
+    survivor.refresh_from_db()
+    old.refresh_from_db()
+    assert (survivor.family_name, old.family_name) == ("Okafor-Mensah", "Okafor")
