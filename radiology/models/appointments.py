@@ -129,14 +129,6 @@ class Appointment(ConcurrentTransitionMixin, models.Model):
         return reverse("radiology:appointment_detail", args=[self.pk])
 
     @property
-    def fhir_status(self) -> str:
-        """FHIR R4 Appointment.status, as the told table says (imported here, not at the top:
-        the table is a service and services import the models)."""
-        from radiology.services.told_table import fhir_status
-
-        return fhir_status(self.status)
-
-    @property
     def local_start(self):
         return self.start.astimezone(clinic_zone())
 

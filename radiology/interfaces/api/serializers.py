@@ -29,6 +29,7 @@ from radiology.models import (
     StaffMember,
 )
 from radiology.presentation.date_range import OUT_OF_RANGE, in_range
+from radiology.services import told_table
 from radiology.services.action_table import ACTIONS, BODY_FIELDS, NAMED_ACTIONS, offered_actions
 from scheduling.clinic_time import clinic_zone
 
@@ -458,11 +459,21 @@ class ResourcesSerializer(serializers.Serializer):
     technologist = StaffRefSerializer()
 
 
+class FhirStatusField(serializers.CharField):
+    """The appointment's state as FHIR R4 names it: the told table's, never a mapping of its own."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="status", read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return told_table.fhir_status(value)
+
+
 class AppointmentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.CharField()
     status_display = serializers.CharField(source="get_status_display")
-    fhir_status = serializers.CharField(help_text="FHIR R4 Appointment.status.")
+    fhir_status = FhirStatusField(help_text="FHIR R4 Appointment.status.")
     procedure = serializers.CharField(source="procedure.slug")
     patient = PatientRefSerializer()
     start = LocalDateTimeField()

@@ -11,6 +11,7 @@ from radiology import selectors
 from radiology.models import Appointment
 from radiology.presentation.action_links import action_links
 from radiology.presentation.forms import AppointmentFilterForm
+from radiology.services import told_table
 from scheduling.clinic_time import local_day_bounds, local_today
 from security.access_log import What, record_access
 
@@ -71,6 +72,7 @@ def appointment_detail(request, pk):
     booking_actions = action_links(user=request.user, back=back, group="booking")(appointment)
     context = {
         "appointment": appointment,
+        "fhir_status": told_table.fhir_status(appointment.status),
         "workflow_actions": action_links(user=request.user, back=back, group="workflow")(appointment),
         "booking_actions": booking_actions,
         # Moving it: a date picker that opens the reschedule page's search from that day.

@@ -12,6 +12,7 @@ from notifications.registry import kind_label
 from procedures.reasons import CancelReason
 from radiology.models import Appointment, AppointmentStatus, AppointmentTransition, Room, appointment_reference
 from radiology.presentation.flow import FLOW_STATES, flow_state
+from radiology.services import told_table
 from scheduling.clinic_time import clinic_zone, local_day_bounds
 from scheduling.models import WorkingHours
 
@@ -220,7 +221,7 @@ def csv_rows(*, start_day: date, end_day: date):
             local(a.end),
             a.duration_minutes,
             a.status,
-            a.fhir_status,
+            told_table.fhir_status(a.status),
             a.patient.mrn,
             a.room.name,
             a.radiologist.name,

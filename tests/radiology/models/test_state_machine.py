@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from radiology.errors import ServiceRefusal
 from radiology.models import Appointment, AppointmentTransition
+from radiology.services.told_table import fhir_status
 from radiology.services.transitions import perform_transition
 from tests.actions import take_action
 from tests.factories import AppointmentFactory, StaffMemberFactory
@@ -204,7 +205,7 @@ def test_each_state_has_a_fhir_r4_status():
         "cancelled": "cancelled",
         "no_show": "noshow",
     }
-    assert {state: _appointment_in(state).fhir_status for state in ALL_STATES} == expected
+    assert {state: fhir_status(_appointment_in(state).status) for state in ALL_STATES} == expected
 
 
 def test_an_unknown_action_is_a_clear_error():
