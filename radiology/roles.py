@@ -11,6 +11,7 @@ VIEW_DEPARTMENT = [
     "radiology.view_staffmember",
     "radiology.view_day_list",
     "radiology.view_order",
+    "radiology.view_report",
     "procedures.view_procedure",
 ]
 
@@ -43,6 +44,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *VIEW_DEPARTMENT,
         "radiology.perform_procedure",
         "radiology.arrange_follow_up",
+        "radiology.sign_report",
     ],
     # Managers get every permission of these apps (see sync_role_groups) except the clinical
     # ones: a manager is not clinical staff unless also given a clinical role.
@@ -60,6 +62,7 @@ CLINICAL_PERMISSIONS = [
     "radiology.perform_procedure",
     "radiology.mark_no_show",
     "radiology.arrange_follow_up",
+    "radiology.sign_report",
 ]
 
 

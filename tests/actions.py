@@ -29,6 +29,7 @@ CHECKLIST_FORM = {
 VALID_INPUTS = {
     "check_in": {"checklist": CHECKLIST},
     "start": {},
+    "exam_done": {},
     "complete": {"outcome": {"ducts": "single", "contrast_volume_ml": Decimal("1.5"), "complications": ["none"]}},
     "abort": {"reason_code": "could_not_cannulate"},
     "did_not_proceed": {"reason_code": "no_discharge"},

@@ -13,6 +13,7 @@ from django.utils import timezone
 from notifications.models import Message
 from procedures.models import Procedure, ReminderRule
 from radiology.models import (
+    PERFORMED_STATES,
     AccessionCounter,
     Appointment,
     AppointmentTransition,
@@ -246,6 +247,9 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     room = factory.SubFactory(RoomFactory)
     radiologist = factory.SubFactory(StaffMemberFactory, radiologist=True)
     technologist = factory.SubFactory(StaffMemberFactory)
+    status = "booked"
+    # A performed exam has its time (the database requires it): by default, its booked end.
+    performed_at = factory.LazyAttribute(lambda a: a.end if a.status in PERFORMED_STATES else None)
 
 
 class AppointmentTransitionFactory(factory.django.DjangoModelFactory):

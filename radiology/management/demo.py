@@ -122,7 +122,7 @@ TODAY_PLAN = [
     (120, 30, 0, "booked"),
     (-180, 30, 1, "completed"),
     (-120, 30, 1, "no_show"),
-    (-70, 30, 1, "completed"),
+    (-70, 30, 1, "performed"),
     (-25, 30, 1, "reminded"),
     (5, 30, 1, "checked_in"),
     (45, 45, 1, "reminded"),
@@ -275,12 +275,14 @@ PATHS = {
     "reminded": ["send_prep", "send_no_expression_reminder"],
     "checked_in": ["send_prep", "send_no_expression_reminder", "check_in"],
     "in_procedure": ["send_prep", "send_no_expression_reminder", "check_in", "start"],
-    "completed": ["send_prep", "send_no_expression_reminder", "check_in", "start", "complete"],
+    "performed": ["send_prep", "send_no_expression_reminder", "check_in", "start", "exam_done"],
+    "completed": ["send_prep", "send_no_expression_reminder", "check_in", "start", "exam_done", "complete"],
     "follow_up": [
         "send_prep",
         "send_no_expression_reminder",
         "check_in",
         "start",
+        "exam_done",
         "complete",
         "arrange_follow_up",
     ],
@@ -316,6 +318,12 @@ def _walk_to(appointment: Appointment, state: str, staff) -> None:
         elif action == "start":
             workflow.start_procedure(
                 appointment_id=n, actor=tech.user, radiologist=radiologist, technologist=tech, now=at(start)
+            )
+        elif action == "exam_done":
+            workflow.record_exam_done(
+                appointment_id=n,
+                actor=tech.user,
+                now=at(start + timedelta(minutes=appointment.duration_minutes - 8 + n % 9)),
             )
         elif action == "complete":
             workflow.complete_procedure(

@@ -4,6 +4,7 @@ from radiology.models.appointments import (  # noqa: F401
     ACTIVE_STATES,
     APPOINTMENT_PREFIX,
     CANCELLABLE,
+    PERFORMED_STATES,
     UPCOMING,
     Appointment,
     AppointmentStatus,
@@ -15,4 +16,5 @@ from radiology.models.interfaces import CalendarFeed, InterfaceMessage, Performe
 from radiology.models.orders import AccessionCounter, Order  # noqa: F401
 from radiology.models.people import MRN_MESSAGE, MRN_PATTERN, Channel, ContactFlag, Language, Patient, Room, StaffMember  # noqa: F401
 from radiology.models.records import CheckInChecklist, FollowUpPlan, ProcedureOutcome, ReadinessResponse  # noqa: F401
+from radiology.models.reports import Assessment, Recommendation, Report, ReportAddendum  # noqa: F401
 from radiology.models.worklists import DayVersion, TodoNote  # noqa: F401

@@ -16,6 +16,9 @@ class AppointmentStatus(models.TextChoices):
     REMINDED = "reminded", "No-expression reminder sent"
     CHECKED_IN = "checked_in", "Checked in"
     IN_PROCEDURE = "in_procedure", "In procedure"
+    # The exam is done (the modality said COMPLETED, or the technologist): the room and people
+    # are free; the outcome (ducts, contrast, complications) is still to record.
+    PERFORMED = "performed", "Performed: outcome to record"
     COMPLETED = "completed", "Completed"
     FOLLOW_UP = "follow_up", "Follow-up arranged"
     INCOMPLETE = "incomplete", "Incomplete"
@@ -29,6 +32,8 @@ UPCOMING = [S.BOOKED, S.PREP_SENT, S.REMINDED]
 CANCELLABLE = [*UPCOMING, S.CHECKED_IN]
 # States in which the appointment still holds its room and people.
 ACTIVE_STATES = [*CANCELLABLE, S.IN_PROCEDURE]
+# The exam was performed: its outcome may be recorded (performed) and its report written.
+PERFORMED_STATES = [S.PERFORMED, S.COMPLETED, S.FOLLOW_UP]
 # What other systems (FHIR, calendars, the EHR) are told of each state and change is
 # radiology/services/told_table.py.
 
@@ -83,6 +88,7 @@ class Appointment(ConcurrentTransitionMixin, models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     checked_in_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    performed_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     patient_confirmed_at = models.DateTimeField(null=True, blank=True)
     reschedule_requested_at = models.DateTimeField(null=True, blank=True)
@@ -101,6 +107,10 @@ class Appointment(ConcurrentTransitionMixin, models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(status="cancelled") | ~Q(cancel_reason=""), name="appointment_cancel_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=PERFORMED_STATES) | Q(performed_at__isnull=False),
+                name="appointment_performed_has_time",
             ),
             models.CheckConstraint(
                 condition=~Q(status__in=["incomplete", "did_not_proceed"]) | ~Q(abort_reason=""),
@@ -159,8 +169,14 @@ class Appointment(ConcurrentTransitionMixin, models.Model):
     def start_procedure(self, *, at):
         self.started_at = at
 
-    @transition(field=status, source=S.IN_PROCEDURE, target=S.COMPLETED)
+    @transition(field=status, source=S.IN_PROCEDURE, target=S.PERFORMED)
+    def record_performed(self, *, at):
+        self.performed_at = at
+
+    @transition(field=status, source=[S.IN_PROCEDURE, S.PERFORMED], target=S.COMPLETED)
     def complete(self, *, at):
+        """Recording the outcome; straight from the room, the exam is performed then too."""
+        self.performed_at = self.performed_at or at
         self.completed_at = at
 
     @transition(field=status, source=S.COMPLETED, target=S.FOLLOW_UP)

@@ -102,8 +102,8 @@ class ProcedureOutcome(models.Model):
     @property
     def actual_minutes(self) -> int | None:
         a = self.appointment
-        if a.started_at and a.completed_at:
-            return round((a.completed_at - a.started_at).total_seconds() / 60)
+        if a.started_at and a.performed_at:  # the time in the room, to the exam done
+            return round((a.performed_at - a.started_at).total_seconds() / 60)
         return None
 
 

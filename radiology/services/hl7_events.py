@@ -136,6 +136,11 @@ def on_no_show(*, appointment, actor, now) -> None:
     _plan(appointment, event=Event.NO_SHOW, actor=actor, now=now)
 
 
+def on_performed(*, appointment, actor, now) -> None:
+    """The exam is done: no SIU (the order status says it)."""
+    _plan(appointment, event=Event.PERFORMED, actor=actor, now=now)
+
+
 def on_ended_early(*, appointment, event: Event, actor, now) -> None:
     """Did not proceed or aborted, decided at the day list: told as the table says."""
     _plan(appointment, event=event, actor=actor, now=now)

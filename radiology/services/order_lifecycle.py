@@ -30,7 +30,7 @@ ENDED_WITHOUT_EXAM = {
     AppointmentStatus.INCOMPLETE,
     AppointmentStatus.DID_NOT_PROCEED,
 }
-EXAM_DONE = {AppointmentStatus.COMPLETED, AppointmentStatus.FOLLOW_UP}
+EXAM_DONE = {AppointmentStatus.PERFORMED, AppointmentStatus.COMPLETED, AppointmentStatus.FOLLOW_UP}
 
 
 def new_accession_number(*, now: datetime) -> str:

@@ -7,11 +7,12 @@ Rules:
 - Every change to the appointment goes through one entry, run_action, with the action
   table's inputs, as for the API.
 - IN PROGRESS starts the linked appointment (started time from the step; the booked people).
-- COMPLETED completes it only with a whole outcome: the ducts from the performed procedure
-  code (77053 one duct, 77054 several), the contrast volume and the complications as the
-  modality reported them (docs/interfaces.md). Nothing is guessed: when any of them is
-  missing the step is "completed at the modality" and waits on the needs-attention page
-  for the radiologist to complete it with the outcome.
+- COMPLETED makes the exam performed (the room and people are free, the worklist item
+  leaves) and completes it too when the outcome is whole: the ducts from the performed
+  procedure code (77053 one duct, 77054 several), the contrast volume and the complications
+  as the modality reported them (docs/interfaces.md). Nothing is guessed: when any of them
+  is missing, the performed exam's outcome is a task on the technologist's and the
+  radiologist's lists, and what the modality did send is the form's starting value.
 - DISCONTINUED aborts it (incomplete) with the reason "Discontinued at the modality".
 - A final step (COMPLETED, DISCONTINUED) never changes again.
 - A person resolves a step on the needs-attention list: links an unmatched (or unapplied)
@@ -195,25 +196,26 @@ def _apply(step: PerformedProcedureStep, report: StepReport) -> None:
                 now=report.ended_at or step.updated_at,
             )
         elif report.status == Status.COMPLETED:
-            missing = _missing_outcome(step, report)
-            if missing:
-                step.attention = Attention.OUTCOME_NEEDED
-                step.attention_note = f"The modality did not send {missing}."
-                return
-            run_action(
-                appointment_id=appointment.pk,
-                action="complete",
-                actor=actor,
-                inputs={
-                    "outcome": {
-                        "ducts": step.ducts,
-                        "contrast_volume_ml": report.contrast_volume_ml,
-                        "complications": report.complications,
-                        "note": f"Reported by the modality (MPPS {step.sop_instance_uid})",
-                    }
-                },
-                now=report.ended_at or step.updated_at,
-            )
+            # The exam is performed whatever the modality said about it: the room and people are
+            # free, and the outcome is a task on the lists. A whole outcome completes it at once.
+            ended = report.ended_at or step.updated_at
+            if appointment.status == AppointmentStatus.IN_PROCEDURE:
+                run_action(appointment_id=appointment.pk, action="exam_done", actor=actor, now=ended)
+            if not _missing_outcome(step, report):
+                run_action(
+                    appointment_id=appointment.pk,
+                    action="complete",
+                    actor=actor,
+                    inputs={
+                        "outcome": {
+                            "ducts": step.ducts,
+                            "contrast_volume_ml": report.contrast_volume_ml,
+                            "complications": report.complications,
+                            "note": f"Reported by the modality (MPPS {step.sop_instance_uid})",
+                        }
+                    },
+                    now=ended,
+                )
     except ServiceRefusal as refusal:
         step.attention = Attention.NOT_APPLIED
         step.attention_note = refusal.message[:300]

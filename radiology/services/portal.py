@@ -59,7 +59,7 @@ def patient_status(appointment: Appointment, *, now: datetime) -> str:
         return Status.CANCELLED
     if appointment.status == S.NO_SHOW:
         return Status.NO_SHOW
-    if appointment.status in (S.COMPLETED, S.FOLLOW_UP, S.INCOMPLETE):
+    if appointment.status in (S.PERFORMED, S.COMPLETED, S.FOLLOW_UP, S.INCOMPLETE):
         return Status.DONE
     if appointment.status in (S.CHECKED_IN, S.IN_PROCEDURE):
         return Status.HERE

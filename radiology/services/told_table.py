@@ -39,6 +39,7 @@ STATES: dict[str, StateTold] = {
     S.REMINDED: StateTold("booked", CONFIRMED),
     S.CHECKED_IN: StateTold("checked-in", CONFIRMED),
     S.IN_PROCEDURE: StateTold("arrived", CONFIRMED),
+    S.PERFORMED: StateTold("fulfilled", CONFIRMED),
     S.COMPLETED: StateTold("fulfilled", CONFIRMED),
     S.FOLLOW_UP: StateTold("fulfilled", CONFIRMED),
     # The patient was seen and the exam began; the outcome (aborted, with its reason) belongs
@@ -61,7 +62,7 @@ class Event(StrEnum):
     NO_SHOW = "no_show"
     CHECKED_IN = "checked_in"
     STARTED = "started"
-    PERFORMED = "performed"  # the exam is done; no service says so apart from "completed" yet
+    PERFORMED = "performed"  # the exam is done (the outcome may be recorded later)
     ABORTED = "aborted"
     COMPLETED = "completed"
 
@@ -161,7 +162,7 @@ _TABLE = [
     ),
     EventTold(Event.CHECKED_IN, ("check_in",), order_status="SC", calendars_show=False),
     EventTold(Event.STARTED, ("start",), order_status="IP", calendars_show=False),
-    EventTold(Event.PERFORMED, (), order_status="CM", calendars_show=False),
+    EventTold(Event.PERFORMED, ("exam_done",), order_status="CM", calendars_show=False),
     # The appointment took place and ended early: modified (not cancelled), discontinued.
     EventTold(
         Event.ABORTED,

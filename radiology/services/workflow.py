@@ -16,6 +16,7 @@ from django.utils import timezone
 from procedures.reasons import AbortReason, NotProceededReason
 from radiology.errors import ServiceRefusal
 from radiology.models import (
+    AppointmentStatus,
     CheckInChecklist,
     FollowUpPlan,
     ProcedureOutcome,
@@ -127,6 +128,20 @@ def start_procedure(
     return appointment
 
 
+def record_exam_done(*, appointment_id: int, actor, now: datetime | None = None):
+    """The exam is performed (the modality said COMPLETED, or the technologist on the day
+    list): the room and people are free at once and the EHR hears it; recording the outcome
+    stays a task on the technologist's and radiologist's lists until complete_procedure."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = perform_transition(
+            appointment_id=appointment_id, action="exam_done", actor=actor, now=now, fields={"at": now}
+        )
+        release(holder=appointment.holder, now=now)
+        hl7_events.on_performed(appointment=appointment, actor=actor, now=now)
+    return appointment
+
+
 def complete_procedure(
     *,
     appointment_id: int,
@@ -140,8 +155,9 @@ def complete_procedure(
     note: str = "",
     now: datetime | None = None,
 ):
-    """Complete with the outcome: 19030 plus 77053 (one duct) or 77054 (several), the
-    contrast volume and complications; plans the follow-up message."""
+    """Record the outcome of a performed exam: 19030 plus 77053 (one duct) or 77054 (several),
+    the contrast volume and complications; plans the follow-up message. Recorded straight from
+    the room, the exam is performed at the same moment (the room is freed, the EHR told)."""
     check_permission(actor, get_action("complete"))
     now = now or timezone.now()
     codes = set(ProcedureOutcome.Complication.values)
@@ -159,9 +175,13 @@ def complete_procedure(
     if problems:
         raise ServiceRefusal(" ".join(problems.values()), code="invalid", fields=problems)
     with transaction.atomic():
+        was_performed = lock_appointment(appointment_id).status == AppointmentStatus.PERFORMED
         appointment = perform_transition(
             appointment_id=appointment_id, action="complete", actor=actor, now=now, fields={"at": now}
         )
+        if not was_performed:  # straight from the room: performed now, as "exam done" would say
+            release(holder=appointment.holder, now=now)
+            hl7_events.on_performed(appointment=appointment, actor=actor, now=now)
         procedure = appointment.procedure
         ProcedureOutcome.objects.create(
             appointment=appointment,

@@ -91,15 +91,16 @@ def department_figures(*, start_day: date, end_day: date) -> Figures:
             "created_at",
             "booked_at",
             "started_at",
-            "completed_at",
+            "performed_at",
         )
     )
     states = Counter(r["status"] for r in rows)
     due = sum(states[s] for s in ATTENDED_OR_MISSED)
+    # The time in the room: from the start to the exam done (the outcome may be recorded later).
     actual = [
-        ((r["completed_at"] - r["started_at"]).total_seconds() / 60, r["duration_minutes"])
+        ((r["performed_at"] - r["started_at"]).total_seconds() / 60, r["duration_minutes"])
         for r in rows
-        if r["started_at"] and r["completed_at"]
+        if r["started_at"] and r["performed_at"]
     ]
     by_slot = defaultdict(list)
     for minutes, slot in actual:
@@ -183,6 +184,7 @@ CSV_COLUMNS = [
     "booked_at",
     "checked_in_at",
     "started_at",
+    "performed_at",
     "completed_at",
     "actual_minutes",
     "ducts",
@@ -214,7 +216,7 @@ def csv_rows(*, start_day: date, end_day: date):
     for a in appointments:
         outcome = getattr(a, "outcome", None)  # reverse one-to-ones: absent until recorded
         plan = getattr(a, "follow_up_plan", None)
-        actual = round((a.completed_at - a.started_at).total_seconds() / 60) if a.started_at and a.completed_at else ""
+        actual = round((a.performed_at - a.started_at).total_seconds() / 60) if a.started_at and a.performed_at else ""
         yield [
             a.pk,
             local(a.start),
@@ -229,6 +231,7 @@ def csv_rows(*, start_day: date, end_day: date):
             local(a.created_at),
             local(a.checked_in_at),
             local(a.started_at),
+            local(a.performed_at),
             local(a.completed_at),
             actual,
             outcome.ducts if outcome else "",

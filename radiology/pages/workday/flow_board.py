@@ -15,6 +15,8 @@ def annotate_flow(rows, *, now: datetime) -> None:
         a = row.appointment
         row.flow = flow_state(a.status)
         row.late = a.status in UPCOMING and now >= a.start + LATE_AFTER
+        # Done in the room, the outcome still to record: the technologist's and radiologist's task.
+        row.outcome_to_record = a.status == "performed"
         if a.status == "checked_in":
             row.since = a.checked_in_at
         elif a.status == "in_procedure":

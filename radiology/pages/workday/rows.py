@@ -75,6 +75,7 @@ def flow_html(row, now) -> str:
         + (' <span class="badge next-flag">Next</span>' if row.is_next else "")
         + (' <span class="badge late-flag">LATE</span>' if row.late else "")
         + (' <span class="badge new-time-flag">NEEDS NEW TIME</span>' if row.needs_new_time else "")
+        + (' <span class="badge outcome-flag">Outcome to record</span>' if row.outcome_to_record else "")
         + f" {_clock(row, now)}"
         + f'<span class="msg-icons">{messages_html(row)}</span>'
     )

@@ -77,6 +77,7 @@ class DayRow:
     late: bool = False
     needs_new_time: bool = False  # its room or a person is off then (entered after booking)
     since: object = None  # when the current wait or procedure began
+    outcome_to_record: bool = False  # performed; the outcome is still to record
     is_next: bool = False
     left: float = 0.0  # timeline position and length, % of the day's window
     width: float = 0.0
@@ -217,21 +218,26 @@ def rows_by_room(rows: list[DayRow]) -> list[tuple[str, list[DayRow]]]:
 
 
 def radiologist_lists(*, user, today: date):
-    """My appointments today and this week, and my completed procedures awaiting a
+    """My appointments (as radiologist, technologist or nurse) today and this week, my
+    performed exams whose outcome is to record, and my completed procedures awaiting a
     follow-up decision."""
     week_start = today - timedelta(days=today.weekday())
     start, _ = local_day_bounds(week_start)
     _, end = local_day_bounds(week_start + timedelta(days=6))
-    mine = Appointment.objects.filter(radiologist__user=user).select_related(*APPOINTMENT_RELATED)
+    mine = Appointment.objects.filter(Q(radiologist__user=user) | Q(technologist__user=user)).select_related(
+        *APPOINTMENT_RELATED
+    )
     week = list(mine.filter(start__gte=start, start__lt=end).exclude(status="cancelled").order_by("start"))
     day_start, day_end = local_day_bounds(today)
     awaiting = list(mine.filter(status="completed").order_by("completed_at"))
-    # Each appointment is listed once: a completed one waits for its decision, the rest fall
-    # under today or the week's other days.
-    waiting = {a.pk for a in awaiting}
+    to_record = list(mine.filter(status="performed").order_by("performed_at"))
+    # Each appointment is listed once: a performed one waits for its outcome, a completed one
+    # for its decision, the rest fall under today or the week's other days.
+    waiting = {a.pk for a in [*awaiting, *to_record]}
     rest = [a for a in week if a.pk not in waiting]
     return {
         "today": [a for a in rest if day_start <= a.start < day_end],
         "week": [a for a in rest if not day_start <= a.start < day_end],
         "awaiting_follow_up": awaiting,
+        "outcome_to_record": to_record,
     }

@@ -119,7 +119,7 @@ def _back(request, appointment) -> str:
 
 
 @login_required
-@permission_required("radiology.arrange_follow_up", raise_exception=True)
+@permission_required("radiology.perform_procedure", raise_exception=True)
 def radiologist_list(request):
     lists = selectors.radiologist_lists(user=request.user, today=local_today())
     links = action_links(user=request.user, back=request.get_full_path(), group="workflow")
