@@ -455,3 +455,40 @@ class TodoNoteFactory(factory.django.DjangoModelFactory):
     note = "No answer; left a message"
     by = factory.SubFactory(UserFactory)
     at = factory.LazyFunction(timezone.now)
+
+
+from radiology.models import Report, ReportAddendum  # noqa: E402 - appended block, kept apart for merging
+
+
+class ReportFactory(factory.django.DjangoModelFactory):
+    """A preliminary report on a completed exam (final=True: signed by its radiologist)."""
+
+    class Meta:
+        model = Report
+
+    class Params:
+        final = factory.Trait(
+            status=Report.Status.FINAL,
+            signed_by=factory.SelfAttribute("radiologist"),
+            signed_at=factory.LazyFunction(timezone.now),
+        )
+
+    appointment = factory.SubFactory(AppointmentFactory, status="completed")
+    findings = "Single duct opacified; an intraductal filling defect 4 mm from the nipple."
+    impression = "Intraductal filling defect, likely papilloma."
+    assessment = "4"
+    recommendation = "biopsy"
+    radiologist = factory.SelfAttribute("appointment.radiologist")
+    written_by = factory.SelfAttribute("radiologist.user")
+    written_at = factory.LazyFunction(timezone.now)
+
+
+class ReportAddendumFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReportAddendum
+
+    report = factory.SubFactory(ReportFactory, final=True)
+    number = factory.Sequence(lambda n: n + 1)
+    text = "Compared with the outside ultrasound: the finding corresponds."
+    signed_by = factory.SelfAttribute("report.radiologist")
+    signed_at = factory.LazyFunction(timezone.now)

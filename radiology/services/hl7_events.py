@@ -141,6 +141,11 @@ def on_performed(*, appointment, actor, now) -> None:
     _plan(appointment, event=Event.PERFORMED, actor=actor, now=now)
 
 
+def on_report(*, report, addendum=None, actor, now) -> None:
+    """A report version was saved (preliminary, final) or an addendum signed: the EHR is to get
+    its ORU^R01 (issue #19 part C plans it here; until then nothing is sent)."""
+
+
 def on_ended_early(*, appointment, event: Event, actor, now) -> None:
     """Did not proceed or aborted, decided at the day list: told as the table says."""
     _plan(appointment, event=event, actor=actor, now=now)
