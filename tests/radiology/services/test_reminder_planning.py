@@ -247,7 +247,9 @@ def test_cancelling_an_appointment_within_48_hours_tells_its_staff():
 
 def test_completion_withdraws_the_remaining_reminders_and_plans_the_follow_up_an_hour_later():
     appointment = book(local(2026, 1, 20, 10, 0), now=local(2026, 1, 12, 10, 0))
-    Appointment.objects.filter(pk=appointment.pk).update(status="completed", completed_at=local(2026, 1, 20, 10, 40))
+    Appointment.objects.filter(pk=appointment.pk).update(
+        status="completed", performed_at=local(2026, 1, 20, 10, 40), completed_at=local(2026, 1, 20, 10, 40)
+    )
     appointment.refresh_from_db()
 
     reminders.on_completed(appointment=appointment, now=local(2026, 1, 20, 10, 40))
