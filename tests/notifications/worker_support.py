@@ -150,10 +150,18 @@ def dispatch_tick():
     services.dispatch_due()
 
 
-def book_move_cancel(procedure) -> int:
+def a_scheduler_in_a_small_department():
+    """One room, radiologist and technologist (Mon–Fri 08:00–17:00) and a scheduler's user."""
+    from tests.factories import StaffMemberFactory, small_department
+
+    small_department()
+    return StaffMemberFactory(scheduler=True).user
+
+
+def book_move_cancel(procedure, *, scheduler=None) -> int:
     """The radiology services' three SIU events of one appointment, each in its own
     transaction, as a scheduler would do them within a second: book (S12), move (S13), cancel
-    (S15). Returns the appointment's id."""
+    (S15). Without a scheduler, a small department is made first. Returns the appointment's id."""
     from datetime import datetime, timedelta
     from datetime import time as clock
 
@@ -162,10 +170,9 @@ def book_move_cancel(procedure) -> int:
     from radiology.services.booking import book_appointment
     from radiology.services.cancellation import cancel_appointment
     from radiology.services.rescheduling import reschedule_appointment
-    from tests.factories import PatientFactory, StaffMemberFactory, a_weekday, small_department
+    from tests.factories import PatientFactory, a_weekday
 
-    small_department()
-    scheduler = StaffMemberFactory(scheduler=True).user
+    scheduler = scheduler or a_scheduler_in_a_small_department()
     start = timezone.make_aware(datetime.combine(a_weekday(7), clock(15)))
     appointment = book_appointment(
         patient=PatientFactory(),
