@@ -46,7 +46,7 @@ def test_each_state_reads_as_the_patients_flow():
         "Arrived",
         "In procedure",
         "Done",
-        "Did not proceed",
+        "Incomplete",
     ]
 
 
