@@ -65,16 +65,20 @@ MODALITY_TAG = "00080060"
 
 
 def placer_system_uri(namespace: str) -> str:
-    """The URI of the placer's order numbers: the configured one, else a URN of its namespace."""
-    configured = settings.FHIR_PLACER_SYSTEMS.get(namespace)
-    return configured or PLACER_SYSTEM_PREFIX + quote(namespace, safe="")
+    """The URI of the placer's order numbers: the configured one, else a URN of its namespace
+    ("" when the order named no placer: the number is then told without a system)."""
+    if not namespace:
+        return ""
+    return settings.FHIR_PLACER_SYSTEMS.get(namespace) or PLACER_SYSTEM_PREFIX + quote(namespace, safe="")
 
 
 def order_identifiers(order: Order) -> list[dict]:
     accession = {"system": settings.FHIR_ACCESSION_SYSTEM, "value": order.accession_number}
     identifiers = []
     if order.placer_order_number:
-        placer = {"use": "official", "type": PLAC, "system": placer_system_uri(order.placer_system)}
+        placer = {"use": "official", "type": PLAC}
+        if order.placer_system:
+            placer["system"] = placer_system_uri(order.placer_system)
         placer["value"] = order.placer_order_number
         if order.placer_system:
             placer["assigner"] = {"display": order.placer_system}

@@ -43,6 +43,20 @@ def identifier(resource: dict, code: str) -> dict:
     return next(i for i in resource["identifier"] if i.get("type", {}).get("coding", [{}])[0].get("code") == code)
 
 
+def test_the_capability_statement_names_each_exam_resource_s_search_parameters(client):
+    statement = fhir(client, "GET", "metadata").body
+    resources = {r["type"]: r for r in statement["rest"][0]["resource"]}
+    params = {name: {p["name"]: p.get("definition", "") for p in resources[name]["searchParam"]} for name in resources}
+    base = "http://hl7.org/fhir/SearchParameter/"
+    assert {"patient", "identifier", "status", "authored", "occurrence", "date"} <= set(params["ServiceRequest"])
+    assert params["DiagnosticReport"]["patient"] == base + "clinical-patient"
+    assert params["DiagnosticReport"]["based-on"] == base + "DiagnosticReport-based-on"
+    assert params["DiagnosticReport"]["date"] == base + "clinical-date"
+    assert params["ImagingStudy"]["based-on"] == params["ImagingStudy"]["basedon"] == base + "ImagingStudy-basedon"
+    assert params["ImagingStudy"]["date"] == ""  # ours alone: no SearchParameter to name
+    assert all(resources[name]["versioning"] == "versioned" for name in ("ServiceRequest", "ImagingStudy"))
+
+
 # --- ServiceRequest -----------------------------------------------------------------------
 
 
@@ -84,6 +98,12 @@ def test_an_order_is_a_service_request_with_placer_filler_and_accession(client, 
     assert request["reasonCode"][0]["text"] == "Bloody discharge"
     assert "occurrencePeriod" not in request  # waiting: nothing booked yet
     assert client.get(f"/fhir/R4/ServiceRequest/{order.pk}", HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+
+
+def test_a_placer_number_without_a_placer_is_told_without_a_system(client):
+    order = OrderFactory(placer_system="", placer_order_number="123")
+    placer = identifier(fhir(client, "GET", f"ServiceRequest/{order.pk}").body, "PLAC")
+    assert placer == {"use": "official", "type": placer["type"], "value": "123"}
 
 
 def test_the_order_status_is_told_as_active_completed_or_revoked(client):
