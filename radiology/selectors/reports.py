@@ -21,7 +21,7 @@ def report_status_label(status: str, addenda: int) -> str:
 @dataclass
 class ReportRecord:
     report: Report
-    versions: list = field(default_factory=list)  # its historical records, oldest first
+    versions: list = field(default_factory=list)  # its historical records, oldest first, with `saved_by`
     addenda: list = field(default_factory=list)  # oldest first
 
     @property
@@ -41,6 +41,9 @@ def report_record(appointment_id: int) -> ReportRecord | None:
     versions = list(
         Report.history.filter(id=report.pk).select_related("history_user").order_by("version", "history_id")
     )
+    for version in versions:
+        user = version.history_user
+        version.saved_by = (user.get_full_name() or user.get_username()) if user else "System"
     addenda = list(ReportAddendum.objects.filter(report=report).select_related("signed_by__user").order_by("number"))
     return ReportRecord(report, versions, addenda)
 

@@ -518,10 +518,6 @@ class ReminderSerializer(serializers.Serializer):
     status = serializers.CharField()
 
 
-def _user_name(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user is not None else "System"
-
-
 class ReportVersionSerializer(serializers.Serializer):
     version = serializers.IntegerField()
     status = serializers.ChoiceField(choices=["preliminary", "final"])
@@ -530,11 +526,8 @@ class ReportVersionSerializer(serializers.Serializer):
     assessment = serializers.CharField()
     recommendation = serializers.CharField()
     follow_up_interval_weeks = serializers.IntegerField(allow_null=True)
-    saved_by = serializers.SerializerMethodField(help_text="Who saved this version.")
+    saved_by = serializers.CharField(help_text="Who saved this version.")
     saved_at = LocalDateTimeField(source="history_date")
-
-    def get_saved_by(self, version) -> str:
-        return _user_name(version.history_user)
 
 
 class ReportAddendumSerializer(serializers.Serializer):

@@ -172,7 +172,8 @@ def test_an_addendum_needs_text_a_final_report_and_a_signature(exam, told):
 
     assert _refusal(add, text="Later.", password=DEFAULT_PASSWORD).message.startswith("There is no report")
     _write(exam)
-    assert _refusal(add, text="Later.", password=DEFAULT_PASSWORD).message.startswith("This report is still preliminary")
+    refusal = _refusal(add, text="Later.", password=DEFAULT_PASSWORD)
+    assert refusal.message.startswith("This report is still preliminary")
     _write(exam, final=True, password=DEFAULT_PASSWORD)
     assert set(_refusal(add, text="  ", password=DEFAULT_PASSWORD).fields) == {"text"}
     assert set(_refusal(add, text="Later.", password="wrong").fields) == {"password"}
