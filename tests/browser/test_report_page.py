@@ -4,13 +4,17 @@ report page has no serious accessibility problem (axe-core) before and after sig
 import pytest
 
 from radiology.models import Report
-from tests.browser.staff_support import serious_violations
+from tests.browser.staff_support import DESKTOP, serious_violations
 from tests.factories import DEFAULT_PASSWORD, AppointmentFactory, StaffMemberFactory
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_a_radiologist_saves_signs_and_the_page_is_accessible(page, live_server, login, screenshot_dir):
+def test_a_radiologist_saves_signs_and_the_page_is_accessible(browser, live_server, login, screenshot_dir):
+    # axe-core goes in as a script tag: the context bypasses CSP for it (as in test_staff_accessibility).
+    context = browser.new_context(viewport=DESKTOP, locale="en-US", bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
     radiologist = StaffMemberFactory(radiologist=True, user__username="rad1", user__first_name="Rita")
     exam = AppointmentFactory(status="performed", radiologist=radiologist, patient__family_name="Okafor")
     login(page, "rad1")
@@ -31,4 +35,5 @@ def test_a_radiologist_saves_signs_and_the_page_is_accessible(page, live_server,
     assert page.locator("[data-testid=addendum-form]").count() == 1
     assert serious_violations(page) == []
     page.screenshot(path=str(screenshot_dir / "radiologist-report-final.png"), full_page=True)
+    context.close()
     assert Report.objects.get(appointment=exam).status == "final"
