@@ -46,6 +46,9 @@ ACCESS = {
     "radiology:abort_procedure": {T, N, R},
     "radiology:no_show": {S, T, N},
     "radiology:follow_up": {R},
+    "radiology:reports_to_write": {R},
+    "radiology:report": {R},
+    "radiology:report_addendum": {"POST": {R}},
     "radiology:dashboard": {M},
     "radiology:dashboard_export": {M},
     "radiology:order_queue": {S, M},
@@ -74,6 +77,8 @@ ACCESS = {
     "api:reschedule": {"POST": {S, M}},
     "api:cancel": {"POST": {S, M}},
     "api:transitions": {"POST": STAFF},
+    "api:report": {"POST": {R}},
+    "api:report_addendum": {"POST": {R}},
     # FHIR R4 (its routes are tried with resource type Appointment and the appointment's id).
     "fhir:search": {"GET": STAFF},
     "fhir:read": {"GET": STAFF},

@@ -13,7 +13,7 @@ from radiology import selectors
 from radiology.interfaces.api import serializers as s
 from radiology.interfaces.api.permissions import HasRolePermissions
 from radiology.models import Appointment, Patient
-from radiology.services import booking, cancellation, rescheduling
+from radiology.services import booking, cancellation, reports, rescheduling
 from radiology.services.actions import run_action
 from radiology.services.patients import find_patients, register_patient
 from radiology.services.slots import find_galactogram_slots
@@ -23,6 +23,7 @@ from security.access_log import What, record_access
 VIEW_APPOINTMENT = "radiology.view_appointment"
 VIEW_PATIENT = "radiology.view_patient"
 BOOK = "radiology.book_appointment"
+SIGN_REPORT = "radiology.sign_report"
 
 ERRORS = {400: s.ErrorSerializer, 401: s.ErrorSerializer, 403: s.ErrorSerializer, 404: s.ErrorSerializer}
 CONFLICT = {**ERRORS, 409: s.ErrorSerializer}
@@ -177,7 +178,7 @@ class AppointmentDetailView(ApiView):
 
     @extend_schema(
         operation_id="appointments_retrieve",
-        summary="One appointment with its transition history and reminders",
+        summary="One appointment with its transition history, reminders and report",
         responses={200: s.AppointmentDetailSerializer, **ERRORS},
     )
     def get(self, request, pk):
@@ -250,6 +251,69 @@ class TransitionsView(ApiView):
         data = body.validated_data
         action = data.pop("action")
         run_action(appointment_id=pk, action=action, actor=request.user, inputs=data)
+        return appointment_response(request, pk)
+
+
+def signature_of(request, password: str) -> dict:
+    """Over a token the token is the signature (it is the radiologist's own, issued to her); a
+    browser session signs as the pages do, with her password entered again."""
+    if request.auth is not None:
+        return {"signature": reports.TOKEN, "password": None}
+    return {"signature": reports.PASSWORD, "password": password}
+
+
+class ReportView(ApiView):
+    required_perms = {"POST": [SIGN_REPORT]}
+
+    @extend_schema(
+        operation_id="appointments_report",
+        summary="Write, rewrite or sign the report of a performed exam",
+        description="Saves the preliminary report (each saved change is a new version) or, with `final: true`, "
+        "signs it as final; with a token, the token is the signature (a browser session sends `password`). "
+        "Only a radiologist. 409 when the exam is not performed yet or the report is already final "
+        "(add an addendum instead); 400 naming the fields that are missing or wrong.",
+        request=s.ReportInputSerializer,
+        responses={200: s.AppointmentDetailSerializer, **CONFLICT},
+    )
+    def post(self, request, pk):
+        appointment_or_404(pk)
+        body = s.ReportInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        reports.save_report(
+            appointment_id=pk,
+            actor=request.user,
+            findings=data["findings"],
+            impression=data["impression"],
+            assessment=data["assessment"],
+            recommendation=data["recommendation"],
+            follow_up_interval_weeks=data["follow_up_interval_weeks"],
+            final=data["final"],
+            **signature_of(request, data["password"]),
+        )
+        return appointment_response(request, pk)
+
+
+class ReportAddendumView(ApiView):
+    required_perms = {"POST": [SIGN_REPORT]}
+
+    @extend_schema(
+        operation_id="appointments_report_addendum",
+        summary="Add a signed addendum to a final report",
+        description="The final report stays as it was signed; the addendum is kept beside it, signed by the "
+        "radiologist (with a token, the token is the signature). 409 when the report is not final or there "
+        "is none; 400 without `text`.",
+        request=s.AddendumInputSerializer,
+        responses={200: s.AppointmentDetailSerializer, **CONFLICT},
+    )
+    def post(self, request, pk):
+        appointment_or_404(pk)
+        body = s.AddendumInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        reports.add_addendum(
+            appointment_id=pk, actor=request.user, text=data["text"], **signature_of(request, data["password"])
+        )
         return appointment_response(request, pk)
 
 
