@@ -492,3 +492,18 @@ class ReportAddendumFactory(factory.django.DjangoModelFactory):
     text = "Compared with the outside ultrasound: the finding corresponds."
     signed_by = factory.SelfAttribute("report.radiologist")
     signed_at = factory.LazyFunction(timezone.now)
+
+
+from radiology.models import ResultLetter  # noqa: E402 - appended block, kept apart for merging
+
+
+class ResultLetterFactory(factory.django.DjangoModelFactory):
+    """A letter due for a final report (made as radiology.services.letters.on_report_final does)."""
+
+    class Meta:
+        model = ResultLetter
+
+    report = factory.SubFactory(ReportFactory, final=True)
+    patient = factory.SelfAttribute("report.appointment.patient")
+    due_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=30))
+    created_at = factory.LazyFunction(timezone.now)

@@ -27,6 +27,8 @@ urlpatterns = [
     path("appointments/<int:pk>/reschedule", views.RescheduleView.as_view(), name="reschedule"),
     path("appointments/<int:pk>/cancel", views.CancelView.as_view(), name="cancel"),
     path("appointments/<int:pk>/transitions", views.TransitionsView.as_view(), name="transitions"),
+    path("letters", views.LettersView.as_view(), name="letters"),
+    path("letters/<int:pk>/pdf", views.LetterPdfView.as_view(), name="letter_pdf"),
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="schema"),
     path("docs/", docs_policy(SpectacularSwaggerView.as_view(url_name="api:schema")), name="docs"),
     path("redoc/", docs_policy(SpectacularRedocView.as_view(url_name="api:schema")), name="redoc"),
