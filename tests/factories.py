@@ -494,7 +494,18 @@ class ReportAddendumFactory(factory.django.DjangoModelFactory):
     signed_at = factory.LazyFunction(timezone.now)
 
 
-from radiology.models import ResultLetter  # noqa: E402 - appended block, kept apart for merging
+from radiology.models import LetterRule, ResultLetter  # noqa: E402 - appended block, kept apart for merging
+
+
+class LetterRuleFactory(factory.django.DjangoModelFactory):
+    """The department's rule for one assessment (the migration made all seven: found, not added)."""
+
+    class Meta:
+        model = LetterRule
+        django_get_or_create = ("assessment",)
+
+    assessment = "3"
+    due_within_days = 30
 
 
 class ResultLetterFactory(factory.django.DjangoModelFactory):
