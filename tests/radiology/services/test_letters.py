@@ -36,13 +36,15 @@ def deliver_due(now):
     return {i: outbox.deliver_message(message_id=i, token=token, now=now) for i in ids}
 
 
-def test_a_final_report_makes_a_letter_due_within_30_days_of_its_signature():
+def test_a_final_report_makes_a_letter_due_within_30_days_of_its_signature_on_the_clinics_calendar():
     report = final_report(assessment="2", recommendation="routine")
 
     letter = letters.on_report_final(report=report, now=SIGNED)
 
     assert letter.status == "due"
+    # 30 days on, across the spring DST change (8 March): still 14:00 local.
     assert letter.due_at == SIGNED + timedelta(days=30)
+    assert letter.due_at.astimezone(ZONE).hour == 14
     assert letter.patient == report.appointment.patient
     assert letter.channel == "" and letter.sent_at is None
 
