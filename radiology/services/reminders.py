@@ -44,6 +44,8 @@ MESSAGE_KIND_LABELS = {
     "staff_digest": "Staff morning digest",
     "letter_ready": "Result letter ready",
 }
+# Messages about what comes after the exam: recording the outcome does not withdraw them.
+AFTER_THE_EXAM_KINDS = {"letter_ready"}
 # Staff hear about bookings, moves and cancellations this close to the start.
 STAFF_NOTICE_WINDOW = timedelta(hours=48)
 
@@ -215,11 +217,13 @@ def on_ended_early(*, appointment, now) -> None:
 
 def on_completed(*, appointment, now) -> None:
     """Withdraw reminders meant for before the procedure; plan the follow-up message."""
+    # The result letter's message stays: a report may be final before the outcome is recorded.
     outbox.withdraw_messages(
         subject=appointment.holder,
         now=now,
         reason="Withdrawn: the procedure is done.",
         audience=Message.Audience.PATIENT,
+        kinds=[kind for kind in MESSAGE_KIND_LABELS if kind not in AFTER_THE_EXAM_KINDS],
     )
     outbox.schedule_messages(messages=_rule_messages(appointment, anchors=[A.AFTER_COMPLETION], now=now))
 

@@ -257,3 +257,14 @@ def test_a_merged_patient_keeps_her_letter_under_the_surviving_record():
     letter.refresh_from_db()
     assert letter.patient == survivor
     assert letter.report.appointment.patient == survivor
+
+
+def test_recording_the_outcome_after_the_letter_went_by_link_keeps_its_message(scheduler):
+    from radiology.services import reminders
+
+    letter = ResultLetterFactory(report__appointment__status="performed")
+    letters.send_letter(letter_id=letter.pk, channel="link", actor=scheduler, now=SIGNED)
+
+    reminders.on_completed(appointment=letter.report.appointment, now=SIGNED)
+
+    assert Message.objects.get(kind="letter_ready").status == "scheduled"
