@@ -21,4 +21,6 @@ urlpatterns = [
     path("", include("radiology.pages.patients.urls")),
     # The radiologists' reports: exams to report, the report page (issue 19, part B).
     path("", include("radiology.pages.reports.urls")),
+    # Result letters: the lists, the print queue, sending (issue 20 A).
+    path("", include("radiology.pages.letters.urls")),
 ]

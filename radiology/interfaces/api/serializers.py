@@ -8,6 +8,7 @@ and come in only with an offset or Z: a naive time is refused, never guessed.
 import re
 from decimal import Decimal
 
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from phonenumber_field.serializerfields import PhoneNumberField
@@ -31,6 +32,7 @@ from radiology.models import (
     StaffMember,
 )
 from radiology.presentation.date_range import OUT_OF_RANGE, in_range
+from radiology.selectors import letters as letter_selectors
 from radiology.selectors.reports import report_record
 from radiology.services import told_table
 from radiology.services.action_table import ACTIONS, BODY_FIELDS, NAMED_ACTIONS, offered_actions
@@ -591,6 +593,41 @@ class AddendumInputSerializer(serializers.Serializer):
     )
 
 
+class LetterSerializer(serializers.Serializer):
+    """The patient's result letter (issue 20 A): due when the report is final."""
+
+    id = serializers.IntegerField()
+    appointment = serializers.IntegerField(source="report.appointment_id")
+    patient = PatientRefSerializer()
+    status = serializers.SerializerMethodField(help_text="due, overdue, sent or withdrawn.")
+    due_at = LocalDateTimeField()
+    sent_at = LocalDateTimeField(allow_null=True)
+    posted_at = LocalDateTimeField(allow_null=True)
+    channel = serializers.CharField(help_text="post, link, both, or empty while not chosen.")
+    pdf = serializers.SerializerMethodField(help_text="The letter as a PDF (readable with a staff token).")
+
+    def get_status(self, letter) -> str:
+        return letter.state(timezone.now())
+
+    def get_pdf(self, letter) -> str:
+        path = reverse("api:letter_pdf", args=[letter.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class LetterListSerializer(serializers.Serializer):
+    letters = LetterSerializer(many=True)
+
+
+class LetterListQuerySerializer(QuerySerializer):
+    status = serializers.ChoiceField(
+        choices=["due", "overdue", "soon", "to_post", "sent"],
+        required=False,
+        help_text="due (not sent yet, overdue included; the default), overdue, soon (due within 3 days), "
+        "to_post (the print queue) or sent.",
+    )
+
+
 class AppointmentDetailSerializer(AppointmentSerializer):
     transitions = TransitionSerializer(many=True, source="transitions.all")
     allowed_actions = serializers.SerializerMethodField(help_text="What the requesting user may do now.")
@@ -601,6 +638,13 @@ class AppointmentDetailSerializer(AppointmentSerializer):
     def get_report(self, appointment) -> dict | None:
         record = report_record(appointment.pk)
         return ReportSerializer(record).data if record else None
+
+    letter = serializers.SerializerMethodField(help_text="The result letter, once the report is final; else null.")
+
+    @extend_schema_field(LetterSerializer(allow_null=True))
+    def get_letter(self, appointment) -> dict | None:
+        letter = letter_selectors.letter_of_appointment(appointment.pk)
+        return LetterSerializer(letter, context=self.context).data if letter is not None else None
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_allowed_actions(self, appointment) -> list[str]:

@@ -1,6 +1,9 @@
 """JSON API views. Thin: validate with a serializer, call a service or selector, shape the
 answer. Errors are raised and turned into JSON by radiology.interfaces.api.errors."""
 
+from django.http import HttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view, permission_classes
@@ -10,9 +13,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from radiology import selectors
+from radiology.encoders.letter_pdf import letter_pdf_of
 from radiology.interfaces.api import serializers as s
 from radiology.interfaces.api.permissions import HasRolePermissions
 from radiology.models import Appointment, Patient
+from radiology.selectors import letters as letter_selectors
 from radiology.services import booking, cancellation, reports, rescheduling
 from radiology.services.actions import run_action
 from radiology.services.patients import find_patients, register_patient
@@ -24,6 +29,7 @@ VIEW_APPOINTMENT = "radiology.view_appointment"
 VIEW_PATIENT = "radiology.view_patient"
 BOOK = "radiology.book_appointment"
 SIGN_REPORT = "radiology.sign_report"
+VIEW_LETTER = "radiology.view_resultletter"
 
 ERRORS = {400: s.ErrorSerializer, 401: s.ErrorSerializer, 403: s.ErrorSerializer, 404: s.ErrorSerializer}
 CONFLICT = {**ERRORS, 409: s.ErrorSerializer}
@@ -183,6 +189,41 @@ class AppointmentDetailView(ApiView):
     )
     def get(self, request, pk):
         return appointment_response(request, pk)
+
+
+class LettersView(ApiView):
+    required_perms = {"GET": [VIEW_LETTER]}
+
+    @extend_schema(
+        operation_id="letters_list",
+        summary="Result letters due, overdue, due soon, to post or sent",
+        parameters=[s.LetterListQuerySerializer],
+        responses={200: s.LetterListSerializer, **ERRORS},
+    )
+    def get(self, request):
+        query = s.LetterListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        letters = list(letter_selectors.letters_in_state(query.validated_data.get("status", "due"), now=timezone.now()))
+        record_access(request=request, patient_ids=[letter.patient_id for letter in letters], what=What.API)
+        return Response({"letters": s.LetterSerializer(letters, many=True, context={"request": request}).data})
+
+
+class LetterPdfView(ApiView):
+    required_perms = {"GET": [VIEW_LETTER]}
+
+    @extend_schema(
+        operation_id="letters_pdf",
+        summary="A result letter as a PDF, in the patient's language",
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **ERRORS},
+    )
+    def get(self, request, pk):
+        letter = letter_selectors.letter(pk)
+        if letter is None:
+            raise NotFound(f"There is no letter with id {pk}.")
+        record_access(request=request, patient_ids=[letter.patient_id], what=What.API)
+        response = HttpResponse(letter_pdf_of(letter, now=timezone.now()), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="letter-{letter.pk}.pdf"'
+        return response
 
 
 class RescheduleView(ApiView):
