@@ -191,3 +191,13 @@ def test_a_completed_or_followed_up_exam_may_be_reported_too():
     for status in ("completed", "follow_up"):
         exam = AppointmentFactory(status=status)
         assert _write(exam).version == 1
+
+
+def test_signing_a_report_makes_the_patients_result_letter_due_and_a_preliminary_does_not(exam):
+    from radiology.models import ResultLetter
+
+    _write(exam)
+    assert not ResultLetter.objects.exists()
+    _write(exam, final=True, password=DEFAULT_PASSWORD)
+    letter = ResultLetter.objects.get()
+    assert letter.report == Report.objects.get(appointment=exam) and letter.sent_at is None
