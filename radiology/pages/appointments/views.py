@@ -6,13 +6,14 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from radiology import selectors
 from radiology.models import PERFORMED_STATES, Appointment
 from radiology.presentation.action_links import action_links
 from radiology.presentation.forms import AppointmentFilterForm
+from radiology.selectors.letters import letter_of_appointment
 from radiology.selectors.reports import report_record
-from radiology.services import told_table
 from scheduling.clinic_time import local_day_bounds, local_today
 from security.access_log import What, record_access
 
@@ -71,9 +72,9 @@ def appointment_detail(request, pk):
     record_access(request=request, patient_ids=[appointment.patient_id], what=What.APPOINTMENT_PAGE)
     back = request.get_full_path()
     booking_actions = action_links(user=request.user, back=back, group="booking")(appointment)
+    letter = letter_of_appointment(appointment.pk)
     context = {
         "appointment": appointment,
-        "fhir_status": told_table.fhir_status(appointment.status),
         "workflow_actions": action_links(user=request.user, back=back, group="workflow")(appointment),
         "booking_actions": booking_actions,
         # Moving it: a date picker that opens the reschedule page's search from that day.
@@ -82,6 +83,8 @@ def appointment_detail(request, pk):
         "reminder_messages": selectors.appointment_messages(appointment),
         "readiness": selectors.latest_readiness(appointment),
         "report": report_record(appointment.pk),
+        "letter": letter,
+        "letter_state": letter.state(timezone.now()) if letter else "",
         "performed": appointment.status in PERFORMED_STATES,  # a report may be written
     }
     return render(request, "radiology/appointment_detail.html", context)
