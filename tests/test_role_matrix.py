@@ -42,6 +42,7 @@ ACCESS = {
     "radiology:did_not_proceed": {T, N},
     "radiology:start_procedure": {T, N, R},
     "radiology:complete_procedure": {T, N, R},
+    "radiology:correct_outcome": {T, N, R},
     "radiology:abort_procedure": {T, N, R},
     "radiology:no_show": {S, T, N},
     "radiology:follow_up": {R},
