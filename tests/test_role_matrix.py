@@ -74,6 +74,7 @@ ACCESS = {
     "api:reschedule": {"POST": {S, M}},
     "api:cancel": {"POST": {S, M}},
     "api:transitions": {"POST": STAFF},
+    "api:outcome_correction": {"POST": {T, N, R}},
     # FHIR R4 (its routes are tried with resource type Appointment and the appointment's id).
     "fhir:search": {"GET": STAFF},
     "fhir:read": {"GET": STAFF},
