@@ -433,6 +433,13 @@ HL7_OUT_TLS_KEY = env.str("HL7_OUT_TLS_KEY", default="")
 HL7_OUT_MESSAGES = env.list("HL7_OUT_MESSAGES", default=["siu", "orm", "oru", "dft"])
 # The order status as ORM^O01 in HL7 v2.3.1 ("2.3.1") or OMG^O19 in v2.5.1 ("2.5.1").
 HL7_ORDER_STATUS_VERSION = env.str("HL7_ORDER_STATUS_VERSION", default="2.3.1")
+if HL7_ORDER_STATUS_VERSION not in ("2.3.1", "2.5.1"):  # found at start-up, not when a booking plans its message
+    raise environ.ImproperlyConfigured("HL7_ORDER_STATUS_VERSION is 2.3.1 (ORM^O01) or 2.5.1 (OMG^O19)")
+_unknown_hl7_kinds = set(HL7_OUT_MESSAGES) - {"siu", "orm", "oru", "dft"}
+if _unknown_hl7_kinds:
+    raise environ.ImproperlyConfigured(
+        f"HL7_OUT_MESSAGES: unknown {sorted(_unknown_hl7_kinds)}; use siu, orm, oru, dft"
+    )
 # MSH-3/MSH-4 of what we send are HL7_APPLICATION/HL7_FACILITY (above); MSH-5/MSH-6:
 HL7_RECEIVING_APPLICATION = env.str("HL7_RECEIVING_APPLICATION", default="EHR")
 HL7_RECEIVING_FACILITY = env.str("HL7_RECEIVING_FACILITY", default="HOSPITAL")

@@ -5,14 +5,16 @@ the codes, a credit (CD) of the codes charged before followed by a charge of the
 MSH  as every message we send (encoders/segments.py), MSH-9 DFT^P03^DFT_P03
 EVN  EVN-1 P03, EVN-2 when the charge was planned, EVN-5 who
 PID  MRN^^^ISSUER^MR, name, birth date, sex   PV1  PV1-2 O (outpatient)
-FT1  FT1-1 set id, FT1-2 transaction id (accession-charge number-set id: unique and the same on
-     every attempt), FT1-4 the date of service (when the exam was performed), FT1-5 the posting
-     time, FT1-6 CG (charge) or CD (credit) (HL7 table 0017), FT1-7 the code (CPT^text^C4),
+FT1  FT1-1 set id, FT1-2 transaction id (12 hex digits of a hash of accession, charge number,
+     CG/CD and set id: unique and the same on every attempt), FT1-4 the date of service (when
+     the exam was performed), FT1-5 the posting time, FT1-6 CG (charge) or CD (credit) (HL7
+     table 0017), FT1-7 the code (CPT^text^C4),
      FT1-10 quantity 1, FT1-20 the performing radiologist (our id^family^given), FT1-21 the
      ordering (referring) physician, FT1-23 the filler order number (the accession^us),
      FT1-25 the procedure code (CPT^text^C4)
 """
 
+import hashlib
 from datetime import datetime
 
 from hl7apy.consts import VALIDATION_LEVEL
@@ -29,6 +31,12 @@ CPT_TEXT = {
     "77053": "Mammary ductogram or galactogram, single duct",
     "77054": "Mammary ductogram or galactogram, multiple ducts",
 }
+
+
+def transaction_id(accession: str, charge_number: int, transaction_type: str, number: int) -> str:
+    """FT1-2 (ST, at most 12 characters in v2.5.1): the first 12 hex digits of the SHA-256 of
+    accession-n<CG|CD>-set id: unique per line and the same on every attempt."""
+    return hashlib.sha256(f"{accession}-{charge_number}{transaction_type}-{number}".encode()).hexdigest()[:12].upper()
 
 
 def code(cpt: str) -> str:
@@ -63,7 +71,7 @@ def build_dft(
     for number, cpt in enumerate(codes, start=1):
         ft1 = message.add_group("DFT_P03_FINANCIAL").ft1
         ft1.ft1_1 = str(number)
-        ft1.ft1_2 = f"{text(order.accession_number)}-{charge_number}{transaction_type}-{number}"
+        ft1.ft1_2 = transaction_id(order.accession_number, charge_number, transaction_type, number)
         ft1.ft1_4 = served
         ft1.ft1_5 = when(now)
         ft1.ft1_6 = transaction_type
