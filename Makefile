@@ -8,13 +8,17 @@ PYTEST_ARGS ?= -n 2
 # Listen on this machine only unless HOST says otherwise (e.g. HOST=0.0.0.0 behind a firewall).
 HOST ?= 127.0.0.1
 export HOST
+# Under run and dev, links in patient texts and staff e-mails point at this server unless
+# SITE_URL says otherwise (honcho gives each process its own PORT, so the address is fixed
+# here, once, for all of them).
+SERVED_AT := $(or $(SITE_URL),http://$(if $(filter 0.0.0.0 ::,$(HOST)),localhost,$(HOST)):$(PORT))
 VENV := .venv
 PY := $(VENV)/bin/python
 # Django 6 needs Python 3.12+: take the first one found (PATH, then pyenv).
 PYTHON ?= $(shell for p in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bin/python $$HOME/.pyenv/versions/3.12*/bin/python /root/.pyenv/versions/3.12*/bin/python; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: run dev not-production static install-check load test lint format bench venv deps dev-deps browser-deps dicom-deps check-services migrate seed clean node-deps messages screenshots
+.PHONY: site-url run dev not-production static install-check load test lint format bench venv deps dev-deps browser-deps dicom-deps check-services migrate seed clean node-deps messages screenshots
 
 $(VENV)/.created:
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is required (Django 6)."; exit 1; }
@@ -35,6 +39,7 @@ dev-deps: $(VENV)/.dev-deps
 
 migrate: deps
 	mkdir -p var/broker var/broker-processed var/outbox
+	@$(PY) scripts/ensure_database.py
 	$(PY) manage.py migrate --noinput
 
 seed: migrate
@@ -43,14 +48,20 @@ seed: migrate
 ## run: install, migrate, load the demo department if empty (never in production), collect
 ## static files, start gunicorn (WEB_CONCURRENCY workers) + Celery worker + beat
 run: export DJANGO_STATIC_MANIFEST := $(or $(DJANGO_STATIC_MANIFEST),true)
+run: export SITE_URL := $(SERVED_AT)
 run: seed static
 	@echo "Open http://$(HOST):$(PORT)/ (health: /healthz)"
 	$(VENV)/bin/honcho start -f Procfile -p $(PORT)
 
 ## dev: like run, with Django's auto-reloading server and debug pages (never in production)
 dev: export DJANGO_DEBUG := $(or $(DJANGO_DEBUG),true)
+dev: export SITE_URL := $(SERVED_AT)
 dev: not-production seed
 	$(VENV)/bin/honcho start -f Procfile.dev -p $(PORT)
+
+## site-url: the address links in messages use (SITE_URL, else http://HOST:PORT)
+site-url:
+	@echo $(SERVED_AT)
 
 not-production:
 	@test "$$DJANGO_ENV" != production || { echo "make dev shows debug pages: not with DJANGO_ENV=production (use make run)."; exit 1; }

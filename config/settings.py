@@ -281,6 +281,9 @@ CELERY_BEAT_SCHEDULE = {
 FHIR_MRN_SYSTEM = env.str("FHIR_MRN_SYSTEM", default="urn:example:galactogram:mrn")
 FHIR_ACCESSION_SYSTEM = env.str("FHIR_ACCESSION_SYSTEM", default="urn:example:galactogram:accession")
 FHIR_AE_TITLE_SYSTEM = env.str("FHIR_AE_TITLE_SYSTEM", default="urn:example:galactogram:dicom-ae-title")
+# The placer's order numbers (ServiceRequest.identifier PLAC): its HL7 namespace (MSH-3 or ORC-2.2,
+# as the order came) → its URI, e.g. "EPIC=urn:oid:1.2.840.1.2.3". Unlisted: urn:galactogram:placer:<namespace>.
+FHIR_PLACER_SYSTEMS = env.dict("FHIR_PLACER_SYSTEMS", default={})
 FHIR_DEFAULT_COUNT = env.int("FHIR_DEFAULT_COUNT", default=50)
 FHIR_MAX_COUNT = env.int("FHIR_MAX_COUNT", default=500)
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from monitoring.models import Heartbeat
 from monitoring.tasks import BEAT
 from notifications.models import Message
+from notifications.selectors import backlog
 
 
 def check_database(now) -> tuple[bool, str]:
@@ -71,4 +72,8 @@ def run_checks(now=None) -> dict[str, dict]:
             continue
         ok, detail = check(now)
         results[name] = {"ok": ok, "detail": detail}
+    if results["database"]["ok"]:
+        # The backlog is information, not a verdict (the outbox check decides): per channel,
+        # how many due messages wait (a receiver that is down) and how long the oldest has.
+        results["outbox"]["backlog"] = backlog(now=now)
     return results

@@ -8,6 +8,14 @@ A claim gives a batch of rows a fresh token and a lease; a send task carries the
 only the holder of the current token may start or finish an attempt, so a stale or
 duplicated Celery message does nothing. A row whose attempt started and whose worker
 vanished is `unknown`: the next attempt asks the provider about its idempotency key first.
+
+Two ways in, one claim. A row planned due now is handed to Celery when its transaction
+commits (`deliver_now`: the task claims it and delivers it at once); when a row of an order
+key ends (sent, failed, skipped) the next due row of that key is handed on the same way. The
+beat's tick (`dispatch_due`) is the safety net for everything else: rows due later, retries,
+a broker that was down at commit time, a task lost with its worker. Both claim through
+`_claim_locked` (FOR UPDATE SKIP LOCKED, scheduled or unknown → sending with a fresh token),
+so whichever comes first sends a row and the other finds nothing to take.
 """
 
 import logging
@@ -17,7 +25,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, Exists, F, OuterRef, Q, When
+from django.db.models import Case, Exists, F, Min, OuterRef, Q, When
 from django.utils import timezone
 
 from notifications import registry, rendering
@@ -33,8 +41,39 @@ S = Message.Status
 
 
 def schedule_messages(*, messages: list[Message]) -> None:
-    """Insert planned rows; a row whose idempotency key already exists is left as it is."""
+    """Insert planned rows; a row whose idempotency key already exists is left as it is.
+    Rows already due go to Celery the moment the caller's transaction commits (nothing is
+    sent if it rolls back); rows due later wait for the tick."""
     Message.objects.bulk_create(messages, ignore_conflicts=True)
+    now = timezone.now()
+    due_keys = [message.idempotency_key for message in messages if message.due_at <= now]
+    if due_keys:
+        # bulk_create(ignore_conflicts=True) does not return primary keys on PostgreSQL.
+        ids = Message.objects.filter(idempotency_key__in=due_keys, status=S.SCHEDULED).values_list("pk", flat=True)
+        deliver_after_commit(message_ids=list(ids))
+
+
+def deliver_after_commit(*, message_ids: list[int]) -> None:
+    """When the current transaction commits (at once outside one), ask a worker to claim and
+    deliver these rows. Never an ETA: a row not due is simply not claimed."""
+    if message_ids:
+        transaction.on_commit(partial(enqueue_delivery, message_ids=sorted(message_ids)))
+
+
+def enqueue_delivery(*, message_ids: list[int]) -> None:
+    """Publish one `deliver_now` task for these rows. A broker that is down costs a short wait
+    in the committing request, not an error: the rows stay scheduled and the tick takes them."""
+    from notifications.tasks import deliver_now
+
+    try:
+        deliver_now.apply_async(
+            args=[message_ids],
+            queue=settings.NOTIFICATIONS_QUEUE,
+            retry=True,
+            retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2},
+        )
+    except Exception:
+        logger.exception("Could not enqueue %d due messages; the dispatcher's tick sends them", len(message_ids))
 
 
 def withdraw_messages(*, subject: str, now, reason: str, kinds=None, audience=None) -> int:
@@ -101,32 +140,59 @@ def _waiting_behind_an_earlier_row():
     )
 
 
-def claim_due(*, now, limit: int) -> tuple[list[int], uuid.UUID | None]:
-    """Claim up to `limit` due rows for this caller (SELECT … FOR UPDATE SKIP LOCKED): a
-    second dispatcher running at the same moment skips them and takes others. An ordered row
-    waits while an earlier row of its key is pending (even one a rival has just locked: its
-    status in our snapshot is still pending)."""
-    with transaction.atomic():
-        ids = list(
-            Message.objects.select_for_update(skip_locked=True)
-            .filter(status__in=[S.SCHEDULED, S.UNKNOWN], due_at__lte=now)
-            .filter(Q(order_key__isnull=True) | ~_waiting_behind_an_earlier_row())
-            .order_by("due_at", "pk")
-            .values_list("pk", flat=True)[:limit]
-        )
-        if not ids:
-            return [], None
-        token = uuid.uuid4()
-        Message.objects.filter(pk__in=ids, status__in=[S.SCHEDULED, S.UNKNOWN]).update(
-            status=S.SENDING,
-            claim_token=token,
-            lease_until=now + timedelta(seconds=settings.NOTIFICATIONS_CLAIM_LEASE_SECONDS),
-            attempt_started_at=None,
-            check_before_send=Case(When(status=S.UNKNOWN, then=True), default=F("check_before_send")),
-            updated_at=now,
-        )
-        transaction.on_commit(partial(enqueue_sends, message_ids=ids, token=token))
+def _claim_locked(*, now, limit: int, among: list[int] | None = None) -> tuple[list[int], uuid.UUID | None]:
+    """The one claim (inside the caller's transaction): up to `limit` due rows, `among` these
+    ids when given, locked with FOR UPDATE SKIP LOCKED and moved to `sending` under a fresh
+    token. A row a rival has locked is skipped; a row a rival has already claimed is no longer
+    scheduled when the lock is taken (PostgreSQL re-reads a locked row's new version), so it
+    is not taken twice. An ordered row waits while an earlier row of its key is pending (even
+    one a rival has just locked: its status in our snapshot is still pending)."""
+    rows = Message.objects.select_for_update(skip_locked=True).filter(
+        status__in=[S.SCHEDULED, S.UNKNOWN], due_at__lte=now
+    )
+    if among is not None:
+        rows = rows.filter(pk__in=among)
+    ids = list(
+        rows.filter(Q(order_key__isnull=True) | ~_waiting_behind_an_earlier_row())
+        .order_by("due_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if not ids:
+        return [], None
+    token = uuid.uuid4()
+    Message.objects.filter(pk__in=ids, status__in=[S.SCHEDULED, S.UNKNOWN]).update(
+        status=S.SENDING,
+        claim_token=token,
+        lease_until=now + timedelta(seconds=settings.NOTIFICATIONS_CLAIM_LEASE_SECONDS),
+        attempt_started_at=None,
+        check_before_send=Case(When(status=S.UNKNOWN, then=True), default=F("check_before_send")),
+        updated_at=now,
+    )
     return ids, token
+
+
+def claim_due(*, now, limit: int) -> tuple[list[int], uuid.UUID | None]:
+    """Claim up to `limit` due rows for this caller (the tick); a second dispatcher running at
+    the same moment skips them and takes others. Send tasks are published after commit."""
+    with transaction.atomic():
+        ids, token = _claim_locked(now=now, limit=limit)
+        if ids:
+            transaction.on_commit(partial(enqueue_sends, message_ids=ids, token=token))
+    return ids, token
+
+
+def deliver_now(*, message_ids: list[int], now=None) -> dict[int, str]:
+    """The immediate path (a Celery task, published after the planning commit or after the
+    previous row of an order key ended): claim whichever of these rows are due and claimable,
+    exactly as the tick would, and deliver them in this task. Rows the tick or another task
+    took first, rows not due, rows waiting behind an earlier one: "not-claimed"."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids, token = _claim_locked(now=now, limit=len(message_ids), among=message_ids)
+    outcomes = dict.fromkeys(message_ids, "not-claimed")
+    if ids:
+        outcomes.update(deliver_messages(message_ids=ids, token=token))
+    return outcomes
 
 
 def enqueue_sends(*, message_ids: list[int], token: uuid.UUID) -> None:
@@ -233,10 +299,32 @@ def deliver_messages(*, message_ids: list[int], token, now=None) -> dict[int, st
     started = _start_attempts(message_ids=message_ids, token=token, now=now or timezone.now())
     outcomes = dict.fromkeys(message_ids, "not-mine")  # withdrawn, reclaimed, or a duplicate Celery message
     backends = {}
+    ended_keys = []
     for message in started:
         backend = backends.get(message.channel) or backends.setdefault(message.channel, get_backend(message.channel))
         outcomes[message.pk] = _deliver_started(message, token, now or timezone.now(), backend)
+        if message.order_key and outcomes[message.pk] in ENDED:
+            ended_keys.append(message.order_key)
+    if ended_keys:
+        deliver_after_commit(message_ids=next_in_order(order_keys=ended_keys, now=now or timezone.now()))
     return outcomes
+
+
+# What lets the next row of an order key go (a retry or a deferral keeps it waiting).
+ENDED = {"sent", "failed", "skipped"}
+
+
+def next_in_order(*, order_keys: list[str], now) -> list[int]:
+    """The first still-pending row of each key, where it is due: the one the claim now lets go.
+    A row whose retry is due later, or that is not due yet, is left for the tick."""
+    first_pending = (
+        Message.objects.filter(order_key__in=set(order_keys), status__in=Message.PENDING)
+        .values("order_key")
+        .annotate(first=Min("pk"))
+        .values("first")
+    )
+    heads = Message.objects.filter(pk__in=first_pending).values_list("pk", "status", "due_at")
+    return [pk for pk, status, due_at in heads if status != S.SENDING and due_at <= now]
 
 
 def deliver_message(*, message_id: int, token, now=None) -> str:
@@ -286,8 +374,11 @@ def _deliver_started(message: Message, token, now, backend) -> str:
 def send_again(*, message_id: int, now=None) -> bool:
     """Staff: put a failed, skipped or unknown message back in the queue, due now."""
     now = now or timezone.now()
-    return bool(
+    queued = bool(
         Message.objects.filter(pk=message_id, status__in=Message.PROBLEMS).update(
             status=S.SCHEDULED, due_at=now, expires_at=None, attempts=0, claim_token=None, updated_at=now
         )
     )
+    if queued:
+        deliver_after_commit(message_ids=[message_id])
+    return queued

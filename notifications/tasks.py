@@ -1,4 +1,6 @@
-"""Thin Celery tasks: beat ticks `dispatch`; `send_messages` delivers claimed rows by id.
+"""Thin Celery tasks: beat ticks `dispatch`; `send_messages` delivers claimed rows by id;
+`deliver_now` claims and delivers rows that became due in a transaction that just committed
+(or the next row of an order key whose previous row just ended).
 
 Never a countdown or ETA for a reminder: due times are rows. The only Celery retry is for
 the database being briefly unavailable, with a short exponential backoff.
@@ -29,6 +31,21 @@ def dispatch() -> int:
 )
 def send_messages(message_ids: list[int], token: str) -> dict[int, str]:
     return services.deliver_messages(message_ids=message_ids, token=token)
+
+
+@shared_task(
+    name="notifications.deliver_now",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=2,
+    retry_backoff_max=60,
+    max_retries=5,
+    time_limit=settings.NOTIFICATIONS_SEND_LEASE_SECONDS,
+    ignore_result=True,
+)
+def deliver_now(message_ids: list[int]) -> dict[int, str]:
+    return services.deliver_now(message_ids=message_ids)
 
 
 @shared_task(name="notifications.noop", ignore_result=True)

@@ -4,9 +4,11 @@ from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from notifications import registry, selectors, services
+from notifications.models import Message
 
 
 @login_required
@@ -18,7 +20,21 @@ def problems(request):
         link = registry.handlers_for(message.subject).link
         message.subject_url = link(message.subject) if link else None
         message.subject_words = words[message.subject]
-    return render(request, "notifications/problems.html", {"page": page})
+    backlog = selectors.backlog(now=timezone.now())
+    channels = dict(Message.Channel.choices)
+    waiting = [
+        {"channel": channels.get(channel, channel), "oldest": _duration(row["oldest_seconds"]), **row}
+        for channel, row in backlog.items()
+    ]
+    return render(request, "notifications/problems.html", {"page": page, "backlog": waiting})
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 2 * 3600:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h {seconds % 3600 // 60} min"
 
 
 @login_required
@@ -26,7 +42,7 @@ def problems(request):
 @require_POST
 def send_again(request, pk):
     if services.send_again(message_id=pk):
-        flash.success(request, "The message is queued again and goes out within a minute.")
+        flash.success(request, "The message is queued again and goes out now.")
     else:
         flash.error(request, "That message is no longer waiting for follow-up.")
     return redirect("notifications:problems")

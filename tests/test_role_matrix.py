@@ -37,10 +37,11 @@ ACCESS = {
     "radiology:appointment_cancel": {S, M},
     "radiology:day_list": STAFF,
     "radiology:day_list_for": STAFF,
-    "radiology:radiologist_list": {R},
+    "radiology:radiologist_list": {T, N, R},  # My list: performers record their outcomes there
     "radiology:check_in": {T, N},
     "radiology:did_not_proceed": {T, N},
     "radiology:start_procedure": {T, N, R},
+    "radiology:exam_done": {T, N, R},
     "radiology:complete_procedure": {T, N, R},
     "radiology:correct_outcome": {T, N, R},
     "radiology:abort_procedure": {T, N, R},

@@ -12,7 +12,8 @@ Rules:
   procedure code (77053 one duct, 77054 several), the contrast volume and the complications
   as the modality reported them (docs/interfaces.md). Nothing is guessed: when any of them
   is missing, the performed exam's outcome is a task on the technologist's and the
-  radiologist's lists, and what the modality did send is the form's starting value.
+  radiologist's lists and on the modality steps page, and what the modality did send is the
+  outcome form's starting value.
 - DISCONTINUED aborts it (incomplete) with the reason "Discontinued at the modality".
 - A final step (COMPLETED, DISCONTINUED) never changes again.
 - A person resolves a step on the needs-attention list: links an unmatched (or unapplied)
@@ -201,7 +202,12 @@ def _apply(step: PerformedProcedureStep, report: StepReport) -> None:
             ended = report.ended_at or step.updated_at
             if appointment.status == AppointmentStatus.IN_PROCEDURE:
                 run_action(appointment_id=appointment.pk, action="exam_done", actor=actor, now=ended)
-            if not _missing_outcome(step, report):
+            missing = _missing_outcome(step, report)
+            if missing:
+                # Also on the modality steps page, with what the modality did send.
+                step.attention = Attention.OUTCOME_NEEDED
+                step.attention_note = f"The modality did not send {missing}."
+            else:
                 run_action(
                     appointment_id=appointment.pk,
                     action="complete",

@@ -4,7 +4,7 @@ Pure arithmetic on aware datetimes, correct across DST: elapsed offsets are comp
 (48 h before is 48 h of real time), wall-clock ones in the clinic's zone ("day before at
 17:00"). The no-expression reminder's window comes from the procedure catalog."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from notifications.quiet_hours import out_of_quiet_hours
 from procedures.models import ReminderRule
@@ -46,9 +46,33 @@ def rule_due_at(rule: ReminderRule, *, appointment, now: datetime) -> datetime:
     return as_utc(appointment.completed_at or now) + timedelta(minutes=rule.offset_minutes)
 
 
+def start_of_local_day(moment: datetime) -> datetime:
+    """Midnight at the clinic at the start of `moment`'s local day (in UTC)."""
+    zone = clinic_zone()
+    return datetime.combine(moment.astimezone(zone).date(), time(0), tzinfo=zone).astimezone(UTC)
+
+
+def _says_an_earlier_day(rule: ReminderRule) -> bool:
+    # "Day before at 17:00" is worded for the day before ("see you tomorrow"): once the
+    # appointment's own day has begun, it would send her a day late.
+    return rule.anchor == A.WALL_CLOCK and (rule.days_before or 0) >= 1
+
+
+def rule_hard_limit(rule: ReminderRule, *, appointment) -> datetime | None:
+    """The moment after which the message must not go, even deferred by quiet hours."""
+    if rule.anchor == A.AFTER_COMPLETION:
+        return None
+    if _says_an_earlier_day(rule):
+        return min(as_utc(appointment.start), start_of_local_day(appointment.start))
+    return as_utc(appointment.start)
+
+
 def rule_useful_until(rule: ReminderRule, *, appointment) -> datetime | None:
     if rule.anchor == A.AFTER_COMPLETION:
         return None
+    if _says_an_earlier_day(rule):
+        late = as_utc(appointment.start) - timedelta(minutes=rule.send_late_until_minutes_before or 0)
+        return min(late, start_of_local_day(appointment.start))
     if rule.kind == NO_EXPRESSION_KIND:
         # Late is still useful while the window's short end (24 h) has not begun.
         hours = appointment.procedure.no_expression_window_min_hours
@@ -72,7 +96,7 @@ def plan_timing(*, due: datetime, useful_until: datetime | None, quiet: bool, ha
     if quiet:
         deferred = out_of_quiet_hours(due)
         if deferred != due and hard_limit is not None and deferred >= hard_limit:
-            return due, useful_until, "SMS quiet hours last until after the appointment."
+            return due, useful_until, "SMS quiet hours last until it is too late for this message."
         if deferred != due and useful_until is not None and deferred >= useful_until:
             useful_until = min(hard_limit, deferred + timedelta(hours=1)) if hard_limit else None
         due = deferred

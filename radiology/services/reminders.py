@@ -21,7 +21,14 @@ from notifications.models import Message
 from procedures.models import ReminderRule
 from procedures.reasons import CancelReason
 from radiology.models import Appointment, AppointmentStatus, Channel, StaffMember, appointment_reference
-from radiology.services.reminder_timing import as_utc, plan_timing, rule_due_at, rule_useful_until, wall_clock_due
+from radiology.services.reminder_timing import (
+    as_utc,
+    plan_timing,
+    rule_due_at,
+    rule_hard_limit,
+    rule_useful_until,
+    wall_clock_due,
+)
 
 A = ReminderRule.Anchor
 S = AppointmentStatus
@@ -104,7 +111,7 @@ def _rule_messages(appointment: Appointment, *, anchors, now, skip_kinds=()) -> 
                 useful_until=rule_useful_until(rule, appointment=appointment),
                 now=now,
                 meta={"advance": action} if action else {},
-                hard_limit=None if rule.anchor == A.AFTER_COMPLETION else "start",
+                hard_limit=rule_hard_limit(rule, appointment=appointment),
             )
         )
     return messages

@@ -19,6 +19,7 @@ from radiology.models import (
     AppointmentStatus,
     CheckInChecklist,
     FollowUpPlan,
+    PerformedProcedureStep,
     ProcedureOutcome,
     StaffMember,
 )
@@ -194,6 +195,10 @@ def complete_procedure(
             recorded_at=now,
         )
         reminders.on_completed(appointment=appointment, now=now)
+        # Whichever page recorded it, no modality step waits for this outcome any more.
+        PerformedProcedureStep.objects.filter(
+            appointment=appointment, attention=PerformedProcedureStep.Attention.OUTCOME_NEEDED
+        ).update(attention=PerformedProcedureStep.Attention.NONE, attention_note="", updated_at=now)
         hl7_events.on_outcome_recorded(appointment=appointment, outcome=outcome, actor=actor, now=now)
     return appointment
 

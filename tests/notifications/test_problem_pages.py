@@ -66,3 +66,22 @@ def test_a_scheduler_may_look_but_not_send_again(client):
     message = MessageFactory(status="failed")
 
     assert client.post(f"/messages/{message.pk}/send-again/").status_code == 403
+
+
+def test_the_page_shows_what_is_waiting_to_go_out_per_channel(client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    login(client, scheduler=True)
+    MessageFactory.create_batch(2, channel="hl7", due_at=timezone.now() - timedelta(minutes=5))
+
+    page = client.get("/messages/problems/").text
+
+    assert "HL7 v2 (MLLP)</td><td>2</td><td>0</td><td>5 min</td>" in page
+
+
+def test_the_page_says_when_nothing_is_waiting(client):
+    login(client, scheduler=True)
+
+    assert "Nothing waiting: every due message has gone out." in client.get("/messages/problems/").text

@@ -148,3 +148,50 @@ class WorkerProcess:
 
 def dispatch_tick():
     services.dispatch_due()
+
+
+def a_scheduler_in_a_small_department():
+    """One room, radiologist and technologist (Mon–Fri 08:00–17:00) and a scheduler's user."""
+    from tests.factories import StaffMemberFactory, small_department
+
+    small_department()
+    return StaffMemberFactory(scheduler=True).user
+
+
+def book_move_cancel(procedure, *, scheduler=None) -> int:
+    """The radiology services' three SIU events of one appointment, each in its own
+    transaction, as a scheduler would do them within a second: book (S12), move (S13), cancel
+    (S15). Without a scheduler, a small department is made first. Returns the appointment's id."""
+    from datetime import datetime, timedelta
+    from datetime import time as clock
+
+    from django.utils import timezone
+
+    from radiology.services.booking import book_appointment
+    from radiology.services.cancellation import cancel_appointment
+    from radiology.services.rescheduling import reschedule_appointment
+    from tests.factories import PatientFactory, a_weekday
+
+    scheduler = scheduler or a_scheduler_in_a_small_department()
+    start = timezone.make_aware(datetime.combine(a_weekday(7), clock(15)))
+    appointment = book_appointment(
+        patient=PatientFactory(),
+        procedure=procedure,
+        start=start,
+        duration_minutes=45,
+        actor=scheduler,
+        side="right",
+        indication="bloody",
+    )
+    reschedule_appointment(appointment_id=appointment.pk, start=start + timedelta(hours=1), actor=scheduler)
+    cancel_appointment(appointment_id=appointment.pk, actor=scheduler, reason_code="patient_request")
+    return appointment.pk
+
+
+def closed_port() -> int:
+    """A local port nothing listens on (a receiver that is down: connection refused)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

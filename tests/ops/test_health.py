@@ -1,5 +1,6 @@
 """GET /healthz: each check by name; 200 only when all pass, else 503 naming the failures."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -81,3 +82,37 @@ def test_a_missing_filesystem_broker_folder_fails(client, ticking, settings, tmp
     settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_in": str(tmp_path / "absent")}
     response = client.get("/healthz")
     assert response.status_code == 503 and response.json()["failed"] == ["broker"]
+
+
+def test_the_outbox_check_shows_the_backlog_per_channel_with_the_oldest_wait(client, ticking):
+    now = timezone.now()
+    MessageFactory(channel="hl7", due_at=now - timedelta(seconds=90))
+    MessageFactory(channel="hl7", due_at=now - timedelta(seconds=10))
+    MessageFactory(
+        channel="sms",
+        due_at=now - timedelta(seconds=5),
+        status=Message.Status.SENDING,
+        lease_until=now,
+        claim_token=uuid.uuid4(),
+    )
+    MessageFactory(channel="sms", due_at=now + timedelta(hours=1))  # not due: not a backlog
+    MessageFactory(channel="email", due_at=now - timedelta(hours=1), status=Message.Status.SENT, sent_at=now)
+
+    body = client.get("/healthz").json()
+
+    backlog = body["checks"]["outbox"]["backlog"]
+    assert set(backlog) == {"hl7", "sms"}
+    assert backlog["hl7"]["waiting"] == 2 and backlog["hl7"]["retrying"] == 0
+    assert 90 <= backlog["hl7"]["oldest_seconds"] < 100
+    assert backlog["sms"]["waiting"] == 1
+    assert body["status"] == "ok"  # a backlog under five minutes is information, not a failure
+
+
+def test_a_retry_due_later_is_in_the_backlog_from_when_it_was_planned(client, ticking):
+    message = MessageFactory(channel="hl7", attempts=2, due_at=timezone.now() + timedelta(minutes=2))
+    Message.objects.filter(pk=message.pk).update(created_at=timezone.now() - timedelta(minutes=3))
+
+    backlog = client.get("/healthz").json()["checks"]["outbox"]["backlog"]
+
+    assert backlog["hl7"]["waiting"] == 1 and backlog["hl7"]["retrying"] == 1
+    assert 180 <= backlog["hl7"]["oldest_seconds"] < 190

@@ -18,7 +18,6 @@ not to match on keys it does not support, PS3.4 C.2.2.2 last paragraph).
 """
 
 import re
-from functools import lru_cache
 
 from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
@@ -53,10 +52,27 @@ def _normalize_name(text: str, case_insensitive: bool) -> str:
     return text.casefold() if case_insensitive else text
 
 
-@lru_cache(maxsize=512)
-def _wildcard_pattern(pattern: str, case_insensitive: bool) -> re.Pattern:
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.compile(regex, re.DOTALL | (re.IGNORECASE if case_insensitive else 0))
+def wildcard_match(pattern: str, text: str) -> bool:
+    """`*` any run (also empty), `?` one character, anything else itself: the whole of `text`.
+
+    A two-pointer match that remembers only the last `*`: at most len(pattern) × len(text)
+    steps whatever the pattern. (A regular expression built from the pattern backtracks
+    exponentially in the number of stars: 28 stars took 45 s and froze every association.)"""
+    p = t = 0
+    star, resume = -1, 0
+    while t < len(text):
+        if p < len(pattern) and pattern[p] == "*":
+            star, resume = p, t  # let the star match nothing first; widen it when stuck
+            p += 1
+        elif p < len(pattern) and pattern[p] in ("?", text[t]):
+            p += 1
+            t += 1
+        elif star >= 0:
+            resume += 1
+            p, t = star + 1, resume
+        else:
+            return False
+    return all(c == "*" for c in pattern[p:])
 
 
 def _time_key(text: str, upper: bool) -> str:
@@ -111,7 +127,7 @@ def match_value(vr: str, item_value, query_value, *, names_case_insensitive: boo
     if vr == "PN":
         query_text, item_text = _normalize_name(query_text, fold), _normalize_name(item_text, fold)
     if vr in WILDCARD_VRS and ("*" in query_text or "?" in query_text):
-        return _wildcard_pattern(query_text, fold).fullmatch(item_text) is not None
+        return wildcard_match(query_text, item_text)  # names were casefolded above when they fold
     return item_text == query_text
 
 

@@ -23,6 +23,14 @@ def _definition(resource_type: str, param: str) -> str:
     return f"Resource-{param[1:]}" if param.startswith("_") else f"{resource_type}-{param}"
 
 
+def _search_param(resource_type: str, param) -> dict:
+    entry = {"name": param.name}
+    if param.definition != "-":  # "-": ours alone, no SearchParameter of the spec to name
+        code = param.definition or _definition(resource_type, param.name)
+        entry["definition"] = f"http://hl7.org/fhir/SearchParameter/{code}"
+    return {**entry, "type": param.type, "documentation": param.documentation}
+
+
 def capability_statement(base: str, published) -> dict:
     resources = []
     for name, kind in RESOURCE_TYPES.items():
@@ -34,15 +42,7 @@ def capability_statement(base: str, published) -> dict:
             "conditionalRead": "not-match",
             "searchParam": [
                 *COMMON_PARAMS,
-                *(
-                    {
-                        "name": p.name,
-                        "definition": f"http://hl7.org/fhir/SearchParameter/{_definition(name, p.name)}",
-                        "type": p.type,
-                        "documentation": p.documentation,
-                    }
-                    for p in kind.params
-                ),
+                *(_search_param(name, p) for p in kind.params),
             ],
         }
         if name in OPERATIONS:
@@ -65,7 +65,8 @@ def capability_statement(base: str, published) -> dict:
             {
                 "mode": "server",
                 "documentation": (
-                    "Read and search over patients, staff, rooms, schedules, slots and appointments; "
+                    "Read and search over patients, staff, rooms, schedules, slots and appointments, and over "
+                    "the orders (ServiceRequest), their reports (DiagnosticReport) and studies (ImagingStudy); "
                     "$find and $book for booking. Times are in " + settings.CLINIC_TIME_ZONE + " with offsets. "
                     "Searches take _summary=count (the total alone); _summary=true and text are refused (400)."
                 ),

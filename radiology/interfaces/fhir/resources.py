@@ -1,20 +1,20 @@
-"""Read and search for each resource type: which rows, which parameters, which role.
+"""Read and search for each resource type: which rows, which parameters, which role
+(the order, its report and its study are in exams.py).
 
 Each search runs a fixed number of queries (one page with its total), whatever the number
 of rows; Schedule and Slot are computed from the rooms and staff and the calendar engine
 (a Slot search runs one slot search per schedule it covers).
 """
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, Q, Window
+from django.db.models import Q
 from django.utils import timezone
 
-from procedures.models import Procedure
 from radiology import rules
-from radiology.interfaces.fhir import mapping, search, slots
+from radiology.interfaces.fhir import exams, mapping, search, slots
+from radiology.interfaces.fhir.base import ModelResource, Page, Param, ResourceType, galactogram
 from radiology.interfaces.fhir.http import FhirError
 from radiology.models import Appointment, Patient, Room, StaffMember
 from radiology.services import told_table
@@ -34,80 +34,6 @@ APPOINTMENT_STATUSES = (
     "waitlist",
 )
 GENDERS = ("male", "female", "other", "unknown")
-
-
-@dataclass(frozen=True)
-class Param:
-    name: str
-    type: str
-    documentation: str
-
-
-@dataclass
-class Page:
-    total: int
-    resources: list[dict]
-
-
-def galactogram() -> Procedure:
-    procedure = Procedure.objects.filter(slug="galactogram", active=True).first()
-    if procedure is None:
-        raise FhirError("The galactogram is not in the procedure catalog.", status=404)
-    return procedure
-
-
-class ResourceType:
-    name: str
-    permission: str
-    params: tuple[Param, ...] = ()
-
-    def read(self, resource_id: str) -> dict:
-        raise NotImplementedError
-
-    def search(self, query: search.Query) -> Page:
-        raise NotImplementedError
-
-    def missing(self, resource_id: str) -> FhirError:
-        return FhirError(f"There is no {self.name} with id “{resource_id}”.", status=404)
-
-
-class ModelResource(ResourceType):
-    """A resource type backed by one queryset."""
-
-    def queryset(self):
-        raise NotImplementedError
-
-    def to_fhir(self, obj) -> dict:
-        raise NotImplementedError
-
-    def filters(self, query: search.Query) -> Q:
-        return Q()
-
-    def loaded(self, rows):
-        """What to_fhir gets for each row: model instances unless a type says otherwise."""
-        return rows
-
-    def read(self, resource_id: str) -> dict:
-        found = self.loaded(self.queryset().filter(pk=int(resource_id))).first() if resource_id.isdigit() else None
-        if found is None:
-            raise self.missing(resource_id)
-        return self.to_fhir(found)
-
-    def search(self, query: search.Query) -> Page:
-        rows = self.queryset().filter(self.filters(query))
-        if query.values("_id"):
-            rows = rows.filter(pk__in=search.int_ids([i for v in query.values("_id") for i in v.split(",")]))
-        if not query.count:
-            return Page(total=rows.count(), resources=[])
-        # The total rides along with the page (COUNT(*) OVER () is computed before LIMIT):
-        # one round trip to the database instead of two.
-        counted = self.loaded(rows).annotate(search_total=Window(Count("pk")))
-        page = list(counted[query.offset : query.offset + query.count])
-        if not page:
-            return Page(total=rows.count(), resources=[])
-        first = page[0]
-        total = first["search_total"] if isinstance(first, dict) else first.search_total
-        return Page(total=total, resources=[self.to_fhir(row) for row in page])
 
 
 class PatientResource(ModelResource):
@@ -369,5 +295,8 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
         ScheduleResource(),
         SlotResource(),
         AppointmentResource(),
+        exams.ServiceRequestResource(),
+        exams.DiagnosticReportResource(),
+        exams.ImagingStudyResource(),
     )
 }

@@ -27,8 +27,11 @@ def _audit(request, resources: list[dict]) -> None:
     for resource in resources:
         if resource.get("resourceType") == "Patient":
             patient_ids.append(int(resource["id"]))
-        for participant in resource.get("participant") or []:
-            kind, _, pk = participant["actor"]["reference"].partition("/")
+        references = [p["actor"]["reference"] for p in resource.get("participant") or []]
+        if "subject" in resource:  # an order, a report, a study
+            references.append(resource["subject"]["reference"])
+        for ref in references:
+            kind, _, pk = ref.partition("/")
             if kind == "Patient":
                 patient_ids.append(int(pk))
     if patient_ids:

@@ -15,7 +15,7 @@ from radiology import selectors
 from radiology.errors import JUST_TAKEN, ServiceRefusal
 from radiology.models import Appointment, Order, Patient, Room
 from radiology.pages.scheduler import forms
-from radiology.pages.scheduler.week import room_week, week_param
+from radiology.pages.scheduler.week import WEEK_LEGEND, room_week, week_param
 from radiology.presentation.forms import PatientForm
 from radiology.presentation.refusals import forbidden, show_on_form
 from radiology.services import booking, cancellation, rescheduling
@@ -267,7 +267,8 @@ def week_view(request, room_id):
         raise Http404("No such room")
     today = local_today()
     week = room_week(room=room, week_start=week_param(request.GET.get("week"), today=today), today=today)
-    return render(request, "radiology/scheduler/week.html", {"week": week, "rooms": rooms, "today": today})
+    context = {"week": week, "rooms": rooms, "today": today, "week_legend": WEEK_LEGEND}
+    return render(request, "radiology/scheduler/week.html", context)
 
 
 # --- reschedule and cancel ---

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from radiology.models import AppointmentStatus, Room
 from radiology.presentation.date_range import in_range
+from radiology.presentation.flow import FLOW_STATES, flow_state
 from radiology.selectors import APPOINTMENT_RELATED
 from scheduling.clinic_time import clinic_zone, local_day_bounds
 from scheduling.models import Unavailability, WorkingHours
@@ -19,8 +20,15 @@ DAY_START = time(7)
 DAY_END = time(19)
 STEP_MINUTES = 15
 FIRST_ROW = 2  # row 1 holds the day headings
-# Cancelled and no-show appointments gave their time back; they are not drawn.
-HIDDEN_STATES = [AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW]
+# Cancelled, did-not-proceed and no-show appointments gave their time back; they are not drawn.
+HIDDEN_STATES = [AppointmentStatus.CANCELLED, AppointmentStatus.DID_NOT_PROCEED, AppointmentStatus.NO_SHOW]
+# The grid's colours are the flow states' (radiology.presentation.flow), for what it draws.
+WEEK_LEGEND = [
+    FLOW_STATES[key]
+    for key in sorted(
+        {flow_state(s).key for s in AppointmentStatus.values if s not in HIDDEN_STATES}, key=list(FLOW_STATES).index
+    )
+]
 
 
 @dataclass

@@ -36,6 +36,16 @@ def _book_the_repeat_now(request, appointment) -> str | None:
     return None
 
 
+def _what_the_modality_sent(request, appointment) -> dict:
+    """The outcome form starts from the modality's last step (ducts from its procedure code,
+    the contrast volume); nothing it did not send is filled in."""
+    step = appointment.performed_steps.exclude(ducts="", contrast_volume_ml=None).order_by("-updated_at").first()
+    if step is None:
+        return {}
+    sent = {"ducts": step.ducts, "contrast_volume_ml": step.contrast_volume_ml}
+    return {name: value for name, value in sent.items() if value not in ("", None)}
+
+
 @dataclass(frozen=True)
 class Form:
     """How a page asks for one kind of input."""
@@ -57,6 +67,7 @@ FORMS = {
         CompleteForm,
         to_inputs=lambda data: {"outcome": {k: v for k, v in data.items() if k != "cannulated"}},
         template="radiology/workday/complete.html",
+        initial=_what_the_modality_sent,
     ),
     "reason_code": Form(forms.ReasonForm, initial=_reason_from_link),
     "plan": Form(forms.FollowUpForm, to_inputs=lambda data: {"plan": data}, then=_book_the_repeat_now),

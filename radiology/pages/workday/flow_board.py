@@ -56,6 +56,14 @@ def _hour_ceil(moment: datetime) -> datetime:
     return floor if floor == moment else floor + timedelta(hours=1)
 
 
+def _room_seconds(appointment) -> float:
+    """How long the room is the appointment's: its booked time, or, once the exam is done, up
+    to the moment it was (the rest of the slot is free again), never less than five minutes."""
+    if appointment.performed_at is not None:
+        return max((appointment.performed_at - appointment.start).total_seconds(), 300)
+    return appointment.duration_minutes * 60
+
+
 def fit_timeline(rows, *, day: date) -> dict:
     """Place each row's block (left, width in % of the window); return the window's edges
     (instants, for the script that draws the "now" line) and its hour ticks."""
@@ -69,7 +77,7 @@ def fit_timeline(rows, *, day: date) -> dict:
     for row in rows:
         left = min(max((row.appointment.start - first).total_seconds() / span * 100, 0), 100)
         row.left = round(left, 2)
-        row.width = round(min(row.appointment.duration_minutes * 60 / span * 100, 100 - left), 2)
+        row.width = round(min(_room_seconds(row.appointment) / span * 100, 100 - left), 2)
     hours = int(span // 3600)
     return {
         "start": first.isoformat(),
@@ -84,6 +92,7 @@ def legend() -> list[tuple[str, str, str]]:
         *((f"flow-{s.key}", s.label, s.meaning) for s in FLOW_STATES.values()),
         ("late-flag", "LATE", f"not checked in {int(LATE_AFTER.total_seconds() // 60)} min after the start"),
         ("next-flag", "Next", "the next patient for the room"),
+        ("outcome-flag", "Outcome to record", "the exam is done and the room free; its outcome is still to record"),
         ("new-time-flag", "NEEDS NEW TIME", "its room or a person is off then: on the schedulers' to-do list"),
         ("allergy-flag", "⚠ Allergy", "allergic to X-ray dye (red outline on the timeline)"),
         ("now-swatch", "Now", "the current time on the timeline"),

@@ -22,6 +22,7 @@ DAY_LIST_FIELDS = (
     "patient_confirmed_at",
     "checked_in_at",
     "started_at",
+    "performed_at",
     "procedure__no_show_grace_minutes",
     "patient__mrn",
     "patient__given_name",
@@ -148,8 +149,12 @@ def _shared_columns() -> dict:
 
 def _from_columns(model, pk, fields, appointment, prefix: str):
     """An instance holding only these fields (the others load on access, never a silent
-    default), from the row's `prefix + field` columns."""
-    return model.from_db(None, ["id", *fields], [pk, *(getattr(appointment, prefix + name) for name in fields)])
+    default), from the row's `prefix + field` columns. Model.from_db takes a partial row's
+    values in the model's field order, whatever order the names are given in: they are put
+    in that order here (a first name must not land in the username)."""
+    values = {"id": pk, **{name: getattr(appointment, prefix + name) for name in fields}}
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db(None, names, [values[name] for name in names])
 
 
 def _shared(appointment: Appointment, made: dict) -> None:

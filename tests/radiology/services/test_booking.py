@@ -194,7 +194,7 @@ def test_reschedule_into_a_taken_time_changes_nothing(galactogram, dept, schedul
 
 def test_a_completed_appointment_cannot_be_moved(galactogram, dept, scheduler):
     appointment = book(galactogram, scheduler)
-    Appointment.objects.filter(pk=appointment.pk).update(status="completed")
+    Appointment.objects.filter(pk=appointment.pk).update(status="completed", performed_at=appointment.end)
     with pytest.raises(ServiceRefusal, match="Only upcoming appointments"):
         reschedule_appointment(appointment_id=appointment.pk, start=WEDNESDAY_10 + timedelta(days=1), actor=scheduler)
 

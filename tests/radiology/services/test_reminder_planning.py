@@ -247,7 +247,9 @@ def test_cancelling_an_appointment_within_48_hours_tells_its_staff():
 
 def test_completion_withdraws_the_remaining_reminders_and_plans_the_follow_up_an_hour_later():
     appointment = book(local(2026, 1, 20, 10, 0), now=local(2026, 1, 12, 10, 0))
-    Appointment.objects.filter(pk=appointment.pk).update(status="completed", completed_at=local(2026, 1, 20, 10, 40))
+    Appointment.objects.filter(pk=appointment.pk).update(
+        status="completed", performed_at=local(2026, 1, 20, 10, 40), completed_at=local(2026, 1, 20, 10, 40)
+    )
     appointment.refresh_from_db()
 
     reminders.on_completed(appointment=appointment, now=local(2026, 1, 20, 10, 40))
@@ -319,3 +321,32 @@ def test_the_digest_lists_the_days_appointments_when_it_is_sent_without_names():
 
     assert context["count"] == 2
     assert [item["time"] for item in context["items"]] == ["09:00", "11:00"]
+
+
+def test_an_appointment_booked_for_later_today_gets_no_day_before_message():
+    # Issue #22: "le esperamos mañana" on the day itself made a patient come a day late.
+    appointment = book(local(2026, 1, 20, 15, 30), now=local(2026, 1, 20, 9, 0))
+
+    day_before = plan(appointment)["day_before"]
+
+    assert day_before.status == S.SKIPPED
+    assert day_before.last_error == "Planned too late: useful only until Tue 20 Jan 00:00."
+
+
+def test_a_late_day_before_sms_is_not_pushed_by_quiet_hours_into_the_day_itself():
+    # Booked at 22:30 for 10:00 tomorrow: quiet hours would hold the text until 08:00 on the
+    # day, when "tomorrow" is wrong. It is not sent; an e-mail at once is still right.
+    sms = book(local(2026, 1, 20, 10, 0), now=local(2026, 1, 19, 22, 30), preferred_channel="sms")
+    email = book(local(2026, 1, 20, 10, 0), now=local(2026, 1, 19, 22, 30), preferred_channel="email")
+
+    assert plan(sms)["day_before"].status == S.SKIPPED
+    assert (plan(email)["day_before"].status, plan(email)["day_before"].due_at) == (
+        S.SCHEDULED,
+        local(2026, 1, 19, 22, 30),
+    )
+
+
+def test_a_day_before_message_is_not_sent_after_midnight_when_its_turn_comes_late():
+    appointment = book(local(2026, 1, 20, 10, 0), now=local(2026, 1, 12, 10, 0))
+
+    assert plan(appointment)["day_before"].expires_at == local(2026, 1, 20, 0, 0)

@@ -256,11 +256,19 @@ def test_every_state_and_event_is_told_to_fhir_the_calendars_and_the_ehr_as_the_
             (None, Event.ABORTED, act(a, "abort", technologist)),
         ]
     )
+    run(
+        lambda a: [
+            (ON_THE_DAY, Event.CHECKED_IN, act(a, "check_in", technologist)),
+            (None, Event.STARTED, act(a, "start", technologist)),
+            (None, Event.PERFORMED, act(a, "exam_done", technologist)),
+            (None, Event.COMPLETED, act(a, "complete", technologist)),
+        ]
+    )
 
     assert states == set(AppointmentStatus.values)
-    # "Performed" has no service of its own yet (completing performs): it is told nothing.
-    assert events == set(Event) - {Event.PERFORMED}
-    assert (EVENTS[Event.PERFORMED].siu, EVENTS[Event.PERFORMED].logged_as) == (None, ())
+    assert events == set(Event)
+    # "Exam done" sends no SIU: the order status (ORC-5 CM) tells it.
+    assert (EVENTS[Event.PERFORMED].siu, EVENTS[Event.PERFORMED].logged_as) == (None, ("exam_done",))
 
 
 # --- end to end: "did not proceed" reaches the EHR, the calendars and FHIR ------------------

@@ -144,3 +144,41 @@ def test_the_reply_holds_exactly_the_requested_keys_and_the_character_set():
 
 def test_a_key_the_item_does_not_hold_does_not_filter():
     assert matches(make_item(), query(PatientWeight="70"))
+
+
+def _reference_match(pattern: str, text: str) -> bool:
+    """What PS3.4's wildcards mean, by brute force on small strings (a regex, safe at this size)."""
+    import re
+
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, text, re.DOTALL) is not None
+
+
+def test_wildcards_match_as_the_standard_says_on_every_small_case():
+    import itertools
+
+    from radiology.interfaces.dicom.matching import wildcard_match
+
+    alphabet = "ab*?"
+    texts = ["", *("".join(t) for n in range(1, 5) for t in itertools.product("ab", repeat=n))]
+    for n in range(0, 5):
+        for pattern in ("".join(p) for p in itertools.product(alphabet, repeat=n)):
+            for text in texts:
+                assert wildcard_match(pattern, text) == _reference_match(pattern, text), (pattern, text)
+
+
+def test_a_pattern_of_many_stars_is_answered_at_once_whatever_the_name():
+    # Issue #23: each `*` became an unbounded `.*`; 28 stars took 45 s, 40 would take hours,
+    # and the worklist service answered nobody meanwhile. Matching is now linear in the name.
+    import threading
+
+    hostile = "A*" * 40 + "B"
+    name = "A" * 64
+    answers = []
+    worker = threading.Thread(
+        target=lambda: answers.append(match_value("PN", name, hostile, names_case_insensitive=False)), daemon=True
+    )
+    worker.start()
+    worker.join(timeout=5)  # hours before; well under a millisecond now
+    assert answers == [False]
+    assert match_value("PN", "A" * 63 + "B", hostile, names_case_insensitive=False)

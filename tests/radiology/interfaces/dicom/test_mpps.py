@@ -10,8 +10,11 @@ from pydicom.uid import generate_uid
 from pynetdicom.sop_class import ModalityPerformedProcedureStep
 
 from radiology.models import Appointment, PerformedProcedureStep, ProcedureOutcome
-from scheduling.clinic_time import clinic_zone
-from tests.factories import AppointmentFactory, RoomFactory
+from radiology.pages.workday.selectors import radiologist_lists
+from scheduling.clinic_time import clinic_zone, to_local
+from scheduling.models import Reservation
+from tests.actions import take_action
+from tests.factories import AppointmentFactory, ReservationFactory, RoomFactory
 from tests.radiology.interfaces.dicom.conftest import modality_association
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -106,6 +109,7 @@ def test_in_progress_then_completed_with_the_outcome_completes_the_appointment(w
 
 def test_completed_without_the_whole_outcome_waits_for_the_radiologist(worklist_server, started_appointment):
     appointment, started = started_appointment
+    ReservationFactory(holder=appointment.holder, start=appointment.start, end=appointment.end)
     uid = generate_uid()
     with modality(worklist_server) as assoc:
         assoc.send_n_create(in_progress(appointment, started=started), ModalityPerformedProcedureStep, uid)
@@ -117,11 +121,29 @@ def test_completed_without_the_whole_outcome_waits_for_the_radiologist(worklist_
         assert status.Status == 0x0000
 
     appointment.refresh_from_db()
-    assert appointment.status == "in_procedure"  # nothing guessed: no outcome was written
+    # Performed (the room is free), nothing guessed: no outcome was written.
+    assert appointment.status == "performed" and appointment.performed_at == started + timedelta(minutes=30)
+    assert not Reservation.objects.filter(holder=appointment.holder, active=True).exists()
     assert not ProcedureOutcome.objects.filter(appointment=appointment).exists()
     step = PerformedProcedureStep.objects.get(sop_instance_uid=uid)
     assert (step.status, step.attention, step.ducts) == ("COMPLETED", "outcome_needed", "multiple")
     assert "contrast volume" in step.attention_note and "complications" in step.attention_note
+    # The outcome is a task on the radiologist's and the technologist's lists until recorded.
+    for person in (appointment.radiologist, appointment.technologist):
+        lists = radiologist_lists(user=person.user, today=to_local(started).date())
+        assert [a.pk for a in lists["outcome_to_record"]] == [appointment.pk]
+
+    take_action(appointment.pk, "complete", appointment.technologist.user)
+
+    appointment.refresh_from_db()
+    step.refresh_from_db()
+    assert appointment.status == "completed" and appointment.outcome.imaging_cpt == "77053"
+    assert (
+        step.attention == ""
+        and not radiologist_lists(user=appointment.radiologist.user, today=to_local(started).date())[
+            "outcome_to_record"
+        ]
+    )
 
 
 def test_discontinued_ends_the_appointment_as_incomplete_with_the_reason(worklist_server, started_appointment):

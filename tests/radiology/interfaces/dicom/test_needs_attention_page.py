@@ -94,7 +94,7 @@ def test_completing_without_the_complications_is_refused_and_changes_nothing(cli
     )
     waiting_step.refresh_from_db()
     assert waiting_step.attention == PerformedProcedureStep.Attention.OUTCOME_NEEDED
-    assert waiting_step.appointment.status == "in_procedure"
+    assert waiting_step.appointment.status == "performed"
 
 
 def test_the_page_reads_a_fixed_number_of_queries(client, waiting_step, django_assert_max_num_queries):

@@ -31,6 +31,20 @@ APPOINTMENT_STATUS = {
 PARTICIPATION_STATUS = {"accepted", "declined", "tentative", "needs-action"}
 FHIR_JSON = "application/fhir+json"
 SLOT_STATUS = {"busy", "free", "busy-unavailable", "busy-tentative", "entered-in-error"}
+REQUEST_STATUS = {"draft", "active", "on-hold", "revoked", "completed", "entered-in-error", "unknown"}
+REPORT_STATUS = {
+    "registered",
+    "partial",
+    "preliminary",
+    "final",
+    "amended",
+    "corrected",
+    "appended",
+    "cancelled",
+    "entered-in-error",
+    "unknown",
+}
+STUDY_STATUS = {"registered", "available", "cancelled", "entered-in-error", "unknown"}
 # A Monday, 08:00 in the clinic; bookings two days ahead and later are outside the lead time.
 NOW = datetime(2026, 11, 16, 8, 0, tzinfo=clinic_zone())
 
@@ -52,6 +66,9 @@ def check_codes(resource: dict) -> None:
             assert participant["status"] in PARTICIPATION_STATUS, participant["status"]
     if resource["resourceType"] == "Slot":
         assert resource["status"] in SLOT_STATUS, resource["status"]
+    kinds = {"ServiceRequest": REQUEST_STATUS, "DiagnosticReport": REPORT_STATUS, "ImagingStudy": STUDY_STATUS}
+    if resource["resourceType"] in kinds:
+        assert resource["status"] in kinds[resource["resourceType"]], resource["status"]
 
 
 def fhir(client, method: str, path: str, body=None, **params):

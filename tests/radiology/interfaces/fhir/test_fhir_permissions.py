@@ -16,7 +16,19 @@ def user_in(role: str):
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("path", ["Patient", "Practitioner", "Location", "Schedule", "Appointment"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "Patient",
+        "Practitioner",
+        "Location",
+        "Schedule",
+        "Appointment",
+        "ServiceRequest",
+        "DiagnosticReport",
+        "ImagingStudy",
+    ],
+)
 def test_every_department_role_can_read(role, path):
     AppointmentFactory()
     assert client_for(user_in(role)).get(f"/fhir/R4/{path}").status_code == 200

@@ -25,7 +25,17 @@ def test_metadata_is_an_r4_capability_statement_listing_interactions_params_and_
     assert response.status_code == 200
     assert statement["fhirVersion"] == "4.0.1"
     resources = {r["type"]: r for r in statement["rest"][0]["resource"]}
-    assert set(resources) == {"Patient", "Practitioner", "Location", "Schedule", "Slot", "Appointment"}
+    assert set(resources) == {
+        "Patient",
+        "Practitioner",
+        "Location",
+        "Schedule",
+        "Slot",
+        "Appointment",
+        "ServiceRequest",
+        "DiagnosticReport",
+        "ImagingStudy",
+    }
     assert all({i["code"] for i in r["interaction"]} == {"read", "search-type"} for r in resources.values())
     assert {"date", "actor", "patient", "practitioner", "location", "status", "identifier"} <= {
         p["name"] for p in resources["Appointment"]["searchParam"]

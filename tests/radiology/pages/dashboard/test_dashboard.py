@@ -37,8 +37,10 @@ def week():
         Appointment.objects.filter(pk=a.pk).update(created_at=start - timedelta(days=booked_days_before))
         return a
 
-    first = add("completed", at(12, 10), 45, 10, started_at=at(12, 10), completed_at=at(12, 10, 40))
-    add("completed", at(12, 11), 30, 3, started_at=at(12, 11), completed_at=at(12, 11, 36))
+    first = add(
+        "completed", at(12, 10), 45, 10, started_at=at(12, 10), performed_at=at(12, 10, 40), completed_at=at(12, 10, 40)
+    )
+    add("completed", at(12, 11), 30, 3, started_at=at(12, 11), performed_at=at(12, 11, 36), completed_at=at(12, 11, 36))
     add("no_show", at(12, 12), 45, 1)
     add("cancelled", at(12, 13), 45, 20, cancel_reason="Patient unwell")
     add("cancelled", at(12, 14), 30, 20, cancel_reason="Patient unwell")

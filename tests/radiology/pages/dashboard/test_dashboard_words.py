@@ -64,7 +64,7 @@ def test_the_state_chart_uses_the_flow_colours_of_the_day_list(client, manager):
     figures = department_figures(start_day=TODAY, end_day=TODAY)
     assert ("Done", 2, FLOW_STATES["done"].colour) in figures.by_flow
     page = client.get(reverse("radiology:dashboard"), {"start": TODAY, "end": TODAY}).content.decode()
-    for key in ("done", "arrived", "cancelled", "no_show", "did_not_proceed"):
+    for key in ("done", "arrived", "cancelled", "no_show", "incomplete"):
         assert f'fill="{FLOW_STATES[key].colour}"' in page
 
 

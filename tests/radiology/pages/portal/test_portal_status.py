@@ -72,7 +72,9 @@ def test_when_both_were_recorded_before_the_rule_the_later_wish_counts():
 )
 def test_the_appointments_state_comes_before_her_wishes(state, expected):
     appointment = AppointmentFactory(patient_confirmed_at=timezone.now())
-    Appointment.objects.filter(pk=appointment.pk).update(status=state, cancel_reason="x", abort_reason="x")
+    Appointment.objects.filter(pk=appointment.pk).update(
+        status=state, cancel_reason="x", abort_reason="x", performed_at=appointment.end
+    )
 
     assert status_of(appointment) == expected
 

@@ -15,6 +15,7 @@ def test_every_row_with_a_page_has_its_address_title_and_done_sentence():
     assert {spec.name for spec in ROWS_WITH_A_PAGE} == {
         "check_in",
         "start",
+        "exam_done",
         "complete",
         "abort",
         "did_not_proceed",

@@ -46,7 +46,7 @@ def test_each_state_reads_as_the_patients_flow():
         "Arrived",
         "In procedure",
         "Done",
-        "Did not proceed",
+        "Incomplete",
     ]
 
 
@@ -138,3 +138,17 @@ def test_the_timeline_spans_the_usual_day_and_widens_for_an_early_or_late_appoin
     wide = client.get(URL).content.decode()
     assert 'data-start="2027-01-13T07:00:00-05:00"' in wide and 'data-end="2027-01-13T18:00:00-05:00"' in wide
     assert 'data-left="11.11" data-width="8.33"' in usual  # 09:00 is one ninth in; 45 min of 9 h
+
+
+def test_staff_are_named_first_name_then_last_name_on_the_screen_and_the_printed_list(client, tech, clock):
+    # The shared staff objects are built from the query's columns: each value must land in its
+    # own field, whatever order the model declares them in ("Okafor radiologist" was the bug).
+    radiologist = StaffMemberFactory(
+        radiologist=True, user__first_name="Grace", user__last_name="Okafor", user__username="gokafor"
+    )
+    technologist = StaffMemberFactory(user__first_name="Min-jun", user__last_name="Kim", user__username="mkim2")
+    appointment = AppointmentFactory(start=at(9), radiologist=radiologist, technologist=technologist)
+    page = client.get(reverse("radiology:day_list")).content.decode()
+    row = row_of(page, appointment)
+    assert "Grace Okafor" in row and "Min-jun Kim" in row
+    assert "Okafor Grace" not in page and "gokafor" not in page and "Kim mkim2" not in page
