@@ -30,3 +30,4 @@ class RadiologyConfig(AppConfig):
         # HL7 rows carry their payload; the problems page links them to the appointment or order.
         for prefix in hl7_events.KINDS:
             registry.register(prefix, link=hl7_events.subject_link)
+        registry.register_kind_labels(hl7_events.KIND_LABELS)

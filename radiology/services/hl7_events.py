@@ -53,6 +53,13 @@ from radiology.services.told_table import EVENTS, Event, EventTold, siu_reason
 PREFIX = "siu"
 ORDER_STATUS, REPORT, CHARGES = "orm", "oru", "dft"
 KINDS = (PREFIX, ORDER_STATUS, REPORT, CHARGES)
+# How the rows read on staff pages (the problems page); SIU rows keep their slug ("Siu s12").
+KIND_LABELS = {
+    "orm_o01": "Order status (ORM^O01)",
+    "omg_o19": "Order status (OMG^O19)",
+    "oru_r01": "Report (ORU^R01)",
+    "dft_p03": "Charges (DFT^P03)",
+}
 # The statuses an order-status message carries its reason with (ORC-16).
 ENDED = ("CA", "DC")
 
