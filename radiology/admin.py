@@ -11,7 +11,17 @@ from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from radiology.models import Appointment, AppointmentTransition, InterfaceMessage, Order, Patient, Room, StaffMember
+from radiology.models import (
+    Appointment,
+    AppointmentTransition,
+    InterfaceMessage,
+    LetterRule,
+    Order,
+    Patient,
+    ResultLetter,
+    Room,
+    StaffMember,
+)
 
 
 @admin.register(Patient)
@@ -130,3 +140,38 @@ class InterfaceMessageAdmin(ReadOnlyAdmin):
 
 
 from radiology import time_off_admin  # noqa: E402, F401 - wraps the scheduling admin with the appointments it affects
+
+
+@admin.register(LetterRule)
+class LetterRuleAdmin(admin.ModelAdmin):
+    """When a result letter is due, per assessment: managers change the days here. One row
+    per BI-RADS assessment, made by the migration; none is added or removed."""
+
+    list_display = ["assessment", "due_within_days"]
+    list_editable = ["due_within_days"]
+    list_display_links = None
+    fields = ["assessment", "due_within_days"]
+    readonly_fields = ["assessment"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ResultLetter)
+class ResultLetterAdmin(admin.ModelAdmin):
+    """Letters are sent and marked posted on the letters pages (radiology.services.letters)."""
+
+    list_display = ["report", "patient", "status", "due_at", "channel", "sent_at", "posted_at"]
+    list_filter = ["status", "channel"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

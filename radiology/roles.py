@@ -12,6 +12,7 @@ VIEW_DEPARTMENT = [
     "radiology.view_day_list",
     "radiology.view_order",
     "radiology.view_report",
+    "radiology.view_resultletter",
     "procedures.view_procedure",
 ]
 
@@ -27,6 +28,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "radiology.change_order",
         "radiology.view_order_queue",
         "radiology.view_interfacemessage",
+        # Result letters: the print queue, the "posted" mark, sending by her link.
+        "radiology.send_result_letter",
     ],
     "technologist": [
         *VIEW_DEPARTMENT,

@@ -19,4 +19,8 @@ urlpatterns = [
     path("", include("radiology.interfaces.hl7.urls")),
     # Patient search (top bar) and the patient page (issue 10, item 7).
     path("", include("radiology.pages.patients.urls")),
+    # The radiologists' reports: exams to report, the report page (issue 19, part B).
+    path("", include("radiology.pages.reports.urls")),
+    # Result letters: the lists, the print queue, sending (issue 20 A).
+    path("", include("radiology.pages.letters.urls")),
 ]

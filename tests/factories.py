@@ -492,3 +492,29 @@ class ReportAddendumFactory(factory.django.DjangoModelFactory):
     text = "Compared with the outside ultrasound: the finding corresponds."
     signed_by = factory.SelfAttribute("report.radiologist")
     signed_at = factory.LazyFunction(timezone.now)
+
+
+from radiology.models import LetterRule, ResultLetter  # noqa: E402 - appended block, kept apart for merging
+
+
+class LetterRuleFactory(factory.django.DjangoModelFactory):
+    """The department's rule for one assessment (the migration made all seven: found, not added)."""
+
+    class Meta:
+        model = LetterRule
+        django_get_or_create = ("assessment",)
+
+    assessment = "3"
+    due_within_days = 30
+
+
+class ResultLetterFactory(factory.django.DjangoModelFactory):
+    """A letter due for a final report (made as radiology.services.letters.on_report_final does)."""
+
+    class Meta:
+        model = ResultLetter
+
+    report = factory.SubFactory(ReportFactory, final=True)
+    patient = factory.SelfAttribute("report.appointment.patient")
+    due_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=30))
+    created_at = factory.LazyFunction(timezone.now)

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from notifications.models import Message
 from radiology.models import (
@@ -136,7 +136,8 @@ def _resolved_after_news(appointment) -> bool:
 
 
 def scheduler_todo(*, now) -> list[TodoItem]:
-    """Upcoming appointments that need a scheduler, soonest first (three queries in all):
+    """Overdue result letters first; then upcoming appointments that need a scheduler, soonest
+    first (four queries in all):
     asked for another time, not confirmed close to the day, or answers that need a call
     (discharge gone, expressed within 48 h, contrast allergy — "not sure" included).
     An item resolved with a note stays off until something new happens."""
@@ -173,7 +174,24 @@ def scheduler_todo(*, now) -> list[TodoItem]:
         # A conflict with time off stays until the appointment moves, whatever a note says.
         if reasons and (appointment.time_off or not _resolved_after_news(appointment)):
             items.append(TodoItem(appointment, reasons, list(appointment.todo_notes.all())))
-    return _not_proceeded(now=now) + items
+    return _overdue_letters(now=now) + _not_proceeded(now=now) + items
+
+
+def _overdue_letters(*, now) -> list[TodoItem]:
+    """Result letters past their due date and not sent: first on the list, until sent (a note
+    does not take them off: only sending the letter does)."""
+    appointments = (
+        Appointment.objects.filter(report__letter__status="due", report__letter__due_at__lt=now)
+        .select_related("patient", "room")
+        .annotate(letter_due_at=F("report__letter__due_at"))
+        .prefetch_related(Prefetch("todo_notes", queryset=TodoNote.objects.select_related("by")))
+        .order_by("report__letter__due_at", "pk")
+    )
+    items = []
+    for appointment in appointments:
+        reason = f"Result letter overdue (due {to_local(appointment.letter_due_at):%a %d %b}): send it"
+        items.append(TodoItem(appointment, [reason], list(appointment.todo_notes.all())))
+    return items
 
 
 def _not_proceeded(*, now) -> list[TodoItem]:

@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from notifications.models import Message
 from radiology.errors import ServiceRefusal
-from radiology.models import Appointment, AppointmentStatus, appointment_id_from_reference
-from radiology.services.patient_links import patient_link
+from radiology.models import Appointment, AppointmentStatus, ResultLetter, appointment_id_from_reference
+from radiology.services.patient_links import letter_link, patient_link
 from radiology.services.transitions import perform_transition
 
 S = AppointmentStatus
@@ -25,11 +25,15 @@ def message_context(message) -> dict:
     """A freshly signed patient link, valid from the moment of sending."""
     if message.audience != Message.Audience.PATIENT:
         return {}
+    if message.kind == "letter_ready":
+        return {"link": letter_link(_appointment_id(message))}
     return {"link": patient_link(_appointment_id(message))}
 
 
 def message_skip_reason(message) -> str | None:
     """Re-checked just before sending: is this reminder still wanted?"""
+    if message.kind == "letter_ready":
+        return _letter_skip_reason(message)
     if message.kind not in PRE_PROCEDURE_KINDS and message.kind != "follow_up":
         return None
     current = Appointment.objects.filter(pk=_appointment_id(message)).values("status", "version").first()
@@ -43,6 +47,18 @@ def message_skip_reason(message) -> str | None:
         return f"The appointment is {S(current['status']).label.lower()}."
     if current["version"] != message.subject_version:
         return "Planned for an earlier time of the appointment."
+    return None
+
+
+def _letter_skip_reason(message) -> str | None:
+    letter = ResultLetter.objects.filter(report__appointment_id=_appointment_id(message)).values(
+        "status", "patient__deceased"
+    )
+    letter = letter.first()
+    if letter is None or letter["status"] == ResultLetter.Status.WITHDRAWN:
+        return "The result letter was withdrawn."
+    if letter["patient__deceased"]:
+        return "The patient has died."
     return None
 
 

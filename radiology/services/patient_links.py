@@ -38,3 +38,12 @@ def patient_path(appointment_id: int) -> str:
 
 def patient_link(appointment_id: int) -> str:
     return settings.SITE_URL.rstrip("/") + patient_path(appointment_id)
+
+
+def letter_path(appointment_id: int) -> str:
+    """Her result letter's page, behind the same signed link."""
+    return reverse("radiology:portal:letter", args=[appointment_id, make_token(appointment_id)])
+
+
+def letter_link(appointment_id: int) -> str:
+    return settings.SITE_URL.rstrip("/") + letter_path(appointment_id)

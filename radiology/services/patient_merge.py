@@ -3,9 +3,9 @@ patient administration tells (HL7 ADT^A40/A34/A39 and A47; IHE RAD-12).
 
 A merge moves everything of the merged-away record X to the survivor Y in one transaction:
 her appointments (with their transition log, answers, checklist and outcome, which hang on
-the appointment), her orders (with their interface messages), her to-do notes and the records
-merged into X before. Her messages not yet out follow: their subject is the appointment, and
-they are re-addressed to Y's contact as the contact page does. X is kept, pointing to Y
+the appointment), her orders (with their interface messages), her to-do notes, her result
+letters and the records merged into X before. Her messages not yet out follow: their subject
+is the appointment, and they are re-addressed to Y's contact as the contact page does. X is kept, pointing to Y
 (`merged_into`), so an old link or id still leads to her; search never finds it. A merge into
 an MRN the department has never seen renames X (nothing to merge into). A merge that leaves
 her with two galactograms ahead is applied all the same (the hospital has decided they are one
@@ -22,7 +22,7 @@ from django.db.models import Q
 
 from radiology import rules
 from radiology.errors import ServiceRefusal
-from radiology.models import Appointment, AppointmentStatus, Order, Patient, TodoNote
+from radiology.models import Appointment, AppointmentStatus, Order, Patient, ResultLetter, TodoNote
 from radiology.services import reminders
 
 # A galactogram she may still come to: what booking counts as "one ahead".
@@ -113,6 +113,7 @@ def _merge(merged_away: Patient, survivor: Patient, *, now: datetime) -> MergeRe
     moved_appointments = Appointment.objects.filter(patient=merged_away).update(patient=survivor, updated_at=now)
     moved_orders = Order.objects.filter(patient=merged_away).update(patient=survivor, updated_at=now)
     TodoNote.objects.filter(patient=merged_away).update(patient=survivor)
+    ResultLetter.objects.filter(patient=merged_away).update(patient=survivor)
     # Records merged into X before now lead straight to Y (no chains to follow).
     Patient.objects.filter(merged_into=merged_away).update(merged_into=survivor)
     merged_away.merged_into, merged_away.merged_at = survivor, now

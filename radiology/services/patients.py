@@ -16,7 +16,7 @@ from radiology.errors import ServiceRefusal
 from radiology.models import Appointment, Channel, Language, Patient, appointment_reference
 from radiology.models.appointments import CANCELLABLE
 from radiology.selectors.search import search_patients
-from radiology.services import reminders
+from radiology.services import letters, reminders
 from radiology.services.cancellation import cancel_appointment
 
 
@@ -390,7 +390,8 @@ def _apply_language(patient: Patient, *, language: str | None, interpreter: bool
 def record_death(*, patient: Patient, now) -> int:
     """She has died (the hospital says so): each upcoming appointment is cancelled with the
     coded reason "deceased" (which plans no message to her) and every message to her not yet
-    out is withdrawn, at once. Returns how many appointments were cancelled."""
+    out is withdrawn, at once, and so are her result letters not yet sent. Returns how many
+    appointments were cancelled."""
     cancelled = 0
     upcoming = Appointment.objects.filter(patient=patient, status__in=CANCELLABLE).values_list("pk", flat=True)
     for appointment_id in list(upcoming):
@@ -403,4 +404,5 @@ def record_death(*, patient: Patient, now) -> int:
             reason="Withdrawn: the patient has died.",
             audience=Message.Audience.PATIENT,
         )
+    letters.withdraw_letters_of_deceased(patient=patient, now=now)
     return cancelled

@@ -6,6 +6,7 @@ locked), so the plan commits or rolls back with the change that caused it:
 - on_rescheduled(appointment=..., previous_start=..., now=...)  # appointment.version already bumped
 - on_cancelled(appointment=..., now=...)
 - on_completed(appointment=..., now=...)
+- on_letter_sent(letter=..., now=...)  # the result letter is ready behind her link
 
 The rules (kinds, anchors, offsets) live in the procedure catalog (procedures.ReminderRule).
 Every row's idempotency key is appointment + version + kind + audience (+ staff member): a
@@ -48,7 +49,10 @@ MESSAGE_KIND_LABELS = {
     "follow_up_visit": "Follow-up visit reminder",
     "staff_change": "Staff notice of a change",
     "staff_digest": "Staff morning digest",
+    "letter_ready": "Result letter ready",
 }
+# Messages about what comes after the exam: recording the outcome does not withdraw them.
+AFTER_THE_EXAM_KINDS = {"letter_ready"}
 # Staff hear about bookings, moves and cancellations this close to the start.
 STAFF_NOTICE_WINDOW = timedelta(hours=48)
 
@@ -220,11 +224,13 @@ def on_ended_early(*, appointment, now) -> None:
 
 def on_completed(*, appointment, now) -> None:
     """Withdraw reminders meant for before the procedure; plan the follow-up message."""
+    # The result letter's message stays: a report may be final before the outcome is recorded.
     outbox.withdraw_messages(
         subject=appointment.holder,
         now=now,
         reason="Withdrawn: the procedure is done.",
         audience=Message.Audience.PATIENT,
+        kinds=[kind for kind in MESSAGE_KIND_LABELS if kind not in AFTER_THE_EXAM_KINDS],
     )
     outbox.schedule_messages(messages=_rule_messages(appointment, anchors=[A.AFTER_COMPLETION], now=now))
 
@@ -260,4 +266,15 @@ def on_follow_up_planned(*, plan, now) -> None:
         hard_limit=as_utc(plan.scheduled_for),
     )
     message.context.update(start_at=plan.scheduled_for.isoformat(), visit=plan.get_kind_display())
+    outbox.schedule_messages(messages=[message])
+
+
+def on_letter_sent(*, letter, now) -> None:
+    """Her result letter is ready behind her link: one message, now (SMS out of the quiet
+    hours), saying only that a letter from the department is ready; the link is signed when
+    it is sent. Planned once per letter."""
+    appointment = letter.report.appointment
+    message = _patient_message(appointment, kind="letter_ready", due=now, useful_until=None, now=now, hard_limit=None)
+    message.idempotency_key = f"letter:{letter.pk}:letter_ready:patient"
+    message.context = {key: message.context[key] for key in ("first_name", "clinic_name", "clinic_phone", "tz")}
     outbox.schedule_messages(messages=[message])

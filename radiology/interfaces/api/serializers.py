@@ -8,6 +8,7 @@ and come in only with an offset or Z: a naive time is refused, never guessed.
 import re
 from decimal import Decimal
 
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from phonenumber_field.serializerfields import PhoneNumberField
@@ -19,18 +20,23 @@ from radiology import rules, selectors
 from radiology.models import (
     AppointmentStatus,
     AppointmentTransition,
+    Assessment,
     Channel,
     FollowUpPlan,
     Language,
     Order,
     Patient,
     ProcedureOutcome,
+    Recommendation,
     Room,
     StaffMember,
 )
 from radiology.presentation.date_range import OUT_OF_RANGE, in_range
+from radiology.selectors import letters as letter_selectors
+from radiology.selectors.reports import report_record
 from radiology.services import told_table
 from radiology.services.action_table import ACTIONS, BODY_FIELDS, NAMED_ACTIONS, offered_actions
+from radiology.services.reports import MAX_FOLLOW_UP_WEEKS
 from scheduling.clinic_time import clinic_zone
 
 MAX_RANGE_DAYS = 62
@@ -528,10 +534,131 @@ class ReminderSerializer(serializers.Serializer):
     status = serializers.CharField()
 
 
+class ReportVersionSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["preliminary", "final"])
+    findings = serializers.CharField()
+    impression = serializers.CharField()
+    assessment = serializers.CharField()
+    recommendation = serializers.CharField()
+    follow_up_interval_weeks = serializers.IntegerField(allow_null=True)
+    saved_by = serializers.CharField(help_text="Who saved this version.")
+    saved_at = LocalDateTimeField(source="history_date")
+
+
+class ReportAddendumSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    text = serializers.CharField()
+    signed_by = StaffRefSerializer()
+    signed_at = LocalDateTimeField()
+
+
+class ReportSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["preliminary", "final"], source="report.status")
+    status_display = serializers.CharField(
+        source="status_label", help_text="Preliminary, Final, or Final with addendum (addenda)."
+    )
+    version = serializers.IntegerField(source="report.version", help_text="Each saved change is a new version.")
+    findings = serializers.CharField(source="report.findings")
+    impression = serializers.CharField(source="report.impression")
+    assessment = serializers.CharField(source="report.assessment", help_text="BI-RADS category, 0 to 6.")
+    assessment_display = serializers.CharField(source="report.get_assessment_display")
+    recommendation = serializers.CharField(source="report.recommendation")
+    recommendation_display = serializers.CharField(source="report.get_recommendation_display")
+    follow_up_interval_weeks = serializers.IntegerField(source="report.follow_up_interval_weeks", allow_null=True)
+    radiologist = StaffRefSerializer(source="report.radiologist", help_text="Who wrote the latest version.")
+    written_at = LocalDateTimeField(source="report.written_at")
+    signed_by = StaffRefSerializer(source="report.signed_by", allow_null=True)
+    signed_at = LocalDateTimeField(source="report.signed_at", allow_null=True)
+    versions = ReportVersionSerializer(many=True, help_text="Every saved version, oldest first.")
+    addenda = ReportAddendumSerializer(many=True, help_text="Signed addenda to the final report, oldest first.")
+
+
+class ReportInputSerializer(serializers.Serializer):
+    findings = serializers.CharField(max_length=20000)
+    impression = serializers.CharField(max_length=5000)
+    assessment = serializers.ChoiceField(choices=Assessment.values, help_text='BI-RADS category, "0" to "6".')
+    recommendation = serializers.ChoiceField(choices=Recommendation.values)
+    follow_up_interval_weeks = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=MAX_FOLLOW_UP_WEEKS
+    )
+    final = serializers.BooleanField(
+        required=False, default=False, help_text="Sign as final. With a token, the token is the signature."
+    )
+    password = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=200,
+        trim_whitespace=False,
+        help_text="Only with a browser session, to sign: the radiologist's password. Ignored with a token.",
+    )
+
+
+class AddendumInputSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=20000)
+    password = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=200,
+        trim_whitespace=False,
+        help_text="Only with a browser session: the radiologist's password. Ignored with a token.",
+    )
+
+
+class LetterSerializer(serializers.Serializer):
+    """The patient's result letter (issue 20 A): due when the report is final."""
+
+    id = serializers.IntegerField()
+    appointment = serializers.IntegerField(source="report.appointment_id")
+    patient = PatientRefSerializer()
+    status = serializers.SerializerMethodField(help_text="due, overdue, sent or withdrawn.")
+    due_at = LocalDateTimeField()
+    sent_at = LocalDateTimeField(allow_null=True)
+    posted_at = LocalDateTimeField(allow_null=True)
+    channel = serializers.CharField(help_text="post, link, both, or empty while not chosen.")
+    pdf = serializers.SerializerMethodField(help_text="The letter as a PDF (readable with a staff token).")
+
+    def get_status(self, letter) -> str:
+        return letter.state(timezone.now())
+
+    def get_pdf(self, letter) -> str:
+        path = reverse("api:letter_pdf", args=[letter.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class LetterListSerializer(serializers.Serializer):
+    letters = LetterSerializer(many=True)
+
+
+class LetterListQuerySerializer(QuerySerializer):
+    status = serializers.ChoiceField(
+        choices=["due", "overdue", "soon", "to_post", "sent"],
+        required=False,
+        help_text="due (not sent yet, overdue included; the default), overdue, soon (due within 3 days), "
+        "to_post (the print queue) or sent.",
+    )
+
+
 class AppointmentDetailSerializer(AppointmentSerializer):
     transitions = TransitionSerializer(many=True, source="transitions.all")
     allowed_actions = serializers.SerializerMethodField(help_text="What the requesting user may do now.")
     reminders = serializers.SerializerMethodField(help_text="Planned and sent reminders.")
+    report = serializers.SerializerMethodField(help_text="The radiologist's report, or null when none is written.")
+
+    @extend_schema_field(ReportSerializer(allow_null=True))
+    def get_report(self, appointment) -> dict | None:
+        record = report_record(appointment.pk)
+        return ReportSerializer(record).data if record else None
+
+    letter = serializers.SerializerMethodField(help_text="The result letter, once the report is final; else null.")
+
+    @extend_schema_field(LetterSerializer(allow_null=True))
+    def get_letter(self, appointment) -> dict | None:
+        letter = letter_selectors.letter_of_appointment(appointment.pk)
+        return LetterSerializer(letter, context=self.context).data if letter is not None else None
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_allowed_actions(self, appointment) -> list[str]:

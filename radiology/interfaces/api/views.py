@@ -1,6 +1,9 @@
 """JSON API views. Thin: validate with a serializer, call a service or selector, shape the
 answer. Errors are raised and turned into JSON by radiology.interfaces.api.errors."""
 
+from django.http import HttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view, permission_classes
@@ -10,10 +13,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from radiology import selectors
+from radiology.encoders.letter_pdf import letter_pdf_of
 from radiology.interfaces.api import serializers as s
 from radiology.interfaces.api.permissions import HasRolePermissions
 from radiology.models import Appointment, Patient
-from radiology.services import booking, cancellation, rescheduling, workflow
+from radiology.selectors import letters as letter_selectors
+from radiology.services import booking, cancellation, reports, rescheduling, workflow
 from radiology.services.actions import run_action
 from radiology.services.patients import find_patients, register_patient
 from radiology.services.slots import find_galactogram_slots
@@ -24,6 +29,8 @@ VIEW_APPOINTMENT = "radiology.view_appointment"
 VIEW_PATIENT = "radiology.view_patient"
 BOOK = "radiology.book_appointment"
 PERFORM = "radiology.perform_procedure"
+SIGN_REPORT = "radiology.sign_report"
+VIEW_LETTER = "radiology.view_resultletter"
 
 ERRORS = {400: s.ErrorSerializer, 401: s.ErrorSerializer, 403: s.ErrorSerializer, 404: s.ErrorSerializer}
 CONFLICT = {**ERRORS, 409: s.ErrorSerializer}
@@ -178,11 +185,46 @@ class AppointmentDetailView(ApiView):
 
     @extend_schema(
         operation_id="appointments_retrieve",
-        summary="One appointment with its transition history and reminders",
+        summary="One appointment with its transition history, reminders and report",
         responses={200: s.AppointmentDetailSerializer, **ERRORS},
     )
     def get(self, request, pk):
         return appointment_response(request, pk)
+
+
+class LettersView(ApiView):
+    required_perms = {"GET": [VIEW_LETTER]}
+
+    @extend_schema(
+        operation_id="letters_list",
+        summary="Result letters due, overdue, due soon, to post or sent",
+        parameters=[s.LetterListQuerySerializer],
+        responses={200: s.LetterListSerializer, **ERRORS},
+    )
+    def get(self, request):
+        query = s.LetterListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        letters = list(letter_selectors.letters_in_state(query.validated_data.get("status", "due"), now=timezone.now()))
+        record_access(request=request, patient_ids=[letter.patient_id for letter in letters], what=What.API)
+        return Response({"letters": s.LetterSerializer(letters, many=True, context={"request": request}).data})
+
+
+class LetterPdfView(ApiView):
+    required_perms = {"GET": [VIEW_LETTER]}
+
+    @extend_schema(
+        operation_id="letters_pdf",
+        summary="A result letter as a PDF, in the patient's language",
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **ERRORS},
+    )
+    def get(self, request, pk):
+        letter = letter_selectors.letter(pk)
+        if letter is None:
+            raise NotFound(f"There is no letter with id {pk}.")
+        record_access(request=request, patient_ids=[letter.patient_id], what=What.API)
+        response = HttpResponse(letter_pdf_of(letter, now=timezone.now()), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="letter-{letter.pk}.pdf"'
+        return response
 
 
 class RescheduleView(ApiView):
@@ -271,6 +313,69 @@ class TransitionsView(ApiView):
         data = body.validated_data
         action = data.pop("action")
         run_action(appointment_id=pk, action=action, actor=request.user, inputs=data)
+        return appointment_response(request, pk)
+
+
+def signature_of(request, password: str) -> dict:
+    """Over a token the token is the signature (it is the radiologist's own, issued to her); a
+    browser session signs as the pages do, with her password entered again."""
+    if request.auth is not None:
+        return {"signature": reports.TOKEN, "password": None}
+    return {"signature": reports.PASSWORD, "password": password}
+
+
+class ReportView(ApiView):
+    required_perms = {"POST": [SIGN_REPORT]}
+
+    @extend_schema(
+        operation_id="appointments_report",
+        summary="Write, rewrite or sign the report of a performed exam",
+        description="Saves the preliminary report (each saved change is a new version) or, with `final: true`, "
+        "signs it as final; with a token, the token is the signature (a browser session sends `password`). "
+        "Only a radiologist. 409 when the exam is not performed yet or the report is already final "
+        "(add an addendum instead); 400 naming the fields that are missing or wrong.",
+        request=s.ReportInputSerializer,
+        responses={200: s.AppointmentDetailSerializer, **CONFLICT},
+    )
+    def post(self, request, pk):
+        appointment_or_404(pk)
+        body = s.ReportInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        reports.save_report(
+            appointment_id=pk,
+            actor=request.user,
+            findings=data["findings"],
+            impression=data["impression"],
+            assessment=data["assessment"],
+            recommendation=data["recommendation"],
+            follow_up_interval_weeks=data["follow_up_interval_weeks"],
+            final=data["final"],
+            **signature_of(request, data["password"]),
+        )
+        return appointment_response(request, pk)
+
+
+class ReportAddendumView(ApiView):
+    required_perms = {"POST": [SIGN_REPORT]}
+
+    @extend_schema(
+        operation_id="appointments_report_addendum",
+        summary="Add a signed addendum to a final report",
+        description="The final report stays as it was signed; the addendum is kept beside it, signed by the "
+        "radiologist (with a token, the token is the signature). 409 when the report is not final or there "
+        "is none; 400 without `text`.",
+        request=s.AddendumInputSerializer,
+        responses={200: s.AppointmentDetailSerializer, **CONFLICT},
+    )
+    def post(self, request, pk):
+        appointment_or_404(pk)
+        body = s.AddendumInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        reports.add_addendum(
+            appointment_id=pk, actor=request.user, text=data["text"], **signature_of(request, data["password"])
+        )
         return appointment_response(request, pk)
 
 

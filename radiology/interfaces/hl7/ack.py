@@ -41,9 +41,11 @@ def _escape(text: str) -> str:
 
 
 def _location(location: str) -> tuple[str, str]:
-    """ "PID-3" → ("PID", "3"); "OBX-5 (SIDE)" → ("OBX", "5")."""
+    """ "PID-3" → ("PID", "3"); "OBX-5 (SIDE)" → ("OBX", "5"); "PID-5.1" → ("PID", "5^1^1"):
+    ERL's field, repetition and component."""
     segment, _, rest = location.partition("-")
-    return segment.strip(), rest.split(" ")[0].strip()
+    field, _, component = rest.split(" ")[0].strip().partition(".")
+    return segment.strip(), f"{field}^1^{component}" if component else field
 
 
 def build_ack(

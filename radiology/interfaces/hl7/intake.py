@@ -11,6 +11,7 @@ are read by hl7.messages, patient administration (ADT) by hl7.adt.
 """
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -81,6 +82,8 @@ def receive(data: bytes, *, peer: str = "", now: datetime | None = None) -> Repl
             location="MSH-18",
         )
         return _refuse(data.decode("latin-1"), header, refusal, peer=peer, now=now, encoding="latin-1")
+    if "\x00" in text:
+        return _refuse(text, header, _nul_refusal(text), peer=peer, now=now, encoding=encoding)
     if header is None:
         refusal = MessageRefused(
             "This is not an HL7 v2 message: it does not start with MSH.",
@@ -115,6 +118,28 @@ def receive(data: bytes, *, peer: str = "", now: datetime | None = None) -> Repl
         if original is None:
             raise
         return _duplicate(text, header, original, peer=peer, now=now, encoding=encoding)
+
+
+def _nul_refusal(text: str) -> MessageRefused:
+    """A NUL byte is no character of any HL7 character set (and the database cannot keep it):
+    the sender is told where it is, so that the interface analyst can find the source."""
+    before = text[: text.index("\x00")]
+    segments = re.split(r"[\r\n]+", before)
+    segment = segments[-1][:3] if segments and segments[-1][:3].isalnum() else "MSH"
+    field = segments[-1].count("|") if segments else 0
+    location = f"{segment}-{field}" if field else segment
+    return MessageRefused(
+        f"The message holds a NUL byte (in {location}, segment {len(segments)}), which no HL7 character set "
+        "allows: remove it at the source and send the message again.",
+        ack_code="AR",
+        code=messages.DATA_TYPE_ERROR,
+        location=location,
+    )
+
+
+def _storable(value: str) -> str:
+    # PostgreSQL text cannot hold NUL: kept visible, so that the row and the reply are written.
+    return value.replace("\x00", "\u2400")
 
 
 def receive_safely(data: bytes, *, peer: str = "") -> Reply:
@@ -311,15 +336,15 @@ def _store(text, header, outcome, detail, reply, *, peer, now, order=None, parse
     header = header or Header()
     return InterfaceMessage.objects.create(
         peer=peer[:100],
-        sender=header.sender,
-        control_id=header.control_id,
-        message_type=header.type_label[:20],
-        version=header.version[:10],
+        sender=_storable(header.sender),
+        control_id=_storable(header.control_id)[:200],
+        message_type=_storable(header.type_label[:20]),
+        version=_storable(header.version[:10]),
         order_control=parsed.order_control if parsed else "",
-        raw=text,
+        raw=_storable(text),
         outcome=outcome,
-        detail=detail,
-        reply=reply,
+        detail=_storable(detail),
+        reply=_storable(reply),
         order=order,
         received_at=now,
     )

@@ -297,6 +297,24 @@ def parse_order_message(text: str, header: Header) -> OrderMessage:
 SEX = {"F": "female", "M": "male", "O": "other", "A": "other", "N": "other", "U": "unknown"}
 
 
+# What the patient record can hold, per PID field: a longer value is named in the AE (never
+# a "please resend", which the engine would repeat for ever).
+PATIENT_LIMITS = {"mrn": "PID-3", "family_name": "PID-5.1", "given_name": "PID-5.2"}
+
+
+def _check_lengths(patient: dict) -> None:
+    from radiology.models import Patient  # the record's own limits: one place for them
+
+    for name, location in PATIENT_LIMITS.items():
+        value, limit = patient.get(name) or "", Patient._meta.get_field(name).max_length
+        if len(value) > limit:
+            raise MessageRefused(
+                f"{location} is {len(value)} characters long; the patient record holds at most {limit}.",
+                code=DATA_TYPE_ERROR,
+                location=location,
+            )
+
+
 def _patient(r: _Reader) -> dict:
     """PID as the patients service takes it: only what the message carries (None or absent:
     leave hers; "" for a phone or e-mail: delete it)."""
@@ -315,6 +333,7 @@ def _patient(r: _Reader) -> dict:
         # An unknown code: a known patient keeps hers, a new one is registered as unknown.
         patient["sex"] = SEX.get(r.get("PID", 8).upper())
     patient.update(_contacts(r))
+    _check_lengths(patient)
     return patient
 
 

@@ -8,9 +8,10 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from radiology import selectors
-from radiology.models import Appointment
+from radiology.models import PERFORMED_STATES, Appointment
 from radiology.presentation.action_links import action_links
 from radiology.presentation.forms import AppointmentFilterForm
+from radiology.selectors.reports import report_record
 from radiology.services import told_table
 from scheduling.clinic_time import local_day_bounds, local_today
 from security.access_log import What, record_access
@@ -80,5 +81,7 @@ def appointment_detail(request, pk):
         "move_days": (local_today(), local_today() + timedelta(days=13)),
         "reminder_messages": selectors.appointment_messages(appointment),
         "readiness": selectors.latest_readiness(appointment),
+        "report": report_record(appointment.pk),
+        "performed": appointment.status in PERFORMED_STATES,  # a report may be written
     }
     return render(request, "radiology/appointment_detail.html", context)

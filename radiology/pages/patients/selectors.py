@@ -4,9 +4,12 @@ a survivor the records merged into her (her old MRNs). Six queries whatever the 
 
 from dataclasses import dataclass, field
 
+from django.db.models import Count
+
 from notifications.models import Message
 from radiology.models import Appointment, Patient, ReadinessResponse, TodoNote
 from radiology.presentation.flow import flow_state
+from radiology.selectors.reports import report_status_label
 
 
 @dataclass
@@ -20,12 +23,23 @@ class AppointmentHistory:
     def flow(self):
         return flow_state(self.appointment.status)
 
+    @property
+    def report(self):
+        """Her report on this exam, or None."""
+        return getattr(self.appointment, "report", None)
+
+    @property
+    def report_status(self) -> str:
+        report = self.report
+        return report_status_label(report.status, self.appointment.report_addenda) if report else ""
+
 
 def patient_record(pk: int) -> tuple[Patient, list[AppointmentHistory]]:
     patient = Patient.objects.select_related("merged_into").prefetch_related("merged_records").get(pk=pk)
     appointments = (
         Appointment.objects.filter(patient=patient)
-        .select_related("room", "procedure", "radiologist__user", "technologist__user")
+        .select_related("room", "procedure", "radiologist__user", "technologist__user", "report__signed_by__user")
+        .annotate(report_addenda=Count("report__addenda"))
         .order_by("-start")
     )
     history = {a.holder: AppointmentHistory(a) for a in appointments}

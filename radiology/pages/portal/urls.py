@@ -12,4 +12,6 @@ urlpatterns = [
     path("<int:pk>/<str:token>/cancel/", views.cancel, name="cancel"),
     path("<int:pk>/<str:token>/new-time/", views.reschedule, name="reschedule"),
     path("<int:pk>/<str:token>/appointment.ics", views.calendar, name="calendar"),
+    path("<int:pk>/<str:token>/letter/", views.letter, name="letter"),
+    path("<int:pk>/<str:token>/letter.pdf", views.letter_pdf, name="letter_pdf"),
 ]

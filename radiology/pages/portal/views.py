@@ -15,12 +15,15 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from radiology.encoders.letter_pdf import letter_pdf_of
 from radiology.errors import JUST_TAKEN, ServiceRefusal
 from radiology.models import Appointment
 from radiology.pages.portal.catalog_text import translated_lines
 from radiology.pages.portal.forms import ReadinessForm, RescheduleForm
 from radiology.pages.portal.ics import appointment_calendar
 from radiology.pages.portal.ratelimit import rate_limited
+from radiology.presentation.letter_text import letter_content
+from radiology.selectors.letters import released_letter
 from radiology.services import portal as services
 from radiology.services.patient_links import patient_link, token_is_valid
 from scheduling.clinic_time import clinic_zone
@@ -79,6 +82,7 @@ def home(request, appointment, token):
             "answers": answers,
             "form": ReadinessForm.for_answers(answers),
             "token": token,
+            "letter": released_letter(appointment.pk),
         },
     )
 
@@ -178,4 +182,31 @@ def calendar(request, appointment, token):
     ics = appointment_calendar(appointment, link=patient_link(appointment.pk), now=timezone.now())
     response = HttpResponse(ics, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="appointment.ics"'
+    return response
+
+
+@rate_limited
+@require_safe
+@patient_link_required
+def letter(request, appointment, token):
+    """Her result letter, once it has been sent to her; a kind sentence before that."""
+    result = released_letter(appointment.pk)
+    content = letter_content(result, now=timezone.now()) if result else None
+    return render(
+        request,
+        "portal/letter.html",
+        {"appointment": appointment, "token": token, "content": content},
+        status=200 if result else 404,
+    )
+
+
+@rate_limited
+@require_safe
+@patient_link_required
+def letter_pdf(request, appointment, token):
+    result = released_letter(appointment.pk)
+    if result is None:
+        return render(request, "portal/letter.html", {"appointment": appointment, "token": token}, status=404)
+    response = HttpResponse(letter_pdf_of(result, now=timezone.now()), content_type="application/pdf")
+    response["Content-Disposition"] = 'attachment; filename="letter.pdf"'
     return response

@@ -19,6 +19,7 @@ from radiology.pages.workday import rows as rows_html
 from radiology.permission_cache import preload_permissions
 from radiology.presentation.action_links import action_links
 from radiology.presentation.date_range import OUT_OF_RANGE, in_range
+from radiology.selectors.reports import to_report_count
 from radiology.services import day_version
 from scheduling.clinic_time import local_today
 
@@ -125,4 +126,7 @@ def radiologist_list(request):
     links = action_links(user=request.user, back=request.get_full_path(), group="workflow")
     for appointment in (a for group in lists.values() for a in group):
         appointment.actions = links(appointment)
-    return render(request, "radiology/workday/radiologist.html", {**lists, "day": local_today()})
+    to_report = to_report_count() if request.user.has_perm("radiology.sign_report") else None
+    return render(
+        request, "radiology/workday/radiologist.html", {**lists, "day": local_today(), "to_report": to_report}
+    )

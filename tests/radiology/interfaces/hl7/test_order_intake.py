@@ -206,3 +206,34 @@ def test_the_same_message_on_two_connections_at_once_is_applied_once_and_answere
     assert replies[0] == replies[1] and parse_ack(replies[0])["MSA"][1] == "AA"
     assert Order.objects.count() == 1 and Patient.objects.count() == 1
     assert sorted(InterfaceMessage.objects.values_list("outcome", flat=True)) == ["accepted", "duplicate"]
+
+
+def test_a_nul_byte_gets_an_ar_naming_where_it_is_and_a_row_on_interface_messages(client):
+    # Issue #23: a raw NUL got no reply and no row (the sender resent for ever, nobody saw why).
+    message = order_message(control_id="NUL1").replace("Discharge since June", "Discharge\x00 since June")
+    ack = parse_ack(client.send(message))
+
+    assert ack["MSA"][1:3] == ["AR", "NUL1"]
+    assert ack["ERR"][3].startswith("102") and ack["ERR"][2].startswith("OBR^1^13")
+    assert "NUL byte" in ack["MSA"][3] or "NUL byte" in ack["ERR"][8]
+    stored = InterfaceMessage.objects.get()
+    assert stored.outcome == "rejected" and "Discharge\u2400 since June" in stored.raw
+    assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "overrides", "location"),
+    [
+        ("name", {"name": "N" * 101 + "^José"}, "PID^1^5^1^1"),
+        ("mrn", {"mrn": "M" * 21}, "PID^1^3"),
+    ],
+)
+def test_a_value_too_long_for_the_record_gets_an_ae_naming_the_field_not_please_resend(
+    client, field, overrides, location
+):
+    ack = parse_ack(client.send(order_message(control_id=f"LONG-{field}", **overrides)))
+
+    assert ack["MSA"][1:3] == ["AE", f"LONG-{field}"]
+    assert ack["ERR"][3].startswith("102") and ack["ERR"][2].startswith(location)
+    assert "please resend" not in "|".join(ack["MSA"] + ack["ERR"]).lower()
+    assert InterfaceMessage.objects.get().outcome == "error" and not Patient.objects.exists()
