@@ -1,8 +1,8 @@
 """End to end, issue #19's loop: an HL7 order comes in, is booked, checked in, started and
 performed at the modality (MPPS), its outcome recorded, then a preliminary report, the final
-one and an addendum. The EHR's real MLLP receiver gets, in order and once each, all valid at
-hl7apy STRICT: the SIU booking, the order statuses SC, IP, CM, the charge (19030 and 77053) and
-the reports P, F, C."""
+one and an addendum, written through the report service. The EHR's real MLLP receiver gets,
+in order and once each, all valid at hl7apy STRICT: the SIU booking, the order statuses SC, IP,
+CM, the charge (19030 and 77053) and the reports P, F, C."""
 
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -13,11 +13,11 @@ import time_machine
 
 from radiology.interfaces.hl7.intake import receive
 from radiology.models import Order
-from radiology.services import hl7_events
+from radiology.services import reports
 from radiology.services.booking import book_appointment
 from radiology.services.performed_steps import StepReport, record_step_created, record_step_updated
 from tests.actions import take_action
-from tests.factories import ReportAddendumFactory, ReportFactory, small_department
+from tests.factories import small_department
 from tests.radiology.encoders.hl7_out.support import deliver_all, field, hl7_rows, kind, receiving
 from tests.radiology.interfaces.hl7.conftest import order_message
 
@@ -83,17 +83,28 @@ def test_an_hl7_order_booked_performed_reported_and_charged_reaches_the_ehr_in_o
             outcome={"ducts": "single", "contrast_volume_ml": Decimal("1.5"), "complications": ["none"]},
         )
 
-        radiologist = team.radiologists[0]
+        radiologist = team.radiologists[0].user
+        radiologist.set_password("sign-here")
+        radiologist.save()
+        words = {"findings": "Single duct opacified.", "impression": "Filling defect.", "recommendation": "biopsy"}
         clock.move_to(AT_10 + timedelta(hours=1))
-        report = ReportFactory(appointment=appointment, radiologist=radiologist)
-        hl7_events.on_report(report=report, actor=radiologist.user, now=datetime.now(tz=NY))
+        reports.save_report(appointment_id=appointment.pk, actor=radiologist, assessment="4", **words)
         clock.move_to(AT_10 + timedelta(hours=2))
-        report.status, report.version, report.signed_by, report.signed_at = "final", 2, radiologist, datetime.now(NY)
-        report.save()
-        hl7_events.on_report(report=report, actor=radiologist.user, now=datetime.now(tz=NY))
+        reports.save_report(
+            appointment_id=appointment.pk,
+            actor=radiologist,
+            assessment="4",
+            final=True,
+            password="sign-here",
+            **words,
+        )
         clock.move_to(AT_10 + timedelta(days=1))
-        addendum = ReportAddendumFactory(report=report, number=1)
-        hl7_events.on_report(report=report, addendum=addendum, actor=radiologist.user, now=datetime.now(tz=NY))
+        reports.add_addendum(
+            appointment_id=appointment.pk,
+            actor=radiologist,
+            text="Compared with the outside ultrasound: it matches.",
+            password="sign-here",
+        )
 
         outcomes = deliver_all()
 
