@@ -419,8 +419,8 @@ CELERY_BEAT_SCHEDULE["purge-access-log"] = {
 }
 
 
-# --- Standards out: HL7 v2 SIU over MLLP, iCalendar feeds (docs/interfaces.md) ---------------
-# SIU messages go to HL7_OUT_HOST:HL7_OUT_PORT through the outbox's `hl7` channel; with either
+# --- Standards out: HL7 v2 over MLLP, iCalendar feeds (docs/interfaces.md) -------------------
+# HL7 messages go to HL7_OUT_HOST:HL7_OUT_PORT through the outbox's `hl7` channel; with either
 # unset nothing is planned.
 HL7_OUT_HOST = env.str("HL7_OUT_HOST", default="")
 HL7_OUT_PORT = env.int("HL7_OUT_PORT", default=0)
@@ -431,6 +431,18 @@ HL7_OUT_TIMEOUT = env.float("HL7_OUT_TIMEOUT", default=10.0)
 HL7_OUT_TLS_CA = env.str("HL7_OUT_TLS_CA", default="")
 HL7_OUT_TLS_CERT = env.str("HL7_OUT_TLS_CERT", default="")
 HL7_OUT_TLS_KEY = env.str("HL7_OUT_TLS_KEY", default="")
+# Which HL7 messages go there (each can be switched off): siu (appointments), orm (the order's
+# status, IHE RAD-3), oru (reports), dft (charges).
+HL7_OUT_MESSAGES = env.list("HL7_OUT_MESSAGES", default=["siu", "orm", "oru", "dft"])
+# The order status as ORM^O01 in HL7 v2.3.1 ("2.3.1") or OMG^O19 in v2.5.1 ("2.5.1").
+HL7_ORDER_STATUS_VERSION = env.str("HL7_ORDER_STATUS_VERSION", default="2.3.1")
+if HL7_ORDER_STATUS_VERSION not in ("2.3.1", "2.5.1"):  # found at start-up, not when a booking plans its message
+    raise environ.ImproperlyConfigured("HL7_ORDER_STATUS_VERSION is 2.3.1 (ORM^O01) or 2.5.1 (OMG^O19)")
+_unknown_hl7_kinds = set(HL7_OUT_MESSAGES) - {"siu", "orm", "oru", "dft"}
+if _unknown_hl7_kinds:
+    raise environ.ImproperlyConfigured(
+        f"HL7_OUT_MESSAGES: unknown {sorted(_unknown_hl7_kinds)}; use siu, orm, oru, dft"
+    )
 # MSH-3/MSH-4 of what we send are HL7_APPLICATION/HL7_FACILITY (above); MSH-5/MSH-6:
 HL7_RECEIVING_APPLICATION = env.str("HL7_RECEIVING_APPLICATION", default="EHR")
 HL7_RECEIVING_FACILITY = env.str("HL7_RECEIVING_FACILITY", default="HOSPITAL")

@@ -27,5 +27,7 @@ class RadiologyConfig(AppConfig):
         )
         registry.register(staff_digests.DIGEST_PREFIX, context=staff_digests.digest_context)
         registry.register_kind_labels(reminders.MESSAGE_KIND_LABELS)
-        # HL7 SIU rows carry their payload; the problems page links them to the appointment.
-        registry.register(hl7_events.PREFIX, link=hl7_events.subject_link)
+        # HL7 rows carry their payload; the problems page links them to the appointment or order.
+        for prefix in hl7_events.KINDS:
+            registry.register(prefix, link=hl7_events.subject_link)
+        registry.register_kind_labels(hl7_events.KIND_LABELS)

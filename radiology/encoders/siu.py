@@ -21,36 +21,11 @@ from django.conf import settings
 from hl7apy.consts import VALIDATION_LEVEL
 from hl7apy.core import Message
 
-from radiology.models import Appointment, StaffMember
-from scheduling.clinic_time import clinic_zone
+from radiology.encoders.segments import fill_msh, fill_pid, filler_number, person, staff, text, when
+from radiology.models import Appointment
 
 VERSION = "2.5.1"
-
-
-_ESCAPES = (("\\", "\\E\\"), ("|", "\\F\\"), ("^", "\\S\\"), ("&", "\\T\\"), ("~", "\\R\\"))
-
-
-def text(value) -> str:
-    """A value as HL7 text: the delimiters escaped, line breaks flattened."""
-    value = " ".join(str(value or "").split())
-    for raw, escaped in _ESCAPES:
-        value = value.replace(raw, escaped)
-    return value
-
-
-def when(moment: datetime) -> str:
-    return moment.astimezone(clinic_zone()).strftime("%Y%m%d%H%M%S%z")
-
-
-def person(user) -> str:
-    """XCN for a user: login^family^given."""
-    if user is None:
-        return "SYSTEM^System"
-    return f"{text(user.get_username())}^{text(user.last_name)}^{text(user.first_name)}"
-
-
-def staff(member: StaffMember) -> str:
-    return f"{member.pk}^{text(member.user.last_name or member.name)}^{text(member.user.first_name)}"
+__all__ = ["VERSION", "build_siu", "person", "staff", "text", "when"]  # the shared helpers: encoders/segments.py
 
 
 def build_siu(
@@ -72,18 +47,7 @@ def build_siu(
     minutes = str(appointment.duration_minutes)
     message = Message("SIU_S12", version=VERSION, validation_level=VALIDATION_LEVEL.STRICT)
 
-    msh = message.msh
-    msh.msh_3 = app
-    msh.msh_4 = facility
-    msh.msh_5 = text(settings.HL7_RECEIVING_APPLICATION)
-    msh.msh_6 = text(settings.HL7_RECEIVING_FACILITY)
-    msh.msh_7 = when(now)
-    msh.msh_9 = f"SIU^{trigger}^SIU_S12"
-    msh.msh_10 = control_id
-    msh.msh_11 = text(settings.HL7_PROCESSING_ID)
-    msh.msh_12 = VERSION
-    msh.msh_15 = "AL"  # accept acknowledgement: always
-    msh.msh_16 = "NE"  # application acknowledgement: never
+    fill_msh(message.msh, version=VERSION, message_type=f"SIU^{trigger}^SIU_S12", control_id=control_id, now=now)
 
     sch = message.sch
     appointment_id = f"{appointment.pk}^{app}"
@@ -102,16 +66,9 @@ def build_siu(
     order = appointment.order
     if order.placer_order_number:  # an order the EHR placed (ORC-2 of its ORM/OMG)
         sch.sch_26 = f"{text(order.placer_order_number)}^{text(order.placer_system)}"
-    sch.sch_27 = f"{text(order.accession_number)}^{app}"  # the filler order number: the accession
+    sch.sch_27 = filler_number(order)  # the filler order number: the accession
 
-    patient = appointment.patient
-    pid = message.add_group("SIU_S12_PATIENT").pid
-    pid.pid_1 = "1"
-    pid.pid_3 = f"{text(patient.mrn)}^^^{text(settings.HL7_MRN_ISSUER)}^MR"
-    pid.pid_5 = f"{text(patient.family_name)}^{text(patient.given_name)}"
-    if patient.birth_date:  # a record from ADT may lack it (flagged for the schedulers)
-        pid.pid_7 = patient.birth_date.strftime("%Y%m%d")
-    pid.pid_8 = {"female": "F", "male": "M", "other": "O"}.get(patient.sex, "U")
+    fill_pid(message.add_group("SIU_S12_PATIENT").pid, appointment.patient)
 
     resources = message.add_group("SIU_S12_RESOURCES")
     resources.rgs.rgs_1 = "1"

@@ -6,7 +6,7 @@ Beside the action table (what staff may do), this table says what each outside p
 - for every event: the SIU trigger event (none when the order status covers it), the
   reason it carries in SCH-6 (the coded reason of the change, or the event's own), the
   filler status in SCH-25 (HL7 table 0278), the order status an EHR is to be sent in ORC-5
-  (HL7 table 0038; no sender reads it yet), and whether other calendars show the change, in
+  (HL7 table 0038; the order-status message sends it), and whether other calendars show the change, in
   which case their SEQUENCE rises.
 
 FHIR (read and search), the staff and room calendar feeds, the patient's .ics and the SIU
@@ -95,7 +95,7 @@ class EventTold:
     filler_status: str = ""  # SCH-25 and AIS-10, HL7 table 0278
 
 
-# ORC-5 (HL7 table 0038), as issue #19's order-status messages will send it: SC scheduled (also
+# ORC-5 (HL7 table 0038), as the order-status message (encoders/order_status.py) sends it: SC scheduled (also
 # after check-in: nothing is performed yet); IP in process once the exam starts; CM when
 # performed; CA when the appointment is cancelled, did not proceed or was missed (the EHR's
 # order then waits for a new time from our work queue, with the same accession number); DC when

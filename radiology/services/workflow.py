@@ -24,6 +24,7 @@ from radiology.models import (
     StaffMember,
 )
 from radiology.services import hl7_events, order_lifecycle, reminders
+from radiology.services.booking import log_unchanged_state
 from radiology.services.cancellation import coded_reason
 from radiology.services.told_table import Event
 from radiology.services.transitions import check_permission, get_action, lock_appointment, perform_transition
@@ -126,6 +127,7 @@ def start_procedure(
                 radiologist=radiologist, technologist=technologist
             )
             appointment.refresh_from_db()
+        hl7_events.on_started(appointment=appointment, actor=actor, now=now)
     return appointment
 
 
@@ -161,20 +163,12 @@ def complete_procedure(
     the room, the exam is performed at the same moment (the room is freed, the EHR told)."""
     check_permission(actor, get_action("complete"))
     now = now or timezone.now()
-    codes = set(ProcedureOutcome.Complication.values)
-    problems = {}  # all at once, as at check-in
-    if not complications or not set(complications) <= codes:
-        problems["complications"] = "Choose the complications from the list, or “None”."
-    elif "none" in complications and len(complications) > 1:
-        problems["complications"] = "“None” cannot go with other complications: untick one."
-    if "other" in complications and not complication_note.strip():
-        problems["complication_note"] = "Describe the other complication."
-    if ducts not in ProcedureOutcome.Ducts.values:
-        problems["ducts"] = "Say whether one duct or several were studied."
-    if not (Decimal("0") < Decimal(contrast_volume_ml) <= Decimal("10")):
-        problems["contrast_volume_ml"] = "Contrast volume is between 0.1 and 10 mL."
-    if problems:
-        raise ServiceRefusal(" ".join(problems.values()), code="invalid", fields=problems)
+    _check_outcome(
+        ducts=ducts,
+        contrast_volume_ml=contrast_volume_ml,
+        complications=complications,
+        complication_note=complication_note,
+    )
     with transaction.atomic():
         was_performed = lock_appointment(appointment_id).status == AppointmentStatus.PERFORMED
         appointment = perform_transition(
@@ -184,7 +178,7 @@ def complete_procedure(
             release(holder=appointment.holder, now=now)
             hl7_events.on_performed(appointment=appointment, actor=actor, now=now)
         procedure = appointment.procedure
-        ProcedureOutcome.objects.create(
+        outcome = ProcedureOutcome.objects.create(
             appointment=appointment,
             ducts=ducts,
             injection_cpt=procedure.injection_cpt,
@@ -205,6 +199,97 @@ def complete_procedure(
         PerformedProcedureStep.objects.filter(
             appointment=appointment, attention=PerformedProcedureStep.Attention.OUTCOME_NEEDED
         ).update(attention=PerformedProcedureStep.Attention.NONE, attention_note="", updated_at=now)
+        hl7_events.on_outcome_recorded(appointment=appointment, outcome=outcome, actor=actor, now=now)
+    return appointment
+
+
+def _check_outcome(*, ducts, contrast_volume_ml, complications, complication_note) -> None:
+    """The outcome's input rules, every problem at once (as at check-in)."""
+    codes = set(ProcedureOutcome.Complication.values)
+    problems = {}
+    if not complications or not set(complications) <= codes:
+        problems["complications"] = "Choose the complications from the list, or “None”."
+    elif "none" in complications and len(complications) > 1:
+        problems["complications"] = "“None” cannot go with other complications: untick one."
+    if "other" in complications and not complication_note.strip():
+        problems["complication_note"] = "Describe the other complication."
+    if ducts not in ProcedureOutcome.Ducts.values:
+        problems["ducts"] = "Say whether one duct or several were studied."
+    try:
+        plausible = Decimal("0") < Decimal(contrast_volume_ml) <= Decimal("10")
+    except (ArithmeticError, TypeError, ValueError):
+        plausible = False
+    if not plausible:
+        problems["contrast_volume_ml"] = "Contrast volume is between 0.1 and 10 mL."
+    if problems:
+        raise ServiceRefusal(" ".join(problems.values()), code="invalid", fields=problems)
+
+
+def correct_outcome(
+    *,
+    appointment_id: int,
+    actor,
+    ducts: str,
+    contrast_volume_ml: Decimal,
+    complications: list[str],
+    reason: str,
+    complication_note: str = "",
+    now: datetime | None = None,
+):
+    """Correct the recorded outcome of an exam (the ducts, the contrast volume, the
+    complications), with the reason, logged on the appointment. When the codes change (one
+    duct or several: 77053 or 77054) the EHR gets a credit of the codes charged before and the
+    charge of the new ones; a correction that changes nothing is refused."""
+    check_permission(actor, get_action("complete"))
+    now = now or timezone.now()
+    _check_outcome(
+        ducts=ducts,
+        contrast_volume_ml=contrast_volume_ml,
+        complications=complications,
+        complication_note=complication_note,
+    )
+    if not reason.strip():
+        raise _invalid("reason", "Say why the outcome is corrected.")
+    with transaction.atomic():
+        appointment = lock_appointment(appointment_id)
+        try:
+            outcome = ProcedureOutcome.objects.select_for_update().get(appointment=appointment)
+        except ProcedureOutcome.DoesNotExist:
+            raise ServiceRefusal(
+                "No outcome is recorded for this exam yet: record it first.", code="not_allowed"
+            ) from None
+        was = (outcome.ducts, outcome.contrast_volume_ml, sorted(outcome.complications), outcome.complication_note)
+        complication_note = complication_note.strip() if "other" in complications else ""
+        now_is = (ducts, Decimal(contrast_volume_ml), sorted(complications), complication_note)
+        if was == now_is:
+            raise ServiceRefusal(
+                "The correction changes nothing: the outcome already says this. Change the ducts, the contrast "
+                "volume or the complications, or leave it as it is.",
+                code="invalid",
+            )
+        old_codes = hl7_events.charge_codes(outcome)
+        procedure = appointment.procedure
+        outcome.ducts = ducts
+        outcome.imaging_cpt = procedure.imaging_cpt_single if ducts == "single" else procedure.imaging_cpt_multiple
+        outcome.contrast_volume_ml = contrast_volume_ml
+        outcome.complications = complications
+        outcome.complication_note = complication_note
+        outcome.save()
+        changes = [
+            f"{label}: {before} → {after}"
+            for label, before, after in zip(("ducts", "contrast", "complications", "note"), was, now_is, strict=True)
+            if before != after
+        ]
+        log_unchanged_state(appointment, "correct_outcome", actor, now, f"{reason.strip()} ({'; '.join(changes)})")
+        corrections = appointment.transitions.filter(action="correct_outcome").count()
+        hl7_events.on_outcome_corrected(
+            appointment=appointment,
+            outcome=outcome,
+            old_codes=old_codes,
+            charge_number=1 + corrections,
+            actor=actor,
+            now=now,
+        )
     return appointment
 
 

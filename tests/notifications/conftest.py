@@ -31,5 +31,6 @@ def mllp_receiver(settings):
     settings.HL7_OUT_HOST = "127.0.0.1"
     settings.HL7_OUT_PORT = server.port
     settings.HL7_OUT_TIMEOUT = 2.0
+    settings.HL7_OUT_MESSAGES = ["siu"]  # the SIU chain (the rest: tests/radiology/encoders/hl7_out/)
     yield server
     server.stop()

@@ -325,6 +325,20 @@ class OutcomeSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
+class OutcomeCorrectionSerializer(serializers.Serializer):
+    """A correction of the recorded outcome, with the reason (the codes follow the ducts)."""
+
+    ducts = serializers.ChoiceField(choices=ProcedureOutcome.Ducts.choices)
+    contrast_volume_ml = serializers.DecimalField(
+        max_digits=3, decimal_places=1, min_value=Decimal("0.1"), max_value=Decimal("10")
+    )
+    complications = serializers.ListField(
+        child=serializers.ChoiceField(choices=ProcedureOutcome.Complication.choices), min_length=1, max_length=6
+    )
+    complication_note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(max_length=250)
+
+
 class FollowUpPlanSerializer(serializers.Serializer):
     """The radiologist's decision: a kind, its date when booked, a reason when "none"."""
 

@@ -18,7 +18,7 @@ from radiology.interfaces.api import serializers as s
 from radiology.interfaces.api.permissions import HasRolePermissions
 from radiology.models import Appointment, Patient
 from radiology.selectors import letters as letter_selectors
-from radiology.services import booking, cancellation, reports, rescheduling
+from radiology.services import booking, cancellation, reports, rescheduling, workflow
 from radiology.services.actions import run_action
 from radiology.services.patients import find_patients, register_patient
 from radiology.services.slots import find_galactogram_slots
@@ -28,6 +28,7 @@ from security.access_log import What, record_access
 VIEW_APPOINTMENT = "radiology.view_appointment"
 VIEW_PATIENT = "radiology.view_patient"
 BOOK = "radiology.book_appointment"
+PERFORM = "radiology.perform_procedure"
 SIGN_REPORT = "radiology.sign_report"
 VIEW_LETTER = "radiology.view_resultletter"
 
@@ -269,6 +270,26 @@ class CancelView(ApiView):
         body = s.CancelInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         cancellation.cancel_appointment(appointment_id=pk, actor=request.user, **body.validated_data)
+        return appointment_response(request, pk)
+
+
+class OutcomeCorrectionView(ApiView):
+    required_perms = {"POST": [PERFORM]}
+
+    @extend_schema(
+        operation_id="appointments_correct_outcome",
+        summary="Correct the recorded outcome",
+        description="`ducts`, `contrast_volume_ml`, `complications` (+ `complication_note` with `other`) and "
+        "the `reason`. When the ducts change the codes, the EHR gets a credit of the old codes and the charge "
+        "of the new ones (HL7 DFT^P03). 400 when it changes nothing; 409 before an outcome is recorded.",
+        request=s.OutcomeCorrectionSerializer,
+        responses={200: s.AppointmentDetailSerializer, **CONFLICT},
+    )
+    def post(self, request, pk):
+        appointment_or_404(pk)
+        body = s.OutcomeCorrectionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        workflow.correct_outcome(appointment_id=pk, actor=request.user, **body.validated_data)
         return appointment_response(request, pk)
 
 

@@ -3,7 +3,7 @@ from django import forms
 from django.utils import timezone
 
 from radiology import rules
-from radiology.models import FollowUpPlan, Room, StaffMember
+from radiology.models import FollowUpPlan, ProcedureOutcome, Room, StaffMember
 
 
 def _helper(tag=False):
@@ -118,4 +118,21 @@ class FollowUpForm(forms.Form):
 class ConfirmForm(forms.Form):
     """An action with nothing to fill in: the button is the confirmation."""
 
+    helper = _helper()
+
+
+class OutcomeCorrectionForm(forms.Form):
+    """A correction of the recorded outcome: what changed, and why (radiology.services.workflow.correct_outcome)."""
+
+    ducts = forms.ChoiceField(choices=ProcedureOutcome.Ducts.choices, widget=forms.RadioSelect, label="Ducts studied")
+    contrast_volume_ml = forms.DecimalField(
+        label="Contrast volume (mL)", min_value=0.1, max_value=10, decimal_places=1, max_digits=3
+    )
+    complications = forms.MultipleChoiceField(
+        choices=ProcedureOutcome.Complication.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Tick the complications, or “None” if there were none."},
+    )
+    complication_note = forms.CharField(required=False, max_length=500, label="Other complication")
+    reason = forms.CharField(max_length=250, label="Why is it corrected?")
     helper = _helper()

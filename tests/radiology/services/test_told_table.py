@@ -51,6 +51,7 @@ def siu_on(settings):
     """An EHR endpoint is configured, so SIU events are planned (nothing listens unless a test
     starts a receiver)."""
     settings.HL7_OUT_HOST, settings.HL7_OUT_PORT, settings.HL7_OUT_TIMEOUT = "127.0.0.1", 9, 2.0
+    settings.HL7_OUT_MESSAGES = ["siu"]  # the order status and the rest: tests/radiology/encoders/hl7_out/
     settings.PATIENT_PAGE_RATE_LIMIT = "1000/m"  # the walk downloads her .ics at every step
 
 
@@ -278,6 +279,7 @@ def ehr(settings):
     """The EHR's MLLP receiver (it parses every message with hl7apy at STRICT)."""
     server = MLLPReceiver()
     settings.HL7_OUT_HOST, settings.HL7_OUT_PORT, settings.HL7_OUT_TIMEOUT = "127.0.0.1", server.port, 2.0
+    settings.HL7_OUT_MESSAGES = ["siu"]
     yield server
     server.stop()
 

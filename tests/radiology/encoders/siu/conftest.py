@@ -11,5 +11,6 @@ def receiver(settings):
     settings.HL7_OUT_HOST = "127.0.0.1"
     settings.HL7_OUT_PORT = server.port
     settings.HL7_OUT_TIMEOUT = 2.0
+    settings.HL7_OUT_MESSAGES = ["siu"]  # these tests are about SIU; the order status has its own
     yield server
     server.stop()

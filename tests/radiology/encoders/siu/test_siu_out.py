@@ -362,6 +362,7 @@ def tls_receiver(settings, pki):
         ssl_context=tls.server_context(cert=pki.server.cert, key=pki.server.key, ca=pki.ca, prefix="T")
     )
     settings.HL7_OUT_HOST, settings.HL7_OUT_PORT, settings.HL7_OUT_TIMEOUT = "127.0.0.1", server.port, 2.0
+    settings.HL7_OUT_MESSAGES = ["siu"]
     settings.HL7_OUT_TLS_CA = pki.ca
     settings.HL7_OUT_TLS_CERT, settings.HL7_OUT_TLS_KEY = pki.client.cert, pki.client.key
     yield server
