@@ -71,6 +71,7 @@ DATA_MIGRATIONS = [
     # sync_role_groups, which every later role migration calls too: the groups as they are now.
     ("radiology.migrations.0002_role_groups", "create_groups"),
     ("radiology.migrations.0019_modality_user", "create_modality_user"),
+    ("radiology.migrations.0026_follow_ups_and_rebooking", "load_defaults"),
 ]
 
 

@@ -20,7 +20,15 @@ from notifications import services as outbox
 from notifications.models import Message
 from procedures.models import ReminderRule
 from procedures.reasons import CancelReason
-from radiology.models import Appointment, AppointmentStatus, Channel, StaffMember, appointment_reference
+from radiology.models import (
+    FOLLOW_UP_PREFIX,
+    Appointment,
+    AppointmentStatus,
+    Channel,
+    FollowUp,
+    StaffMember,
+    appointment_reference,
+)
 from radiology.services.reminder_timing import as_utc, plan_timing, rule_due_at, rule_useful_until, wall_clock_due
 
 A = ReminderRule.Anchor
@@ -41,6 +49,8 @@ MESSAGE_KIND_LABELS = {
     "follow_up_visit": "Follow-up visit reminder",
     "staff_change": "Staff notice of a change",
     "staff_digest": "Staff morning digest",
+    "follow_up_overdue": "Follow-up overdue: please call us",
+    "rebook": "Missed appointment: choose a new time",
 }
 # Staff hear about bookings, moves and cancellations this close to the start.
 STAFF_NOTICE_WINDOW = timedelta(hours=48)
@@ -225,8 +235,13 @@ def on_completed(*, appointment, now) -> None:
 def on_contact_changed(*, patient, now) -> int:
     """Her messages not yet out follow her corrected number, address, channel and language."""
     sms = patient.preferred_channel == Channel.SMS
+    follow_up_subjects = [
+        f"{FOLLOW_UP_PREFIX}:{pk}"
+        for pk in FollowUp.objects.filter(appointment__patient=patient).values_list("pk", flat=True)
+    ]
     return outbox.readdress_messages(
-        subjects=[appointment_reference(pk) for pk in patient.appointments.values_list("pk", flat=True)],
+        subjects=[appointment_reference(pk) for pk in patient.appointments.values_list("pk", flat=True)]
+        + follow_up_subjects,
         audience=Message.Audience.PATIENT,
         channel=Message.Channel.SMS if sms else Message.Channel.EMAIL,
         recipient=str(patient.phone) if sms else patient.email,
