@@ -29,14 +29,18 @@ LETTER_AT = datetime(2026, 4, 6, 10, 0, tzinfo=NY)  # due + 21 days, 10:00 local
 MINUTE = timedelta(minutes=1)
 
 
+LOOP_KINDS = ["follow_up_overdue", "rebook"]
+
+
 def tick(now) -> tuple[int, list[Message]]:
-    """One beat at `now`: the loop steps, then the outbox (claim and deliver what is due)."""
+    """One beat at `now`: the loop steps, then the outbox (claim and deliver what is due).
+    Returns the steps reached and the loops' messages handled (not a new visit's reminders)."""
     with time_machine.travel(now, tick=False):
         reached = loop_steps.reach_due_steps(now=now)
         ids, token = outbox.claim_due(now=now, limit=1000)
         for message_id in ids:
             outbox.deliver_message(message_id=message_id, token=token, now=now)
-    return reached, list(Message.objects.filter(pk__in=ids))
+    return reached, list(Message.objects.filter(pk__in=ids, kind__in=LOOP_KINDS))
 
 
 def final_report(recommendation="ultrasound", **kwargs):
