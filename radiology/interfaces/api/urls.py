@@ -27,6 +27,7 @@ urlpatterns = [
     path("appointments/<int:pk>/reschedule", views.RescheduleView.as_view(), name="reschedule"),
     path("appointments/<int:pk>/cancel", views.CancelView.as_view(), name="cancel"),
     path("appointments/<int:pk>/transitions", views.TransitionsView.as_view(), name="transitions"),
+    path("follow-ups", views.FollowUpsView.as_view(), name="follow_ups"),
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="schema"),
     path("docs/", docs_policy(SpectacularSwaggerView.as_view(url_name="api:schema")), name="docs"),
     path("redoc/", docs_policy(SpectacularRedocView.as_view(url_name="api:schema")), name="redoc"),

@@ -1,6 +1,7 @@
 """JSON API views. Thin: validate with a serializer, call a service or selector, shape the
 answer. Errors are raised and turned into JSON by radiology.interfaces.api.errors."""
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view, permission_classes
@@ -13,6 +14,7 @@ from radiology import selectors
 from radiology.interfaces.api import serializers as s
 from radiology.interfaces.api.permissions import HasRolePermissions
 from radiology.models import Appointment, Patient
+from radiology.selectors import loops
 from radiology.services import booking, cancellation, rescheduling
 from radiology.services.actions import run_action
 from radiology.services.patients import find_patients, register_patient
@@ -182,6 +184,29 @@ class AppointmentDetailView(ApiView):
     )
     def get(self, request, pk):
         return appointment_response(request, pk)
+
+
+class FollowUpsView(ApiView):
+    required_perms = {"GET": [VIEW_APPOINTMENT]}
+
+    @extend_schema(
+        operation_id="follow_ups_list",
+        summary="Tracked follow-ups (state=open&overdue=true: open and past due), oldest due first",
+        parameters=[s.FollowUpQuerySerializer],
+        responses={200: s.FollowUpListSerializer, **ERRORS},
+    )
+    def get(self, request):
+        query = s.FollowUpQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        rows = list(
+            loops.follow_up_list(
+                now=timezone.now(),
+                state=query.validated_data.get("state"),
+                overdue=query.validated_data.get("overdue", False),
+            )
+        )
+        record_access(request=request, patient_ids=[f.appointment.patient_id for f in rows], what=What.API)
+        return Response({"follow_ups": s.FollowUpSerializer(rows, many=True).data})
 
 
 class RescheduleView(ApiView):
