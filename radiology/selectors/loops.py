@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from statistics import median
 
-from django.db.models import Count, F, Max, Prefetch, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q
 
 from radiology.models import TODO_STEPS, EscalationRule, FollowUp, Loop, LoopStep, Rebooking
 
@@ -106,23 +106,31 @@ class LoopFigures:
 
 
 def loop_figures(*, start: datetime, end: datetime, now: datetime) -> LoopFigures:
-    """The dashboard's loop figures for [start, end): four queries."""
-    due = FollowUp.objects.filter(due_at__gte=start, due_at__lt=end).exclude(state=St.CLOSED)
-    counts = due.aggregate(total=Count("pk"), on_time=Count("pk", filter=Q(state=St.DONE, done_at__lte=F("due_at"))))
-    past_due = FollowUp.objects.filter(state__in=[St.OPEN, St.BOOKED], due_at__lt=now).count()
-    lost = lost_to_follow_up(now=now).count()
-    missed = Rebooking.objects.filter(missed_at__gte=start, missed_at__lt=end)
-    delays = [
-        (rebooked - missed_at).total_seconds() / 86400
-        for missed_at, rebooked in missed.filter(state=Rebooking.State.REBOOKED).values_list("missed_at", "rebooked_at")
-    ]
+    """The dashboard's loop figures for [start, end): two queries, whatever the rows."""
+    planned = LoopStep.objects.filter(follow_up=OuterRef("pk"), status=LoopStep.Status.PLANNED)
+    counts = (
+        FollowUp.objects.annotate(
+            has_planned=Exists(planned), has_steps=Exists(LoopStep.objects.filter(follow_up=OuterRef("pk")))
+        )
+        .filter(Q(due_at__gte=start, due_at__lt=end) | Q(state__in=[St.OPEN, St.BOOKED], due_at__lt=now))
+        .aggregate(
+            due=Count("pk", filter=Q(due_at__gte=start, due_at__lt=end) & ~Q(state=St.CLOSED)),
+            on_time=Count("pk", filter=Q(due_at__gte=start, due_at__lt=end, state=St.DONE, done_at__lte=F("due_at"))),
+            past_due=Count("pk", filter=Q(state__in=[St.OPEN, St.BOOKED], due_at__lt=now)),
+            lost=Count("pk", filter=Q(state=St.OPEN, due_at__lt=now, has_planned=False, has_steps=True)),
+        )
+    )
+    missed = list(
+        Rebooking.objects.filter(missed_at__gte=start, missed_at__lt=end).values_list("missed_at", "rebooked_at")
+    )
+    delays = [(rebooked - at).total_seconds() / 86400 for at, rebooked in missed if rebooked is not None]
     return LoopFigures(
-        follow_ups_due=counts["total"],
+        follow_ups_due=counts["due"],
         follow_ups_done_on_time=counts["on_time"],
-        follow_ups_open_past_due=past_due,
-        lost_to_follow_up=lost,
+        follow_ups_open_past_due=counts["past_due"],
+        lost_to_follow_up=counts["lost"],
         letters_on_time=None,
-        missed=missed.count(),
+        missed=len(missed),
         rebooked=len(delays),
         median_days_to_rebook=round(median(delays), 1) if delays else None,
     )
