@@ -29,6 +29,13 @@ DEFAULT_RULES = [
 ]
 
 
+def sync_groups(apps, schema_editor):
+    """Managers edit the two settings tables (they hold every radiology permission)."""
+    from radiology.roles import sync_role_groups
+
+    sync_role_groups(apps)
+
+
 def load_defaults(apps, schema_editor):
     FollowUpInterval = apps.get_model("radiology", "FollowUpInterval")
     EscalationRule = apps.get_model("radiology", "EscalationRule")
@@ -467,4 +474,5 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(load_defaults, migrations.RunPython.noop),
+        migrations.RunPython(sync_groups, migrations.RunPython.noop),
     ]
