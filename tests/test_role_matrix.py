@@ -48,6 +48,7 @@ ACCESS = {
     "radiology:dashboard": {M},
     "radiology:dashboard_export": {M},
     "radiology:lost_to_follow_up": {M},
+    "radiology:follow_up_update": {S, M},
     "radiology:scheduler_todo_step_done": {S, M},
     "radiology:order_queue": {S, M},
     "radiology:order_detail": STAFF,

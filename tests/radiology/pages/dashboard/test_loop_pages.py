@@ -101,3 +101,20 @@ def test_the_todo_shows_a_due_call_and_marking_it_done_takes_it_off(scheduler_cl
     step.refresh_from_db()
     assert step.handled_note == "Left a message"
     assert timedelta(0) <= AFTER_ALL_STEPS - step.handled_at < timedelta(seconds=1)
+
+
+def test_the_appointment_page_shows_its_follow_ups_and_closes_one_with_a_reason(scheduler_client):
+    lost(1)
+    follow_up = FollowUp.objects.get()
+    page = reverse("radiology:appointment_detail", args=[follow_up.appointment_id])
+    assert 'data-testid="follow-up" data-state="open"' in scheduler_client.get(page).content.decode()
+
+    refused = scheduler_client.post(reverse("radiology:follow_up_update", args=[follow_up.pk]), {"change": "close"})
+    assert refused.status_code == 302
+    follow_up.refresh_from_db()
+    assert follow_up.state == "open"
+    scheduler_client.post(
+        reverse("radiology:follow_up_update", args=[follow_up.pk]), {"change": "close", "reason_code": "declined"}
+    )
+    follow_up.refresh_from_db()
+    assert (follow_up.state, follow_up.close_reason) == ("closed", "declined")
