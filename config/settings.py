@@ -274,6 +274,8 @@ PATIENT_PAGE_RATE_LIMIT = env.str("PATIENT_PAGE_RATE_LIMIT", default="30/m")
 CELERY_BEAT_SCHEDULE = {
     "dispatch-due-messages": {"task": "notifications.dispatch", "schedule": 30.0, "options": {"expires": 25}},
     "plan-staff-digests": {"task": "radiology.plan_staff_digests", "schedule": 600.0, "options": {"expires": 300}},
+    # Follow-up escalations and rebooking steps (issue 20): due times are LoopStep rows.
+    "reach-loop-steps": {"task": "radiology.reach_loop_steps", "schedule": 60.0, "options": {"expires": 50}},
 }
 
 # --- FHIR R4 (radiology/fhir, docs/interfaces.md) ------------------------------------------

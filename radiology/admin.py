@@ -14,6 +14,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from radiology.models import (
     Appointment,
     AppointmentTransition,
+    EscalationRule,
+    FollowUpInterval,
     InterfaceMessage,
     LetterRule,
     Order,
@@ -137,6 +139,28 @@ class InterfaceMessageAdmin(ReadOnlyAdmin):
     list_filter = ["outcome", "message_type"]
     search_fields = ["control_id", "sender"]
     date_hierarchy = "received_at"
+
+
+# --- closing the loop (issue 20): the two settings tables managers edit ---------------------
+
+
+@admin.register(FollowUpInterval)
+class FollowUpIntervalAdmin(admin.ModelAdmin):
+    """Weeks from the signed report to a recommendation's due date (repeat ductogram and MRI:
+    the radiologist's interval in the report wins when she gives one)."""
+
+    list_display = ["kind", "weeks"]
+    list_editable = ["weeks"]
+
+
+@admin.register(EscalationRule)
+class EscalationRuleAdmin(admin.ModelAdmin):
+    """When each escalation step happens: days after a follow-up's due date (or a missed visit),
+    at a local time. A change applies to loops opened afterwards."""
+
+    list_display = ["loop", "step", "days_after", "local_time", "active"]
+    list_editable = ["days_after", "local_time", "active"]
+    list_filter = ["loop"]
 
 
 from radiology import time_off_admin  # noqa: E402, F401 - wraps the scheduling admin with the appointments it affects

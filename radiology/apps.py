@@ -13,9 +13,9 @@ class RadiologyConfig(AppConfig):
         connection_created.connect(register_sqlite_unaccent, dispatch_uid="radiology_sqlite_unaccent")
         from notifications import registry
         from radiology import tasks  # noqa: F401 - registers the digest-planning task
-        from radiology.models import APPOINTMENT_PREFIX
+        from radiology.models import APPOINTMENT_PREFIX, FOLLOW_UP_PREFIX
         from radiology.selectors.subjects import describe_appointments
-        from radiology.services import hl7_events, outbox_hooks, reminders, staff_digests
+        from radiology.services import follow_ups, hl7_events, outbox_hooks, reminders, staff_digests
 
         registry.register(
             APPOINTMENT_PREFIX,
@@ -25,6 +25,8 @@ class RadiologyConfig(AppConfig):
             link=outbox_hooks.subject_link,
             describe=describe_appointments,  # staff pages say who and when, not "appointment:31"
         )
+        # A tracked follow-up's overdue message: still wanted only while it is open.
+        registry.register(FOLLOW_UP_PREFIX, skip_reason=follow_ups.message_skip_reason, link=follow_ups.subject_link)
         registry.register(staff_digests.DIGEST_PREFIX, context=staff_digests.digest_context)
         registry.register_kind_labels(reminders.MESSAGE_KIND_LABELS)
         # HL7 rows carry their payload; the problems page links them to the appointment or order.

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("appointments/", views.appointment_list, name="appointment_list"),
     path("appointments/<int:pk>/", views.appointment_detail, name="appointment_detail"),
+    path("follow-ups/<int:pk>/", views.follow_up_update, name="follow_up_update"),
     # Each area keeps its own URLs: scheduler pages and to-do, day list and procedure actions,
     # dashboard, patient portal.
     path("", include("radiology.pages.scheduler.urls")),

@@ -72,6 +72,7 @@ DATA_MIGRATIONS = [
     ("radiology.migrations.0002_role_groups", "create_groups"),
     ("radiology.migrations.0019_modality_user", "create_modality_user"),
     ("radiology.migrations.0025_result_letters", "create_letter_rules"),
+    ("radiology.migrations.0026_follow_ups_and_rebooking", "load_defaults"),
 ]
 
 

@@ -23,6 +23,7 @@ LOAD_NO_ROWS = {
     "radiology.migrations.0023_performed_and_reports.performed_when_completed",
     "radiology.migrations.0023_performed_and_reports.sync_groups",
     "radiology.migrations.0025_result_letters.sync_groups",
+    "radiology.migrations.0026_follow_ups_and_rebooking.sync_groups",
     "scheduling.migrations.0002_reservation_no_overlap.add_constraint",
     "security.migrations.0002_hash_old_tokens_and_manager_permissions.hash_old_tokens",
     "security.migrations.0002_hash_old_tokens_and_manager_permissions.manager_permissions",

@@ -12,6 +12,20 @@ from radiology.models.appointments import (  # noqa: F401
     appointment_id_from_reference,
     appointment_reference,
 )
+from radiology.models.follow_ups import (  # noqa: F401
+    FOLLOW_UP_KINDS,
+    FOLLOW_UP_PREFIX,
+    MESSAGE_STEPS,
+    TODO_STEPS,
+    EscalationRule,
+    FollowUp,
+    FollowUpInterval,
+    Loop,
+    LoopEvent,
+    LoopStep,
+    Rebooking,
+    StepKind,
+)
 from radiology.models.interfaces import CalendarFeed, InterfaceMessage, PerformedProcedureStep  # noqa: F401
 from radiology.models.letters import LetterRule, ResultLetter  # noqa: F401, E402 - after reports, which it needs
 from radiology.models.orders import AccessionCounter, Order  # noqa: F401

@@ -13,7 +13,7 @@ from django.utils import timezone
 from procedures.reasons import CancelReason, reason_text
 from radiology.errors import ServiceRefusal
 from radiology.models import Appointment
-from radiology.services import hl7_events, reminders
+from radiology.services import hl7_events, rebooking, reminders
 from radiology.services.transitions import perform_transition
 from scheduling import services as calendar
 
@@ -61,4 +61,5 @@ def mark_no_show(*, appointment_id: int, actor, now: datetime | None = None) -> 
         appointment = perform_transition(appointment_id=appointment_id, action="no_show", actor=actor, now=now)
         calendar.release(holder=appointment.holder, now=now)
         hl7_events.on_no_show(appointment=appointment, actor=actor, now=now)
+        rebooking.on_missed(appointment=appointment, now=now)  # her order is back in the queue
     return appointment

@@ -17,7 +17,7 @@ from django.utils import timezone
 from procedures.reasons import CancelReason
 from radiology.errors import ServiceRefusal
 from radiology.models import CANCELLABLE, Order, Patient
-from radiology.services import cancellation, order_lifecycle
+from radiology.services import cancellation, order_lifecycle, rebooking
 from radiology.services.order_actions import ORDER_ACTIONS, appointment_statuses
 from scheduling.clinic_time import clinic_zone
 
@@ -161,6 +161,7 @@ def cancel_order(*, order_id: int, reason: str, actor, now: datetime | None = No
                 note=reason[:250],
                 now=now,
             )
+        rebooking.on_order_closed(order=order, now=now, note="The order was cancelled.")
     return order
 
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from notifications.models import Message
 from radiology.errors import ServiceRefusal
 from radiology.models import Appointment, AppointmentStatus, ResultLetter, appointment_id_from_reference
+from radiology.services import rebooking
 from radiology.services.patient_links import letter_link, patient_link
 from radiology.services.transitions import perform_transition
 
@@ -34,6 +35,8 @@ def message_skip_reason(message) -> str | None:
     """Re-checked just before sending: is this reminder still wanted?"""
     if message.kind == "letter_ready":
         return _letter_skip_reason(message)
+    if message.kind == "rebook":
+        return rebooking.message_skip_reason(message)
     if message.kind not in PRE_PROCEDURE_KINDS and message.kind != "follow_up":
         return None
     current = Appointment.objects.filter(pk=_appointment_id(message)).values("status", "version").first()

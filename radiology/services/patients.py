@@ -16,7 +16,7 @@ from radiology.errors import ServiceRefusal
 from radiology.models import Appointment, Channel, Language, Patient, appointment_reference
 from radiology.models.appointments import CANCELLABLE
 from radiology.selectors.search import search_patients
-from radiology.services import letters, reminders
+from radiology.services import follow_ups, letters, rebooking, reminders
 from radiology.services.cancellation import cancel_appointment
 
 
@@ -405,4 +405,7 @@ def record_death(*, patient: Patient, now) -> int:
             audience=Message.Audience.PATIENT,
         )
     letters.withdraw_letters_of_deceased(patient=patient, now=now)
+    follow_ups.on_patient_died(patient=patient, now=now)
+    for order in patient.orders.all():
+        rebooking.on_order_closed(order=order, now=now, note="The patient has died.")
     return cancelled

@@ -21,7 +21,15 @@ from notifications import services as outbox
 from notifications.models import Message
 from procedures.models import ReminderRule
 from procedures.reasons import CancelReason
-from radiology.models import Appointment, AppointmentStatus, Channel, StaffMember, appointment_reference
+from radiology.models import (
+    FOLLOW_UP_PREFIX,
+    Appointment,
+    AppointmentStatus,
+    Channel,
+    FollowUp,
+    StaffMember,
+    appointment_reference,
+)
 from radiology.services.reminder_timing import (
     as_utc,
     plan_timing,
@@ -50,6 +58,8 @@ MESSAGE_KIND_LABELS = {
     "staff_change": "Staff notice of a change",
     "staff_digest": "Staff morning digest",
     "letter_ready": "Result letter ready",
+    "follow_up_overdue": "Follow-up overdue: please call us",
+    "rebook": "Missed appointment: choose a new time",
 }
 # Messages about what comes after the exam: recording the outcome does not withdraw them.
 AFTER_THE_EXAM_KINDS = {"letter_ready"}
@@ -238,8 +248,13 @@ def on_completed(*, appointment, now) -> None:
 def on_contact_changed(*, patient, now) -> int:
     """Her messages not yet out follow her corrected number, address, channel and language."""
     sms = patient.preferred_channel == Channel.SMS
+    follow_up_subjects = [
+        f"{FOLLOW_UP_PREFIX}:{pk}"
+        for pk in FollowUp.objects.filter(appointment__patient=patient).values_list("pk", flat=True)
+    ]
     return outbox.readdress_messages(
-        subjects=[appointment_reference(pk) for pk in patient.appointments.values_list("pk", flat=True)],
+        subjects=[appointment_reference(pk) for pk in patient.appointments.values_list("pk", flat=True)]
+        + follow_up_subjects,
         audience=Message.Audience.PATIENT,
         channel=Message.Channel.SMS if sms else Message.Channel.EMAIL,
         recipient=str(patient.phone) if sms else patient.email,

@@ -23,7 +23,7 @@ from radiology.models import (
     ProcedureOutcome,
     StaffMember,
 )
-from radiology.services import hl7_events, order_lifecycle, reminders
+from radiology.services import follow_ups, hl7_events, order_lifecycle, rebooking, reminders
 from radiology.services.booking import log_unchanged_state
 from radiology.services.cancellation import coded_reason
 from radiology.services.told_table import Event
@@ -142,6 +142,7 @@ def record_exam_done(*, appointment_id: int, actor, now: datetime | None = None)
         )
         release(holder=appointment.holder, now=now)
         hl7_events.on_performed(appointment=appointment, actor=actor, now=now)
+        follow_ups.on_appointment_performed(appointment=appointment, now=now)
     return appointment
 
 
@@ -177,6 +178,7 @@ def complete_procedure(
         if not was_performed:  # straight from the room: performed now, as "exam done" would say
             release(holder=appointment.holder, now=now)
             hl7_events.on_performed(appointment=appointment, actor=actor, now=now)
+            follow_ups.on_appointment_performed(appointment=appointment, now=now)
         procedure = appointment.procedure
         outcome = ProcedureOutcome.objects.create(
             appointment=appointment,
@@ -340,6 +342,8 @@ def _end_early(*, appointment_id, actor, action, event, choices, code, note, now
         release(holder=appointment.holder, now=now)
         reminders.on_ended_early(appointment=appointment, now=now)
         hl7_events.on_ended_early(appointment=appointment, event=event, actor=actor, now=now)
+        if appointment.status == AppointmentStatus.DID_NOT_PROCEED:
+            rebooking.on_missed(appointment=appointment, now=now)
     return appointment
 
 
@@ -404,4 +408,5 @@ def arrange_follow_up(
             follow_up_order=_repeat_order(appointment, actor=actor, now=now) if kind == REPEAT else None,
         )
         reminders.on_follow_up_planned(plan=plan, now=now)
+        follow_ups.on_follow_up_order(plan=plan, now=now)  # a repeat ductogram's order books its tracked follow-up
     return appointment

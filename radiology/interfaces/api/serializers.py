@@ -33,6 +33,7 @@ from radiology.models import (
 )
 from radiology.presentation.date_range import OUT_OF_RANGE, in_range
 from radiology.selectors import letters as letter_selectors
+from radiology.selectors import loops
 from radiology.selectors.reports import report_record
 from radiology.services import told_table
 from radiology.services.action_table import ACTIONS, BODY_FIELDS, NAMED_ACTIONS, offered_actions
@@ -642,8 +643,46 @@ class LetterListQuerySerializer(QuerySerializer):
     )
 
 
+class LoopStepSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="call_task, patient_letter, referrer_notice (follow-ups).")
+    label = serializers.CharField(source="get_kind_display")
+    due_at = LocalDateTimeField()
+    status = serializers.CharField(help_text="planned, reached or withdrawn.")
+    reached_at = LocalDateTimeField(allow_null=True)
+
+
+class FollowUpSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    appointment = serializers.IntegerField(source="appointment_id", help_text="The exam whose report recommended it.")
+    patient = serializers.IntegerField(source="appointment.patient_id")
+    kind = serializers.CharField(help_text="The report's recommendation (surgical_consultation, ultrasound, ...).")
+    due_at = LocalDateTimeField()
+    state = serializers.CharField(help_text="open, booked, done or closed.")
+    overdue = serializers.SerializerMethodField()
+    booked_appointment = serializers.IntegerField(source="booked_appointment_id", allow_null=True)
+    booked_order = serializers.IntegerField(source="booked_order_id", allow_null=True)
+    elsewhere_on = serializers.DateField(allow_null=True)
+    elsewhere_place = serializers.CharField()
+    done_appointment = serializers.IntegerField(source="done_appointment_id", allow_null=True)
+    close_reason = serializers.CharField(help_text="declined, done_elsewhere, moved_away, deceased (closed only).")
+    escalation = LoopStepSerializer(many=True, source="steps.all", help_text="Its escalation steps.")
+
+    def get_overdue(self, follow_up) -> bool:
+        return follow_up.state == "open" and follow_up.due_at < timezone.now()
+
+
+class FollowUpQuerySerializer(QuerySerializer):
+    state = serializers.ChoiceField(choices=["open", "booked", "done", "closed"], required=False)
+    overdue = serializers.BooleanField(required=False, default=False)
+
+
+class FollowUpListSerializer(serializers.Serializer):
+    follow_ups = FollowUpSerializer(many=True)
+
+
 class AppointmentDetailSerializer(AppointmentSerializer):
     transitions = TransitionSerializer(many=True, source="transitions.all")
+    follow_ups = serializers.SerializerMethodField(help_text="Tracked follow-ups of its report's recommendation.")
     allowed_actions = serializers.SerializerMethodField(help_text="What the requesting user may do now.")
     reminders = serializers.SerializerMethodField(help_text="Planned and sent reminders.")
     report = serializers.SerializerMethodField(help_text="The radiologist's report, or null when none is written.")
@@ -671,6 +710,11 @@ class AppointmentDetailSerializer(AppointmentSerializer):
     @extend_schema_field(ReminderSerializer(many=True))
     def get_reminders(self, appointment) -> list[dict]:
         return ReminderSerializer(selectors.reminders_for(appointment), many=True).data
+
+    @extend_schema_field(FollowUpSerializer(many=True))
+    def get_follow_ups(self, appointment) -> list[dict]:
+        rows = loops.follow_ups_of([appointment.pk]).get(appointment.pk, [])
+        return FollowUpSerializer(rows, many=True).data
 
 
 class AppointmentSerializerForSchema(serializers.Serializer):

@@ -18,6 +18,7 @@ from radiology.interfaces.api import serializers as s
 from radiology.interfaces.api.permissions import HasRolePermissions
 from radiology.models import Appointment, Patient
 from radiology.selectors import letters as letter_selectors
+from radiology.selectors import loops
 from radiology.services import booking, cancellation, reports, rescheduling, workflow
 from radiology.services.actions import run_action
 from radiology.services.patients import find_patients, register_patient
@@ -225,6 +226,29 @@ class LetterPdfView(ApiView):
         response = HttpResponse(letter_pdf_of(letter, now=timezone.now()), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="letter-{letter.pk}.pdf"'
         return response
+
+
+class FollowUpsView(ApiView):
+    required_perms = {"GET": [VIEW_APPOINTMENT]}
+
+    @extend_schema(
+        operation_id="follow_ups_list",
+        summary="Tracked follow-ups (state=open&overdue=true: open and past due), oldest due first",
+        parameters=[s.FollowUpQuerySerializer],
+        responses={200: s.FollowUpListSerializer, **ERRORS},
+    )
+    def get(self, request):
+        query = s.FollowUpQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        rows = list(
+            loops.follow_up_list(
+                now=timezone.now(),
+                state=query.validated_data.get("state"),
+                overdue=query.validated_data.get("overdue", False),
+            )
+        )
+        record_access(request=request, patient_ids=[f.appointment.patient_id for f in rows], what=What.API)
+        return Response({"follow_ups": s.FollowUpSerializer(rows, many=True).data})
 
 
 class RescheduleView(ApiView):

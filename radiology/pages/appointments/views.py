@@ -2,18 +2,24 @@
 
 from datetime import timedelta
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.views.decorators.http import require_POST
 
 from radiology import selectors
-from radiology.models import PERFORMED_STATES, Appointment
+from radiology.errors import ServiceRefusal
+from radiology.models import PERFORMED_STATES, Appointment, FollowUp
 from radiology.presentation.action_links import action_links
 from radiology.presentation.forms import AppointmentFilterForm
+from radiology.selectors import loops
 from radiology.selectors.letters import letter_of_appointment
 from radiology.selectors.reports import report_record
+from radiology.services import follow_ups as follow_up_services
 from scheduling.clinic_time import local_day_bounds, local_today
 from security.access_log import What, record_access
 
@@ -86,5 +92,36 @@ def appointment_detail(request, pk):
         "letter": letter,
         "letter_state": letter.state(timezone.now()) if letter else "",
         "performed": appointment.status in PERFORMED_STATES,  # a report may be written
+        "follow_ups": loops.follow_ups_of([appointment.pk]).get(appointment.pk, []),
+        "close_reasons": FollowUp.CloseReason.choices,
+        "may_work_follow_ups": request.user.has_perm("radiology.book_appointment"),
     }
     return render(request, "radiology/appointment_detail.html", context)
+
+
+@login_required
+@permission_required("radiology.book_appointment", raise_exception=True)
+@require_POST
+def follow_up_update(request, pk):
+    """A tracked follow-up booked elsewhere, done (a result received) or closed with a reason."""
+    follow_up = get_object_or_404(FollowUp, pk=pk)
+    post, change = request.POST, request.POST.get("change", "")
+    try:
+        if change == "elsewhere":
+            follow_up_services.book_follow_up(
+                follow_up_id=pk,
+                actor=request.user,
+                elsewhere_on=parse_date(post.get("elsewhere_on", "")),
+                elsewhere_place=post.get("elsewhere_place", ""),
+            )
+        elif change == "done":
+            follow_up_services.record_done(follow_up_id=pk, actor=request.user, result_note=post.get("result_note", ""))
+        else:
+            follow_up_services.close_follow_up(
+                follow_up_id=pk, actor=request.user, reason_code=post.get("reason_code", ""), note=post.get("note", "")
+            )
+    except ServiceRefusal as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"{follow_up.get_kind_display()}: recorded.")
+    return redirect("radiology:appointment_detail", follow_up.appointment_id)

@@ -6,11 +6,13 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 
 from radiology.encoders import csv_export
 from radiology.pages.dashboard import charts, figures
 from radiology.pages.dashboard.forms import PeriodForm
-from scheduling.clinic_time import local_today
+from radiology.selectors import loops
+from scheduling.clinic_time import local_day_bounds, local_today
 from security.access_log import What, record_access
 
 
@@ -51,6 +53,10 @@ def dashboard_page(request):
             [(f"{kind} sent", sent) for kind, sent, _, _ in numbers.reminders], title="Reminders sent by kind"
         ),
         "export_url": reverse("radiology:dashboard_export") + "?" + request.GET.urlencode(),
+        # Closing the loop (issue 20): follow-ups due in the period, no-shows rebooked.
+        "loop": loops.loop_figures(
+            start=local_day_bounds(start_day)[0], end=local_day_bounds(end_day)[1], now=timezone.now()
+        ),
     }
     return render(request, "radiology/dashboard/dashboard.html", context)
 
@@ -65,3 +71,16 @@ def dashboard_export(request):
     record_access(request=request, patient_ids=list(patient_ids), what=What.CSV_EXPORT)
     csv_export.write_rows(response, figures.CSV_COLUMNS, figures.csv_rows(start_day=start_day, end_day=end_day))
     return response
+
+
+@login_required
+@permission_required("radiology.view_dashboard", raise_exception=True)
+def lost_to_follow_up(request):
+    """Open follow-ups past every escalation step: the department did what it plans to do and
+    she is still not booked (radiology.selectors.loops.lost_to_follow_up)."""
+    now = timezone.now()
+    rows = list(loops.lost_to_follow_up(now=now))
+    record_access(
+        request=request, patient_ids=[f.appointment.patient_id for f in rows], what=What.PATIENT_SEARCH
+    )  # a list of patients; a What of its own is for the lead (security migration)
+    return render(request, "radiology/dashboard/lost_to_follow_up.html", {"rows": rows, "now": now})

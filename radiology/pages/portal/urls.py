@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/<str:token>/another-time/", views.request_another_time, name="another_time"),
     path("<int:pk>/<str:token>/cancel/", views.cancel, name="cancel"),
     path("<int:pk>/<str:token>/new-time/", views.reschedule, name="reschedule"),
+    path("<int:pk>/<str:token>/choose-new-time/", views.rebook, name="rebook"),
     path("<int:pk>/<str:token>/appointment.ics", views.calendar, name="calendar"),
     path("<int:pk>/<str:token>/letter/", views.letter, name="letter"),
     path("<int:pk>/<str:token>/letter.pdf", views.letter_pdf, name="letter_pdf"),

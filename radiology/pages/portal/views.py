@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from radiology.encoders.letter_pdf import letter_pdf_of
@@ -25,7 +26,8 @@ from radiology.pages.portal.ratelimit import rate_limited
 from radiology.presentation.letter_text import letter_content
 from radiology.selectors.letters import released_letter
 from radiology.services import portal as services
-from radiology.services.patient_links import patient_link, token_is_valid
+from radiology.services import rebooking
+from radiology.services.patient_links import make_token, patient_link, token_is_valid
 from scheduling.clinic_time import clinic_zone
 
 
@@ -83,6 +85,9 @@ def home(request, appointment, token):
             "form": ReadinessForm.for_answers(answers),
             "token": token,
             "letter": released_letter(appointment.pk),
+            "rebook_open": bool(rebooking.rebook_choices(appointment=appointment, now=now))
+            if status == services.Status.NO_SHOW or appointment.status == "did_not_proceed"
+            else False,
         },
     )
 
@@ -163,6 +168,59 @@ def reschedule(request, appointment, token):
         {"appointment": appointment, "days": _by_day(choices), "token": token},
         status=status,
     )
+
+
+@rate_limited
+@require_http_methods(["GET", "HEAD", "POST"])
+@patient_link_required
+def rebook(request, appointment, token):
+    """After a missed appointment: she chooses a new time (rebooking.rebook_by_patient, which
+    books through the booking service). Once she has a new appointment (by phone, say), the
+    link says so and books nothing."""
+    now = timezone.now()
+    loop = rebooking.waiting_rebooking(appointment)
+    if loop is None:
+        return _home(appointment, token)
+    if loop.rebooked_appointment_id:
+        when = loop.rebooked_appointment.start.astimezone(clinic_zone())
+        sentence = _(
+            "You already have a new appointment on %(when)s, so this link can no longer be used to choose another time."
+        )
+        return render(
+            request,
+            "portal/rebook.html",
+            {"appointment": appointment, "token": token, "refused": sentence % {"when": _when(when)}, "days": []},
+            status=409 if request.method == "POST" else 200,
+        )
+    choices = rebooking.rebook_choices(appointment=appointment, now=now)
+    status = 200
+    if request.method == "POST":
+        form = RescheduleForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Please choose one of the times."))
+        else:
+            try:
+                new = rebooking.rebook_by_patient(
+                    appointment_id=appointment.pk, start=form.cleaned_data["start"], now=now
+                )
+            except ServiceRefusal as error:
+                choices, status = (error.suggestions or choices), 409
+                messages.error(request, str(JUST_TAKEN))
+            else:
+                messages.success(request, _("Your new appointment is booked. We are sending you the details."))
+                return redirect("radiology:portal:home", new.pk, make_token(new.pk))
+    return render(
+        request,
+        "portal/rebook.html",
+        {"appointment": appointment, "days": _by_day(choices), "token": token, "refused": ""},
+        status=status,
+    )
+
+
+def _when(local) -> str:
+    from django.utils.formats import date_format
+
+    return date_format(local, pgettext("patient page: day and time", "l j F, H:i"))
 
 
 def _by_day(choices):

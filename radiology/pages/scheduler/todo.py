@@ -10,7 +10,9 @@ from django.views.decorators.http import require_POST
 
 from radiology.errors import ServiceRefusal
 from radiology.selectors import scheduler_todo
+from radiology.selectors.loops import loop_tasks
 from radiology.selectors.reach import patients_to_reach
+from radiology.services.loop_steps import handle_todo_step
 from radiology.services.todo import record_todo_note
 
 
@@ -20,7 +22,7 @@ def todo(request):
     return render(
         request,
         "radiology/scheduler/todo.html",
-        {"items": scheduler_todo(now=timezone.now()), "to_reach": patients_to_reach()},
+        {"items": scheduler_todo(now=timezone.now()), "to_reach": patients_to_reach(), "loop_tasks": loop_tasks()},
     )
 
 
@@ -61,3 +63,17 @@ def _noted(request, patient, outcome: str) -> None:
         messages.success(request, f"{patient.full_name}: resolved, and off the list until something new happens.")
     else:
         messages.success(request, f"{patient.full_name}: your call is noted.")
+
+
+@login_required
+@permission_required("radiology.book_appointment", raise_exception=True)
+@require_POST
+def todo_step_done(request, pk):
+    """A follow-up or missed-visit task done (the call made, the referring physician told)."""
+    try:
+        handle_todo_step(step_id=pk, actor=request.user, note=request.POST.get("note", ""))
+    except ServiceRefusal as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Task done, and off the list.")
+    return redirect("radiology:scheduler_todo")
