@@ -183,9 +183,29 @@ def order_reason(told: EventTold, appointment: Appointment) -> tuple[str, str, s
 
 
 def _plan_order_status(appointment: Appointment, *, told: EventTold, actor, now) -> None:
+    _plan_status(
+        appointment,
+        status=told.order_status,
+        reason=order_reason(told, appointment),
+        event=str(told.event),
+        actor=actor,
+        now=now,
+    )
+
+
+# ORC-16 when the rebooking loop gives up: a local table of one (HL7 table 0396's 99zzz form).
+NOT_REBOOKED = ("not_rebooked", "Not rebooked after a missed visit: the patient could not be reached", "99GRB")
+
+
+def on_order_flagged_to_referrer(*, appointment, now) -> None:
+    """The rebooking loop's last step (radiology.services.rebooking): the order goes on hold
+    (ORC-5 HD) with the reason, so that the referring physician's EHR shows it waits on her."""
+    _plan_status(appointment, status="HD", reason=NOT_REBOOKED, event="flagged_to_referrer", actor=None, now=now)
+
+
+def _plan_status(appointment: Appointment, *, status: str, reason, event: str, actor, now) -> None:
     if not enabled(ORDER_STATUS):
         return
-    status = told.order_status
     if last_order_status(appointment.order_id) == status:
         return  # a move, a re-staffing, a check-in: the order is still SC
     appointment = _loaded(appointment)
@@ -195,7 +215,7 @@ def _plan_order_status(appointment: Appointment, *, told: EventTold, actor, now)
     payload = build_order_status(
         appointment=appointment,
         status=status,
-        reason=order_reason(told, appointment),
+        reason=reason,
         version=version,
         control_id=control_id,
         actor=actor,
@@ -208,7 +228,7 @@ def _plan_order_status(appointment: Appointment, *, told: EventTold, actor, now)
         key=key,
         order_id=appointment.order_id,
         payload=payload,
-        meta={"status": status, "appointment": appointment.pk, "event": str(told.event)},
+        meta={"status": status, "appointment": appointment.pk, "event": event},
         now=now,
         control_id=control_id,
     )

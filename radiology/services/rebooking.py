@@ -17,7 +17,7 @@ from django.db import transaction
 
 from radiology.errors import ServiceRefusal
 from radiology.models import Appointment, AppointmentStatus, Loop, Order, Rebooking, StepKind
-from radiology.services import loop_steps
+from radiology.services import hl7_events, loop_steps
 from radiology.services.slots import next_free_slots
 from scheduling.clinic_time import clinic_zone
 
@@ -102,8 +102,8 @@ def on_order_closed(*, order: Order, now: datetime, note: str) -> None:
 
 
 def flag_to_referrer(*, rebooking_id: int, now: datetime) -> bool:
-    """The last step: nobody got her back. The flag is recorded on the rebooking (the
-    order's notice to the referrer is the HL7 order-status work: see docs/interfaces.md)."""
+    """The last step: nobody got her back. The flag is recorded on the rebooking and the EHR
+    hears the order is on hold for the referrer (ORC-5 HD, docs/interfaces.md)."""
     flagged = Rebooking.objects.filter(pk=rebooking_id, state=R.WAITING).update(state=R.FLAGGED, flagged_at=now)
     if flagged:
         rebooking = Rebooking.objects.select_related("order").get(pk=rebooking_id)
@@ -113,6 +113,7 @@ def flag_to_referrer(*, rebooking_id: int, now: datetime) -> bool:
             at=now,
             note=f"Not rebooked: order {rebooking.order.accession_number} flagged to the referring physician",
         )
+        hl7_events.on_order_flagged_to_referrer(appointment=rebooking.missed_appointment, now=now)
     return bool(flagged)
 
 

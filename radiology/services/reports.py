@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from radiology.errors import ServiceRefusal
 from radiology.models import PERFORMED_STATES, Assessment, Recommendation, Report, ReportAddendum
-from radiology.services import hl7_events, letters
+from radiology.services import follow_ups, hl7_events, letters
 from radiology.services.transitions import lock_appointment
 
 PERMISSION = "radiology.sign_report"
@@ -150,8 +150,9 @@ def save_report(
         report._change_reason = "Signed as final" if final else "Saved as preliminary"  # noqa: SLF001
         report.save()
         hl7_events.on_report(report=report, addendum=None, actor=actor, now=now)
-        if final:  # the result is out: the patient's letter is due (and her follow-up tracked)
+        if final:  # the result is out: the patient's letter is due and her follow-up tracked
             letters.on_report_final(report=report, now=now)
+            follow_ups.on_report_final(report=report, now=now)
     return report
 
 

@@ -201,3 +201,13 @@ def test_signing_a_report_makes_the_patients_result_letter_due_and_a_preliminary
     _write(exam, final=True, password=DEFAULT_PASSWORD)
     letter = ResultLetter.objects.get()
     assert letter.report == Report.objects.get(appointment=exam) and letter.sent_at is None
+
+
+def test_signing_a_report_that_recommends_something_opens_its_tracked_follow_up(exam):
+    from radiology.models import FollowUp
+
+    _write(exam, recommendation="ultrasound")
+    assert not FollowUp.objects.exists()  # a preliminary recommends nothing yet
+    _write(exam, recommendation="ultrasound", final=True, password=DEFAULT_PASSWORD)
+    follow_up = FollowUp.objects.get()
+    assert (follow_up.kind, follow_up.state, follow_up.appointment_id) == ("ultrasound", "open", exam.pk)

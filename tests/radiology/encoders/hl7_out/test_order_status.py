@@ -149,6 +149,31 @@ def test_a_no_show_is_ca_and_an_abort_dc_each_with_its_reason(ehr_receiver, gala
     assert all(r.error == "" for r in ehr_receiver.received)
 
 
+def test_a_missed_visit_nobody_rebooked_puts_the_order_on_hold_for_the_referrer(
+    ehr_receiver, galactogram, scheduler, two_rooms, frozen
+):
+    # Issue #20 C: after the rebooking loop's last step the order is flagged to the referring
+    # physician through its order status: HD (on hold) with the reason, once, after the CA.
+    missed = book(galactogram, scheduler, two_rooms)
+    frozen.move_to(WEDNESDAY_10 + timedelta(hours=1))
+    mark_no_show(appointment_id=missed.pk, actor=scheduler)
+    frozen.move_to(WEDNESDAY_10 + timedelta(days=10))
+    hl7_events.on_order_flagged_to_referrer(appointment=missed, now=WEDNESDAY_10 + timedelta(days=10))
+    hl7_events.on_order_flagged_to_referrer(appointment=missed, now=WEDNESDAY_10 + timedelta(days=10, hours=1))
+
+    deliver_all()
+
+    statuses = [
+        (field(r, "ORC", 5), field(r, "ORC", 16)) for r in ehr_receiver.received if field(r, "MSH", 9).startswith("ORM")
+    ]
+    assert statuses == [
+        ("SC", ""),
+        ("CA", "no_show^Patient did not arrive^L"),
+        ("HD", "not_rebooked^Not rebooked after a missed visit: the patient could not be reached^99GRB"),
+    ]
+    assert all(r.error == "" for r in ehr_receiver.received)
+
+
 def test_each_status_is_planned_once_however_often_it_is_planned(ehr_receiver, galactogram, scheduler, two_rooms):
     appointment = book(galactogram, scheduler, two_rooms)
     hl7_events.on_booked(appointment=appointment, actor=scheduler, now=NOW)
