@@ -2,8 +2,9 @@
 performed at the modality (MPPS), its outcome recorded, then a preliminary report, the final
 one and an addendum, written through the report service. The EHR's real MLLP receiver gets,
 in order and once each, all valid at hl7apy STRICT: the SIU booking, the order statuses SC, IP,
-CM, the charge (19030 and 77053) and the reports P, F, C."""
+CM, the charge (19030 and 77053) and the reports P, F, C; and FHIR says the same facts."""
 
+import base64
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -19,6 +20,8 @@ from radiology.services.performed_steps import StepReport, record_step_created, 
 from tests.actions import take_action
 from tests.factories import small_department
 from tests.radiology.encoders.hl7_out.support import deliver_all, field, hl7_rows, kind, receiving
+from tests.radiology.interfaces.api.conftest import client_for
+from tests.radiology.interfaces.fhir.conftest import fhir
 from tests.radiology.interfaces.hl7.conftest import order_message
 
 pytestmark = pytest.mark.django_db
@@ -128,3 +131,17 @@ def test_an_hl7_order_booked_performed_reported_and_charged_reaches_the_ehr_in_o
             assert field(received, "OBR", 18) == order.accession_number
         else:
             assert field(received, "FT1", 23) == f"{order.accession_number}^GALACTO"
+
+    # FHIR says the same facts, each resource valid R4 (fhir.resources R4B).
+    fhir_client = client_for(scheduler)
+    request = fhir(fhir_client, "GET", "ServiceRequest", identifier=order.accession_number).body["entry"]
+    assert [e["resource"]["status"] for e in request] == ["completed"]
+    based_on = f"ServiceRequest/{request[0]['resource']['id']}"
+    [report] = [
+        e["resource"] for e in fhir(fhir_client, "GET", "DiagnosticReport", **{"based-on": based_on}).body["entry"]
+    ]
+    assert report["status"] == "appended"  # final, then an addendum; the original unchanged
+    assert "Compared with the outside ultrasound" in base64.b64decode(report["presentedForm"][0]["data"]).decode()
+    [study] = [e["resource"] for e in fhir(fhir_client, "GET", "ImagingStudy", **{"based-on": based_on}).body["entry"]]
+    assert study["status"] == "available"
+    assert fhir(fhir_client, "GET", f"Appointment/{appointment.pk}").body["status"] == "fulfilled"
