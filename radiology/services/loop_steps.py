@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from notifications import services as outbox
 from notifications.models import Message
-from radiology.models import Channel, EscalationRule, LoopEvent, LoopStep, Patient, StepKind
+from radiology.models import Channel, EscalationRule, LoopEvent, LoopStep, Patient, Rebooking, StepKind
+from radiology.services import hl7_events
 from radiology.services.reminder_timing import as_utc, plan_timing
 from scheduling.clinic_time import clinic_zone
 
@@ -101,8 +102,6 @@ def withdraw_steps(*, owner: dict, subject: str, now, reason: str) -> int:
 def reach_due_steps(*, now: datetime | None = None, limit: int = 500) -> int:
     """The beat's tick: each due planned step is reached once and logged; the follow-up and
     rebooking services react to the steps that change something (the referrer flag)."""
-    from radiology.services import rebooking  # the rebooking service plans its steps through this module
-
     now = now or timezone.now()
     reached = 0
     due = list(LoopStep.objects.filter(status=P.PLANNED, due_at__lte=now).order_by("due_at", "pk")[:limit])
@@ -119,7 +118,7 @@ def reach_due_steps(*, now: datetime | None = None, limit: int = 500) -> int:
                 note=f"Step reached (due {step.due_at.astimezone(clinic_zone()):%a %d %b %Y %H:%M})",
             )
             if step.kind == StepKind.REFERRER_FLAG:
-                rebooking.flag_to_referrer(rebooking_id=step.rebooking_id, now=now)
+                flag_to_referrer(rebooking_id=step.rebooking_id, now=now)
             reached += 1
     return reached
 
@@ -146,3 +145,21 @@ def handle_todo_step(*, step_id: int, actor, note: str = "", now=None) -> LoopSt
             note=note,
         )
     return step
+
+
+def flag_to_referrer(*, rebooking_id: int, now: datetime) -> bool:
+    """The last step: nobody got her back. The flag is recorded on the rebooking and the EHR
+    hears the order is on hold for the referrer (ORC-5 HD, docs/interfaces.md)."""
+    flagged = Rebooking.objects.filter(pk=rebooking_id, state=Rebooking.State.WAITING).update(
+        state=Rebooking.State.FLAGGED, flagged_at=now
+    )
+    if flagged:
+        rebooking = Rebooking.objects.select_related("order").get(pk=rebooking_id)
+        log(
+            rebooking=rebooking,
+            action="flagged_to_referrer",
+            at=now,
+            note=f"Not rebooked: order {rebooking.order.accession_number} flagged to the referring physician",
+        )
+        hl7_events.on_order_flagged_to_referrer(appointment=rebooking.missed_appointment, now=now)
+    return bool(flagged)

@@ -11,14 +11,10 @@ service (book_appointment with the order), as every other booking; a link used a
 rebooked by phone is refused with the time she already has.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.db import transaction
-
-from radiology.errors import ServiceRefusal
 from radiology.models import Appointment, AppointmentStatus, Loop, Order, Rebooking, StepKind
-from radiology.services import hl7_events, loop_steps
-from radiology.services.slots import next_free_slots
+from radiology.services import loop_steps
 from scheduling.clinic_time import clinic_zone
 
 R = Rebooking.State
@@ -101,22 +97,6 @@ def on_order_closed(*, order: Order, now: datetime, note: str) -> None:
         _end(rebooking, state=R.ENDED, now=now, action="ended", note=note)
 
 
-def flag_to_referrer(*, rebooking_id: int, now: datetime) -> bool:
-    """The last step: nobody got her back. The flag is recorded on the rebooking and the EHR
-    hears the order is on hold for the referrer (ORC-5 HD, docs/interfaces.md)."""
-    flagged = Rebooking.objects.filter(pk=rebooking_id, state=R.WAITING).update(state=R.FLAGGED, flagged_at=now)
-    if flagged:
-        rebooking = Rebooking.objects.select_related("order").get(pk=rebooking_id)
-        loop_steps.log(
-            rebooking=rebooking,
-            action="flagged_to_referrer",
-            at=now,
-            note=f"Not rebooked: order {rebooking.order.accession_number} flagged to the referring physician",
-        )
-        hl7_events.on_order_flagged_to_referrer(appointment=rebooking.missed_appointment, now=now)
-    return bool(flagged)
-
-
 # --- her link -----------------------------------------------------------------------------
 
 
@@ -133,49 +113,6 @@ def already_rebooked_sentence(rebooking: Rebooking) -> str:
         f"You already have a new appointment on {when:%A %d %B %Y at %H:%M}, "
         "so this link can no longer be used to choose another time."
     )
-
-
-def rebook_choices(*, appointment: Appointment, now: datetime) -> list[datetime]:
-    """Free starts she may choose (after the catalog's lead time), through the slot search."""
-    rebooking = waiting_rebooking(appointment)
-    if rebooking is None or rebooking.state not in (R.WAITING, R.FLAGGED):
-        return []
-    procedure = appointment.procedure
-    after = now + timedelta(hours=procedure.min_lead_time_hours, minutes=1)
-    slots = next_free_slots(
-        procedure=procedure,
-        duration_minutes=appointment.duration_minutes,
-        after=after,
-        patient=appointment.patient,
-        limit=OFFERS,
-    )
-    return [slot.start for slot in slots]
-
-
-def rebook_by_patient(*, appointment_id: int, start: datetime, now: datetime) -> Appointment:
-    """She chose a new time through her link: booked on the same order by the booking service."""
-    from radiology.services.booking import book_appointment  # booking calls on_order_booked here
-
-    with transaction.atomic():
-        appointment = Appointment.objects.select_related("patient", "procedure").get(pk=appointment_id)
-        rebooking = Rebooking.objects.select_for_update().filter(missed_appointment=appointment).first()
-        if rebooking is None:
-            raise ServiceRefusal("This appointment has nothing to rebook.", code="not_allowed")
-        if rebooking.state not in (R.WAITING, R.FLAGGED):
-            rebooking = Rebooking.objects.select_related("rebooked_appointment").get(pk=rebooking.pk)
-            raise ServiceRefusal(already_rebooked_sentence(rebooking), code="conflict")
-        choices = rebook_choices(appointment=appointment, now=now)
-        if start not in choices:
-            raise ServiceRefusal.just_taken(choices)
-        return book_appointment(
-            patient=appointment.patient,
-            procedure=appointment.procedure,
-            start=start,
-            duration_minutes=appointment.duration_minutes,
-            actor=None,
-            order=rebooking.order,
-            now=now,
-        )
 
 
 def message_skip_reason(message) -> str | None:

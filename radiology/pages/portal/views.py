@@ -26,7 +26,7 @@ from radiology.pages.portal.ratelimit import rate_limited
 from radiology.presentation.letter_text import letter_content
 from radiology.selectors.letters import released_letter
 from radiology.services import portal as services
-from radiology.services import rebooking
+from radiology.services import rebooking, rebooking_link
 from radiology.services.patient_links import make_token, patient_link, token_is_valid
 from scheduling.clinic_time import clinic_zone
 
@@ -85,7 +85,7 @@ def home(request, appointment, token):
             "form": ReadinessForm.for_answers(answers),
             "token": token,
             "letter": released_letter(appointment.pk),
-            "rebook_open": bool(rebooking.rebook_choices(appointment=appointment, now=now))
+            "rebook_open": bool(rebooking_link.rebook_choices(appointment=appointment, now=now))
             if status == services.Status.NO_SHOW or appointment.status == "did_not_proceed"
             else False,
         },
@@ -192,7 +192,7 @@ def rebook(request, appointment, token):
             {"appointment": appointment, "token": token, "refused": sentence % {"when": _when(when)}, "days": []},
             status=409 if request.method == "POST" else 200,
         )
-    choices = rebooking.rebook_choices(appointment=appointment, now=now)
+    choices = rebooking_link.rebook_choices(appointment=appointment, now=now)
     status = 200
     if request.method == "POST":
         form = RescheduleForm(request.POST)
@@ -200,7 +200,7 @@ def rebook(request, appointment, token):
             messages.error(request, _("Please choose one of the times."))
         else:
             try:
-                new = rebooking.rebook_by_patient(
+                new = rebooking_link.rebook_by_patient(
                     appointment_id=appointment.pk, start=form.cleaned_data["start"], now=now
                 )
             except ServiceRefusal as error:

@@ -14,7 +14,7 @@ from notifications.models import Message
 from radiology.errors import ServiceRefusal
 from radiology.models import Order, Rebooking
 from radiology.selectors import loops
-from radiology.services import rebooking
+from radiology.services import rebooking_link
 from radiology.services.booking import book_appointment
 from radiology.services.cancellation import mark_no_show
 from radiology.services.patients import record_death
@@ -89,7 +89,7 @@ def test_a_rebook_link_used_after_she_rebooked_by_phone_is_refused_with_a_senten
             now=phoned,
         )
         with pytest.raises(ServiceRefusal, match="You already have a new appointment on Wednesday 04 November"):
-            rebooking.rebook_by_patient(appointment_id=missed.pk, start=new.start, now=phoned)
+            rebooking_link.rebook_by_patient(appointment_id=missed.pk, start=new.start, now=phoned)
 
     loop = Rebooking.objects.get(missed_appointment=missed)
     assert (loop.state, loop.rebooked_appointment) == ("rebooked", new)
@@ -103,8 +103,8 @@ def test_she_rebooks_through_her_link_by_the_booking_service(missed):
     tick(MISSED)
     now = datetime(2026, 10, 28, 20, 0, tzinfo=NY)
     with time_machine.travel(now, tick=False):
-        choices = rebooking.rebook_choices(appointment=missed, now=now)
-        new = rebooking.rebook_by_patient(appointment_id=missed.pk, start=choices[0], now=now)
+        choices = rebooking_link.rebook_choices(appointment=missed, now=now)
+        new = rebooking_link.rebook_by_patient(appointment_id=missed.pk, start=choices[0], now=now)
 
     assert (new.order_id, new.status, new.transitions.get().action) == (missed.order_id, "booked", "book")
     assert Rebooking.objects.get(missed_appointment=missed).state == "rebooked"
