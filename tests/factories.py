@@ -518,3 +518,76 @@ class ResultLetterFactory(factory.django.DjangoModelFactory):
     patient = factory.SelfAttribute("report.appointment.patient")
     due_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=30))
     created_at = factory.LazyFunction(timezone.now)
+
+
+from radiology.models import (  # noqa: E402 - appended block, kept apart for merging
+    EscalationRule,
+    FollowUp,
+    FollowUpInterval,
+    LoopEvent,
+    LoopStep,
+    Rebooking,
+)
+
+
+class FollowUpIntervalFactory(factory.django.DjangoModelFactory):
+    """A row of the intervals table (the migration loads one per kind: get it, or make it)."""
+
+    class Meta:
+        model = FollowUpInterval
+        django_get_or_create = ("kind",)
+
+    kind = "ultrasound"
+    weeks = 4
+
+
+class EscalationRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EscalationRule
+        django_get_or_create = ("loop", "step")
+
+    loop = "follow_up"
+    step = "call_task"
+    days_after = 7
+
+
+class FollowUpFactory(factory.django.DjangoModelFactory):
+    """An open follow-up of a final report's recommendation (a breast ultrasound)."""
+
+    class Meta:
+        model = FollowUp
+
+    report = factory.SubFactory(ReportFactory, final=True, recommendation="ultrasound")
+    appointment = factory.SelfAttribute("report.appointment")
+    kind = "ultrasound"
+    due_at = factory.LazyFunction(lambda: timezone.now() + timedelta(weeks=4))
+    created_at = factory.LazyFunction(timezone.now)
+
+
+class RebookingFactory(factory.django.DjangoModelFactory):
+    """The loop after a missed visit, waiting for her to choose a new time."""
+
+    class Meta:
+        model = Rebooking
+
+    missed_appointment = factory.SubFactory(AppointmentFactory, status="no_show")
+    order = factory.SelfAttribute("missed_appointment.order")
+    missed_at = factory.LazyFunction(timezone.now)
+
+
+class LoopStepFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LoopStep
+
+    follow_up = factory.SubFactory(FollowUpFactory)
+    kind = "call_task"
+    due_at = factory.LazyAttribute(lambda s: s.follow_up.due_at + timedelta(days=7))
+
+
+class LoopEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LoopEvent
+
+    follow_up = factory.SubFactory(FollowUpFactory)
+    action = "opened"
+    at = factory.LazyFunction(timezone.now)

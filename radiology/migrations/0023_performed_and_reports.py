@@ -385,16 +385,5 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(performed_when_completed, migrations.RunPython.noop),
-        migrations.AddConstraint(
-            model_name="appointment",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("status__in", ["performed", "completed", "follow_up"]), _negated=True),
-                    ("performed_at__isnull", False),
-                    _connector="OR",
-                ),
-                name="appointment_performed_has_time",
-            ),
-        ),
         migrations.RunPython(sync_groups, migrations.RunPython.noop),
     ]

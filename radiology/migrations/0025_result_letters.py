@@ -22,7 +22,7 @@ def sync_groups(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("radiology", "0023_performed_and_reports"),
+        ("radiology", "0024_performed_has_time"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -61,19 +61,26 @@ def test_a_technologist_checks_in_starts_and_completes_from_the_day_list(page, l
     page.get_by_role("button", name="Start procedure").click()
     assert row.locator(".flow-badge").inner_text() == "In procedure"
 
-    row.get_by_role("link", name="Complete").click()
+    # Exam done: the room is free at once; the outcome stays on the row to record.
+    row.get_by_role("link", name="Exam done").click()
+    page.get_by_role("button", name="Exam done").click()
+    assert row.locator(".flow-badge").inner_text() == "Done"
+    assert row.get_by_text("Outcome to record").is_visible()
+
+    row.get_by_role("link", name="Record outcome").click()
     page.get_by_label("Duct cannulated and images acquired").check()
     page.get_by_label("Single duct").check()
     page.get_by_label("Contrast volume (mL)").fill("1.5")
     page.get_by_label("None", exact=True).check()  # nothing is ticked in advance
-    page.get_by_role("button", name="Complete procedure").click()
+    page.get_by_role("button", name="Record the outcome").click()
     assert row.locator(".flow-badge").inner_text() == "Done"
+    assert row.get_by_text("Outcome to record").count() == 0
     page.screenshot(path=str(screenshot_dir / "day-list-after-completion.png"), full_page=True)
 
     target.refresh_from_db()
     assert target.status == "completed"
     assert target.outcome.imaging_cpt == "77053"
-    assert list(target.transitions.values_list("action", flat=True)) == ["check_in", "start", "complete"]
+    assert list(target.transitions.values_list("action", flat=True)) == ["check_in", "start", "exam_done", "complete"]
     assert Appointment.objects.filter(status="reminded").count() == 4
 
 
@@ -89,6 +96,7 @@ def test_the_manager_sees_the_dashboard_charts(page, live_server, login, screens
             start=_today_at(9) - timedelta(days=n),
             cancel_reason="Patient unwell" if status == "cancelled" else "",
             started_at=_today_at(9) - timedelta(days=n) if status == "completed" else None,
+            performed_at=_today_at(9, 35) - timedelta(days=n) if status == "completed" else None,
             completed_at=_today_at(9, 40) - timedelta(days=n) if status == "completed" else None,
         )
         MessageFactory(subject=f"appointment:{appointment.pk}", status="sent", sent_at=timezone.now())
