@@ -9,7 +9,7 @@ Each list is one query (the letter with its report, appointment and patient join
 
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from radiology.models import ResultLetter
 
@@ -70,3 +70,14 @@ def released_letter(appointment_id: int) -> ResultLetter | None:
     """Her letter as her page shows it: once it has been sent to her (by post or link), and
     never to a patient who has died."""
     return _letters().filter(report__appointment_id=appointment_id, status=L.SENT, patient__deceased=False).first()
+
+
+def letters_on_time(*, start: datetime, end: datetime) -> float | None:
+    """Of the letters due in [start, end) (withdrawn ones aside: she died, or the report was
+    replaced), the percentage sent by their due time; None when none was due. One query."""
+    counts = (
+        ResultLetter.objects.filter(due_at__gte=start, due_at__lt=end)
+        .exclude(status=L.WITHDRAWN)
+        .aggregate(due=Count("pk"), on_time=Count("pk", filter=Q(sent_at__lte=F("due_at"))))
+    )
+    return round(counts["on_time"] / counts["due"] * 100, 1) if counts["due"] else None
