@@ -13,7 +13,7 @@ from django.utils import timezone
 from procedures.reasons import CancelReason, reason_text
 from radiology.errors import ServiceRefusal
 from radiology.models import Appointment
-from radiology.services import hl7_events, rebooking, reminders
+from radiology.services import follow_ups, hl7_events, rebooking, reminders
 from radiology.services.transitions import perform_transition
 from scheduling import services as calendar
 
@@ -50,6 +50,7 @@ def cancel_appointment(
         calendar.release(holder=appointment.holder, now=now)
         reminders.on_cancelled(appointment=appointment, now=now)
         hl7_events.on_cancelled(appointment=appointment, actor=actor, now=now)
+        follow_ups.on_booked_appointment_ended(appointment=appointment, now=now)
     return appointment
 
 
@@ -62,4 +63,5 @@ def mark_no_show(*, appointment_id: int, actor, now: datetime | None = None) -> 
         calendar.release(holder=appointment.holder, now=now)
         hl7_events.on_no_show(appointment=appointment, actor=actor, now=now)
         rebooking.on_missed(appointment=appointment, now=now)  # her order is back in the queue
+        follow_ups.on_booked_appointment_ended(appointment=appointment, now=now)
     return appointment

@@ -26,6 +26,7 @@ from radiology.models import (
     FollowUp,
     FollowUpInterval,
     Loop,
+    LoopStep,
     Order,
     Recommendation,
     Report,
@@ -58,7 +59,9 @@ def due_for(*, report: Report, signed_at: datetime) -> datetime:
     return (signed_at.astimezone(clinic_zone()) + timedelta(weeks=weeks)).astimezone(UTC)
 
 
-def _message_for(follow_up: FollowUp, now):
+def _message_for(follow_up: FollowUp, now, round_: int = 0):
+    """The escalation's message to her; `round_` counts reopenings, so that a message planned
+    again after a withdrawn one is a row of its own (idempotency keys are never reused)."""
     patient = follow_up.appointment.patient
 
     def make(step_kind, due):
@@ -70,7 +73,7 @@ def _message_for(follow_up: FollowUp, now):
             kind="follow_up_overdue",
             due=due,
             now=now,
-            key=f"{follow_up.reference}:{step_kind}:patient",
+            key=f"{follow_up.reference}:{step_kind}:patient" + (f":r{round_}" if round_ else ""),
         )
 
     return make
@@ -254,6 +257,35 @@ def on_appointment_performed(*, appointment: Appointment, now) -> None:
     )
     for follow_up in booked.distinct():
         record_done(follow_up_id=follow_up.pk, actor=None, appointment=appointment, now=now)
+
+
+def on_booked_appointment_ended(*, appointment: Appointment, now) -> int:
+    """The appointment a follow-up was booked with was cancelled, missed, did not proceed or
+    was stopped: the follow-up is open again (she must not be lost because it once had a date),
+    and its escalation steps not yet reached are planned again; those already past due are
+    reached at the beat's next tick. Returns how many were reopened."""
+    reopened = 0
+    booked = FollowUp.objects.select_for_update().select_related("appointment__patient")
+    for follow_up in booked.filter(state=St.BOOKED, booked_appointment=appointment):
+        follow_up.state, follow_up.booked_appointment, follow_up.booked_at = St.OPEN, None, None
+        follow_up.save(update_fields=["state", "booked_appointment", "booked_at"])
+        loop_steps.log(
+            follow_up=follow_up,
+            action="reopened",
+            at=now,
+            note=f"Appointment #{appointment.pk} {appointment.get_status_display().lower()}: open again",
+        )
+        LoopStep.objects.filter(follow_up=follow_up, status=LoopStep.Status.WITHDRAWN).delete()
+        round_ = follow_up.events.filter(action="reopened").count()
+        loop_steps.plan_steps(
+            loop=Loop.FOLLOW_UP,
+            anchor=follow_up.due_at,
+            owner={"follow_up": follow_up},
+            make_message=_message_for(follow_up, now, round_),
+            now=now,
+        )
+        reopened += 1
+    return reopened
 
 
 def on_patient_died(*, patient, now) -> int:

@@ -344,6 +344,7 @@ def _end_early(*, appointment_id, actor, action, event, choices, code, note, now
         hl7_events.on_ended_early(appointment=appointment, event=event, actor=actor, now=now)
         if appointment.status == AppointmentStatus.DID_NOT_PROCEED:
             rebooking.on_missed(appointment=appointment, now=now)
+        follow_ups.on_booked_appointment_ended(appointment=appointment, now=now)
     return appointment
 
 

@@ -223,3 +223,30 @@ def test_a_repeat_ductogram_arranged_by_the_radiologist_books_the_tracked_follow
     assert follow_up.state == "booked"
     assert follow_up.booked_order == report.appointment.follow_up_plan.follow_up_order
     assert not LoopStep.objects.filter(follow_up=follow_up, status="planned").exists()
+
+
+def test_a_follow_up_whose_booked_visit_is_cancelled_is_open_again_and_escalates_from_where_it_stood(scheduler):
+    # Booked, so its escalation was withdrawn; the visit is then cancelled. Left "booked" she
+    # would be lost without anyone knowing: it reopens, and the steps come back, once each.
+    report = final_report()
+    follow_up = FollowUp.objects.get(report=report)
+    visit = AppointmentFactory(patient=report.appointment.patient, start=DUE + timedelta(days=2))
+    follow_ups.book_follow_up(
+        follow_up_id=follow_up.pk, actor=scheduler, appointment=visit, now=DUE - timedelta(days=3)
+    )
+    assert tick(CALL_AT) == (0, [])  # booked: nothing escalates
+
+    from radiology.services.cancellation import cancel_appointment
+
+    with time_machine.travel(CALL_AT + timedelta(hours=1), tick=False):
+        cancel_appointment(
+            appointment_id=visit.pk, actor=scheduler, reason_code="patient_request", now=CALL_AT + timedelta(hours=1)
+        )
+    follow_up.refresh_from_db()
+    assert (follow_up.state, follow_up.booked_appointment) == ("open", None)
+    assert tick(CALL_AT + timedelta(hours=2))[0] == 1  # the call task, past due, at the next beat
+    reached, sent = tick(LETTER_AT)
+    assert reached == 2 and [m.kind for m in sent] == ["follow_up_overdue"]
+    assert tick(LETTER_AT + timedelta(days=30)) == (0, [])
+    actions = list(follow_up.events.values_list("action", flat=True))
+    assert actions.count("reopened") == 1 and actions.count("call_task") == 1
