@@ -176,8 +176,12 @@ CSV_COLUMNS = [
     "end_local",
     "slot_minutes",
     "status",
+    "status_label",
     "fhir_status",
     "mrn",
+    "accession_number",
+    "side",
+    "indication",
     "room",
     "radiologist",
     "technologist_or_nurse",
@@ -206,7 +210,9 @@ def csv_rows(*, start_day: date, end_day: date):
     zone = clinic_zone()
     appointments = (
         period_appointments(start_day, end_day)
-        .select_related("patient", "room", "radiologist__user", "technologist__user", "outcome", "follow_up_plan")
+        .select_related(
+            "patient", "order", "room", "radiologist__user", "technologist__user", "outcome", "follow_up_plan"
+        )
         .order_by("start")
     )
 
@@ -223,8 +229,12 @@ def csv_rows(*, start_day: date, end_day: date):
             local(a.end),
             a.duration_minutes,
             a.status,
+            a.get_status_display(),
             told_table.fhir_status(a.status),
             a.patient.mrn,
+            a.order.accession_number,
+            a.order.get_side_display() if a.order.side else "",
+            a.order.get_indication_display() if a.order.indication else "",
             a.room.name,
             a.radiologist.name,
             a.technologist.name,

@@ -120,6 +120,10 @@ def test_the_csv_has_one_row_per_appointment_with_codes_and_times(client, week):
     assert first["start_local"] == "2027-01-12T10:00-05:00"
     assert (first["status"], first["fhir_status"], first["actual_minutes"]) == ("completed", "fulfilled", "40")
     assert (first["ducts"], first["cpt_codes"]) == ("multiple", "19030 77054")
+    # Words a manager reads, and what the exam was for (issue #22).
+    assert first["status_label"] == "Completed"
+    assert first["accession_number"] == week.order.accession_number
+    assert (first["side"], first["indication"]) == (week.order.get_side_display(), week.order.get_indication_display())
     assert first["mrn"] == week.patient.mrn
     assert week.patient.family_name not in response.content.decode()  # MRN, not names
     assert {r["cancel_reason"] for r in rows} >= {"Patient unwell", "Room out of service"}
