@@ -68,6 +68,8 @@ class ActionSpec:
     path: str | None = None
     title: str = ""
     done: str = ""
+    # How a refusal names it ("Cannot arrange a follow-up: ..."); the label, lower-cased, if empty.
+    verb: str = ""
 
     @property
     def service(self):
@@ -81,7 +83,10 @@ class ActionSpec:
     def refusal(self, appointment: Appointment, now: datetime) -> str | None:
         """Why this action cannot be taken on this appointment now (state or time), or None."""
         if not self._state_allows(appointment):
-            return f"Cannot {self.label.lower()}: the appointment is {appointment.get_status_display().lower()}."
+            if self.transition and _target(self.transition) == appointment.status:
+                return f"Nothing to do: the appointment is already “{appointment.get_status_display()}”."
+            state = appointment.get_status_display().lower()
+            return f"Cannot {self.verb or self.label.lower()}: the appointment is {state}."
         return self.time_rule(appointment, now) if self.time_rule else None
 
     def allows(self, appointment: Appointment, now: datetime) -> bool:
@@ -89,13 +94,22 @@ class ActionSpec:
         every action of every row."""
         return self._state_allows(appointment) and (self.time_rule is None or self.time_rule(appointment, now) is None)
 
-    def _state_allows(self, appointment: Appointment) -> bool:
+    def state_allows(self, appointment: Appointment) -> bool:
+        """The state machine allows it (the time rule aside)."""
         return self.transition is None or _state_allows(self.transition, appointment)
+
+    _state_allows = state_allows
 
 
 @cache
 def _allowed_from(transition: str, status: str) -> bool:
     return getattr(Appointment, transition)._django_fsm.has_transition(status)
+
+
+@cache
+def _target(transition: str) -> str:
+    """The state a transition leads to (each of ours has one target, whatever its sources)."""
+    return next(iter(getattr(Appointment, transition)._django_fsm.transitions.values())).target
 
 
 @cache
@@ -149,6 +163,7 @@ _TABLE = [
         path="start",
         title="Start procedure",
         done="{name}'s procedure has started.",
+        verb="start the procedure",
     ),
     ActionSpec(
         "exam_done",
@@ -161,6 +176,7 @@ _TABLE = [
         path="exam-done",
         title="Exam done",
         done="{name}'s exam is done; the room is free. The outcome is on your list to record.",
+        verb="mark the exam done",
     ),
     ActionSpec(
         "complete",
@@ -174,6 +190,7 @@ _TABLE = [
         path="complete",
         title="Record the outcome",
         done="{name}'s procedure is complete; the outcome is saved.",
+        verb="record the outcome",
     ),
     ActionSpec(
         "abort",
@@ -188,6 +205,7 @@ _TABLE = [
         path="abort",
         title="Abort procedure",
         done="{name}'s procedure was stopped; the room and staff are free again.",
+        verb="abort the procedure",
     ),
     ActionSpec(
         "did_not_proceed",
@@ -203,6 +221,7 @@ _TABLE = [
         path="did-not-proceed",
         title="Did not proceed",
         done="{name} did not proceed today; she is on the schedulers' list to rebook.",
+        verb="record “did not proceed”",
     ),
     ActionSpec(
         "no_show",
@@ -215,6 +234,7 @@ _TABLE = [
         path="no-show",
         title="Mark no-show",
         done="{name} is marked as not having come.",
+        verb="record a no-show",
     ),
     ActionSpec(
         "arrange_follow_up",
@@ -228,6 +248,7 @@ _TABLE = [
         path="follow-up",
         title="Arrange follow-up",
         done="{name}'s follow-up is arranged.",
+        verb="arrange a follow-up",
     ),
     # The schedulers' actions. Booking makes an appointment, so no appointment offers it.
     ActionSpec(

@@ -16,6 +16,7 @@ from radiology.errors import ServiceRefusal
 from radiology.models import Appointment, AppointmentTransition
 from radiology.services.action_table import ACTIONS, ActionSpec
 from radiology.services.order_lifecycle import follow_appointment
+from scheduling.clinic_time import to_local
 
 
 def lock_appointment(appointment_id: int) -> Appointment:
@@ -24,6 +25,22 @@ def lock_appointment(appointment_id: int) -> Appointment:
         return Appointment.objects.select_related("procedure").select_for_update(of=("self",)).get(pk=appointment_id)
     except Appointment.DoesNotExist:
         raise ServiceRefusal("That appointment does not exist.", code="not_found") from None
+
+
+def _who_moved_it(appointment: Appointment, spec: ActionSpec) -> str:
+    """When the state is what stands in the way, who brought the appointment to it and when:
+    of two people acting at once, the one refused learns what happened instead of guessing."""
+    if spec.state_allows(appointment):
+        return ""  # a time rule refused it: no one is to blame
+    last = (
+        AppointmentTransition.objects.filter(appointment=appointment, to_status=appointment.status)
+        .select_related("actor")
+        .order_by("-at", "-pk")
+        .first()
+    )
+    if last is None:
+        return ""
+    return f" ({last.actor_name}, {to_local(last.at):%a %d %b %H:%M})"
 
 
 def get_action(name: str) -> ActionSpec:
@@ -52,7 +69,7 @@ def perform_transition(
         appointment = lock_appointment(appointment_id)
         refusal = spec.refusal(appointment, now)
         if refusal:
-            raise ServiceRefusal(refusal)
+            raise ServiceRefusal(refusal + _who_moved_it(appointment, spec))
         from_status = appointment.status
         getattr(appointment, spec.transition)(**(fields or {}))
         try:

@@ -26,7 +26,10 @@ def test_two_threads_moving_one_appointment_exactly_one_wins(action, role):
     winners = [o for o in outcomes if isinstance(o, Appointment)]
     losers = [o for o in outcomes if isinstance(o, ServiceRefusal)]
     assert len(winners) == 1 and len(losers) == 1
-    assert losers[0].message.startswith("Cannot ") and "the appointment is" in losers[0].message
+    # The one refused is told what happened, by whom (issue #22: "who acted when").
+    winner = users[0] if winners[0].transitions.last().actor == users[0] else users[1]
+    assert "the appointment is" in losers[0].message
+    assert (winner.get_full_name() or winner.get_username()) in losers[0].message
     assert AppointmentTransition.objects.filter(appointment_id=appointment.pk).count() == 1
     assert Appointment.objects.get(pk=appointment.pk).status in {"checked_in", "cancelled"}
     # Nothing half-done: the loser wrote no checklist either.

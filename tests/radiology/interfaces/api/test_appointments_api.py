@@ -119,7 +119,7 @@ def test_a_transition_the_state_does_not_allow_is_a_409_saying_why(tech_api):
     )
 
     assert response.status_code == 409
-    assert response.json()["error"] == "Cannot record outcome: the appointment is booked."
+    assert response.json()["error"] == "Cannot record the outcome: the appointment is booked."
 
 
 def test_a_scheduler_may_not_start_a_procedure(api):
