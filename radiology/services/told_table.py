@@ -24,7 +24,7 @@ from procedures.reasons import AbortReason, CancelReason, NotProceededReason
 from radiology.models.appointments import Appointment, AppointmentStatus, AppointmentTransition
 
 S = AppointmentStatus
-CONFIRMED, CANCELLED = "CONFIRMED", "CANCELLED"
+CONFIRMED, CANCELLED, TENTATIVE = "CONFIRMED", "CANCELLED", "TENTATIVE"
 
 
 @dataclass(frozen=True)
@@ -192,6 +192,15 @@ def statuses_with_fhir(codes) -> list[str]:
 
 def calendar_status(status: str) -> str:
     return STATES[status].calendar
+
+
+def patient_calendar_status(appointment: Appointment) -> str:
+    """STATUS in her own .ics: TENTATIVE while the visit is to come and she has not said she
+    will be there (a CONFIRMED she never gave misleads her calendar), the table's otherwise."""
+    upcoming = appointment.status in (S.BOOKED, S.PREP_SENT, S.REMINDED)
+    if upcoming and appointment.patient_confirmed_at is None:
+        return TENTATIVE
+    return calendar_status(appointment.status)
 
 
 def siu_reason(told: EventTold, appointment: Appointment) -> tuple[str, str, str]:

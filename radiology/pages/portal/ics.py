@@ -16,7 +16,7 @@ from django.conf import settings
 from django.utils.translation import gettext
 
 from radiology.models import Appointment
-from radiology.services.told_table import CANCELLED, calendar_status, sequence_of
+from radiology.services.told_table import CANCELLED, patient_calendar_status, sequence_of
 
 
 def event_uid(appointment: Appointment) -> str:
@@ -24,11 +24,18 @@ def event_uid(appointment: Appointment) -> str:
     return f"appointment-{appointment.pk}@{domain}"
 
 
-def appointment_calendar(appointment: Appointment, *, link: str, now: datetime) -> bytes:
+def where(appointment: Appointment) -> str:
+    """The room's location, then what the clinic's address adds to it: a part of the address
+    the location already says ("Level 2") is not said twice."""
     place = appointment.room.location or appointment.room.name
-    if settings.CLINIC_ADDRESS and place not in settings.CLINIC_ADDRESS:
-        place = f"{place}, {settings.CLINIC_ADDRESS}"
-    status = calendar_status(appointment.status)
+    known = {part.strip().casefold() for part in place.split(",")}
+    extra = [part.strip() for part in settings.CLINIC_ADDRESS.split(",") if part.strip().casefold() not in known]
+    return ", ".join([place, *extra]) if extra else place
+
+
+def appointment_calendar(appointment: Appointment, *, link: str, now: datetime) -> bytes:
+    place = where(appointment)
+    status = patient_calendar_status(appointment)
     cancelled = status == CANCELLED
     summary = gettext("Appointment: %(clinic)s") % {"clinic": settings.CLINIC_NAME}
     description = "\n".join(

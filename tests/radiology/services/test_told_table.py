@@ -24,7 +24,7 @@ from radiology.services.booking import book_appointment
 from radiology.services.calendar_feeds import issue_calendar_feed
 from radiology.services.patient_links import patient_path
 from radiology.services.rescheduling import reschedule_appointment
-from radiology.services.told_table import EVENTS, STATES, Event
+from radiology.services.told_table import EVENTS, STATES, Event, patient_calendar_status
 from tests.actions import take_action
 from tests.factories import PatientFactory, StaffMemberFactory, small_department
 from tests.radiology.encoders.siu.receiver import MLLPReceiver
@@ -177,7 +177,7 @@ def walk(doors, appointment, steps, frozen):
 
         assert doors.fhir_status(appointment) == state.fhir, where
         assert doors.fhir_search_finds(appointment, state.fhir), where
-        assert (staff_status, patient_status) == (state.calendar, state.calendar), where
+        assert (staff_status, patient_status) == (state.calendar, patient_calendar_status(appointment)), where
         shown = event is not None and EVENTS[event].calendars_show
         assert staff_sequence == patient_sequence == sequence + shown, where
         sequence = staff_sequence

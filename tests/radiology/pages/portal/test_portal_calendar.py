@@ -119,7 +119,7 @@ def test_cancelling_raises_the_sequence_so_her_calendar_strikes_the_event(client
 
     assert after["uid"] == before["uid"]
     assert after["sequence"] == before["sequence"] + 1
-    assert (before["status"], after["status"]) == ("CONFIRMED", "CANCELLED")
+    assert (before["status"], after["status"]) == ("TENTATIVE", "CANCELLED")
 
 
 def test_a_booking_is_sequence_1_as_the_version_was_so_no_imported_file_is_outranked(client, appointment):
@@ -135,3 +135,21 @@ def test_a_cancelled_appointment_is_published_as_cancelled(client, appointment):
 
     assert event["status"] == "CANCELLED"
     assert event.decoded("dtstart") == START.astimezone(UTC)
+
+
+def test_her_calendar_says_confirmed_only_once_she_said_she_will_come(client, appointment):
+    # Issue #22: the file said CONFIRMED before she had confirmed anything.
+    (before,) = icalendar.Calendar.from_ical(download(client, appointment)).walk("VEVENT")
+    client.post(patient_path(appointment.pk) + "confirm/")
+    (after,) = icalendar.Calendar.from_ical(download(client, appointment)).walk("VEVENT")
+
+    assert (str(before["status"]), str(after["status"])) == ("TENTATIVE", "CONFIRMED")
+
+
+def test_the_place_says_each_part_of_the_address_once(client, appointment, settings):
+    settings.CLINIC_ADDRESS = "Main Hospital, Radiology, Level 2"
+    appointment.room.location = "Breast Imaging, Level 2, Room 2.14"
+    appointment.room.save()
+    (event,) = icalendar.Calendar.from_ical(download(client, appointment)).walk("VEVENT")
+
+    assert str(event["location"]) == "Breast Imaging, Level 2, Room 2.14, Main Hospital, Radiology"
