@@ -59,3 +59,16 @@ def test_a_staff_notice_without_a_previous_time_renders():
 
     assert outgoing.subject == "Galactogram #7 cancelled: Tue 10 Mar 11:00, Mammo 1"
     assert "was" not in outgoing.text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["day_before", "moved", "cancelled", "prep"])
+@pytest.mark.parametrize("channel", ["sms", "email"])
+def test_spanish_dates_say_the_month_as_spanish_writes_it(kind, channel):
+    # Issue #22: "mar 10 Mar" capitalised the month; Spanish writes "mar 10 de marzo".
+    message = MessageFactory.build(kind=kind, language="es", channel=channel)
+
+    sent = rendering.render(message, {"link": LINK})
+
+    text = f"{sent.subject} {sent.text}"
+    assert "10 de marzo" in text and "Mar," not in text and "Mar." not in text

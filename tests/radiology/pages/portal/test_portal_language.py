@@ -54,6 +54,7 @@ def test_messages_after_an_action_are_in_her_language(client):
     response = client.post(patient_path(appointment.pk) + "confirm/", follow=True)
 
     assert "Gracias: hemos anotado que vendrá." in response.text
+    assert response.text.count("Gracias") == 1  # thanked once, not by the page's status line too (issue #22)
 
 
 def test_the_invalid_link_page_follows_the_browsers_language_and_gives_the_number(client, settings):
