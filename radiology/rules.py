@@ -42,6 +42,15 @@ def duration_problem(procedure, minutes: int) -> str | None:
     return None
 
 
+def duration_for_order(order) -> int:
+    """How long an order's exam is booked for: the catalog's shortest time for one duct (the
+    order says a single duct discharges), its default otherwise (several ducts, or not known)."""
+    procedure = order.procedure
+    if order.discharge_ducts == "single":
+        return procedure.allowed_durations[0]
+    return procedure.default_duration_minutes
+
+
 def unreachable(*, preferred_channel: str, phone, email: str) -> tuple[str, str] | None:
     """(field, sentence) when the patient could not receive reminders on her channel."""
     if preferred_channel == Channel.SMS and not phone:

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from radiology import selectors
+from radiology import rules, selectors
 from radiology.errors import JUST_TAKEN, ServiceRefusal
 from radiology.models import Appointment, Order, Patient, Room
 from radiology.pages.scheduler import forms
@@ -70,6 +70,7 @@ def schedule_search(request):
     if order is not None:  # from the work queue: the order's patient and procedure
         patient = initial["patient"] = order.patient
         initial["order"], initial["procedure"] = order, order.procedure.slug
+        initial["duration"] = rules.duration_for_order(order)
     # Arriving with only ?patient= (after registering one) is not yet a search.
     form = forms.SlotSearchForm(request.GET if "procedure" in request.GET else None, initial=initial)
     results = None

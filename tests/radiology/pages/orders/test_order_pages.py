@@ -249,3 +249,12 @@ def test_the_order_page_offers_neither_correcting_nor_cancelling_while_the_exam_
 
 def test_the_order_page_offers_a_technologist_nothing_to_change(tech_client):
     assert _offered_on_the_page(tech_client.get(OrderFactory().get_absolute_url()).text) == set()
+
+
+@pytest.mark.parametrize(("ducts", "minutes"), [("single", 30), ("multiple", 45), ("unknown", 45)])
+def test_finding_a_slot_for_an_order_starts_from_the_time_its_ducts_need(client, ducts, minutes):
+    # Issue #22: a single-duct order was searched for 45 minutes.
+    order = OrderFactory(discharge_ducts=ducts)
+    client.force_login(StaffMemberFactory(role="scheduler").user)
+    form = client.get(reverse("radiology:schedule_search"), {"order": order.pk}).context["form"]
+    assert form.initial["duration"] == minutes
