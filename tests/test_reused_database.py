@@ -22,6 +22,8 @@ LOAD_NO_ROWS = {
     "radiology.migrations.0020_patient_contact_flags.keep_unreadable_phones_as_text",
     "radiology.migrations.0023_performed_and_reports.performed_when_completed",
     "radiology.migrations.0023_performed_and_reports.sync_groups",
+    "radiology.migrations.0024_performed_has_time.set_triggers_aside",
+    "radiology.migrations.0024_performed_has_time.put_triggers_back",
     "radiology.migrations.0025_result_letters.sync_groups",
     "radiology.migrations.0026_follow_ups_and_rebooking.sync_groups",
     "scheduling.migrations.0002_reservation_no_overlap.add_constraint",
