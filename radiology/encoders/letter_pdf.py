@@ -1,7 +1,7 @@
 """The result letter as a PDF (reportlab), for the post and for her download.
 
 One A4 page in plain type: the department's name and address at the top, the date, her name,
-then the letter's sections (radiology.presentation.letter_text, in her language). The
+then the letter's sections (radiology.encoders.letter_text, in her language). The
 standard Helvetica font covers English and Spanish (WinAnsi: á, é, ñ, ¿, ¡)."""
 
 from io import BytesIO
@@ -13,7 +13,7 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
-from radiology.presentation.letter_text import LetterContent, letter_content
+from radiology.encoders.letter_text import LetterContent, letter_content
 
 
 def _styles():

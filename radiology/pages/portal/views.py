@@ -17,13 +17,13 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from radiology.encoders.letter_pdf import letter_pdf_of
+from radiology.encoders.letter_text import letter_content
 from radiology.errors import JUST_TAKEN, ServiceRefusal
 from radiology.models import Appointment
 from radiology.pages.portal.catalog_text import translated_lines
 from radiology.pages.portal.forms import ReadinessForm, RescheduleForm
 from radiology.pages.portal.ics import appointment_calendar
 from radiology.pages.portal.ratelimit import rate_limited
-from radiology.presentation.letter_text import letter_content
 from radiology.selectors.letters import released_letter
 from radiology.services import portal as services
 from radiology.services import rebooking, rebooking_link
