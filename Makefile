@@ -9,8 +9,7 @@ PYTEST_ARGS ?= -n 2
 HOST ?= 127.0.0.1
 export HOST
 # Under run and dev, links in patient texts and staff e-mails point at this server unless
-# SITE_URL says otherwise (honcho gives each process its own PORT, so the address is fixed
-# here, once, for all of them).
+# SITE_URL says otherwise (fixed here, once, for every process).
 SERVED_AT := $(or $(SITE_URL),http://$(if $(filter 0.0.0.0 ::,$(HOST)),localhost,$(HOST)):$(PORT))
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -51,13 +50,13 @@ run: export DJANGO_STATIC_MANIFEST := $(or $(DJANGO_STATIC_MANIFEST),true)
 run: export SITE_URL := $(SERVED_AT)
 run: seed static
 	@echo "Open http://$(HOST):$(PORT)/ (health: /healthz)"
-	$(VENV)/bin/honcho start -f Procfile -p $(PORT)
+	PORT=$(PORT) $(PY) scripts/supervise.py Procfile
 
 ## dev: like run, with Django's auto-reloading server and debug pages (never in production)
 dev: export DJANGO_DEBUG := $(or $(DJANGO_DEBUG),true)
 dev: export SITE_URL := $(SERVED_AT)
 dev: not-production seed
-	$(VENV)/bin/honcho start -f Procfile.dev -p $(PORT)
+	PORT=$(PORT) $(PY) scripts/supervise.py Procfile.dev
 
 ## site-url: the address links in messages use (SITE_URL, else http://HOST:PORT)
 site-url:

@@ -17,6 +17,9 @@ graceful_timeout = 20
 # Recycle workers now and then so a slow leak cannot grow without bound.
 max_requests = 2000
 max_requests_jitter = 200
+# Request lines up to gunicorn's largest limit reach Django, which refuses those over 4 KB with a
+# 414 in the door's own shape (security.errors.AddressLengthMiddleware) instead of bare HTML.
+limit_request_line = 8190
 accesslog = "-"
 # Path only (no query string), with patient-link tokens masked. Request time in microseconds.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(D)sus'

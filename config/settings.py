@@ -458,6 +458,8 @@ CALENDAR_SHOW_NAMES = env.bool("CALENDAR_SHOW_NAMES", default=False)
 INSTALLED_APPS += ["monitoring"]
 # Request latency for /metrics; first so that it times the whole stack.
 MIDDLEWARE.insert(0, "monitoring.middleware.RequestLatencyMiddleware")
+# Before the session or the user is read: a 414 needs neither.
+MIDDLEWARE.insert(1, "security.errors.AddressLengthMiddleware")
 # Bearer token /metrics asks for when set (Prometheus: `authorization: {credentials: …}`).
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # Addresses of the reverse proxies in front of gunicorn (IPs or CIDR networks). A request from

@@ -134,9 +134,11 @@ def processes_under(directory: Path) -> list[int]:
 
 
 def stop(run: subprocess.Popen, workdir: Path) -> None:
-    """SIGTERM to honcho (it stops web, worker and beat and waits), then check nothing is left."""
-    honcho = [pid for pid in processes_under(workdir) if b"honcho" in Path(f"/proc/{pid}/cmdline").read_bytes()]
-    for pid in honcho or [run.pid]:
+    """SIGTERM to supervisord (it stops every process in turn and waits), then check nothing is left."""
+    supervisor = [
+        pid for pid in processes_under(workdir) if b"supervisord" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    ]
+    for pid in supervisor or [run.pid]:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
     with contextlib.suppress(subprocess.TimeoutExpired):

@@ -16,6 +16,7 @@ from rest_framework.views import exception_handler
 
 from radiology.errors import ServiceRefusal
 from radiology.interfaces.api.serializers import slot_data
+from security.errors import fault, with_retry_after
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +93,9 @@ def json_exception_handler(exc, context):
         offers = getattr(context.get("view"), "offers_suggestions", False)
         body = refusal_body(exc, offers_suggestions=offers)
         return Response(body, status=STATUS_FOR_CODE.get(exc.code, 400))
+    found = fault(exc)
+    if found:
+        return with_retry_after(Response({"error": found.message}, status=found.status), found)
     response = exception_handler(exc, context)
     if response is None:
         # An unexpected failure: still JSON, with nothing internal in it.

@@ -3,7 +3,6 @@ error as an OperationOutcome with the status code FHIR clients expect."""
 
 import logging
 
-from django.db import DataError
 from rest_framework import exceptions
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser
@@ -13,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
 from radiology.errors import ServiceRefusal
+from security.errors import FHIR_ISSUE_CODE, fault, with_retry_after
 
 logger = logging.getLogger(__name__)
 
@@ -139,11 +139,10 @@ def fhir_exception_handler(exc, context):
         return Response(body, status=exc.status)
     if isinstance(exc, ServiceRefusal):
         return Response(action_outcome(exc), status=STATUS_FOR_ACTION.get(exc.code, 422))
-    if isinstance(exc, DataError):
-        # A value PostgreSQL cannot store or compare (a NUL byte, a number out of range).
-        return Response(
-            operation_outcome("A value in the request cannot be used: " + str(exc).split("\n")[0]), status=400
-        )
+    found = fault(exc)
+    if found:
+        body = operation_outcome(found.message, code=FHIR_ISSUE_CODE.get(found.status, "invalid"))
+        return with_retry_after(Response(body, status=found.status), found)
     response = exception_handler(exc, context)
     if response is None:
         logger.exception("Unhandled FHIR error", exc_info=exc)

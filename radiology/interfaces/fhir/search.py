@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from radiology.interfaces.fhir.http import FhirError
+from radiology.presentation.date_range import OUT_OF_RANGE, in_range
 from scheduling.clinic_time import clinic_zone
 
 # Parameters every search understands; `_format` is read by content negotiation.
@@ -141,6 +142,9 @@ def date_range(value: str, name: str) -> tuple[datetime, datetime]:
             expression=name,
         )
     parts = {k: int(v) for k, v in match.groupdict().items() if v and k != "tz"}
+    # The calendar every door accepts: 9999-12-31 has no day after it (an OverflowError, a 500).
+    if not in_range(date(parts["year"], 1, 1)):
+        raise FhirError(f"{name}: “{value}”: {OUT_OF_RANGE}", expression=name)
     tz = match.group("tz")
     zone = clinic_zone()
     try:

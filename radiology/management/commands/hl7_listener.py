@@ -32,7 +32,7 @@ class Command(BaseCommand):
         over = "MLLP over TLS" if context else "MLLP"
         self.stdout.write(f"HL7 listener on {host}:{port} ({over}). Ctrl-C stops it.", ending="\n")
         self.stdout.flush()
-        # SIGTERM (honcho, systemd) stops accepting; a message being applied when the process
+        # SIGTERM (supervisord, systemd) stops accepting; a message being applied when the process
         # ends is rolled back with its connection and resent by the engine (no ACK came).
         signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
         try:
