@@ -468,6 +468,10 @@ TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 # Load balancers probe over plain HTTP on the internal network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 HEALTH_BEAT_MAX_AGE_SECONDS = env.int("HEALTH_BEAT_MAX_AGE_SECONDS", default=120)
+# The HL7 and worklist listeners write a heartbeat this often; /healthz says one is down when
+# its heartbeat is older than the max age (monitoring/liveness.py).
+LISTENER_HEARTBEAT_SECONDS = env.float("LISTENER_HEARTBEAT_SECONDS", default=5.0)
+LISTENER_MAX_AGE_SECONDS = env.float("LISTENER_MAX_AGE_SECONDS", default=20.0)
 HEALTH_OVERDUE_SECONDS = env.int("HEALTH_OVERDUE_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE["heartbeat"] = {"task": "monitoring.heartbeat", "schedule": 30.0, "options": {"expires": 25}}
 # How often beat ticks the dispatcher (the two-node test shortens it; 30 s in service).

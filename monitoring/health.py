@@ -59,15 +59,39 @@ def check_outbox(now) -> tuple[bool, str]:
     return True, "nothing overdue"
 
 
-CHECKS = {"database": check_database, "broker": check_broker, "beat": check_beat, "outbox": check_outbox}
+def check_listener(name: str):
+    """The HL7 or worklist listener (monitoring/liveness.py): fresh heartbeat, none (not run on
+    this site, or stopped cleanly: not a failure), or stale (killed or hung: a failure)."""
+
+    def check(now) -> tuple[bool, str]:
+        at = Heartbeat.objects.filter(name=name).values_list("at", flat=True).first()
+        if at is None:
+            return True, "not running (no heartbeat)"
+        age = (now - at).total_seconds()
+        if age > settings.LISTENER_MAX_AGE_SECONDS:
+            return False, f"no heartbeat for {age:.0f} s"
+        return True, f"heartbeat {max(age, 0):.0f} s ago"
+
+    return check
+
+
+CHECKS = {
+    "database": check_database,
+    "broker": check_broker,
+    "beat": check_beat,
+    "outbox": check_outbox,
+    "hl7": check_listener("hl7"),
+    "worklist": check_listener("worklist"),
+}
+# These read the database: without it they cannot say anything.
+NEEDS_DATABASE = {"beat", "outbox", "hl7", "worklist"}
 
 
 def run_checks(now=None) -> dict[str, dict]:
     now = now or timezone.now()
     results = {}
     for name, check in CHECKS.items():
-        # Beat and outbox read the database: without it they cannot say anything.
-        if name in {"beat", "outbox"} and not results["database"]["ok"]:
+        if name in NEEDS_DATABASE and not results["database"]["ok"]:
             results[name] = {"ok": False, "detail": "database unreachable"}
             continue
         ok, detail = check(now)

@@ -25,7 +25,7 @@ def test_all_checks_pass_gives_200_with_each_check(client, ticking):
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["status"] == "ok" and body["failed"] == []
-    assert set(body["checks"]) == {"database", "broker", "beat", "outbox"}
+    assert set(body["checks"]) == {"database", "broker", "beat", "outbox", "hl7", "worklist"}
     assert all(check["ok"] for check in body["checks"].values())
     assert response["Cache-Control"].startswith("max-age=0")
 
@@ -116,3 +116,33 @@ def test_a_retry_due_later_is_in_the_backlog_from_when_it_was_planned(client, ti
 
     assert backlog["hl7"]["waiting"] == 1 and backlog["hl7"]["retrying"] == 1
     assert 180 <= backlog["hl7"]["oldest_seconds"] < 190
+
+
+@pytest.mark.parametrize("listener", ["hl7", "worklist"])
+def test_a_listener_killed_outright_is_named_once_its_heartbeat_is_stale(client, ticking, listener, settings):
+    settings.LISTENER_MAX_AGE_SECONDS = 20
+    record_heartbeat(name=listener, now=timezone.now() - timedelta(seconds=5))
+    assert client.get("/healthz").status_code == 200
+
+    record_heartbeat(name=listener, now=timezone.now() - timedelta(seconds=25))
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["failed"] == [listener]
+    assert "no heartbeat for 25 s" in response.json()["checks"][listener]["detail"]
+
+
+@pytest.mark.django_db(transaction=True)  # the heartbeat thread writes on its own connection
+def test_a_listener_stopped_cleanly_leaves_no_heartbeat_and_is_not_a_failure(client, ticking, settings):
+    from monitoring.liveness import Liveness
+
+    settings.LISTENER_HEARTBEAT_SECONDS = 0.05
+    liveness = Liveness("hl7").start()
+    deadline = timezone.now() + timedelta(seconds=5)
+    while not Heartbeat.objects.filter(name="hl7").exists() and timezone.now() < deadline:
+        pass
+    assert Heartbeat.objects.filter(name="hl7").exists(), "the running listener writes its heartbeat"
+    liveness.stop()
+
+    assert not Heartbeat.objects.filter(name="hl7").exists()
+    body = client.get("/healthz").json()
+    assert body["checks"]["hl7"] == {"ok": True, "detail": "not running (no heartbeat)"}

@@ -59,7 +59,7 @@ CHARSETS = {
 @dataclass(frozen=True)
 class Reply:
     data: bytes
-    message: InterfaceMessage
+    message: InterfaceMessage | None  # None only when the database could not take the row
 
 
 def receive(data: bytes, *, peer: str = "", now: datetime | None = None) -> Reply:
@@ -153,8 +153,15 @@ def receive_safely(data: bytes, *, peer: str = "") -> Reply:
         header = messages.read_header(data.decode("latin-1"))
         text = "The order system could not process the message; please resend it."
         reply = build_ack(header, code="AE", text=text, error_code=messages.APPLICATION_ERROR, now=now)
-        stored = _store(data.decode("utf-8", "replace"), header, Outcome.FAILED, text, reply, peer=peer, now=now)
-        return Reply(reply.encode(_encoding(header, data) or "utf-8", "replace"), stored)
+        encoded = reply.encode(_encoding(header, data) or "utf-8", "replace")
+        try:
+            stored = _store(data.decode("utf-8", "replace"), header, Outcome.FAILED, text, reply, peer=peer, now=now)
+        except Exception:
+            # The failure was the database itself (down, restarting): no row can be written,
+            # but the engine still gets its AE and resends, instead of waiting on a silent socket.
+            log.exception("hl7: message from %s could not be recorded", peer)
+            stored = None
+        return Reply(encoded, stored)
 
 
 def _receive_adt(text, header, *, peer, now, encoding) -> Reply:

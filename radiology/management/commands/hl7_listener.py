@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from config import tls
+from monitoring.liveness import Liveness
 from radiology.interfaces.hl7.intake import receive_safely
 from radiology.interfaces.hl7.mllp import MLLPServer
 
@@ -35,9 +36,11 @@ class Command(BaseCommand):
         # SIGTERM (supervisord, systemd) stops accepting; a message being applied when the process
         # ends is rolled back with its connection and resent by the engine (no ACK came).
         signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
+        liveness = Liveness("hl7").start()
         try:
             server.serve_forever()
         except KeyboardInterrupt:
             pass
         finally:
+            liveness.stop()
             server.server_close()

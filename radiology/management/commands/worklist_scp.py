@@ -3,9 +3,13 @@
 Settings: WORKLIST_AE_TITLE, WORKLIST_BIND, WORKLIST_PORT, WORKLIST_TLS_* (see docs/interfaces.md).
 """
 
+import signal
+import threading
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from monitoring.liveness import Liveness
 from radiology.interfaces.dicom import scp
 
 
@@ -23,4 +27,17 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Worklist/MPPS SCP {title} on {bind or settings.WORKLIST_BIND}:{port or settings.WORKLIST_PORT} ({over})"
         )
-        scp.start(bind=bind, port=port, ae_title=title, block=True)
+        server = scp.start(bind=bind, port=port, ae_title=title, block=False)
+        # SIGTERM (supervisord, systemd) and Ctrl-C stop accepting and close the server cleanly,
+        # so the heartbeat is removed: stopped on purpose is not the same as dead.
+        stopping = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+        liveness = Liveness("worklist").start()
+        try:
+            while not stopping.wait(1):
+                pass
+        except KeyboardInterrupt:
+            pass
+        finally:
+            liveness.stop()
+            server.shutdown()
