@@ -263,6 +263,9 @@ NOTIFICATIONS_SEND_CHUNK = env.int("NOTIFICATIONS_SEND_CHUNK", default=10)
 NOTIFICATIONS_MAX_IN_FLIGHT = env.int("NOTIFICATIONS_MAX_IN_FLIGHT", default=20000)
 # A claimed row not started within this is claimed again (its Celery message was lost).
 NOTIFICATIONS_CLAIM_LEASE_SECONDS = env.int("NOTIFICATIONS_CLAIM_LEASE_SECONDS", default=600)
+# ... unless the broker shows its task is gone (Redis restarted empty): then claimed again at the
+# first tick after this many seconds (notifications/broker.py).
+NOTIFICATIONS_LOST_AFTER_SECONDS = env.int("NOTIFICATIONS_LOST_AFTER_SECONDS", default=30)
 # A started send not finished within this is `unknown`: checked with the provider, then resent.
 NOTIFICATIONS_SEND_LEASE_SECONDS = env.int("NOTIFICATIONS_SEND_LEASE_SECONDS", default=300)
 NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=5)

@@ -29,6 +29,7 @@ from django.db.models import Case, Exists, F, Min, OuterRef, Q, When
 from django.utils import timezone
 
 from notifications import registry, rendering
+from notifications.broker import tokens_in_broker
 from notifications.channels import LookupUnsupported, PermanentError, TransientError, get_backend
 from notifications.models import Message
 from notifications.quiet_hours import out_of_quiet_hours
@@ -131,6 +132,32 @@ def reclaim_expired(*, now) -> int:
     return lost + unknown
 
 
+def reclaim_lost(*, now) -> int:
+    """Claimed rows whose send task the broker no longer holds (Redis restarted empty, a
+    message dropped) go back to `scheduled` at the next tick rather than after the claim lease.
+    Only rows claimed NOTIFICATIONS_LOST_AFTER_SECONDS ago or more: a task published a moment
+    ago may not be in the queue yet. Safe against a task still on its way: it carries the old
+    token, which no row has any more, so it sends nothing."""
+    claimed_before = now - timedelta(seconds=settings.NOTIFICATIONS_LOST_AFTER_SECONDS)
+    lease = timedelta(seconds=settings.NOTIFICATIONS_CLAIM_LEASE_SECONDS)
+    waiting = Message.objects.filter(
+        status=S.SENDING, attempt_started_at__isnull=True, lease_until__lte=claimed_before + lease
+    )
+    tokens = set(waiting.values_list("claim_token", flat=True).distinct()[:1000])
+    if not tokens:
+        return 0
+    held = tokens_in_broker()
+    if held is None:
+        return 0
+    lost_tokens = [token for token in tokens if str(token) not in held]
+    lost = waiting.filter(claim_token__in=lost_tokens).update(
+        status=S.SCHEDULED, claim_token=None, lease_until=None, updated_at=now
+    )
+    if lost:
+        logger.warning("%d claimed messages had no task left in the broker; scheduled again", lost)
+    return lost
+
+
 def _waiting_behind_an_earlier_row():
     """An earlier row with the same order key is still on its way (scheduled, sending, unknown).
     Only the head of each key's queue is claimable, so a later row never overtakes it; a row
@@ -140,7 +167,9 @@ def _waiting_behind_an_earlier_row():
     )
 
 
-def _claim_locked(*, now, limit: int, among: list[int] | None = None) -> tuple[list[int], uuid.UUID | None]:
+def _claim_locked(
+    *, now, limit: int, among: list[int] | None = None, token: uuid.UUID | None = None
+) -> tuple[list[int], uuid.UUID | None]:
     """The one claim (inside the caller's transaction): up to `limit` due rows, `among` these
     ids when given, locked with FOR UPDATE SKIP LOCKED and moved to `sending` under a fresh
     token. A row a rival has locked is skipped; a row a rival has already claimed is no longer
@@ -158,8 +187,8 @@ def _claim_locked(*, now, limit: int, among: list[int] | None = None) -> tuple[l
         .values_list("pk", flat=True)[:limit]
     )
     if not ids:
-        return [], None
-    token = uuid.uuid4()
+        return [], token
+    token = token or uuid.uuid4()
     Message.objects.filter(pk__in=ids, status__in=[S.SCHEDULED, S.UNKNOWN]).update(
         status=S.SENDING,
         claim_token=token,
@@ -181,14 +210,25 @@ def claim_due(*, now, limit: int) -> tuple[list[int], uuid.UUID | None]:
     return ids, token
 
 
-def deliver_now(*, message_ids: list[int], now=None) -> dict[int, str]:
+def deliver_now(*, message_ids: list[int], now=None, token: uuid.UUID | None = None) -> dict[int, str]:
     """The immediate path (a Celery task, published after the planning commit or after the
     previous row of an order key ended): claim whichever of these rows are due and claimable,
     exactly as the tick would, and deliver them in this task. Rows the tick or another task
-    took first, rows not due, rows waiting behind an earlier one: "not-claimed"."""
+    took first, rows not due, rows waiting behind an earlier one: "not-claimed".
+    The task passes a token made from its own id, so that when it runs again after its worker
+    died, it recognises the rows it had claimed (and perhaps begun) as its own."""
     now = now or timezone.now()
     with transaction.atomic():
-        ids, token = _claim_locked(now=now, limit=len(message_ids), among=message_ids)
+        ids, token = _claim_locked(now=now, limit=len(message_ids), among=message_ids, token=token)
+        if token is not None:
+            ids = sorted(
+                set(ids)
+                | set(
+                    Message.objects.filter(pk__in=message_ids, status=S.SENDING, claim_token=token).values_list(
+                        "pk", flat=True
+                    )
+                )
+            )
     outcomes = dict.fromkeys(message_ids, "not-claimed")
     if ids:
         outcomes.update(deliver_messages(message_ids=ids, token=token))
@@ -217,6 +257,7 @@ def dispatch_due(*, now=None) -> int:
     """One dispatcher tick: reclaim expired leases, then claim due rows in batches."""
     now = now or timezone.now()
     reclaim_expired(now=now)
+    reclaim_lost(now=now)
     in_flight = Message.objects.filter(status=S.SENDING).count()
     room = max(0, settings.NOTIFICATIONS_MAX_IN_FLIGHT - in_flight)
     claimed = 0
@@ -233,12 +274,16 @@ def dispatch_due(*, now=None) -> int:
 
 def _start_attempts(*, message_ids: list[int], token, now) -> list[Message]:
     """Record, durably and before anything is sent, that these rows' attempts have begun.
-    Only rows still claimed with this token and not yet started are taken: a withdrawn,
-    reclaimed or already-started row is left alone. One transaction for a whole chunk."""
+    Only rows still claimed with this token are taken: a withdrawn or reclaimed row is left
+    alone. A row already started under this very token was started by an earlier run of this
+    same task whose worker process died (Celery runs it again: reject_on_worker_lost), so it
+    is taken at once, with the provider asked first, instead of after the send lease. No run
+    of it can still be alive: the task's time limit is the send lease, well under the broker's
+    visibility timeout, the only other way a task runs twice. One transaction for a whole chunk."""
     with transaction.atomic():
         messages = list(
             Message.objects.select_for_update()
-            .filter(pk__in=message_ids, status=S.SENDING, claim_token=token, attempt_started_at__isnull=True)
+            .filter(pk__in=message_ids, status=S.SENDING, claim_token=token)
             .order_by("pk")
         )
         if messages:
@@ -246,9 +291,17 @@ def _start_attempts(*, message_ids: list[int], token, now) -> list[Message]:
                 attempt_started_at=now,
                 attempts=F("attempts") + 1,
                 lease_until=now + timedelta(seconds=settings.NOTIFICATIONS_SEND_LEASE_SECONDS),
+                check_before_send=Case(
+                    When(attempt_started_at__isnull=False, then=True), default=F("check_before_send")
+                ),
                 updated_at=now,
             )
     for message in messages:
+        if message.attempt_started_at is not None:
+            logger.warning(
+                "Message %s: its send was cut short by a dead worker; the provider is asked first", message.pk
+            )
+            message.check_before_send = True
         message.attempts += 1
         message.attempt_started_at = now
     return messages

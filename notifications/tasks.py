@@ -6,6 +6,8 @@ Never a countdown or ETA for a reminder: due times are rows. The only Celery ret
 the database being briefly unavailable, with a short exponential backoff.
 """
 
+import uuid
+
 from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
@@ -35,6 +37,7 @@ def send_messages(message_ids: list[int], token: str) -> dict[int, str]:
 
 @shared_task(
     name="notifications.deliver_now",
+    bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
     autoretry_for=(OperationalError, InterfaceError),
@@ -44,8 +47,10 @@ def send_messages(message_ids: list[int], token: str) -> dict[int, str]:
     time_limit=settings.NOTIFICATIONS_SEND_LEASE_SECONDS,
     ignore_result=True,
 )
-def deliver_now(message_ids: list[int]) -> dict[int, str]:
-    return services.deliver_now(message_ids=message_ids)
+def deliver_now(self, message_ids: list[int]) -> dict[int, str]:
+    # The task's id as the claim token: run again after its worker died, it knows its rows.
+    token = uuid.uuid5(uuid.NAMESPACE_URL, f"deliver_now:{self.request.id}") if self.request.id else None
+    return services.deliver_now(message_ids=message_ids, token=token)
 
 
 @shared_task(name="notifications.noop", ignore_result=True)

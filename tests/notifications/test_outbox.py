@@ -371,3 +371,69 @@ def test_a_broker_that_is_down_leaves_the_rows_claimed_until_their_lease_ends(
 
     message.refresh_from_db()
     assert message.status == S.SENDING
+
+
+def test_a_claim_whose_task_the_broker_lost_is_claimed_again_at_the_next_tick_not_after_the_lease(
+    settings, monkeypatch
+):
+    from notifications import services as outbox
+
+    settings.NOTIFICATIONS_LOST_AFTER_SECONDS = 30
+    lost, waiting, recent = MessageFactory.create_batch(3, due_at=NOW)
+    _, lost_token = services.claim_due(now=NOW, limit=1)
+    _, waiting_token = services.claim_due(now=NOW, limit=1)
+    _, recent_token = services.claim_due(now=NOW + timedelta(seconds=25), limit=1)
+    # Redis restarted empty for the first claim's task; the second's is still queued.
+    monkeypatch.setattr(outbox, "tokens_in_broker", lambda: {str(waiting_token)})
+
+    assert services.reclaim_lost(now=NOW + timedelta(seconds=31)) == 1
+
+    states = {m.pk: (m.status, m.claim_token) for m in Message.objects.all()}
+    assert states[lost.pk] == (S.SCHEDULED, None)
+    assert states[waiting.pk] == (S.SENDING, waiting_token)
+    assert states[recent.pk] == (S.SENDING, recent_token), "a task published a moment ago may not be queued yet"
+    # The old task, should it turn up after all, finds no row with its token.
+    assert services.deliver_message(message_id=lost.pk, token=lost_token, now=NOW) == "not-mine"
+
+
+def test_when_the_broker_cannot_be_read_only_the_lease_decides(settings, monkeypatch):
+    from notifications import services as outbox
+
+    message = MessageFactory(due_at=NOW)
+    claim()
+    monkeypatch.setattr(outbox, "tokens_in_broker", lambda: None)
+
+    assert services.reclaim_lost(now=NOW + timedelta(seconds=120)) == 0
+    message.refresh_from_db()
+    assert message.status == S.SENDING
+
+
+def test_a_send_cut_short_by_a_dead_worker_is_taken_up_by_the_tasks_rerun_at_once_asking_the_provider(sms_dir):
+    message = MessageFactory(due_at=NOW)
+    _, token = claim()
+    # The first run starts the attempt, the provider takes the SMS, the worker process dies;
+    # Celery runs the same task again (reject_on_worker_lost), seconds later, not after the lease.
+    assert services._start_attempts(message_ids=[message.pk], token=token, now=NOW)
+    FileSMSBackend().send(Outgoing(recipient=message.recipient, text="x", idempotency_key=message.idempotency_key))
+
+    outcome = services.deliver_message(message_id=message.pk, token=token, now=NOW + timedelta(seconds=5))
+
+    message.refresh_from_db()
+    assert (outcome, message.status) == ("sent", S.SENT)
+    assert len(sms_files(sms_dir)) == 1, "the provider had it: recorded as sent, not sent again"
+
+
+def test_the_immediate_task_run_again_after_its_worker_died_finishes_its_own_rows(sms_dir):
+    import uuid
+
+    message = MessageFactory(due_at=NOW)
+    token = uuid.uuid5(uuid.NAMESPACE_URL, "deliver_now:task-1")
+    with time_machine.travel(NOW, tick=False):
+        ids, _ = services._claim_locked(now=NOW, limit=1, among=[message.pk], token=token)
+        assert ids == [message.pk]
+        services._start_attempts(message_ids=ids, token=token, now=NOW)  # then the process died
+
+        outcomes = services.deliver_now(message_ids=[message.pk], now=NOW, token=token)
+
+    assert outcomes == {message.pk: "sent"}
+    assert len(sms_files(sms_dir)) == 1
