@@ -43,6 +43,9 @@ def fault(exc: BaseException) -> Fault | None:
         return Fault(413, f"The request body is too large: at most {limit:g} MiB is accepted.")
     if isinstance(exc, RecursionError):
         return Fault(400, "The request body is nested too deeply to be read.")
+    if isinstance(exc, OverflowError):
+        # Date arithmetic at the calendar's end (9999-12-31 plus a day) on a value the door let through.
+        return Fault(400, "A date or number in the request is outside the range this service handles.")
     if isinstance(exc, DataError):
         # PostgreSQL's own words ("bigint out of range", the column) are not the client's business.
         return Fault(400, "A value in the request is out of range or cannot be stored (e.g. a number too large).")

@@ -67,6 +67,13 @@ def test_fhir_dates_at_the_end_of_the_calendar_are_refused_with_the_range(api):
     assert response.status_code == 400
 
 
+def test_date_arithmetic_past_the_calendars_end_anywhere_behind_a_door_is_a_400(api):
+    from radiology.interfaces.fhir import search
+
+    with mock.patch.object(search, "date_range", side_effect=OverflowError("date value out of range")):
+        assert "outside the range" in outcome(api.get("/fhir/R4/Appointment?date=2026-01-01"), 400, "invalid")
+
+
 def test_a_number_the_database_cannot_hold_is_a_400_without_the_databases_words(api):
     from django.db import DataError
 
