@@ -476,7 +476,12 @@ HEALTH_BEAT_MAX_AGE_SECONDS = env.int("HEALTH_BEAT_MAX_AGE_SECONDS", default=120
 LISTENER_HEARTBEAT_SECONDS = env.float("LISTENER_HEARTBEAT_SECONDS", default=5.0)
 LISTENER_MAX_AGE_SECONDS = env.float("LISTENER_MAX_AGE_SECONDS", default=20.0)
 HEALTH_OVERDUE_SECONDS = env.int("HEALTH_OVERDUE_SECONDS", default=300)
-CELERY_BEAT_SCHEDULE["heartbeat"] = {"task": "monitoring.heartbeat", "schedule": 30.0, "options": {"expires": 25}}
+HEARTBEAT_SECONDS = env.float("HEARTBEAT_SECONDS", default=30.0)
+CELERY_BEAT_SCHEDULE["heartbeat"] = {
+    "task": "monitoring.heartbeat",
+    "schedule": HEARTBEAT_SECONDS,
+    "options": {"expires": HEARTBEAT_SECONDS * 5 / 6},
+}
 # How often beat ticks the dispatcher (the two-node test shortens it; 30 s in service).
 CELERY_BEAT_SCHEDULE["dispatch-due-messages"]["schedule"] = env.float("NOTIFICATIONS_DISPATCH_SECONDS", default=30.0)
 # With persistent connections (DJANGO_CONN_MAX_AGE), check one before reuse: a database

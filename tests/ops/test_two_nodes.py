@@ -29,6 +29,7 @@ from django.conf import settings
 
 from tests.ops.nodes import (
     Processes,
+    copy_test_database,
     create_database,
     drop_database,
     free_port,
@@ -41,7 +42,8 @@ from tests.ops.nodes import (
 )
 from tests.ops.support import PRODUCTION
 
-pytestmark = [pytest.mark.postgres, pytest.mark.celery_worker]
+# django_db: the test database exists and is migrated (copy_test_database copies it).
+pytestmark = [pytest.mark.postgres, pytest.mark.celery_worker, pytest.mark.django_db]
 
 BOOKINGS = 200
 RACES = 20
@@ -130,7 +132,8 @@ def test_two_nodes_book_200_with_races_and_a_killed_worker_without_overlap_loss_
         NOTIFICATIONS_SEND_CHUNK="5",
         DJANGO_CONN_MAX_AGE="60",
     )
-    manage(env, "migrate", "--noinput", "-v", "0")
+    copy_test_database(nodes_database)
+    manage(env, "migrate", "--noinput", "-v", "0")  # nothing left to do: checks the copy is whole
     ids = json.loads(manage(env, "shell", "-c", SETUP % {"patients": BOOKINGS + RACES}).strip().splitlines()[-1])
     logs = tmp_path / "logs"
     logs.mkdir()
