@@ -312,7 +312,10 @@ def _walk_to(appointment: Appointment, state: str, staff) -> None:
             workflow.check_in_patient(
                 appointment_id=n,
                 actor=tech.user,
-                checklist=workflow.Checklist(True, True, appointment.patient.contrast_allergy, True, True, True, True),
+                checklist=workflow.Checklist(
+                    True, True, appointment.patient.contrast_allergy, True, True, True, True,
+                    pregnancy="not_pregnant", breastfeeding=False,
+                ),
                 now=at(start - timedelta(minutes=10)),
             )
         elif action == "start":

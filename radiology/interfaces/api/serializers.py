@@ -22,6 +22,7 @@ from radiology.models import (
     AppointmentTransition,
     Assessment,
     Channel,
+    CheckInChecklist,
     FollowUpPlan,
     Language,
     Order,
@@ -308,6 +309,28 @@ class ChecklistSerializer(serializers.Serializer):
     not_expressed_last_48h = serializers.BooleanField()
     consent_signed = serializers.BooleanField()
     side_confirmed = serializers.BooleanField(help_text="The order's side confirmed with the patient.")
+    pregnancy = serializers.ChoiceField(
+        choices=CheckInChecklist.Pregnancy.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Her answer at check-in. Required when the order (received within "
+        "CHECK_IN_ORDER_PREGNANCY_DAYS), her age or her sex do not settle it; an answer given counts.",
+    )
+    breastfeeding = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="Her answer at check-in; required as pregnancy is."
+    )
+    cleared_by = staff_field(
+        role_label="radiologist",
+        roles=[StaffMember.Role.RADIOLOGIST],
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="When she is or may be pregnant, or breastfeeding: the radiologist who decided to go ahead.",
+    )
+    clearance_reason = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, default="", help_text="Why the radiologist went ahead."
+    )
 
 
 class OutcomeSerializer(serializers.Serializer):
