@@ -313,8 +313,15 @@ def _walk_to(appointment: Appointment, state: str, staff) -> None:
                 appointment_id=n,
                 actor=tech.user,
                 checklist=workflow.Checklist(
-                    True, True, appointment.patient.contrast_allergy, True, True, True, True,
-                    pregnancy="not_pregnant", breastfeeding=False,
+                    True,
+                    True,
+                    appointment.patient.contrast_allergy,
+                    True,
+                    True,
+                    True,
+                    True,
+                    pregnancy="not_pregnant",
+                    breastfeeding=False,
                 ),
                 now=at(start - timedelta(minutes=10)),
             )

@@ -168,7 +168,7 @@ class Patient(models.Model):
         if self.interpreter_needed:
             language = f" ({self.interpreter_language})" if self.interpreter_language else ""
             booked = "booked" if self.interpreter_booked else "not booked yet"
-            found.append((f"Interpreter{language}", f"Needs an interpreter{language}, {booked}"))
+            found.append((f"Interpreter{language}", f"Interpreter needed{language}: {booked}"))
         if self.wheelchair:
             found.append(("Wheelchair", "Uses a wheelchair"))
         if self.hearing_impaired:

@@ -104,6 +104,22 @@ class CheckInChecklist(models.Model):
     def __str__(self):
         return f"Check-in checklist for #{self.appointment_id}"
 
+    @property
+    def questions_text(self) -> str:
+        """Pregnancy and breastfeeding as recorded, with their sources and any decision."""
+        parts = []
+        if self.pregnancy:
+            parts.append(
+                f"pregnancy: {self.get_pregnancy_display().lower()} ({self.get_pregnancy_settled_by_display().lower()})"
+            )
+        if self.breastfeeding is not None:
+            answer = "yes" if self.breastfeeding else "no"
+            parts.append(f"breastfeeding: {answer} ({self.get_breastfeeding_settled_by_display().lower()})")
+        if self.cleared_by_id:
+            parts.append(f"{self.cleared_by.name} decided to go ahead: {self.clearance_reason}")
+        text = "; ".join(parts)
+        return text[:1].upper() + text[1:]
+
 
 class ProcedureOutcome(models.Model):
     class Ducts(models.TextChoices):

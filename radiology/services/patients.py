@@ -385,6 +385,8 @@ def _apply_language(patient: Patient, *, language: str | None, interpreter: bool
             patient.interpreter_language, patient.interpreter_needed = language.strip()[:60], True
     if interpreter is not None:
         patient.interpreter_needed = interpreter
+    if not patient.interpreter_needed:
+        patient.interpreter_booked = False  # no interpreter to book (the database requires it)
 
 
 def record_death(*, patient: Patient, now) -> int:
