@@ -89,6 +89,7 @@ class CheckInForm(forms.Form):
     def __init__(self, *args, questions=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.questions = questions
+        self.fields["cleared_by"].label_from_instance = lambda member: member.name
         # What is settled without asking, for the page to say so (and not ask).
         self.settled = []
         for name, label in (("pregnancy", "Pregnancy"), ("breastfeeding", "Breastfeeding")):
