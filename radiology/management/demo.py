@@ -102,6 +102,11 @@ def _ensure_patients(count: int) -> list[Patient]:
                 "language": "es" if n % 10 == 7 else "en",
                 "contrast_allergy": n % 9 == 4,
                 "contrast_allergy_note": "Hives after CT contrast (2019)" if n % 9 == 4 else "",
+                # A few needs for the day list's badges: an interpreter (booked), a wheelchair.
+                "interpreter_needed": n % 11 == 3,
+                "interpreter_language": "Portuguese" if n % 11 == 3 else "",
+                "interpreter_booked": n % 11 == 3,
+                "wheelchair": n % 13 == 5,
             },
         )
         patients.append(patient)
