@@ -203,6 +203,12 @@ SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
 SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=10.0)
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
 PATIENT_LINK_MAX_AGE_DAYS = env.int("PATIENT_LINK_MAX_AGE_DAYS", default=14)
+# Check-in: from this age on pregnancy and breastfeeding are not asked (settled "no"): past
+# menopause (on average at 51, nearly always by 55) neither is a question (docs/staff-pages.md).
+CHECK_IN_PREGNANCY_AGE_LIMIT = env.int("CHECK_IN_PREGNANCY_AGE_LIMIT", default=55)
+# An order's pregnancy status settles the question for this many days after the order came;
+# older, it is asked again on the day (a statement made weeks ago says little about today).
+CHECK_IN_ORDER_PREGNANCY_DAYS = env.int("CHECK_IN_ORDER_PREGNANCY_DAYS", default=7)
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="galactogram-demo")
 
 REST_FRAMEWORK = {

@@ -37,6 +37,9 @@ class NotProceededReason(models.TextChoices):
     EXPRESSED = "expressed", "Expressed within 48 hours"
     PATIENT_DECLINED = "patient_declined", "Patient declined"
     CONTRAST_ALLERGY = "contrast_allergy", "Contrast allergy"
+    # The radiologist's decision after a positive answer at check-in (not to go ahead today).
+    PREGNANCY = "pregnancy", "Pregnant or possibly pregnant (radiologist's decision)"
+    BREASTFEEDING = "breastfeeding", "Breastfeeding (radiologist's decision)"
     OTHER = "other", "Other"
 
 

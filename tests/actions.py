@@ -15,6 +15,9 @@ CHECKLIST = {
     "not_expressed_last_48h": True,
     "consent_signed": True,
     "side_confirmed": True,
+    # Asked at check-in (an answer given counts whatever the order and her age settle).
+    "pregnancy": "not_pregnant",
+    "breastfeeding": False,
 }
 # The same checklist as the check-in page posts it: ticks for confirmations, Yes/No answers
 # for the questions to the patient.
@@ -25,6 +28,8 @@ CHECKLIST_FORM = {
     "expressed_last_48h": "no",
     "consent_signed": "on",
     "side_confirmed": "on",
+    "pregnancy": "not_pregnant",
+    "breastfeeding": "no",
 }
 VALID_INPUTS = {
     "check_in": {"checklist": CHECKLIST},

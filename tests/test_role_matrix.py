@@ -33,12 +33,15 @@ ACCESS = {
     "radiology:patient_search": STAFF,
     "radiology:patient_detail": STAFF,
     "radiology:patient_contact": {S, M},
+    "radiology:patient_needs": {S, T, N, M},  # whoever books her or checks her in
     "radiology:appointment_reschedule": {S, M},
     "radiology:appointment_cancel": {S, M},
     "radiology:day_list": STAFF,
     "radiology:day_list_for": STAFF,
     "radiology:radiologist_list": {T, N, R},  # My list: performers record their outcomes there
     "radiology:check_in": {T, N},
+    "radiology:patient_label": {"GET": {T, N}},  # printed at check-in
+    "radiology:wristband": {"GET": {T, N}},
     "radiology:did_not_proceed": {T, N},
     "radiology:start_procedure": {T, N, R},
     "radiology:exam_done": {T, N, R},
@@ -81,6 +84,7 @@ ACCESS = {
     "api:slots": {"GET": STAFF},
     "api:patients": {"GET": STAFF, "POST": {S, M}},
     "api:patient": {"GET": STAFF},
+    "api:patient_needs": {"PUT": {S, T, N, M}},
     "api:appointments": {"GET": STAFF, "POST": {S, M}},
     "api:appointment": {"GET": STAFF},
     "api:follow_ups": {"GET": STAFF},
@@ -156,7 +160,7 @@ def test_each_role_gets_exactly_what_the_table_allows(client, name):
     users["no role"] = UserFactory()
     wrong = []
     for method, roles in per_method.items():
-        send = client.get if method == "GET" else client.post
+        send = {"GET": client.get, "POST": client.post, "PUT": client.put}[method]
         client.logout()
         response = send(path)
         if response.status_code != 405 and not _refused(response, anonymous=True):

@@ -102,6 +102,11 @@ def _ensure_patients(count: int) -> list[Patient]:
                 "language": "es" if n % 10 == 7 else "en",
                 "contrast_allergy": n % 9 == 4,
                 "contrast_allergy_note": "Hives after CT contrast (2019)" if n % 9 == 4 else "",
+                # A few needs for the day list's badges: an interpreter (booked), a wheelchair.
+                "interpreter_needed": n % 11 == 3,
+                "interpreter_language": "Portuguese" if n % 11 == 3 else "",
+                "interpreter_booked": n % 11 == 3,
+                "wheelchair": n % 13 == 5,
             },
         )
         patients.append(patient)
@@ -312,7 +317,17 @@ def _walk_to(appointment: Appointment, state: str, staff) -> None:
             workflow.check_in_patient(
                 appointment_id=n,
                 actor=tech.user,
-                checklist=workflow.Checklist(True, True, appointment.patient.contrast_allergy, True, True, True, True),
+                checklist=workflow.Checklist(
+                    True,
+                    True,
+                    appointment.patient.contrast_allergy,
+                    True,
+                    True,
+                    True,
+                    True,
+                    pregnancy="not_pregnant",
+                    breastfeeding=False,
+                ),
                 now=at(start - timedelta(minutes=10)),
             )
         elif action == "start":

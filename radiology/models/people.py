@@ -78,6 +78,15 @@ class Patient(models.Model):
     interpreter_language = models.CharField(
         max_length=60, blank=True, help_text="Her language as the hospital sent it, when it is not one we speak."
     )
+    # What the day needs for her (the check-in desk, the room): an interpreter booked, a
+    # wheelchair, hearing or sight, anything else. Shown on the day list and her appointments.
+    interpreter_booked = models.BooleanField(default=False)
+    wheelchair = models.BooleanField("uses a wheelchair", default=False)
+    hearing_impaired = models.BooleanField("hearing impaired", default=False)
+    visually_impaired = models.BooleanField("visually impaired", default=False)
+    access_note = models.CharField(
+        "other needs", max_length=300, blank=True, help_text="E.g. needs a hoist, a chaperone, extra time."
+    )
     contrast_allergy = models.BooleanField(default=False)
     contrast_allergy_note = models.CharField(max_length=300, blank=True)
     # A system's message is never refused over contact data (radiology.contact): what could
@@ -126,6 +135,10 @@ class Patient(models.Model):
                 name="patient_death_time_means_deceased",
             ),
             models.CheckConstraint(
+                condition=Q(interpreter_booked=False) | Q(interpreter_needed=True),
+                name="patient_interpreter_booked_means_needed",
+            ),
+            models.CheckConstraint(
                 condition=Q(merged_into__isnull=True, merged_at__isnull=True)
                 | Q(merged_into__isnull=False, merged_at__isnull=False),
                 name="patient_merge_is_dated",
@@ -147,6 +160,24 @@ class Patient(models.Model):
     def missing_details(self) -> list[str]:
         """What her record lacks, in words for the schedulers ("birth date missing")."""
         return [name for name, value in (("birth date", self.birth_date), ("given name", self.given_name)) if not value]
+
+    @property
+    def needs(self) -> list[tuple[str, str]]:
+        """Her interpreter and access needs as (short badge, sentence for screen readers)."""
+        found = []
+        if self.interpreter_needed:
+            language = f" ({self.interpreter_language})" if self.interpreter_language else ""
+            booked = "booked" if self.interpreter_booked else "not booked yet"
+            found.append((f"Interpreter{language}", f"Interpreter needed{language}: {booked}"))
+        if self.wheelchair:
+            found.append(("Wheelchair", "Uses a wheelchair"))
+        if self.hearing_impaired:
+            found.append(("Hearing", "Hearing impaired"))
+        if self.visually_impaired:
+            found.append(("Sight", "Visually impaired"))
+        if self.access_note:
+            found.append(("Other need", self.access_note))
+        return found
 
     def age_on(self, day: date) -> int | None:
         if self.birth_date is None:

@@ -29,6 +29,19 @@ class ReadinessResponse(models.Model):
 class CheckInChecklist(models.Model):
     """What the technologist/nurse confirmed at check-in."""
 
+    class Pregnancy(models.TextChoices):
+        NOT_PREGNANT = "not_pregnant", "Not pregnant"
+        POSSIBLE = "possible", "Possibly pregnant"
+        PREGNANT = "pregnant", "Pregnant"
+
+    class SettledBy(models.TextChoices):
+        """Where an answer came from: asked on the day, or settled without asking."""
+
+        ASKED = "asked", "Asked at check-in"
+        ORDER = "order", "The order"
+        AGE = "age", "Her age"
+        SEX = "sex", "Not applicable (male patient)"
+
     appointment = models.OneToOneField(Appointment, on_delete=models.CASCADE, related_name="checklist")
     identity_confirmed = models.BooleanField(help_text="Name and date of birth confirmed with the patient.")
     contrast_allergy_asked = models.BooleanField()
@@ -40,6 +53,22 @@ class CheckInChecklist(models.Model):
     side_confirmed = models.BooleanField(
         null=True, help_text="The side in the order confirmed with the patient (wrong-side prevention)."
     )
+    # Pregnancy and breastfeeding (radiology.services.check_in_questions): the answer and where
+    # it came from. Empty only on checklists recorded before the questions existed.
+    pregnancy = models.CharField(max_length=15, choices=Pregnancy.choices, blank=True)
+    pregnancy_settled_by = models.CharField(max_length=10, choices=SettledBy.choices, blank=True)
+    breastfeeding = models.BooleanField(null=True)
+    breastfeeding_settled_by = models.CharField(max_length=10, choices=SettledBy.choices, blank=True)
+    # A positive answer checks her in only on a radiologist's decision to go ahead, with why.
+    cleared_by = models.ForeignKey(
+        StaffMember,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The radiologist who decided to go ahead although she is or may be pregnant, or breastfeeding.",
+    )
+    clearance_reason = models.CharField(max_length=300, blank=True)
     completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     completed_at = models.DateTimeField()
 
@@ -50,10 +79,46 @@ class CheckInChecklist(models.Model):
                 name="checklist_identity_allergy_consent_confirmed",
             ),
             models.CheckConstraint(condition=~Q(side_confirmed=False), name="checklist_side_not_unconfirmed"),
+            models.CheckConstraint(
+                condition=Q(pregnancy="", pregnancy_settled_by="") | (~Q(pregnancy="") & ~Q(pregnancy_settled_by="")),
+                name="checklist_pregnancy_has_its_source",
+            ),
+            models.CheckConstraint(
+                condition=Q(breastfeeding__isnull=True, breastfeeding_settled_by="")
+                | Q(breastfeeding__isnull=False) & ~Q(breastfeeding_settled_by=""),
+                name="checklist_breastfeeding_has_its_source",
+            ),
+            # The way past a positive answer is the radiologist's decision, named and explained.
+            models.CheckConstraint(
+                condition=~(Q(pregnancy__in=["possible", "pregnant"]) | Q(breastfeeding=True))
+                | (Q(cleared_by__isnull=False) & ~Q(clearance_reason="")),
+                name="checklist_positive_answer_cleared_by_radiologist",
+            ),
+            models.CheckConstraint(
+                condition=Q(cleared_by__isnull=True, clearance_reason="")
+                | (Q(cleared_by__isnull=False) & ~Q(clearance_reason="")),
+                name="checklist_clearance_has_its_reason",
+            ),
         ]
 
     def __str__(self):
         return f"Check-in checklist for #{self.appointment_id}"
+
+    @property
+    def questions_text(self) -> str:
+        """Pregnancy and breastfeeding as recorded, with their sources and any decision."""
+        parts = []
+        if self.pregnancy:
+            parts.append(
+                f"pregnancy: {self.get_pregnancy_display().lower()} ({self.get_pregnancy_settled_by_display().lower()})"
+            )
+        if self.breastfeeding is not None:
+            answer = "yes" if self.breastfeeding else "no"
+            parts.append(f"breastfeeding: {answer} ({self.get_breastfeeding_settled_by_display().lower()})")
+        if self.cleared_by_id:
+            parts.append(f"{self.cleared_by.name} decided to go ahead: {self.clearance_reason}")
+        text = "; ".join(parts)
+        return text[:1].upper() + text[1:]
 
 
 class ProcedureOutcome(models.Model):

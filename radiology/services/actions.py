@@ -8,13 +8,16 @@ There is no plain transition here: check-in always stores its checklist, complet
 outcome, follow-up its plan, and every ending its coded reason.
 """
 
+from dataclasses import MISSING
 from dataclasses import fields as dataclass_fields
 
 from radiology.errors import ServiceRefusal
 from radiology.services import workflow
 from radiology.services.action_table import ACTIONS, NAMED_ACTIONS
 
-CHECKLIST_FIELDS = [f.name for f in dataclass_fields(workflow.Checklist)]
+# Required in a checklist: the confirmations (the questions have defaults: "not asked", and
+# the service says when one must be asked).
+CHECKLIST_FIELDS = [f.name for f in dataclass_fields(workflow.Checklist) if f.default is MISSING]
 
 # How an input reaches its service, per kind of input (not per action): the checklist as
 # the workflow's Checklist, an outcome's or a plan's parts as the service's own arguments.

@@ -107,11 +107,13 @@ def register_or_update_patient(
     sex: str | None = None,
     phone: str | None = None,
     email: str | None = None,
+    language: str | None = None,
     now=None,
 ) -> Patient:
     """A patient as another system (the EHR) knows her, by MRN: registered when new, else
     updated with what the sender gives. None (an empty field) leaves hers as it is; "" (HL7's
-    null, "delete") clears a phone or an e-mail. Contact data is read by radiology.contact and
+    null, "delete") clears a phone or an e-mail. `language` is PID-15 as sent, read as the
+    hospital's feed reads it (record_patient_from_feed). Contact data is read by radiology.contact and
     never refused: what does not read is kept as text and flagged "check contact", no contact
     at all is flagged "no contact". Her messages not yet out follow a changed number, address
     or channel, as when the contact page corrects them."""
@@ -128,6 +130,7 @@ def register_or_update_patient(
             sex=sex,
             phone=phone,
             email=email,
+            language=language,
             now=now,
         )
     if actor is not None and not actor.has_perm("radiology.change_patient"):
@@ -141,12 +144,13 @@ def register_or_update_patient(
         existing.birth_date = birth_date
     if sex:
         existing.sex = sex
-    before = (str(existing.phone or ""), existing.email, existing.preferred_channel)
+    before = (str(existing.phone or ""), existing.email, existing.preferred_channel, existing.language)
     if phone is not None or email is not None:
         _apply_contact(existing, phone=phone, email=email, now=now)
+    _apply_language(existing, language=language, interpreter=None)
     _clean(existing)
     existing.save()
-    changed = (str(existing.phone or ""), existing.email, existing.preferred_channel) != before
+    changed = (str(existing.phone or ""), existing.email, existing.preferred_channel, existing.language) != before
     # Re-addressed only to somewhere she can be reached; otherwise she is on the to-do.
     reachable = not rules.unreachable(
         preferred_channel=existing.preferred_channel, phone=existing.phone, email=existing.email
@@ -156,7 +160,9 @@ def register_or_update_patient(
     return existing
 
 
-def _register_from_system(*, actor, mrn, given_name, family_name, birth_date, sex, phone, email, now) -> Patient:
+def _register_from_system(
+    *, actor, mrn, given_name, family_name, birth_date, sex, phone, email, language, now
+) -> Patient:
     if actor is not None and not actor.has_perm("radiology.add_patient"):
         raise ServiceRefusal("Your role does not allow registering patients.", code="forbidden")
     missing = {
@@ -180,6 +186,7 @@ def _register_from_system(*, actor, mrn, given_name, family_name, birth_date, se
         preferred_channel="",
     )
     _apply_contact(patient, phone=phone or "", email=email or "", now=now)
+    _apply_language(patient, language=language, interpreter=None)
     _clean(patient)
     try:
         with transaction.atomic():
@@ -385,6 +392,8 @@ def _apply_language(patient: Patient, *, language: str | None, interpreter: bool
             patient.interpreter_language, patient.interpreter_needed = language.strip()[:60], True
     if interpreter is not None:
         patient.interpreter_needed = interpreter
+    if not patient.interpreter_needed:
+        patient.interpreter_booked = False  # no interpreter to book (the database requires it)
 
 
 def record_death(*, patient: Patient, now) -> int:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from procedures.reasons import AbortReason, NotProceededReason
 from radiology.errors import ServiceRefusal
 from radiology.models import (
+    Appointment,
     AppointmentStatus,
     CheckInChecklist,
     FollowUpPlan,
@@ -23,7 +24,7 @@ from radiology.models import (
     ProcedureOutcome,
     StaffMember,
 )
-from radiology.services import follow_ups, hl7_events, order_lifecycle, rebooking, reminders
+from radiology.services import check_in_questions, follow_ups, hl7_events, order_lifecycle, rebooking, reminders
 from radiology.services.booking import log_unchanged_state
 from radiology.services.cancellation import coded_reason
 from radiology.services.told_table import Event
@@ -40,6 +41,25 @@ class Checklist:
     not_expressed_last_48h: bool
     consent_signed: bool
     side_confirmed: bool  # the order's side, confirmed with the patient (wrong-side prevention)
+    # Asked when the order, her age or her sex do not settle them (services.check_in_questions):
+    # a CheckInChecklist.Pregnancy value or "" (not asked); True/False or None (not asked).
+    pregnancy: str = ""
+    breastfeeding: bool | None = None
+    # Past a positive answer: the radiologist who decided to go ahead, and why.
+    cleared_by: StaffMember | None = None
+    clearance_reason: str = ""
+
+
+# The checklist's confirmations, stored as given (the questions are resolved first).
+CONFIRMATIONS = (
+    "identity_confirmed",
+    "contrast_allergy_asked",
+    "contrast_allergy_reported",
+    "discharge_present_today",
+    "not_expressed_last_48h",
+    "consent_signed",
+    "side_confirmed",
+)
 
 
 def _invalid(field: str, message: str) -> ServiceRefusal:
@@ -48,13 +68,21 @@ def _invalid(field: str, message: str) -> ServiceRefusal:
 
 def check_in_patient(*, appointment_id: int, actor, checklist: Checklist, now: datetime | None = None):
     """Check in after the technologist/nurse confirmed identity, allergy, discharge,
-    no expression in 48 h and consent. No discharge today, or discharge expressed within
-    48 h (it may not show, and the duct is found by its discharge): check-in is refused and
-    the way out is "did not proceed" with that reason, or a new time."""
+    no expression in 48 h, consent, and pregnancy and breastfeeding where they are asked.
+    No discharge today, or discharge expressed within 48 h (it may not show, and the duct is
+    found by its discharge): check-in is refused and the way out is "did not proceed" with
+    that reason, or a new time. Pregnant, possibly pregnant or breastfeeding: refused unless
+    a radiologist decided to go ahead (named, with the reason); otherwise "did not proceed"."""
     check_permission(actor, get_action("check_in"))
     now = now or timezone.now()
+    booked = Appointment.objects.select_related("patient", "order").filter(pk=appointment_id).first()
+    if booked is None:
+        raise ServiceRefusal("That appointment does not exist.", code="not_found")
+    answers = check_in_questions.resolve(
+        booked, pregnancy=checklist.pregnancy, breastfeeding=checklist.breastfeeding, now=now
+    )
     # Every problem at once: the nurse fixes the form in one pass, not one refusal at a time.
-    problems = {}
+    problems = dict(answers.missing)
     if not checklist.identity_confirmed:
         problems["identity_confirmed"] = "Confirm the patient's name and date of birth first."
     if not checklist.contrast_allergy_asked:
@@ -67,9 +95,15 @@ def check_in_patient(*, appointment_id: int, actor, checklist: Checklist, now: d
         problems["discharge_present_today"] = "No discharge today."
     if not checklist.not_expressed_last_48h:
         problems["not_expressed_last_48h"] = "Expressed within the last 48 hours."
+    clearance = check_in_questions.clearance_problems(
+        answers, cleared_by=checklist.cleared_by, reason=checklist.clearance_reason
+    )
+    problems.update(clearance)
     if problems:
         message = " ".join(problems.values())
-        if "discharge_present_today" in problems:
+        if set(clearance) & {"pregnancy", "breastfeeding"}:
+            message = check_in_questions.stop_message(clearance)
+        elif "discharge_present_today" in problems:
             message = (
                 "No discharge today: the duct cannot be found. Record “did not proceed: no discharge today” "
                 "(the patient goes on the schedulers' list to rebook) or reschedule."
@@ -81,17 +115,27 @@ def check_in_patient(*, appointment_id: int, actor, checklist: Checklist, now: d
                 "to rebook) or reschedule."
             )
         raise ServiceRefusal(message, code="invalid", fields=problems)
+    cleared = answers.positive and checklist.cleared_by
+    note = "Checklist confirmed" + ("; reports contrast allergy" if checklist.contrast_allergy_reported else "")
+    if cleared:
+        note += f"; {' and '.join(answers.positive)}: {checklist.cleared_by.name} decided to go ahead"
     with transaction.atomic():
         appointment = perform_transition(
-            appointment_id=appointment_id,
-            action="check_in",
-            actor=actor,
-            note="Checklist confirmed" + ("; reports contrast allergy" if checklist.contrast_allergy_reported else ""),
-            now=now,
-            fields={"at": now},
+            appointment_id=appointment_id, action="check_in", actor=actor, note=note, now=now, fields={"at": now}
         )
+        confirmed = {name: getattr(checklist, name) for name in CONFIRMATIONS}
         CheckInChecklist.objects.create(
-            appointment=appointment, completed_by=actor, completed_at=now, **checklist.__dict__
+            appointment=appointment,
+            **confirmed,
+            pregnancy=answers.pregnancy,
+            pregnancy_settled_by=answers.pregnancy_settled_by,
+            breastfeeding=answers.breastfeeding,
+            breastfeeding_settled_by=answers.breastfeeding_settled_by,
+            # A decision is recorded only where one was needed.
+            cleared_by=checklist.cleared_by if cleared else None,
+            clearance_reason=checklist.clearance_reason.strip() if cleared else "",
+            completed_by=actor,
+            completed_at=now,
         )
     return appointment
 

@@ -34,6 +34,9 @@ def test_a_technologist_checks_in_starts_and_completes_from_the_day_list(page, l
         for n in range(5)
     ]
     target = appointments[0]
+    # Her order says she is neither pregnant nor breastfeeding: check-in does not ask again.
+    target.order.pregnancy_status, target.order.lactating = "not_pregnant", False
+    target.order.save()
 
     login(page, "tech1")
     assert page.url.endswith("/day/")

@@ -22,6 +22,7 @@ from radiology.models import (
     AppointmentTransition,
     Assessment,
     Channel,
+    CheckInChecklist,
     FollowUpPlan,
     Language,
     Order,
@@ -37,6 +38,7 @@ from radiology.selectors import loops
 from radiology.selectors.reports import report_record
 from radiology.services import told_table
 from radiology.services.action_table import ACTIONS, BODY_FIELDS, NAMED_ACTIONS, offered_actions
+from radiology.services.patient_needs import NEEDS_FIELDS
 from radiology.services.reports import MAX_FOLLOW_UP_WEEKS
 from scheduling.clinic_time import clinic_zone
 
@@ -308,6 +310,28 @@ class ChecklistSerializer(serializers.Serializer):
     not_expressed_last_48h = serializers.BooleanField()
     consent_signed = serializers.BooleanField()
     side_confirmed = serializers.BooleanField(help_text="The order's side confirmed with the patient.")
+    pregnancy = serializers.ChoiceField(
+        choices=CheckInChecklist.Pregnancy.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Her answer at check-in. Required when the order (received within "
+        "CHECK_IN_ORDER_PREGNANCY_DAYS), her age or her sex do not settle it; an answer given counts.",
+    )
+    breastfeeding = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="Her answer at check-in; required as pregnancy is."
+    )
+    cleared_by = staff_field(
+        role_label="radiologist",
+        roles=[StaffMember.Role.RADIOLOGIST],
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="When she is or may be pregnant, or breastfeeding: the radiologist who decided to go ahead.",
+    )
+    clearance_reason = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, default="", help_text="Why the radiologist went ahead."
+    )
 
 
 class OutcomeSerializer(serializers.Serializer):
@@ -464,8 +488,24 @@ class PatientSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Patient
-        fields = ["id", *Patient.CONTACT_FIELDS]
+        fields = ["id", *Patient.CONTACT_FIELDS, *NEEDS_FIELDS]
         read_only_fields = fields
+
+
+class PatientNeedsSerializer(serializers.Serializer):
+    """Her interpreter and access needs, all of them (PUT replaces what was recorded)."""
+
+    interpreter_needed = serializers.BooleanField()
+    interpreter_language = serializers.CharField(
+        max_length=60, required=False, allow_blank=True, default="", help_text="The language she speaks, as text."
+    )
+    interpreter_booked = serializers.BooleanField(default=False, help_text="Only with interpreter_needed.")
+    wheelchair = serializers.BooleanField(default=False)
+    hearing_impaired = serializers.BooleanField(default=False)
+    visually_impaired = serializers.BooleanField(default=False)
+    access_note = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, default="", help_text="Other needs, as text."
+    )
 
 
 class PatientRefSerializer(serializers.Serializer):

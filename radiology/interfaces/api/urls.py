@@ -22,6 +22,7 @@ urlpatterns = [
     path("slots", views.SlotsView.as_view(), name="slots"),
     path("patients", views.PatientsView.as_view(), name="patients"),
     path("patients/<int:pk>", views.PatientDetailView.as_view(), name="patient"),
+    path("patients/<int:pk>/needs", views.PatientNeedsView.as_view(), name="patient_needs"),
     path("appointments", views.AppointmentsView.as_view(), name="appointments"),
     path("appointments/<int:pk>", views.AppointmentDetailView.as_view(), name="appointment"),
     path("appointments/<int:pk>/reschedule", views.RescheduleView.as_view(), name="reschedule"),

@@ -7,7 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view, permission_classes
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,6 +21,7 @@ from radiology.selectors import letters as letter_selectors
 from radiology.selectors import loops
 from radiology.services import booking, cancellation, reports, rescheduling, workflow
 from radiology.services.actions import run_action
+from radiology.services.patient_needs import may_record_needs, record_needs
 from radiology.services.patients import find_patients, register_patient
 from radiology.services.slots import find_galactogram_slots
 from scheduling.clinic_time import local_day_bounds, local_today
@@ -120,6 +121,26 @@ class PatientDetailView(ApiView):
         patient = Patient.objects.filter(pk=pk).first()
         if patient is None:
             raise NotFound(f"There is no patient with id {pk}.")
+        record_access(request=request, patient_ids=[patient.pk], what=What.API)
+        return Response(s.PatientSerializer(patient).data)
+
+
+class PatientNeedsView(ApiView):
+    # Who may record them is the service's rule (those who book her or check her in): 403 otherwise.
+    required_perms = {"PUT": [VIEW_PATIENT]}
+
+    @extend_schema(
+        operation_id="patients_needs_update",
+        summary="Record her interpreter and access needs",
+        request=s.PatientNeedsSerializer,
+        responses={200: s.PatientSerializer, **ERRORS},
+    )
+    def put(self, request, pk):
+        if not may_record_needs(request.user):  # before the body: a role that may not is told so
+            raise PermissionDenied("Your role does not allow recording a patient's needs.")
+        body = s.PatientNeedsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        patient = record_needs(actor=request.user, patient_id=pk, **body.validated_data)
         record_access(request=request, patient_ids=[patient.pk], what=What.API)
         return Response(s.PatientSerializer(patient).data)
 

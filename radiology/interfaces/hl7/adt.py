@@ -85,11 +85,7 @@ def parse_adt_message(text: str, header: Header) -> AdtMessage:
         raise MessageRefused(
             "The message has no PID segment.", ack_code="AR", code=SEGMENT_SEQUENCE_ERROR, location="PID"
         )
-    parsed = AdtMessage(header=header, patient=_patient(r), text=text)
-    if r.is_null("PID", 15):
-        parsed.extra["language"] = ""
-    elif r.repetitions("PID", 15):
-        parsed.extra["language"] = _language(r.get("PID", 15, 1), r.get("PID", 15, 2))
+    parsed = AdtMessage(header=header, patient=_patient(r), text=text)  # PID-15 with the rest of PID
     interpreter = _interpreter(r)
     if interpreter is not None:
         parsed.extra["interpreter"] = interpreter
@@ -100,15 +96,6 @@ def parse_adt_message(text: str, header: Header) -> AdtMessage:
     elif indicator in NO:
         parsed.deceased, parsed.deceased_at = False, None
     return parsed
-
-
-def _language(code: str, text: str) -> str:
-    """PID-15 (CE: identifier^text^system) as the service reads it: whichever part names a
-    language we speak, else the text as sent (shown with the interpreter flag)."""
-    for sent in (code, text):
-        if sent and patients.spoken_language(sent):
-            return sent
-    return text or code
 
 
 def _interpreter(r: _Reader) -> bool | None:

@@ -20,6 +20,7 @@ from hl7apy.parser import parse_message
 
 from radiology import contact
 from radiology.models import Order
+from radiology.services.patients import spoken_language
 
 ACCEPTED_VERSIONS = ("2.3", "2.3.1", "2.4", "2.5", "2.5.1")
 ACCEPTED_TYPES = {("ORM", "O01"), ("OMG", "O19")}
@@ -333,8 +334,23 @@ def _patient(r: _Reader) -> dict:
         # An unknown code: a known patient keeps hers, a new one is registered as unknown.
         patient["sex"] = SEX.get(r.get("PID", 8).upper())
     patient.update(_contacts(r))
+    # PID-15, her primary language, in orders as in ADT: one we speak becomes hers, any other
+    # flags an interpreter (the patients service's rule). HL7's null sets English again.
+    if r.is_null("PID", 15):
+        patient["language"] = ""
+    elif r.repetitions("PID", 15):
+        patient["language"] = _language(r.get("PID", 15, 1), r.get("PID", 15, 2))
     _check_lengths(patient)
     return patient
+
+
+def _language(code: str, text: str) -> str:
+    """PID-15 (CE: identifier^text^system) as the service reads it: whichever part names a
+    language we speak, else the text as sent (shown with the interpreter flag)."""
+    for sent in (code, text):
+        if sent and spoken_language(sent):
+            return sent
+    return text or code
 
 
 def _mrn(r: _Reader, segment: str = "PID", n: int = 3) -> str:

@@ -13,13 +13,14 @@ from django.views.decorators.http import require_POST
 
 from radiology import selectors
 from radiology.errors import ServiceRefusal
-from radiology.models import PERFORMED_STATES, Appointment, FollowUp
+from radiology.models import PERFORMED_STATES, Appointment, CheckInChecklist, FollowUp
 from radiology.presentation.action_links import action_links
 from radiology.presentation.forms import AppointmentFilterForm
 from radiology.selectors import loops
 from radiology.selectors.letters import letter_of_appointment
 from radiology.selectors.reports import report_record
 from radiology.services import follow_ups as follow_up_services
+from radiology.services.patient_needs import may_record_needs
 from scheduling.clinic_time import local_day_bounds, local_today
 from security.access_log import What, record_access
 
@@ -79,7 +80,13 @@ def appointment_detail(request, pk):
     back = request.get_full_path()
     booking_actions = action_links(user=request.user, back=back, group="booking")(appointment)
     letter = letter_of_appointment(appointment.pk)
+    try:
+        checklist = appointment.checklist  # read with the appointment (appointment_with_history)
+    except CheckInChecklist.DoesNotExist:
+        checklist = None
     context = {
+        "checklist_answers": checklist.questions_text if checklist else "",
+        "may_record_needs": may_record_needs(request.user),
         "appointment": appointment,
         "workflow_actions": action_links(user=request.user, back=back, group="workflow")(appointment),
         "booking_actions": booking_actions,

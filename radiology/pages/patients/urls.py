@@ -6,4 +6,5 @@ urlpatterns = [
     path("patients/", views.patient_search, name="patient_search"),
     path("patients/<int:pk>/", views.patient_detail, name="patient_detail"),
     path("patients/<int:pk>/contact/", views.patient_contact, name="patient_contact"),
+    path("patients/<int:pk>/needs/", views.patient_needs, name="patient_needs"),
 ]

@@ -8,10 +8,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from radiology.errors import ServiceRefusal
 from radiology.models import Patient
-from radiology.pages.patients.forms import ContactForm
+from radiology.pages.patients.forms import ContactForm, NeedsForm
 from radiology.pages.patients.selectors import patient_record
 from radiology.presentation.refusals import forbidden, show_on_form
 from radiology.selectors.search import search_patients
+from radiology.services.patient_needs import may_record_needs, record_needs
 from radiology.services.patients import correct_contact
 from security.access_log import What, record_access
 
@@ -38,7 +39,8 @@ def patient_detail(request, pk):
     except Patient.DoesNotExist:
         raise Http404("No such patient") from None
     record_access(request=request, patient_ids=[patient.pk], what=What.PATIENT_PAGE)
-    return render(request, "radiology/patients/detail.html", {"patient": patient, "history": history})
+    context = {"patient": patient, "history": history, "may_record_needs": may_record_needs(request.user)}
+    return render(request, "radiology/patients/detail.html", context)
 
 
 @login_required
@@ -63,3 +65,25 @@ def patient_contact(request, pk):
             return redirect("radiology:patient_detail", pk=patient.pk)
     record_access(request=request, patient_ids=[patient.pk], what=What.PATIENT_PAGE)
     return render(request, "radiology/patients/contact.html", {"patient": patient, "form": form})
+
+
+@login_required
+def patient_needs(request, pk):
+    """Her interpreter and access needs, for whoever books her or checks her in."""
+    if not may_record_needs(request.user):
+        return forbidden(request, "Your role does not allow recording a patient's needs.")
+    patient = get_object_or_404(Patient, pk=pk)
+    if patient.merged_into_id is not None:
+        messages.info(request, f"MRN {patient.mrn} was merged into another record; record her needs there.")
+        return redirect("radiology:patient_needs", pk=patient.merged_into_id)
+    form = NeedsForm(request.POST or None, patient=patient)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record_needs(actor=request.user, patient_id=patient.pk, **form.cleaned_data)
+        except ServiceRefusal as refusal:
+            show_on_form(form, refusal)
+        else:
+            messages.success(request, "Her needs are saved; the day list and her appointments show them.")
+            return redirect("radiology:patient_detail", pk=patient.pk)
+    record_access(request=request, patient_ids=[patient.pk], what=What.PATIENT_PAGE)
+    return render(request, "radiology/patients/needs.html", {"patient": patient, "form": form})

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from radiology.errors import ServiceRefusal
@@ -19,6 +20,7 @@ from radiology.models import Appointment, FollowUpPlan
 from radiology.pages.workday import forms
 from radiology.presentation.forms import CompleteForm
 from radiology.presentation.refusals import forbidden, show_on_form
+from radiology.services import check_in_questions
 from radiology.services.action_table import ACTIONS
 from radiology.services.actions import run_action
 
@@ -56,12 +58,18 @@ class Form:
     initial: object = field(default=None, compare=False)
     # Where to go next instead of back, given the request and the changed appointment.
     then: object = field(default=None, compare=False)
+    # More arguments for the form, given the request and the appointment.
+    kwargs: object = field(default=None, compare=False)
 
 
 # Per kind of input an action takes (the row's inputs, then its optional ones).
 FORMS = {
     "checklist": Form(
-        forms.CheckInForm, to_inputs=lambda data: {"checklist": data}, template="radiology/workday/check_in.html"
+        forms.CheckInForm,
+        to_inputs=lambda data: {"checklist": data},
+        template="radiology/workday/check_in.html",
+        # It asks only what the order, her age or her sex leave open (the service's rule).
+        kwargs=lambda request, a: {"questions": check_in_questions.questions_for(a, now=timezone.now())},
     ),
     "outcome": Form(
         CompleteForm,
@@ -98,10 +106,11 @@ def action_page(request, pk, *, action: str):
     if not request.user.has_perm(spec.permission):
         return forbidden(request, f"Your role does not allow “{spec.label.lower()}”.")
     appointment = get_object_or_404(
-        Appointment.objects.select_related("patient", "room", "procedure", "outcome"), pk=pk
+        Appointment.objects.select_related("patient", "order", "room", "procedure", "outcome"), pk=pk
     )
     data = request.POST if request.method == "POST" else None  # a confirm-only form posts nothing
     extra = {"reason_choices": spec.reason_choices} if spec.reason_choices else {}
+    extra |= page.kwargs(request, appointment) if page.kwargs else {}
     form = page.form_class(data, initial=page.initial(request, appointment) if page.initial else None, **extra)
     if request.method == "POST" and form.is_valid():
         try:

@@ -2,8 +2,10 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils import timezone
 
+from procedures.reasons import NotProceededReason
 from radiology import rules
 from radiology.models import FollowUpPlan, ProcedureOutcome, Room, StaffMember
+from radiology.services import check_in_questions
 
 
 def _helper(tag=False):
@@ -23,6 +25,7 @@ class DayFilterForm(forms.Form):
 
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
+PREGNANCY_ANSWERS = [("not_pregnant", "No"), ("possible", "Possibly"), ("pregnant", "Yes")]
 
 
 def _yes_no(label: str, help_text: str = "") -> forms.ChoiceField:
@@ -57,13 +60,64 @@ class CheckInForm(forms.Form):
         label="Side confirmed with the patient (the breast named in the order)",
         error_messages={"required": "Confirm with the patient which breast is examined before check-in."},
     )
+    # Shown only when the order, her age or her sex do not settle them (the service's rule,
+    # radiology.services.check_in_questions): then required, as the service requires them.
+    pregnancy = forms.ChoiceField(
+        choices=PREGNANCY_ANSWERS,
+        widget=forms.RadioSelect(attrs={"class": "yes-no"}),
+        label="Is she pregnant, or could she be?",
+        error_messages={"required": "Ask whether she is or may be pregnant and tick her answer."},
+    )
+    breastfeeding = _yes_no(
+        "Is she breastfeeding?", "Lactation is a relative contraindication: the radiologist decides."
+    )
+    cleared_by = forms.ModelChoiceField(
+        StaffMember.objects.filter(role=StaffMember.Role.RADIOLOGIST).select_related("user"),
+        required=False,
+        empty_label="No decision needed",
+        label="Radiologist who decided to go ahead",
+        help_text="Only when she is or may be pregnant, or breastfeeding, and the radiologist decided to go ahead.",
+    )
+    clearance_reason = forms.CharField(
+        required=False,
+        max_length=300,
+        label="The radiologist's reason",
+        help_text="E.g. pregnancy test negative today.",
+    )
     helper = _helper()
+
+    def __init__(self, *args, questions=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = questions
+        self.fields["cleared_by"].label_from_instance = lambda member: member.name
+        # What is settled without asking, for the page to say so (and not ask).
+        self.settled = []
+        for name, label in (("pregnancy", "Pregnancy"), ("breastfeeding", "Breastfeeding")):
+            known = getattr(questions, name, None)
+            if known is not None:
+                del self.fields[name]
+                self.settled.append((label, known.text))
+
+    @property
+    def way_out(self) -> list[tuple[str, str]]:
+        """The "did not proceed" reasons the page offers when an answer (given on this form or
+        settled by the order) is positive: (reason code, button text)."""
+        if self.questions is None:
+            return []
+        given = self.data.get("breastfeeding") if self.is_bound else None
+        positive = check_in_questions.resolve_answers(
+            self.questions,
+            pregnancy=self.data.get("pregnancy", "") if self.is_bound else "",
+            breastfeeding={"yes": True, "no": False}.get(given),
+        ).positive
+        return [(code, f"Did not proceed: {NotProceededReason(code).label}") for code in positive]
 
     def clean(self):
         """The service's checklist: every question answered means allergy was asked."""
         data = super().clean()
         if self.errors:
             return data
+        breastfeeding = data.get("breastfeeding")
         return {
             "identity_confirmed": data["identity_confirmed"],
             "contrast_allergy_asked": True,
@@ -72,6 +126,10 @@ class CheckInForm(forms.Form):
             "not_expressed_last_48h": data["expressed_last_48h"] == "no",
             "consent_signed": data["consent_signed"],
             "side_confirmed": data["side_confirmed"],
+            "pregnancy": data.get("pregnancy", ""),
+            "breastfeeding": None if breastfeeding is None else breastfeeding == "yes",
+            "cleared_by": data["cleared_by"],
+            "clearance_reason": data["clearance_reason"],
         }
 
 

@@ -81,25 +81,47 @@ def flow_html(row, now) -> str:
     )
 
 
-def row_html(row, now) -> SafeString:
+# The badge's icon per need (Patient.needs' short words); the words stay for sighted readers.
+NEED_ICONS = {"Interpreter": "🗣", "Wheelchair": "♿", "Hearing": "🦻", "Sight": "👁", "Other need": "ⓘ"}
+
+
+def needs_html(patient) -> str:
+    """Her interpreter and access needs as compact badges: an icon and a short word, the
+    whole sentence for screen readers and on hover."""
+    badges = "".join(
+        f'<span class="badge text-bg-info need-flag" title="{_e(said)}">'
+        f'<span aria-hidden="true">{NEED_ICONS.get(short.split(" (")[0], "")} {_e(short)}</span>'
+        f'<span class="visually-hidden">{_e(said)}</span></span>'
+        for short, said in patient.needs
+    )
+    return f'<div class="d-flex flex-wrap gap-1">{badges}</div>' if badges else ""
+
+
+def label_links_html(appointment) -> str:
+    return (
+        f'<a class="btn btn-sm btn-outline-secondary" href="/appointments/{appointment.pk}/label.pdf" '
+        f'data-action="label">Label<span class="visually-hidden"> (PDF)</span></a>'
+        f'<a class="btn btn-sm btn-outline-secondary" href="/appointments/{appointment.pk}/wristband.pdf" '
+        f'data-action="wristband">Wristband<span class="visually-hidden"> (PDF)</span></a>'
+    )
+
+
+def row_html(row, now, *, labels: bool = False) -> SafeString:
     a, patient = row.appointment, row.appointment.patient
     allergy = '<div><span class="badge allergy-flag">⚠ CONTRAST ALLERGY</span></div>' if row.contrast_allergy else ""
-    interpreter = ""
-    if patient.interpreter_needed:
-        language = f" ({_e(patient.interpreter_language)})" if patient.interpreter_language else ""
-        interpreter = f'<div><span class="badge text-bg-info interpreter-flag">Interpreter{language}</span></div>'
+    needs = needs_html(patient)
     age = f"{row.age} y" if row.age is not None else "birth date missing"
     actions = "".join(
         f'<a class="btn btn-sm {_e(link.style)}" href="{_e(link.url)}" data-action="{_e(link.name)}">'
         f"{_e(link.label)}</a>"
         for link in row.actions
-    )
+    ) + (label_links_html(a) if labels and a.status != "cancelled" else "")
     css = ("text-body-secondary" if a.status == "cancelled" else "") + (" is-late" if row.late else "")
     return mark_safe(  # noqa: S308 - every database value above and below is escaped with _e
         f'<tr class="{css}" data-appointment="{a.pk}" data-flow="{row.flow.key}">'
         f'<td class="text-nowrap"><a href="/appointments/{a.pk}/">{_e(row.time)}</a></td>'
         f'<td><span class="patient-name">{_e(patient.family_name)}, {_e(patient.given_name)}</span>'
-        f'<div class="small text-body-secondary">MRN {_e(patient.mrn)} · {age}</div>{allergy}{interpreter}</td>'
+        f'<div class="small text-body-secondary">MRN {_e(patient.mrn)} · {age}</div>{allergy}{needs}</td>'
         f"<td>{a.duration_minutes}</td>"
         f'<td class="small">{_e(a.radiologist.name)}<br>{_e(a.technologist.name)}</td>'
         f'<td class="flow-cell">{flow_html(row, now)}</td>'

@@ -31,6 +31,11 @@ DAY_LIST_FIELDS = (
     "patient__contrast_allergy",
     "patient__interpreter_needed",
     "patient__interpreter_language",
+    "patient__interpreter_booked",
+    "patient__wheelchair",
+    "patient__hearing_impaired",
+    "patient__visually_impaired",
+    "patient__access_note",
     # The order's facts for the side, indication and readiness flags (radiology.presentation.order_display).
     "order__side",
     "order__indication",

@@ -92,8 +92,9 @@ def day_list(request, day: str | None = None):
     rooms = selectors.rows_by_room(rows)
     for _, room_rows in rooms:
         flow_board.mark_next(room_rows)
+    labels = request.user.has_perm("radiology.check_in_appointment")  # printed by those who check in
     for row in rows:
-        row.html, row.block = rows_html.row_html(row, now), rows_html.block_html(row)
+        row.html, row.block = rows_html.row_html(row, now, labels=labels), rows_html.block_html(row)
     context = {
         "day": shown,
         "is_today": shown == local_today(),

@@ -53,6 +53,7 @@ RULES_BEYOND_THE_SCHEMA = {
     "POST /api/v1/patients",
     "POST /api/v1/appointments/{id}/reschedule",
     "POST /api/v1/appointments/{id}/transitions",
+    "PUT /api/v1/patients/{id}/needs",  # an interpreter booked only when one is needed
 }
 
 

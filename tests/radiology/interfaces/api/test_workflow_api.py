@@ -17,6 +17,8 @@ CHECKLIST = {
     "not_expressed_last_48h": True,
     "consent_signed": True,
     "side_confirmed": True,
+    "pregnancy": "not_pregnant",
+    "breastfeeding": False,
 }
 
 

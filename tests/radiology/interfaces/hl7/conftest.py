@@ -35,13 +35,15 @@ def order_message(
     sender="EPIC^GENHOSP",
     pid3=None,
     reason_for_study="",
+    language="",  # PID-15, e.g. "POR^Portuguese^ISO639"
 ) -> str:
     coded = "CE" if version == "2.3.1" else "CWE"
     tq = f"^^^^^{priority}"
     segments = [
         f"MSH|^~\\&|{sender.replace('^', '|')}|GALACTO|RADIOLOGY|20261125101500||{message_type}|{control_id}"
         f"|P|{version}",
-        f"PID|1||{pid3 or f'{mrn}^^^GENHOSP^MR'}||{name}||{birth_date}|F|||1 Main St^^Town^NY^10001||{phone}",
+        f"PID|1||{pid3 or f'{mrn}^^^GENHOSP^MR'}||{name}||{birth_date}|F|||1 Main St^^Town^NY^10001||{phone}"
+        + (f"||{language}" if language else ""),
         "PV1|1|O",
         # ORC-1 control, -2 placer number, -7 quantity/timing (priority), -12 ordering provider,
         # -14 call-back phone, -16 control reason.

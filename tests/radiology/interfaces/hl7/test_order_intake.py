@@ -39,6 +39,18 @@ def test_a_new_order_creates_the_patient_and_a_waiting_order_and_is_acknowledged
     assert stored.reply.encode() == client.send(order_message(control_id="MSG0001"))  # the repeat, below
 
 
+def test_an_orders_pid_15_fills_her_language_or_flags_an_interpreter(client):
+    ack = parse_ack(client.send(order_message(control_id="LANG1", language="POR^Portuguese^ISO639")))
+    assert ack["MSA"][1] == "AA", ack
+    patient = Patient.objects.get(mrn="MRN12345")
+    assert (patient.language, patient.interpreter_needed, patient.interpreter_language) == ("en", True, "Portuguese")
+
+    ack = parse_ack(client.send(order_message(control_id="LANG2", placer="ORD9002", language="SPA^Spanish^ISO639")))
+    assert ack["MSA"][1] == "AA", ack
+    patient.refresh_from_db()
+    assert (patient.language, patient.interpreter_needed, patient.interpreter_language) == ("es", False, "")
+
+
 def test_a_version_2_3_1_order_with_ce_fields_is_accepted(client):
     ack = parse_ack(client.send(order_message(version="2.3.1", control_id="OLD1", side="R", priority="S")))
 

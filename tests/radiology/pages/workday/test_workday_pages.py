@@ -1,7 +1,7 @@
 """The day list and the procedure actions, from the pages, with the right and wrong roles."""
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -380,12 +380,14 @@ def test_each_role_lands_on_its_start_page(client, role, start_page):
 
 
 def test_an_empty_check_in_form_names_every_missing_answer_at_once(client, tech):
-    appointment = AppointmentFactory(start=at(10), status="reminded")
+    # 36 and her order silent on pregnancy and breastfeeding: both are asked too.
+    appointment = AppointmentFactory(start=at(10), status="reminded", patient__birth_date=date(1990, 5, 1))
     with time_machine.travel(at(9, 50), tick=False):
         page = client.post(reverse("radiology:check_in", args=[appointment.pk]), {}).content.decode()
     assert "Confirm the patient&#x27;s name and date of birth first." in page
     assert "The consent form must be signed before check-in." in page
-    assert page.count("Ask the patient and tick Yes or No.") == 3
+    assert page.count("Ask the patient and tick Yes or No.") == 4  # allergy, discharge, expressed, breastfeeding
+    assert "Ask whether she is or may be pregnant and tick her answer." in page
     appointment.refresh_from_db()
     assert appointment.status == "reminded"
 
@@ -404,6 +406,9 @@ def test_the_service_reports_every_broken_rule_in_one_refusal(tech):
     from radiology.services import workflow
 
     appointment = AppointmentFactory(start=at(10), status="reminded")
+    # Her order states neither pregnancy nor breastfeeding, so both are asked (and unanswered).
+    appointment.patient.birth_date = date(1990, 5, 1)
+    appointment.patient.save()
     nothing = workflow.Checklist(False, False, False, False, False, False, False)
     with time_machine.travel(at(9, 50), tick=False), pytest.raises(ServiceRefusal) as error:
         workflow.check_in_patient(appointment_id=appointment.pk, actor=tech.user, checklist=nothing)
@@ -414,6 +419,8 @@ def test_the_service_reports_every_broken_rule_in_one_refusal(tech):
         "side_confirmed",
         "discharge_present_today",
         "not_expressed_last_48h",
+        "pregnancy",
+        "breastfeeding",
     }
 
 
