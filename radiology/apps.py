@@ -11,6 +11,11 @@ class RadiologyConfig(AppConfig):
         from radiology.selectors.search import register_sqlite_unaccent
 
         connection_created.connect(register_sqlite_unaccent, dispatch_uid="radiology_sqlite_unaccent")
+        from django.db.models.signals import post_migrate
+
+        from radiology.db_triggers import restore_sqlite_triggers
+
+        post_migrate.connect(restore_sqlite_triggers, sender=self, dispatch_uid="radiology_sqlite_triggers")
         from notifications import registry
         from radiology import tasks  # noqa: F401 - registers the digest-planning task
         from radiology.models import APPOINTMENT_PREFIX, FOLLOW_UP_PREFIX

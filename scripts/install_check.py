@@ -268,6 +268,28 @@ def check_demo(workdir: Path, run: subprocess.Popen, env: dict, site: Site) -> N
         raise Failure("the login page does not link a hashed static file")
     site.request("GET", css.group(0).decode())
     say("demo department loaded; API, pages and hashed static files answer")
+    # The change counters' triggers survive the migrations' table rebuilds (SQLite copies a
+    # table to alter it, and its triggers went with the old copy): editing a patient must
+    # move her days' counters, or the day list keeps showing the old name (issue 22).
+    counted = subprocess.run(  # noqa: S603
+        [py, "manage.py", "shell", "-c", COUNTER_CHECK], cwd=workdir, env=env, capture_output=True, text=True
+    )
+    if "counters moved" not in counted.stdout:
+        raise Failure(
+            f"editing a patient did not move the day list's counters: {counted.stdout[-300:]}{counted.stderr[-500:]}"
+        )
+    say("editing a patient moves her days' change counters")
+
+
+COUNTER_CHECK = """
+from radiology.models import DayVersion, Patient
+patient = Patient.objects.filter(appointments__isnull=False).first()
+before = dict(DayVersion.objects.values_list("day", "version"))
+patient.family_name += "-checked"
+patient.save(update_fields=["family_name"])
+after = dict(DayVersion.objects.values_list("day", "version"))
+print("counters moved" if after != before else "counters did not move")
+"""
 
 
 def run_mode(mode: str, workdir: Path, env: dict, port: int) -> bool:
