@@ -10,6 +10,7 @@ import pytest
 from radiology.models import Appointment
 from radiology.services.booking import book_appointment
 from scheduling.clinic_time import clinic_zone
+from tests.browser.screenshots import docs_folder
 from tests.browser.staff_support import DESKTOP, serious_violations
 from tests.factories import PatientFactory, StaffMemberFactory, a_weekday, small_department
 
@@ -50,7 +51,7 @@ def test_a_scheduler_restaffs_one_appointment_and_handles_an_outage(
     page.wait_for_url(f"**/appointments/{morning.pk}/staff/**")
     assert serious_violations(page) == []
     page.select_option("select[name=technologist]", str(team.technologists[1].pk))
-    page.screenshot(path=str(screenshot_dir / "scheduler-change-staff.png"), full_page=True)
+    page.screenshot(path=str(docs_folder() / "scheduler-change-staff.png"), full_page=True)
     page.get_by_role("button", name="Change staff").click()
     page.wait_for_url(f"**/appointments/{morning.pk}/")
     assert "The patient is not told" in page.content()
@@ -78,7 +79,7 @@ def test_a_scheduler_restaffs_one_appointment_and_handles_an_outage(
     assert report.locator(f"tr[data-appointment='{morning.pk}']").get_attribute("data-outcome") == "restaff"
     assert report.locator(f"tr[data-appointment='{afternoon.pk}']").get_attribute("data-outcome") == "move"
     assert serious_violations(page) == []
-    page.screenshot(path=str(screenshot_dir / "scheduler-outage-report.png"), full_page=True)
+    page.screenshot(path=str(docs_folder() / "scheduler-outage-report.png"), full_page=True)
     context.close()
 
     morning.refresh_from_db()

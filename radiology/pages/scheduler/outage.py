@@ -44,7 +44,7 @@ class OutageForm(forms.Form):
             "start_day": local.date(),
             "start_time": time(local.hour, local.minute - local.minute % 15),
             "end_day": local.date(),
-            "end_time": time(18),
+            "end_time": time(18) if local.hour < 17 else time(23, 59),  # "until the end of today"
         }
 
     def period(self) -> tuple[datetime, datetime]:
