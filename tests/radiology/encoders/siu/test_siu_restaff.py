@@ -52,4 +52,5 @@ def test_a_new_radiologist_at_the_same_time_is_an_s14_naming_her_and_a_second_ch
     )
     assert len({r.control_id for r in receiver.received}) == 3
     assert [r.subject_version for r in siu_rows(appointment)] == [1, 1, 1]  # the time's version is unchanged
-    assert WEDNESDAY_10 == appointment.start
+    appointment.refresh_from_db()
+    assert (appointment.start, appointment.version) == (WEDNESDAY_10, 1)
