@@ -2,8 +2,11 @@
 
 The scheduling engine knows nothing of appointments, so the department wraps its admin: before
 a time off, maintenance or closure is saved over booked appointments, the form lists them and
-asks for a confirmation; once saved, those appointments are on the schedulers' to-do list as
-needing a new time (radiology.selectors.scheduler_todo) until they are moved."""
+asks for a confirmation; once saved, those appointments are on the schedulers' to-do list
+(radiology.selectors.scheduler_todo) until they are re-staffed or moved: as needing new staff,
+with a one-click re-staff, when someone free can take over at the same time
+(radiology.services.restaffing.offer_on_todo), else as needing a new time. A whole outage with
+its appointments handled in one step is the outage page's (radiology.services.outages)."""
 
 from django import forms
 from django.contrib import admin
@@ -19,7 +22,8 @@ class TimeOffForm(forms.ModelForm):
     confirm_affected = forms.BooleanField(
         required=False,
         label="Save anyway",
-        help_text="The appointments listed then appear on the schedulers' to-do list as needing a new time.",
+        help_text="The appointments listed then appear on the schedulers' to-do list: re-staffed in one click "
+        "where someone free can take over at the same time, else to be moved.",
     )
 
     class Meta:
@@ -38,7 +42,8 @@ class TimeOffForm(forms.ModelForm):
             )
             raise ValidationError(
                 f"{len(affected)} booked appointment(s) need {resource.name} then: {listed}. "
-                "Tick “Save anyway” to save; they go on the schedulers' to-do list to be moved."
+                "Tick “Save anyway” to save; they go on the schedulers' to-do list to be re-staffed or moved "
+                "(or declare an outage from the to-do list, which handles them in one step)."
             )
         return data
 

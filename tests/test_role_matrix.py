@@ -36,6 +36,8 @@ ACCESS = {
     "radiology:patient_needs": {S, T, N, M},  # whoever books her or checks her in
     "radiology:appointment_reschedule": {S, M},
     "radiology:appointment_cancel": {S, M},
+    "radiology:appointment_restaff": {S, M},
+    "radiology:outage": {S, M},
     "radiology:day_list": STAFF,
     "radiology:day_list_for": STAFF,
     "radiology:radiologist_list": {T, N, R},  # My list: performers record their outcomes there
@@ -90,6 +92,7 @@ ACCESS = {
     "api:follow_ups": {"GET": STAFF},
     "api:reschedule": {"POST": {S, M}},
     "api:cancel": {"POST": {S, M}},
+    "api:restaff": {"GET": STAFF, "POST": {S, M}},
     "api:transitions": {"POST": STAFF},
     "api:outcome_correction": {"POST": {T, N, R}},
     "api:report": {"POST": {R}},

@@ -90,11 +90,17 @@ LOOK_AHEAD = timedelta(days=21)
 REBOOK_WITHIN = timedelta(days=60)
 
 
+# Its room or a person is off during it; services/restaffing.py words it "needs new staff"
+# instead when someone free could take the person's place at the same time.
+NEEDS_NEW_TIME = "Needs a new time: its room or a person is off then"
+
+
 @dataclass
 class TodoItem:
     appointment: Appointment
     reasons: list[str]
     notes: list = field(default_factory=list)  # newest first
+    proposal: object = None  # who could take over at the same time (services/restaffing.py)
 
     @property
     def last_call(self):
@@ -143,7 +149,7 @@ def scheduler_todo(*, now) -> list[TodoItem]:
     An item resolved with a note stays off until something new happens."""
     appointments = (
         Appointment.objects.filter(status__in=UPCOMING, start__gte=now, start__lt=now + LOOK_AHEAD)
-        .select_related("patient", "room")
+        .select_related("patient", "room", "procedure", "radiologist__user", "technologist__user")
         .annotate(
             answered_at=_latest("answered_at"),
             discharge_present=_latest("discharge_present"),
@@ -158,7 +164,7 @@ def scheduler_todo(*, now) -> list[TodoItem]:
     for appointment in appointments:
         reasons = []
         if appointment.time_off:
-            reasons.append("Needs a new time: its room or a person is off then")
+            reasons.append(NEEDS_NEW_TIME)
         if appointment.reschedule_requested_at:
             reasons.append("Asked for another time")
         if appointment.patient_confirmed_at is None and appointment.start < now + CONFIRM_WITHIN:

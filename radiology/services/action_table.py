@@ -19,7 +19,7 @@ from django.utils.module_loading import import_string
 from django_fsm import can_proceed
 
 from procedures.reasons import AbortReason, CancelReason, NotProceededReason
-from radiology.models import UPCOMING, Appointment
+from radiology.models import CANCELLABLE, UPCOMING, Appointment
 from scheduling.clinic_time import to_local
 
 
@@ -42,6 +42,13 @@ def _upcoming(appointment: Appointment, now: datetime) -> str | None:
     return None
 
 
+def _not_yet_performed(appointment: Appointment, now: datetime) -> str | None:
+    if appointment.status not in CANCELLABLE:
+        state = appointment.get_status_display().lower()
+        return f"Only an appointment still to be performed can change staff; this one is {state}."
+    return None
+
+
 @dataclass(frozen=True)
 class ActionSpec:
     name: str
@@ -59,7 +66,8 @@ class ActionSpec:
     # The function that does the whole change, by dotted path: the services import this
     # table, so it cannot import them. None: a system step, made by perform_transition.
     service_path: str | None = None
-    # The appointment page shows "booking" actions apart from the workflow ones.
+    # The appointment page shows "booking" actions apart from the workflow ones; "staffing"
+    # ones are on the appointment page (with booking) and the day list (with the workflow).
     group: str = "workflow"
     # Beyond the state machine: a reason why it is not possible now, or None.
     time_rule: object = field(default=None, compare=False)
@@ -130,6 +138,7 @@ WORKFLOW = "radiology.services.workflow."
 BOOKING = "radiology.services.booking."
 RESCHEDULING = "radiology.services.rescheduling."
 CANCELLATION = "radiology.services.cancellation."
+RESTAFFING = "radiology.services.restaffing."
 
 _TABLE = [
     # The system's own steps: reminder delivery moves the appointment forward.
@@ -269,6 +278,20 @@ _TABLE = [
         group="booking",
         time_rule=_upcoming,
     ),
+    # Other people at the same time: the day list offers it too (group "staffing").
+    ActionSpec(
+        "restaff",
+        None,
+        "radiology.book_appointment",
+        "Change staff",
+        style="btn-outline-primary",
+        url_name="appointment_restaff",
+        optional_inputs=("radiologist", "technologist"),
+        service_path=RESTAFFING + "restaff_appointment",
+        group="staffing",
+        time_rule=_not_yet_performed,
+        verb="change staff",
+    ),
     ActionSpec(
         "cancel",
         "cancel",
@@ -294,12 +317,14 @@ BODY_FIELDS = sorted({name for spec in _TABLE for name in spec.body_fields})
 
 def offered_actions(appointment: Appointment, *, permissions: set[str], now: datetime, group=None) -> list[ActionSpec]:
     """The actions a user with these permissions can take on the appointment now: the ones a
-    page shows and the API lists, and exactly the ones `run_action` accepts."""
+    page shows and the API lists, and exactly the ones `run_action` accepts. `group` is one
+    group's name or several."""
+    groups = (group,) if isinstance(group, str) else group
     return [
         spec
         for spec in _TABLE
         if spec.url_name
         and spec.permission in permissions
-        and (group is None or spec.group == group)
+        and (groups is None or spec.group in groups)
         and spec.allows(appointment, now)
     ]

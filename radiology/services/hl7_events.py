@@ -7,7 +7,8 @@ all only while HL7_OUT_HOST/HL7_OUT_PORT are set:
 
 - siu: the appointment's SIU (encoders/siu.py). Which trigger event, SCH-6 reason and SCH-25
   status each change is told as is the told table's (services/told_table.py): booked S12; moved
-  S13 and re-staffed S14 (told apart here, from what the EHR last heard); cancelled and did not
+  S13 and re-staffed S14 (told apart here, from what the EHR last heard; a re-staffing without a
+  move, services/restaffing.py, is S14 through on_restaffed); cancelled and did not
   proceed S15 with the coded reason; no-show S26; aborted S14 with filler status Dc.
 - orm: the order's status (IHE RAD-3, encoders/order_status.py; ORM^O01 2.3.1 or OMG^O19 2.5.1
   as HL7_ORDER_STATUS_VERSION says) with ORC-5 the told table's `order_status` of the event,
@@ -23,7 +24,8 @@ Each row:
   control id (MSH-10) in the payload, so a retry resends the same bytes and the receiver can
   recognise a duplicate;
 - has an idempotency key that names what it tells, at most one row each however often a plan
-  is made: siu:<appointment>:v<version>:<event>, orm:<order>:a<appointment>:v<version>:<status>,
+  is made: siu:<appointment>:v<version>:<event> (a re-staffing adds :r<n>),
+  orm:<order>:a<appointment>:v<version>:<status>,
   oru:<report>:v<version> or oru:<report>:a<addendum number>, dft:<appointment>:c<n>:<CG|CD>
   (n: the how-manieth recording of the outcome);
 - has the order key order:<order>: the outbox claims a row only when every earlier row of that
@@ -122,12 +124,12 @@ def _schedule(*, subject, version, kind, key, order_id, payload, meta, now, cont
     )
 
 
-def _plan(appointment: Appointment, *, event: Event, actor, now) -> None:
+def _plan(appointment: Appointment, *, event: Event, actor, now, key_suffix: str = "") -> None:
     """The event's SIU (when the table gives it one) and the order's status (when it changed)."""
     told = EVENTS[event]
     if told.siu is not None and enabled(PREFIX):
         appointment = _loaded(appointment)
-        key = f"{subject_of(appointment.pk)}:v{appointment.version}:{event}"
+        key = f"{subject_of(appointment.pk)}:v{appointment.version}:{event}{key_suffix}"
         control_id = control_id_for(key)
         payload = build_siu(
             appointment=appointment,
@@ -263,6 +265,13 @@ def on_rescheduled(*, appointment, previous_start, actor, now) -> None:
     else:
         return
     _plan(appointment, event=event, actor=actor, now=now)
+
+
+def on_restaffed(*, appointment, number: int, actor, now) -> None:
+    """Other people at the same time (services/restaffing.py): S14 with the new AIP/AIG. The
+    time is unchanged, so the version is too; `number` (the appointment's how-manieth
+    re-staffing) keeps a second one at the same version its own message."""
+    _plan(appointment, event=Event.RESTAFFED, actor=actor, now=now, key_suffix=f":r{number}")
 
 
 def on_cancelled(*, appointment, actor, now) -> None:

@@ -5,6 +5,7 @@ locked), so the plan commits or rolls back with the change that caused it:
 - on_booked(appointment=..., now=...)
 - on_rescheduled(appointment=..., previous_start=..., now=...)  # appointment.version already bumped
 - on_cancelled(appointment=..., now=...)
+- on_restaffed(appointment=..., joined=..., left=..., number=..., now=...)  # staff only
 - on_completed(appointment=..., now=...)
 - on_letter_sent(letter=..., now=...)  # the result letter is ready behind her link
 
@@ -139,8 +140,11 @@ def staff_address(member: StaffMember) -> tuple[str, str] | None:
     return None
 
 
-def _staff_messages(appointment: Appointment, *, change: str, now, previous_start=None) -> list[Message]:
-    """The assigned radiologist and technologist/nurse hear of changes inside the next 48 h."""
+def _staff_messages(
+    appointment: Appointment, *, change: str, now, previous_start=None, members=None, key=None
+) -> list[Message]:
+    """The assigned radiologist and technologist/nurse (or the `members` named) hear of
+    changes inside the next 48 h."""
     nearest = as_utc(min(appointment.start, previous_start or appointment.start))
     if not (as_utc(now) - timedelta(hours=1) <= nearest <= as_utc(now) + STAFF_NOTICE_WINDOW):
         return []
@@ -155,7 +159,9 @@ def _staff_messages(appointment: Appointment, *, change: str, now, previous_star
         "link": settings.SITE_URL.rstrip("/") + appointment.get_absolute_url(),
     }
     messages = []
-    for member in dict.fromkeys([appointment.radiologist, appointment.technologist]):
+    if members is None:
+        members = [appointment.radiologist, appointment.technologist]
+    for member in dict.fromkeys(members):
         address = staff_address(member)
         if address is None:
             continue
@@ -170,7 +176,7 @@ def _staff_messages(appointment: Appointment, *, change: str, now, previous_star
                 kind="staff_change",
                 context=context,
                 due_at=now,
-                idempotency_key=f"{appointment.holder}:v{appointment.version}:staff_{change}:{member.pk}",
+                idempotency_key=f"{appointment.holder}:v{appointment.version}:staff_{key or change}:{member.pk}",
             )
         )
     return messages
@@ -293,3 +299,17 @@ def on_letter_sent(*, letter, now) -> None:
     message.idempotency_key = f"letter:{letter.pk}:letter_ready:patient"
     message.context = {key: message.context[key] for key in ("first_name", "clinic_name", "clinic_phone", "tz")}
     outbox.schedule_messages(messages=[message])
+
+
+def on_restaffed(*, appointment, joined, left, number: int, now) -> None:
+    """Other people at the same time (services/restaffing.py): the patient hears nothing (her
+    time and place are as she was told, so her reminders stay as planned); who takes the
+    appointment over and who is taken off it hear it when it is within 48 h. `number` counts
+    the appointment's re-staffings, so a second one is planned as its own notice."""
+    messages = _staff_messages(
+        appointment, change="assigned to you", now=now, members=joined, key=f"restaffed{number}_joined"
+    )
+    messages += _staff_messages(
+        appointment, change="no longer yours: reassigned", now=now, members=left, key=f"restaffed{number}_left"
+    )
+    outbox.schedule_messages(messages=messages)

@@ -7,7 +7,7 @@ engine's requirements and asks the engine only through its public calls (find_sl
 booking and rescheduling reserve what fit_team returns.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from django.utils import timezone
@@ -193,3 +193,65 @@ def fit_team(procedure, start, duration_minutes, *, room, radiologist, technolog
     if answer.refusal == calendar.Refusal.OUTSIDE_HOURS:
         raise _invalid("start", f"No {kind} works then.")
     raise _invalid("start", f"No {kind} is available then ({why}).")
+
+
+# --- the same start, other people (re-staffing) ------------------------------------------
+
+STAFF_ROLES = ("radiologist", "technologist")
+
+
+def free_replacements(appointment: Appointment, role: str) -> list[StaffMember]:
+    """Who of `role` ("radiologist" or "technologist", the latter meaning technologist or nurse)
+    could take the appointment at its own start: every one the engine's fit finds free then
+    (the appointment's own reservations aside), with its room kept and the other role left to
+    the slot search. The one assigned now is not listed."""
+    kept = {"room": appointment.room, "radiologist": None, "technologist": None}
+    requirements, by_resource = _requirements(appointment.procedure, **kept)
+    wanted = next(r for r in requirements if r.label == role)
+    current = getattr(appointment, f"{role}_id")
+    free = []
+    for resource in wanted.candidates:
+        member = by_resource[resource.pk]
+        if member.pk == current:
+            continue
+        narrowed = [replace(r, candidates=[resource]) if r.label == role else r for r in requirements]
+        answer = calendar.fit(
+            requirements=narrowed,
+            start=appointment.start,
+            duration=timedelta(minutes=appointment.duration_minutes),
+            exclude_holder=appointment.holder,
+        )
+        if answer:
+            free.append(member)
+    return free
+
+
+def replacement_team(appointment: Appointment) -> TeamFit | None:
+    """The appointment's team at its own start with each person who cannot be there then (time
+    off, outside their hours) replaced by the first free one of the same role, as the slot
+    search picks; None when its room cannot be there, when nobody free can replace them, or
+    when nobody needs replacing."""
+    named = {"room": appointment.room, "radiologist": appointment.radiologist, "technologist": appointment.technologist}
+    for _ in range(len(STAFF_ROLES) + 1):  # at most each role opened once, then the answer
+        try:
+            team = fit_team(
+                appointment.procedure,
+                appointment.start,
+                appointment.duration_minutes,
+                exclude_holder=appointment.holder,
+                **named,
+            )
+        except calendar.SlotTaken:
+            return None  # the free ones of a role to replace are all booked then
+        except ServiceRefusal as refusal:
+            # fit_team names the named resource that cannot be there; open that role and ask again.
+            role = next((name for name in refusal.fields if name in STAFF_ROLES and named[name] is not None), None)
+            if role is None:
+                return None
+            named[role] = None
+            continue
+        option = team.option
+        if (option.radiologist.pk, option.technologist.pk) == (appointment.radiologist_id, appointment.technologist_id):
+            return None
+        return team
+    return None

@@ -122,7 +122,7 @@ _TABLE = [
     ),
     EventTold(
         Event.RESTAFFED,
-        _RESCHEDULED,
+        (*_RESCHEDULED, "restaff"),
         order_status="SC",
         calendars_show=True,
         siu="S14",

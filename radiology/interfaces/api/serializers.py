@@ -287,6 +287,18 @@ class RescheduleInputSerializer(ChosenResourcesSerializer):
         return data
 
 
+class RestaffInputSerializer(serializers.Serializer):
+    """Other people at the same time: the ones named replace the booked ones (at least one)."""
+
+    radiologist = staff_field(
+        role_label="radiologist", roles=[StaffMember.Role.RADIOLOGIST], required=False, allow_null=True
+    )
+    technologist = staff_field(
+        role_label="technologist or nurse", roles=StaffMember.ASSISTING_ROLES, required=False, allow_null=True
+    )
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
 class ReasonSerializer(serializers.Serializer):
     reason_code = serializers.ChoiceField(
         choices=ACTIONS["cancel"].reason_choices.choices, help_text="A code from the catalog."
@@ -468,6 +480,13 @@ class StaffRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     role = serializers.CharField()
+
+
+class StaffCandidatesSerializer(serializers.Serializer):
+    """Who else is free at the appointment's own start, per role (the slot search's answer)."""
+
+    radiologist = StaffRefSerializer(many=True)
+    technologist = StaffRefSerializer(many=True)
 
 
 class SlotSerializer(serializers.Serializer):

@@ -27,6 +27,7 @@ urlpatterns = [
     path("appointments/<int:pk>", views.AppointmentDetailView.as_view(), name="appointment"),
     path("appointments/<int:pk>/reschedule", views.RescheduleView.as_view(), name="reschedule"),
     path("appointments/<int:pk>/cancel", views.CancelView.as_view(), name="cancel"),
+    path("appointments/<int:pk>/staff", views.RestaffView.as_view(), name="restaff"),
     path("appointments/<int:pk>/transitions", views.TransitionsView.as_view(), name="transitions"),
     path("appointments/<int:pk>/outcome/correction", views.OutcomeCorrectionView.as_view(), name="outcome_correction"),
     path("appointments/<int:pk>/report", views.ReportView.as_view(), name="report"),

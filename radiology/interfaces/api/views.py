@@ -19,7 +19,7 @@ from radiology.interfaces.api.permissions import HasRolePermissions
 from radiology.models import Appointment, Patient
 from radiology.selectors import letters as letter_selectors
 from radiology.selectors import loops
-from radiology.services import booking, cancellation, reports, rescheduling, workflow
+from radiology.services import booking, cancellation, reports, rescheduling, restaffing, workflow
 from radiology.services.actions import run_action
 from radiology.services.patient_needs import may_record_needs, record_needs
 from radiology.services.patients import find_patients, register_patient
@@ -298,6 +298,33 @@ class RescheduleView(ApiView):
             lead_time_override_reason=data["lead_time_override_reason"],
             note=data["note"],
         )
+        return appointment_response(request, pk)
+
+
+class RestaffView(ApiView):
+    required_perms = {"GET": [VIEW_APPOINTMENT], "POST": [BOOK]}
+    offers_suggestions = True
+
+    @extend_schema(
+        operation_id="appointments_staff_candidates",
+        summary="Who else is free at the appointment's time",
+        responses={200: s.StaffCandidatesSerializer, **ERRORS},
+    )
+    def get(self, request, pk):
+        appointment = appointment_or_404(pk)
+        return Response(s.StaffCandidatesSerializer(restaffing.candidates(appointment)).data)
+
+    @extend_schema(
+        operation_id="appointments_restaff",
+        summary="Change the radiologist or technologist/nurse without moving the appointment",
+        request=s.RestaffInputSerializer,
+        responses={200: s.AppointmentDetailSerializer, **CONFLICT},
+    )
+    def post(self, request, pk):
+        appointment_or_404(pk)
+        body = s.RestaffInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        restaffing.restaff_appointment(appointment_id=pk, actor=request.user, **body.validated_data)
         return appointment_response(request, pk)
 
 

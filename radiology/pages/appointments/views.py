@@ -78,7 +78,7 @@ def appointment_detail(request, pk):
         raise Http404("No such appointment") from None
     record_access(request=request, patient_ids=[appointment.patient_id], what=What.APPOINTMENT_PAGE)
     back = request.get_full_path()
-    booking_actions = action_links(user=request.user, back=back, group="booking")(appointment)
+    booking_actions = action_links(user=request.user, back=back, group=("booking", "staffing"))(appointment)
     letter = letter_of_appointment(appointment.pk)
     try:
         checklist = appointment.checklist  # read with the appointment (appointment_with_history)

@@ -13,6 +13,7 @@ from radiology.selectors import scheduler_todo
 from radiology.selectors.loops import loop_tasks
 from radiology.selectors.reach import patients_to_reach
 from radiology.services.loop_steps import handle_todo_step
+from radiology.services.restaffing import offer_on_todo
 from radiology.services.todo import record_todo_note
 
 
@@ -22,7 +23,11 @@ def todo(request):
     return render(
         request,
         "radiology/scheduler/todo.html",
-        {"items": scheduler_todo(now=timezone.now()), "to_reach": patients_to_reach(), "loop_tasks": loop_tasks()},
+        {
+            "items": offer_on_todo(scheduler_todo(now=timezone.now())),
+            "to_reach": patients_to_reach(),
+            "loop_tasks": loop_tasks(),
+        },
     )
 
 

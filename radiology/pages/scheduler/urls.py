@@ -1,6 +1,6 @@
 from django.urls import path
 
-from radiology.pages.scheduler import todo, views
+from radiology.pages.scheduler import outage, restaff, todo, views
 
 # Mounted at the site root inside the "radiology" namespace (see radiology/urls.py).
 urlpatterns = [
@@ -17,4 +17,6 @@ urlpatterns = [
     path("todo/step/<int:pk>/done/", todo.todo_step_done, name="scheduler_todo_step_done"),
     path("appointments/<int:pk>/reschedule/", views.appointment_reschedule, name="appointment_reschedule"),
     path("appointments/<int:pk>/cancel/", views.appointment_cancel, name="appointment_cancel"),
+    path("appointments/<int:pk>/staff/", restaff.appointment_restaff, name="appointment_restaff"),
+    path("outage/", outage.outage, name="outage"),
 ]

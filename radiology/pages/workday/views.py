@@ -85,7 +85,7 @@ def day_list(request, day: str | None = None):
         room_id=chosen.get("room") and chosen["room"].pk,
         radiologist_id=chosen.get("radiologist") and chosen["radiologist"].pk,
         mine=request.user if chosen.get("mine") else None,
-        links=action_links(user=request.user, back=request.get_full_path(), group="workflow"),
+        links=action_links(user=request.user, back=request.get_full_path(), group=("workflow", "staffing")),
     )
     flow_board.annotate_flow(rows, now=now)
     timeline = flow_board.fit_timeline(rows, day=shown)

@@ -86,7 +86,7 @@ def test_managers_are_offered_no_clinical_action():
         spec.name
         for spec in offered_actions(appointment, permissions=permissions, now=appointment.start + timedelta(hours=1))
     }
-    assert offered == {"reschedule", "cancel"}
+    assert offered == {"reschedule", "restaff", "cancel"}
 
 
 def test_every_action_a_person_takes_names_the_service_that_does_it():

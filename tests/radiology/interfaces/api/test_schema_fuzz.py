@@ -52,6 +52,7 @@ RULES_BEYOND_THE_SCHEMA = {
     "POST /api/v1/appointments",
     "POST /api/v1/patients",
     "POST /api/v1/appointments/{id}/reschedule",
+    "POST /api/v1/appointments/{id}/staff",  # at least one person, free at that minute
     "POST /api/v1/appointments/{id}/transitions",
     "PUT /api/v1/patients/{id}/needs",  # an interpreter booked only when one is needed
 }
