@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from radiology.errors import ServiceRefusal
@@ -114,6 +115,12 @@ def action_page(request, pk, *, action: str):
         except ServiceRefusal as refusal:
             if refusal.code == "forbidden":
                 return forbidden(request, refusal)
+            # Someone may have acted first: the page shows the appointment as it is now, and
+            # when the table no longer offers this action, its fresh page instead of the form.
+            appointment.refresh_from_db()
+            if not spec.allows(appointment, timezone.now()):
+                messages.error(request, refusal.message)
+                return redirect(appointment)
             show_on_form(form, refusal)
         else:
             messages.success(request, spec.done.format(name=done.patient.full_name))

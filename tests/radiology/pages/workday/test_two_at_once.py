@@ -1,0 +1,76 @@
+"""Two staff acting on one appointment at once: the one refused sees it as it is now, and no
+page offers an action the table refuses (issue #22)."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from radiology.models import Appointment
+from radiology.pages.workday import action_pages
+from tests.actions import take_action
+from tests.factories import AppointmentFactory
+
+pytestmark = pytest.mark.django_db
+NY = ZoneInfo("America/New_York")
+NINE = datetime(2027, 1, 13, 9, 0, tzinfo=NY)
+
+
+@pytest.fixture(autouse=True)
+def at_nine():
+    with time_machine.travel(NINE, tick=False):
+        yield
+
+
+def rival_first(monkeypatch, action, rival):
+    """The rival's action commits between the page's read and the service's lock."""
+    real = action_pages.run_action
+
+    def run(**kwargs):
+        take_action(kwargs["appointment_id"], action, rival)
+        return real(**kwargs)
+
+    monkeypatch.setattr(action_pages, "run_action", run)
+
+
+def test_the_one_refused_is_sent_to_the_appointment_as_it_is_now_with_who_acted(client, user_of, monkeypatch):
+    appointment = AppointmentFactory(start=NINE, status="checked_in")
+    me, rival = user_of("technologist"), user_of("technologist", user__first_name="Rosa", user__last_name="Kim")
+    client.force_login(me)
+    rival_first(monkeypatch, "start", rival)
+
+    people = {"radiologist": appointment.radiologist_id, "technologist": appointment.technologist_id}
+    response = client.post(f"/appointments/{appointment.pk}/start/", people, follow=True)
+
+    assert response.redirect_chain[-1][0] == f"/appointments/{appointment.pk}/"
+    page = response.text
+    assert "Nothing to do: the appointment is already “In procedure”" in page
+    assert "Rosa Kim" in page
+    assert Appointment.objects.get().status == "in_procedure"
+
+
+def test_the_cancel_form_is_not_offered_for_an_exam_in_progress(client, user_of):
+    appointment = AppointmentFactory(start=NINE, status="in_procedure")
+    client.force_login(user_of("scheduler"))
+
+    response = client.get(f"/appointments/{appointment.pk}/cancel/", follow=True)
+
+    assert response.redirect_chain[-1][0] == f"/appointments/{appointment.pk}/"
+    assert "Cannot cancel" in response.text
+    assert "Cancel the appointment" not in response.text
+    assert 'name="reason_code"' not in response.text
+
+
+def test_a_cancel_posted_after_the_exam_started_says_so_on_the_fresh_page(client, user_of, monkeypatch):
+    appointment = AppointmentFactory(start=NINE, status="checked_in")
+    client.force_login(user_of("scheduler"))
+    page = client.get(f"/appointments/{appointment.pk}/cancel/")
+    take_action(appointment.pk, "start", user_of("technologist"))
+
+    response = client.post(f"/appointments/{appointment.pk}/cancel/", {"reason_code": "patient_request"}, follow=True)
+
+    assert 'name="reason_code"' in page.text
+    assert response.redirect_chain[-1][0] == f"/appointments/{appointment.pk}/"
+    assert "In procedure" in response.text
+    assert Appointment.objects.get().status == "in_procedure"
