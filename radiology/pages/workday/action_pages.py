@@ -116,14 +116,20 @@ def action_page(request, pk, *, action: str):
             if refusal.code == "forbidden":
                 return forbidden(request, refusal)
             # Someone may have acted first: the page shows the appointment as it is now, and
-            # when the table no longer offers this action, its fresh page instead of the form.
+            # when its state no longer allows this action, the refusal without the form.
             appointment.refresh_from_db()
-            if not spec.allows(appointment, timezone.now()):
-                messages.error(request, refusal.message)
-                return redirect(appointment)
             show_on_form(form, refusal)
         else:
             messages.success(request, spec.done.format(name=done.patient.full_name))
             return redirect((page.then and page.then(request, done)) or _back(request, done))
-    context = {"appointment": appointment, "form": form, "title": spec.title, "next": _back(request, appointment)}
+    context = {
+        "appointment": appointment,
+        "form": form,
+        "title": spec.title,
+        "next": _back(request, appointment),
+        # The form is offered only while the state allows the action (the table decides).
+        "offered": spec.state_allows(appointment),
+    }
+    if not context["offered"] and not form.non_field_errors():
+        context["not_offered"] = spec.refusal(appointment, timezone.now())
     return render(request, page.template, context)

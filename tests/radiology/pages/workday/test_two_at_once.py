@@ -34,20 +34,30 @@ def rival_first(monkeypatch, action, rival):
     monkeypatch.setattr(action_pages, "run_action", run)
 
 
-def test_the_one_refused_is_sent_to_the_appointment_as_it_is_now_with_who_acted(client, user_of, monkeypatch):
+def test_the_one_refused_sees_the_appointment_as_it_is_now_with_who_acted_and_no_form(client, user_of, monkeypatch):
     appointment = AppointmentFactory(start=NINE, status="checked_in")
     me, rival = user_of("technologist"), user_of("technologist", user__first_name="Rosa", user__last_name="Kim")
     client.force_login(me)
     rival_first(monkeypatch, "start", rival)
 
     people = {"radiologist": appointment.radiologist_id, "technologist": appointment.technologist_id}
-    response = client.post(f"/appointments/{appointment.pk}/start/", people, follow=True)
+    page = client.post(f"/appointments/{appointment.pk}/start/", people).text
 
-    assert response.redirect_chain[-1][0] == f"/appointments/{appointment.pk}/"
-    page = response.text
+    assert "Now: in procedure." in page
     assert "Nothing to do: the appointment is already “In procedure”" in page
     assert "Rosa Kim" in page
+    assert 'name="radiologist"' not in page
     assert Appointment.objects.get().status == "in_procedure"
+
+
+def test_an_action_page_the_state_no_longer_allows_says_why_without_the_form(client, user_of):
+    appointment = AppointmentFactory(start=NINE, status="completed")
+    client.force_login(user_of("technologist"))
+
+    page = client.get(f"/appointments/{appointment.pk}/check-in/").text
+
+    assert "Cannot check in" in page
+    assert 'name="identity_confirmed"' not in page
 
 
 def test_the_cancel_form_is_not_offered_for_an_exam_in_progress(client, user_of):
