@@ -51,13 +51,13 @@ run: export DJANGO_STATIC_MANIFEST := $(or $(DJANGO_STATIC_MANIFEST),true)
 run: export SITE_URL := $(SERVED_AT)
 run: seed static
 	@echo "Open http://$(HOST):$(PORT)/ (health: /healthz)"
-	$(VENV)/bin/honcho start -f Procfile -p $(PORT)
+	$(PY) scripts/run_procs.py start -f Procfile -p $(PORT)
 
 ## dev: like run, with Django's auto-reloading server and debug pages (never in production)
 dev: export DJANGO_DEBUG := $(or $(DJANGO_DEBUG),true)
 dev: export SITE_URL := $(SERVED_AT)
 dev: not-production seed
-	$(VENV)/bin/honcho start -f Procfile.dev -p $(PORT)
+	$(PY) scripts/run_procs.py start -f Procfile.dev -p $(PORT)
 
 ## site-url: the address links in messages use (SITE_URL, else http://HOST:PORT)
 site-url:

@@ -1,5 +1,6 @@
 """GET /healthz: each check by name; 200 only when all pass, else 503 naming the failures."""
 
+import time
 import uuid
 from datetime import timedelta
 
@@ -116,3 +117,38 @@ def test_a_retry_due_later_is_in_the_backlog_from_when_it_was_planned(client, ti
 
     assert backlog["hl7"]["waiting"] == 1 and backlog["hl7"]["retrying"] == 1
     assert 180 <= backlog["hl7"]["oldest_seconds"] < 190
+
+
+@pytest.fixture
+def just_started(settings, monkeypatch):
+    from monitoring import health
+
+    settings.HEALTH_START_GRACE_SECONDS = 90
+    monkeypatch.setattr(health, "STARTED", time.monotonic())
+    monkeypatch.setattr(health, "STARTED_AT", timezone.now())
+
+
+def test_beat_not_yet_ticked_right_after_a_start_is_starting_not_a_failure(client, just_started):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert (body["status"], body["failed"]) == ("starting", [])
+    assert body["checks"]["beat"]["detail"] == "starting: beat has not ticked yet"
+
+
+def test_a_tick_from_before_the_start_is_starting_too_and_once_it_ticks_all_is_ok(client, just_started):
+    record_heartbeat(name="beat", now=timezone.now() - timedelta(hours=20))
+    stale = client.get("/healthz").json()
+    record_heartbeat(name="beat")
+
+    assert stale["status"] == "starting"
+    assert client.get("/healthz").json()["status"] == "ok"
+
+
+def test_beat_silent_after_the_grace_is_a_failure_again(client, just_started, monkeypatch):
+    from monitoring import health
+
+    monkeypatch.setattr(health, "STARTED", time.monotonic() - 91)
+
+    assert client.get("/healthz").json()["failed"] == ["beat"]
