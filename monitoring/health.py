@@ -17,7 +17,6 @@ from monitoring.tasks import BEAT
 from notifications.models import Message
 from notifications.selectors import backlog
 
-
 # When this process started: the grace for beat and the outbox runs from here (a monotonic
 # clock for the grace itself; the wall clock to tell a tick of this run from an older one).
 STARTED = time.monotonic()
