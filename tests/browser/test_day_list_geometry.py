@@ -14,7 +14,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # A cell's lines: the distinct tops of its text's boxes (the cell's own height follows its row's).
 LINES = """e => { const r = document.createRange(); r.selectNodeContents(e);
-    return new Set([...r.getClientRects()].filter(x => x.width > 1 && x.height > 1).map(x => Math.round(x.top))).size; }"""
+    const boxes = [...r.getClientRects()].filter(x => x.width > 1 && x.height > 1);
+    return new Set(boxes.map(x => Math.round(x.top))).size; }"""
 HEADERS_ON_ONE_LINE = f"""() => [...document.querySelectorAll('.day-table thead th')].filter(
     th => ({LINES})(th) > 1).map(th => th.innerText)"""
 CELLS_WRAPPED = f"""() => [...document.querySelectorAll(
@@ -22,7 +23,8 @@ CELLS_WRAPPED = f"""() => [...document.querySelectorAll(
     + '.day-table tbody .team span, .day-table tbody .flow-clock')].filter(
     td => ({LINES})(td) > 1).map(td => td.innerText)"""
 NAMES_CLIPPED = """() => [...document.querySelectorAll('.day-table tbody .patient-name, .day-timeline .who')].filter(
-    e => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > e.parentElement.getBoundingClientRect().right + 1
+    e => e.scrollWidth > e.clientWidth + 1
+        || e.getBoundingClientRect().right > e.parentElement.getBoundingClientRect().right + 1
 ).map(e => e.innerText)"""
 NAV_TOPS = """() => [...new Set([...document.querySelectorAll('#nav .navbar-nav > .nav-item')].map(
     e => Math.round(e.getBoundingClientRect().top)))]"""

@@ -99,7 +99,8 @@ def row_html(row, now) -> SafeString:
         f'<tr class="{css}" data-appointment="{a.pk}" data-flow="{row.flow.key}">'
         f'<td class="one-line"><a href="/appointments/{a.pk}/">{_e(row.time)}</a></td>'
         f'<td><span class="patient-name">{_e(patient.family_name)}, {_e(patient.given_name)}</span>'
-        f'<div class="small text-body-secondary patient-meta">MRN {_e(patient.mrn)} · {age}</div>{allergy}{interpreter}</td>'
+        f'<div class="small text-body-secondary patient-meta">MRN {_e(patient.mrn)} · {age}</div>'
+        f"{allergy}{interpreter}</td>"
         f'<td class="one-line">{a.duration_minutes}</td>'
         f'<td class="small team"><span>{_e(a.radiologist.name)}</span><br><span>{_e(a.technologist.name)}</span></td>'
         f'<td class="flow-cell">{flow_html(row, now)}</td>'
