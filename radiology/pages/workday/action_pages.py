@@ -25,8 +25,9 @@ from radiology.services.actions import run_action
 
 
 def _reason_from_link(request, appointment) -> dict:
-    # "Did not proceed: no discharge today" from the check-in page arrives with its reason.
-    return {"reason_code": request.GET.get("reason", "")}
+    # "Did not proceed: no discharge today" from the check-in page arrives with its reason,
+    # and with her arrival to record (she is at the desk).
+    return {"reason_code": request.GET.get("reason", ""), "arrived": request.GET.get("arrived") == "1"}
 
 
 def _book_the_repeat_now(request, appointment) -> str | None:
@@ -103,6 +104,8 @@ def action_page(request, pk, *, action: str):
     )
     data = request.POST if request.method == "POST" else None  # a confirm-only form posts nothing
     extra = {"reason_choices": spec.reason_choices} if spec.reason_choices else {}
+    if "arrived" in spec.optional_inputs:
+        extra["takes_arrival"] = True
     form = page.form_class(data, initial=page.initial(request, appointment) if page.initial else None, **extra)
     if request.method == "POST" and form.is_valid():
         try:

@@ -1,6 +1,7 @@
 """Two staff acting on one appointment at once: the one refused sees it as it is now, and no
 page offers an action the table refuses (issue #22)."""
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -9,7 +10,7 @@ import time_machine
 
 from radiology.models import Appointment
 from radiology.pages.workday import action_pages
-from tests.actions import take_action
+from tests.actions import CHECKLIST_FORM, take_action
 from tests.factories import AppointmentFactory
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +85,39 @@ def test_a_cancel_posted_after_the_exam_started_says_so_on_the_fresh_page(client
     assert response.redirect_chain[-1][0] == f"/appointments/{appointment.pk}/"
     assert "In procedure" in response.text
     assert Appointment.objects.get().status == "in_procedure"
+
+
+def test_no_discharge_at_check_in_keeps_the_ticks_and_records_her_arrival_with_did_not_proceed(client, user_of):
+    appointment = AppointmentFactory(start=NINE, status="reminded")
+    client.force_login(user_of("technologist"))
+    answers = {**CHECKLIST_FORM, "discharge_present_today": "no"}
+
+    refused = client.post(f"/appointments/{appointment.pk}/check-in/", answers).text
+    offer = re.search(r'href="([^"]*did-not-proceed[^"]*arrived=1[^"]*)"', refused).group(1).replace("&amp;", "&")
+    form = client.get(offer)
+    client.post(offer, {"reason_code": "no_discharge", "arrived": "on"})
+
+    assert re.search(r'name="identity_confirmed"[^>]*checked', refused)
+    assert re.search(r'name="consent_signed"[^>]*checked', refused)
+    assert form.context["form"].initial == {"reason_code": "no_discharge", "arrived": True}
+    appointment.refresh_from_db()
+    assert appointment.status == "did_not_proceed"
+    assert appointment.checked_in_at == NINE
+
+
+def test_the_api_records_her_arrival_with_did_not_proceed(user_of):
+    from rest_framework.test import APIClient
+
+    appointment = AppointmentFactory(start=NINE, status="reminded")
+    api = APIClient()
+    api.force_authenticate(user_of("technologist"))
+
+    response = api.post(
+        f"/api/v1/appointments/{appointment.pk}/transitions",
+        {"action": "did_not_proceed", "reason_code": "no_discharge", "arrived": True},
+        format="json",
+    )
+
+    assert response.status_code == 200, response.json()
+    appointment.refresh_from_db()
+    assert (appointment.status, appointment.checked_in_at) == ("did_not_proceed", NINE)
