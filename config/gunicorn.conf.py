@@ -10,6 +10,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from config.log_format import GUNICORN_LOGCONFIG
+
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
@@ -25,6 +27,8 @@ accesslog = "-"
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(D)sus'
 logger_class = "config.gunicorn_logging.RedactingLogger"
 errorlog = "-"
+# The same line format and UTC clock as Django, Celery and the listeners (config/log_format.py).
+logconfig_dict = GUNICORN_LOGCONFIG
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 # prometheus-client's multi-process mode: each worker writes its counters and histograms to

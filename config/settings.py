@@ -241,13 +241,22 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Logs carry ids and states, never names or clinical answers.
+# One format and one clock (UTC, ISO 8601) for every process: web (gunicorn's own loggers
+# too, config/gunicorn.conf.py), worker and beat (Celery logs through this root handler, not its
+# own), the listeners and runserver. config/log_format.py; honcho's prefix runs in UTC too.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {"plain": {"()": "config.log_format.UTCFormatter"}},
+    "filters": {"no_traceback_below_500": {"()": "config.log_format.NoTracebackBelow500"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["no_traceback_below_500"]}
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # runserver's request lines: Django's default gives them a format and clock of their own.
+    "loggers": {"django.server": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
@@ -482,6 +491,8 @@ HEALTH_BEAT_MAX_AGE_SECONDS = env.int("HEALTH_BEAT_MAX_AGE_SECONDS", default=120
 LISTENER_HEARTBEAT_SECONDS = env.float("LISTENER_HEARTBEAT_SECONDS", default=5.0)
 LISTENER_MAX_AGE_SECONDS = env.float("LISTENER_MAX_AGE_SECONDS", default=20.0)
 HEALTH_OVERDUE_SECONDS = env.int("HEALTH_OVERDUE_SECONDS", default=300)
+# After a start, beat's first tick and the outbox's catch-up are "starting", not failures.
+HEALTH_START_GRACE_SECONDS = env.int("HEALTH_START_GRACE_SECONDS", default=90)
 HEARTBEAT_SECONDS = env.float("HEARTBEAT_SECONDS", default=30.0)
 CELERY_BEAT_SCHEDULE["heartbeat"] = {
     "task": "monitoring.heartbeat",

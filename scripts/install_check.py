@@ -169,7 +169,8 @@ def check(workdir: Path, run: subprocess.Popen, env: dict, site: Site) -> None:
         if run.poll() is not None:
             raise SystemExit(f"`make run` exited with {run.returncode} before serving")
         status, raw = site.request("GET", "/healthz", expect=(200, 503))
-        return json.loads(raw) if status == 200 else None
+        body = json.loads(raw) if status == 200 else None
+        return body if body and body["status"] == "ok" else None  # not "starting": the first tick came
 
     say("waiting for /healthz (install, migrate, collectstatic, start, first beat tick)")
     health = wait_for("/healthz to be 200", healthy, timeout=420, interval=3)
@@ -250,7 +251,8 @@ def check_demo(workdir: Path, run: subprocess.Popen, env: dict, site: Site) -> N
         if run.poll() is not None:
             raise SystemExit(f"`make run` exited with {run.returncode} before serving")
         status, raw = site.request("GET", "/healthz", expect=(200, 503))
-        return json.loads(raw) if status == 200 else None
+        body = json.loads(raw) if status == 200 else None
+        return body if body and body["status"] == "ok" else None  # not "starting": the first tick came
 
     say("waiting for /healthz")
     health = wait_for("/healthz to be 200", healthy, timeout=420, interval=3)

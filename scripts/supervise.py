@@ -124,6 +124,8 @@ def main(argv: list[str]) -> None:
     # Procfile.dev's web line names $HOST: supervisord refuses a command naming an unset one.
     os.environ.setdefault("HOST", "127.0.0.1")
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    # supervisord's own lines in UTC, like every process's (config/log_format.py).
+    os.environ["TZ"] = "UTC"
     run_dir = ROOT / "var" / "run"
     run_dir.mkdir(parents=True, exist_ok=True)
     conf = run_dir / f"supervisord-{port}.conf"

@@ -34,6 +34,8 @@ def _isolated_outbox(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
     settings.SMS_FILE_PATH = str(tmp_path / "sms")
+    # A test process is not a fresh start (tests of the start's grace set it themselves).
+    settings.HEALTH_START_GRACE_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)

@@ -121,6 +121,14 @@ def overlaps_time_off():
     return Exists(Unavailability.objects.filter(resources, start__lt=OuterRef("end"), end__gt=OuterRef("start")))
 
 
+def needs_new_time(appointment) -> bool:
+    """Still to come, and its room or a person is off then (the to-do's "Needs a new time")."""
+    if appointment.status not in UPCOMING:
+        return False
+    off = Appointment.objects.filter(pk=appointment.pk).annotate(off=overlaps_time_off()).values_list("off", flat=True)
+    return bool(off.first())
+
+
 def appointments_affected_by(*, resource_id: int, start, end) -> list[Appointment]:
     """Booked appointments that need this room or person between start and end."""
     people = Q(room__resource_id=resource_id) | Q(radiologist__resource_id=resource_id)

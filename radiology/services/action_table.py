@@ -224,6 +224,7 @@ _TABLE = [
         style="btn-outline-danger",
         url_name="did_not_proceed",
         inputs=("reason_code",),
+        optional_inputs=("arrived",),
         reason_choices=NotProceededReason,
         service_path=WORKFLOW + "record_not_proceeded",
         time_rule=_on_the_day,

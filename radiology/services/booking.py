@@ -97,9 +97,10 @@ def book_appointment(
     indication_other: str = "",
 ) -> Appointment:
     """Book a galactogram: all three resources held together or nothing written. It is
-    booked from a waiting `order` of this patient; without one, an order is created from
-    what the scheduler entered (side, indication), so every appointment has an accession
-    number and a Study Instance UID. A patient who already has a galactogram ahead is booked
+    booked from a waiting `order` of this patient; without one, her waiting order of this
+    procedure is taken (of several, the scheduler chooses), and only when she has none is an
+    order created from what the scheduler entered (side, indication), so every appointment
+    has an accession number and a Study Instance UID. A patient who already has a galactogram ahead is booked
     again only with a `repeat_booking_reason` (the existing one is named in the refusal)."""
     check_permission(actor, BOOKING)
     now = now or timezone.now()
@@ -162,6 +163,8 @@ def _book_once(
     with transaction.atomic():
         # Serialise bookings of one patient so two clerks cannot double-book her.
         Patient.objects.select_for_update().filter(pk=patient.pk).exists()
+        if order is None:
+            order = _her_waiting_order(patient, procedure, side=new_order["side"])
         if order is not None:
             order = order_lifecycle.check_bookable(order=order, patient=patient, procedure=procedure)
         end = start + timedelta(minutes=duration_minutes)
@@ -195,6 +198,27 @@ def _book_once(
         hl7_events.on_booked(appointment=appointment, actor=actor, now=now)
         rebooking.on_order_booked(appointment=appointment, actor=actor, now=now)
     return appointment
+
+
+def waiting_orders(patient, procedure=None) -> list[Order]:
+    """Her orders still waiting to be booked, oldest first (what a booking offers before a new one)."""
+    orders = Order.objects.filter(patient=patient, status=Order.Status.WAITING).select_related("procedure")
+    if procedure is not None:
+        orders = orders.filter(procedure=procedure)
+    return list(orders.order_by("received_at", "pk"))
+
+
+def _her_waiting_order(patient, procedure, *, side: str) -> Order | None:
+    """A booking without an order books her waiting order of this procedure rather than making
+    another: the EHR's order keeps its accession and placer numbers and leaves the queue. One
+    that fits (the side asked for, or any side when none was) is taken; of several the
+    scheduler must choose, so the refusal names them; none that fits makes a new order."""
+    fitting = [o for o in waiting_orders(patient, procedure) if not side or o.side in (side, "")]
+    if len(fitting) <= 1:
+        return fitting[0] if fitting else None
+    names = ", ".join(o.accession_number for o in fitting)
+    message = f"{patient.full_name} has {len(fitting)} waiting orders ({names}): choose the order to book."
+    raise ServiceRefusal(message, code="invalid", fields={"order": message})
 
 
 def log_unchanged_state(appointment, action, actor, now, note):

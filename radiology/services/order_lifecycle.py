@@ -88,8 +88,20 @@ def check_bookable(*, order: Order, patient, procedure) -> Order:
         raise _invalid("order", f"Order {order.accession_number} is for another procedure.")
     refusal = ORDER_ACTIONS["book_now"].refusal(order, ())
     if refusal:
-        raise _invalid("order", refusal)
+        booked = live_appointment(order)
+        # A second Confirm (Back after booking) is told what the first one did.
+        raise _invalid("order", already_booked(booked) if booked else refusal)
     return order
+
+
+def live_appointment(order: Order) -> Appointment | None:
+    """The order's appointment still ahead or under way (a scheduled order has one)."""
+    ended = ENDED_WITHOUT_EXAM | EXAM_DONE
+    return order.appointments.exclude(status__in=ended).order_by("-start").first()
+
+
+def already_booked(appointment: Appointment) -> str:
+    return f"Already booked: {appointment.local_start:%a %d %b %Y %H:%M} (appointment #{appointment.pk})."
 
 
 def check_clinical_facts(*, indication: str = "", indication_other: str = "", side: str = "", **_) -> None:

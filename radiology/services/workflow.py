@@ -353,10 +353,14 @@ def abort_procedure(*, appointment_id: int, actor, reason_code: str, note: str =
     )
 
 
-def record_not_proceeded(*, appointment_id: int, actor, reason_code: str, note: str = "", now: datetime | None = None):
+def record_not_proceeded(
+    *, appointment_id: int, actor, reason_code: str, note: str = "", arrived: bool = False, now: datetime | None = None
+):
     """The patient came (or was due today) but is not examined: no discharge, expressed
     within 48 h, declined, contrast allergy. Frees the room and people; the schedulers' to-do
-    list shows her until she is booked again."""
+    list shows her until she is booked again. `arrived`: she is here (the check-in that found
+    no discharge), so her arrival is recorded with it: she came, she is no no-show."""
+    arrival = {"checked_in_at": now or timezone.now()} if arrived else {}
     return _end_early(
         appointment_id=appointment_id,
         actor=actor,
@@ -366,10 +370,11 @@ def record_not_proceeded(*, appointment_id: int, actor, reason_code: str, note: 
         code=reason_code,
         note=note,
         now=now,
+        arrival=arrival,
     )
 
 
-def _end_early(*, appointment_id, actor, action, event, choices, code, note, now):
+def _end_early(*, appointment_id, actor, action, event, choices, code, note, now, arrival=None):
     """The change, the freed time, the withdrawn reminders and what the EHR is told (the told
     table's `event`) commit together, as a booking's do."""
     reason = coded_reason(choices, code, note)
@@ -383,6 +388,10 @@ def _end_early(*, appointment_id, actor, action, event, choices, code, note, now
             now=now,
             fields={"reason_code": code, "reason": reason},
         )
+        if arrival and appointment.checked_in_at is None:
+            # Not a transition: the time she came, kept beside the ending (the state says why).
+            Appointment.objects.filter(pk=appointment.pk).update(**arrival)
+            appointment.checked_in_at = arrival["checked_in_at"]
         release(holder=appointment.holder, now=now)
         reminders.on_ended_early(appointment=appointment, now=now)
         hl7_events.on_ended_early(appointment=appointment, event=event, actor=actor, now=now)

@@ -1,5 +1,6 @@
 """GET /healthz: each check by name; 200 only when all pass, else 503 naming the failures."""
 
+import time
 import uuid
 from datetime import timedelta
 
@@ -146,3 +147,38 @@ def test_a_listener_stopped_cleanly_leaves_no_heartbeat_and_is_not_a_failure(cli
     assert not Heartbeat.objects.filter(name="hl7").exists()
     body = client.get("/healthz").json()
     assert body["checks"]["hl7"] == {"ok": True, "detail": "not running (no heartbeat)"}
+
+
+@pytest.fixture
+def just_started(settings, monkeypatch):
+    from monitoring import health
+
+    settings.HEALTH_START_GRACE_SECONDS = 90
+    monkeypatch.setattr(health, "STARTED", time.monotonic())
+    monkeypatch.setattr(health, "STARTED_AT", timezone.now())
+
+
+def test_beat_not_yet_ticked_right_after_a_start_is_starting_not_a_failure(client, just_started):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert (body["status"], body["failed"]) == ("starting", [])
+    assert body["checks"]["beat"]["detail"] == "starting: beat has not ticked yet"
+
+
+def test_a_tick_from_before_the_start_is_starting_too_and_once_it_ticks_all_is_ok(client, just_started):
+    record_heartbeat(name="beat", now=timezone.now() - timedelta(hours=20))
+    stale = client.get("/healthz").json()
+    record_heartbeat(name="beat")
+
+    assert stale["status"] == "starting"
+    assert client.get("/healthz").json()["status"] == "ok"
+
+
+def test_beat_silent_after_the_grace_is_a_failure_again(client, just_started, monkeypatch):
+    from monitoring import health
+
+    monkeypatch.setattr(health, "STARTED", time.monotonic() - 91)
+
+    assert client.get("/healthz").json()["failed"] == ["beat"]

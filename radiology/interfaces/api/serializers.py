@@ -408,6 +408,9 @@ class TransitionInputSerializer(serializers.Serializer):
         help_text=f"Required with {', '.join(_goes_with('reason_code'))}: a catalog code.",
     )
     note = serializers.CharField(max_length=250, required=False, allow_blank=True, default="")
+    arrived = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="With did_not_proceed: she came; record her arrival."
+    )
     radiologist = staff_field(
         role_label="radiologist", roles=[StaffMember.Role.RADIOLOGIST], required=False, allow_null=True
     )

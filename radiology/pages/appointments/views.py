@@ -102,6 +102,7 @@ def appointment_detail(request, pk):
         "follow_ups": loops.follow_ups_of([appointment.pk]).get(appointment.pk, []),
         "close_reasons": FollowUp.CloseReason.choices,
         "may_work_follow_ups": request.user.has_perm("radiology.book_appointment"),
+        "needs_new_time": selectors.needs_new_time(appointment),
     }
     return render(request, "radiology/appointment_detail.html", context)
 

@@ -14,6 +14,8 @@ from django.utils.safestring import mark_safe
 NEUTRAL = "#3d4b5c"
 SERIES = ["#3d4b5c", "#0b7285", "#7a5600", "#862e9c", "#5f3dc4"]
 _ids = itertools.count(1)
+# A generous average width of one character of the 12 px system font (capitals included).
+LABEL_CHAR_WIDTH = 7.2
 
 
 def _svg_open(css: str, width: int, height: int, font_size: int, alternative: str) -> str:
@@ -38,8 +40,12 @@ def bar_chart(
     if not items:
         return mark_safe('<p class="text-body-secondary">No data for this period.</p>')  # noqa: S308
     top = max(value for _, value in items) or 1
-    label_width, gap = 170, 6
-    plot = width - label_width - 60
+    gap = 6
+    # The labels sit left of the bars, right-aligned: room for the longest one, or its start
+    # falls off the picture's left edge ("…cellation reason").
+    label_width = max(170, round(max(len(label) for label, _ in items) * LABEL_CHAR_WIDTH) + 12)
+    plot = width - 170 - 60
+    width = label_width + plot + 60
     height = len(items) * (bar_height + gap) + gap
     alternative = f"{title}: " + "; ".join(f"{label} {value:g}{unit}" for label, value in items) + "."
     parts = [_svg_open("chart", width, height, 12, alternative)]

@@ -18,7 +18,7 @@ from radiology.pages.scheduler import forms
 from radiology.pages.scheduler.week import WEEK_LEGEND, room_week, week_param
 from radiology.presentation.forms import PatientForm
 from radiology.presentation.refusals import forbidden, show_on_form
-from radiology.services import booking, cancellation, rescheduling
+from radiology.services import booking, cancellation, order_lifecycle, rescheduling
 from radiology.services.action_table import ACTIONS
 from radiology.services.patients import find_patients, register_patient
 from radiology.services.slots import find_galactogram_slots
@@ -92,11 +92,11 @@ def schedule_search(request):
         if order is not None:
             extra["order"] = order.pk
         results = _slot_rows(slots, procedure=data["procedure"], duration=data["duration"], extra=extra)
-    return render(
-        request,
-        "radiology/scheduler/search.html",
-        {"form": form, "results": results, "patient": patient, "order": order, "rooms": Room.objects.all()},
-    )
+    # Her EHR orders come first: "book it for order GA…?" (a search for that order).
+    waiting = booking.waiting_orders(patient) if patient and order is None else []
+    offers = [{"order": o, "url": _url("radiology:schedule_search", {"order": o.pk})} for o in waiting]
+    context = {"form": form, "results": results, "patient": patient, "order": order, "rooms": Room.objects.all()}
+    return render(request, "radiology/scheduler/search.html", context | {"order_offers": offers})
 
 
 def _waiting_order(query) -> Order | None:
@@ -107,6 +107,14 @@ def _waiting_order(query) -> Order | None:
         .filter(pk=query["order"], status=Order.Status.WAITING)
         .first()
     )
+
+
+def _booked_already(query):
+    """The live appointment of an order the query names that is no longer waiting."""
+    if not query.get("order", "").isdigit():
+        return None
+    order = Order.objects.filter(pk=query["order"]).exclude(status=Order.Status.WAITING).first()
+    return order_lifecycle.live_appointment(order) if order else None
 
 
 # --- pick the patient and confirm ---
@@ -125,14 +133,36 @@ def schedule_book(request):
     if request.GET.get("patient", "").isdigit():
         patient = Patient.objects.filter(pk=request.GET["patient"]).first()
     order = _waiting_order(request.GET)
+    booked = _booked_already(request.GET) if order is None else None
     if order is not None:
         patient = order.patient
-    context = _booking_context(request, slot_form, patient=patient, order=order)
-    if patient:
+    elif booked is not None:  # Back after booking: say what happened, do not drop the order
+        patient = booked.patient
+    elif patient is not None:
+        order = _her_one_waiting_order(patient, slot_form.cleaned_data["procedure"])
+    context = _booking_context(request, slot_form, patient=patient, order=order, already_booked=booked)
+    if patient and not booked:
         context["form"] = forms.BookingForm(
             initial={**slot_form.cleaned_data, "patient": patient, "start": slot_form.data["start"], "order": order}
         )
     return render(request, "radiology/scheduler/book.html", context)
+
+
+def _her_one_waiting_order(patient, procedure) -> Order | None:
+    """The booking service takes her only waiting order of the procedure: the page says so."""
+    waiting = booking.waiting_orders(patient, procedure)
+    return waiting[0] if len(waiting) == 1 else None
+
+
+def _order_offers(slot_form, patient, order) -> list[dict]:
+    """Her waiting orders, each a link to book this slot for it (when none is chosen yet)."""
+    if patient is None or order is not None:
+        return []
+    slot = slot_form.slot_query()
+    return [
+        {"order": o, "url": _url("radiology:schedule_book", slot | {"patient": patient.pk, "order": o.pk})}
+        for o in booking.waiting_orders(patient, slot_form.cleaned_data["procedure"])
+    ]
 
 
 def _booking_context(request, slot_form, *, patient=None, **extra) -> dict:
@@ -150,6 +180,7 @@ def _booking_context(request, slot_form, *, patient=None, **extra) -> dict:
         "search_form": search,
         "patients": list(find_patients(query=query)) if len(query) >= 2 else None,
         "query": query,
+        "order_offers": [] if extra.get("already_booked") else _order_offers(slot_form, patient, extra.get("order")),
         **extra,
     }
 
@@ -193,8 +224,9 @@ def _book(request):
             show_on_form(form, error)
         else:
             return redirect("radiology:schedule_booked", pk=appointment.pk)
-    patient = form.cleaned_data.get("patient")
-    context = _booking_context(request, slot_form, patient=patient, form=form, order=form.cleaned_data.get("order"))
+    patient, order = form.cleaned_data.get("patient"), form.cleaned_data.get("order")
+    booked = order_lifecycle.live_appointment(order) if order and order.status != Order.Status.WAITING else None
+    context = _booking_context(request, slot_form, patient=patient, form=form, order=order, already_booked=booked)
     return render(request, "radiology/scheduler/book.html", context, status=400)
 
 
@@ -385,6 +417,10 @@ def _reschedule(request, appointment):
 @permission_required(BOOK, raise_exception=True)
 def appointment_cancel(request, pk):
     appointment = _upcoming_or_404(pk)
+    refusal = ACTIONS["cancel"].refusal(appointment, timezone.now())  # e.g. the exam is under way
+    if refusal:
+        messages.error(request, refusal)
+        return redirect(appointment)
     form = forms.CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -392,6 +428,9 @@ def appointment_cancel(request, pk):
         except ServiceRefusal as error:
             if error.code == "forbidden":
                 return forbidden(request, error)
+            if error.code != "invalid":  # someone acted first: her page as it is now
+                messages.error(request, error.message)
+                return redirect(appointment)
             show_on_form(form, error)
         else:
             messages.success(request, "The appointment is cancelled; its room and staff time are free again.")

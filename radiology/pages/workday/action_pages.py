@@ -26,8 +26,9 @@ from radiology.services.actions import run_action
 
 
 def _reason_from_link(request, appointment) -> dict:
-    # "Did not proceed: no discharge today" from the check-in page arrives with its reason.
-    return {"reason_code": request.GET.get("reason", "")}
+    # "Did not proceed: no discharge today" from the check-in page arrives with its reason,
+    # and with her arrival to record (she is at the desk).
+    return {"reason_code": request.GET.get("reason", ""), "arrived": request.GET.get("arrived") == "1"}
 
 
 def _book_the_repeat_now(request, appointment) -> str | None:
@@ -111,6 +112,8 @@ def action_page(request, pk, *, action: str):
     data = request.POST if request.method == "POST" else None  # a confirm-only form posts nothing
     extra = {"reason_choices": spec.reason_choices} if spec.reason_choices else {}
     extra |= page.kwargs(request, appointment) if page.kwargs else {}
+    if "arrived" in spec.optional_inputs:
+        extra["takes_arrival"] = True
     form = page.form_class(data, initial=page.initial(request, appointment) if page.initial else None, **extra)
     if request.method == "POST" and form.is_valid():
         try:
@@ -123,9 +126,21 @@ def action_page(request, pk, *, action: str):
         except ServiceRefusal as refusal:
             if refusal.code == "forbidden":
                 return forbidden(request, refusal)
+            # Someone may have acted first: the page shows the appointment as it is now, and
+            # when its state no longer allows this action, the refusal without the form.
+            appointment.refresh_from_db()
             show_on_form(form, refusal)
         else:
             messages.success(request, spec.done.format(name=done.patient.full_name))
             return redirect((page.then and page.then(request, done)) or _back(request, done))
-    context = {"appointment": appointment, "form": form, "title": spec.title, "next": _back(request, appointment)}
+    context = {
+        "appointment": appointment,
+        "form": form,
+        "title": spec.title,
+        "next": _back(request, appointment),
+        # The form is offered only while the state allows the action (the table decides).
+        "offered": spec.state_allows(appointment),
+    }
+    if not context["offered"] and not form.non_field_errors():
+        context["not_offered"] = spec.refusal(appointment, timezone.now())
     return render(request, page.template, context)

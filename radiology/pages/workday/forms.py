@@ -147,11 +147,15 @@ class ReasonForm(forms.Form):
 
     reason_code = forms.ChoiceField(label="Reason")
     note = forms.CharField(required=False, max_length=250, help_text="Required for “Other”.")
+    # From the check-in that found no discharge: she is here, and her arrival is recorded.
+    arrived = forms.BooleanField(required=False, label="She came: record her arrival now")
     helper = _helper()
 
-    def __init__(self, *args, reason_choices, **kwargs):
+    def __init__(self, *args, reason_choices, takes_arrival=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reason_code"].choices = [("", "Choose a reason"), *reason_choices.choices]
+        if not takes_arrival:
+            del self.fields["arrived"]
 
 
 class FollowUpForm(forms.Form):

@@ -119,11 +119,12 @@ def row_html(row, now, *, labels: bool = False) -> SafeString:
     css = ("text-body-secondary" if a.status == "cancelled" else "") + (" is-late" if row.late else "")
     return mark_safe(  # noqa: S308 - every database value above and below is escaped with _e
         f'<tr class="{css}" data-appointment="{a.pk}" data-flow="{row.flow.key}">'
-        f'<td class="text-nowrap"><a href="/appointments/{a.pk}/">{_e(row.time)}</a></td>'
+        f'<td class="one-line"><a href="/appointments/{a.pk}/">{_e(row.time)}</a></td>'
         f'<td><span class="patient-name">{_e(patient.family_name)}, {_e(patient.given_name)}</span>'
-        f'<div class="small text-body-secondary">MRN {_e(patient.mrn)} · {age}</div>{allergy}{needs}</td>'
-        f"<td>{a.duration_minutes}</td>"
-        f'<td class="small">{_e(a.radiologist.name)}<br>{_e(a.technologist.name)}</td>'
+        f'<div class="small text-body-secondary patient-meta">MRN {_e(patient.mrn)} · {age}</div>'
+        f"{allergy}{needs}</td>"
+        f'<td class="one-line">{a.duration_minutes}</td>'
+        f'<td class="small team"><span>{_e(a.radiologist.name)}</span><br><span>{_e(a.technologist.name)}</span></td>'
         f'<td class="flow-cell">{flow_html(row, now)}</td>'
         f'<td class="readiness small">{readiness_html(row)}</td>'
         f'<td class="d-print-none"><div class="d-flex flex-wrap gap-1">{actions}</div></td></tr>'

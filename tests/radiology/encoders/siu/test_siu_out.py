@@ -399,3 +399,17 @@ def test_without_our_certificate_the_receiver_refuses_the_connection(
     book(galactogram, scheduler, two_room_dept)
     assert set(deliver_due().values()) == {"retry"}
     assert tls_receiver.received == [] and tls_receiver.refused
+
+
+def test_booking_her_without_naming_her_waiting_ehr_order_still_sends_its_placer_number(
+    receiver, galactogram, two_room_dept, scheduler
+):
+    patient = PatientFactory()
+    order = OrderFactory(patient=patient, placer_system="EPIC", placer_order_number="PO-778")
+
+    appointment = book(galactogram, scheduler, two_room_dept, patient=patient)
+    deliver_due()
+
+    assert appointment.order == order
+    assert field(receiver.received[0], "SCH", 26) == "PO-778^EPIC"
+    assert field(receiver.received[0], "SCH", 27) == f"{order.accession_number}^GALACTO"

@@ -74,3 +74,25 @@ def test_the_day_list_of_the_api_shows_each_appointments_identifiers(api):
     listed = api.get("/api/v1/appointments", {"date": THURSDAY_10.date().isoformat()}).json()["appointments"]
 
     assert [(a["accession_number"], a["side"]) for a in listed] == [(order.accession_number, order.side)]
+
+
+def test_booking_her_without_an_order_books_her_waiting_one(api):
+    order = OrderFactory()
+    body = {"patient": order.patient_id, "procedure": "galactogram", "start": THURSDAY_10.isoformat(), "duration": 45}
+
+    response = api.post("/api/v1/appointments", body, format="json")
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["accession_number"] == order.accession_number
+    assert Order.objects.filter(patient=order.patient).count() == 1
+
+
+def test_booking_her_without_an_order_when_two_wait_names_both_and_books_nothing(api):
+    first = OrderFactory()
+    second = OrderFactory(patient=first.patient)
+    body = {"patient": first.patient_id, "procedure": "galactogram", "start": THURSDAY_10.isoformat(), "duration": 45}
+
+    response = api.post("/api/v1/appointments", body, format="json")
+
+    assert response.status_code == 400, response.json()
+    assert first.accession_number in str(response.json()) and second.accession_number in str(response.json())

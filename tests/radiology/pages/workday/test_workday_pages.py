@@ -164,7 +164,7 @@ def test_no_discharge_today_offers_did_not_proceed_and_that_offer_is_accepted(cl
         assert appointment.status == "reminded" and not CheckInChecklist.objects.exists()
         offer = re.search(r'href="([^"]*did-not-proceed[^"]*)"', page).group(1).replace("&amp;", "&")
         form_page = client.get(offer)
-        assert form_page.context["form"].initial == {"reason_code": "no_discharge"}
+        assert form_page.context["form"].initial == {"reason_code": "no_discharge", "arrived": True}
         done = client.post(offer, {"reason_code": "no_discharge"}, follow=True)
     assert done.status_code == 200
     appointment.refresh_from_db()
@@ -185,7 +185,7 @@ def test_expressed_within_48_hours_refuses_check_in_and_offers_did_not_proceed_w
         assert appointment.status == "reminded" and not CheckInChecklist.objects.exists()
         offer = re.search(r'href="([^"]*did-not-proceed[^"]*)"', page).group(1).replace("&amp;", "&")
         form_page = client.get(offer)
-        assert form_page.context["form"].initial == {"reason_code": "expressed"}
+        assert form_page.context["form"].initial == {"reason_code": "expressed", "arrived": True}
         done = client.post(offer, {"reason_code": "expressed"}, follow=True)
     assert done.status_code == 200
     appointment.refresh_from_db()
