@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
+from notifications.opt_out import is_opted_out
 from radiology.errors import ServiceRefusal
 from radiology.models import Patient
 from radiology.pages.patients.forms import ContactForm
@@ -38,7 +39,10 @@ def patient_detail(request, pk):
     except Patient.DoesNotExist:
         raise Http404("No such patient") from None
     record_access(request=request, patient_ids=[patient.pk], what=What.PATIENT_PAGE)
-    return render(request, "radiology/patients/detail.html", {"patient": patient, "history": history})
+    stopped = bool(patient.phone) and is_opted_out(str(patient.phone))
+    return render(
+        request, "radiology/patients/detail.html", {"patient": patient, "history": history, "sms_opt_out": stopped}
+    )
 
 
 @login_required
