@@ -43,33 +43,38 @@ MAX_CHOICES = 5
 
 def receive_sms(*, provider: str, provider_message_id: str, sender: str, to: str, body: str, now) -> InboundSms:
     """Store, read and act on one inbound text, or return the one already stored under this
-    provider id (nothing is done twice)."""
+    provider id (nothing is done twice). The text is acted on and stored in one transaction:
+    a second copy of it (a gateway's retry, at the same moment or later) fails the unique
+    insert, and its whole transaction, what it did included, rolls back."""
     number, as_sent = read_phone(sender)
     reading = sms_keywords.read(body)
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                inbound = InboundSms.objects.create(
-                    provider=provider,
-                    provider_message_id=provider_message_id[:100],
-                    from_number=(number or as_sent)[:32],
-                    to_number=str(to or "")[:32],
-                    body=str(body or "")[:1600],
-                    received_at=now,
-                    keyword=reading.keyword,
-                    outcome=OUT.INBOX,
-                )
-        except IntegrityError:
-            return InboundSms.objects.get(provider=provider, provider_message_id=provider_message_id[:100])
-        patients = list(_patients_with(number))
-        if len(patients) == 1:
-            inbound.patient = patients[0]
-        reply = _act(inbound, reading, patients, number=number, now=now)
-        inbound.save(update_fields=["patient", "outcome", "appointment", "choices"])
-        if reply is not None and number:
-            kind, context, meta = reply
-            language = patients[0].language if patients else (reading.language or "en")
-            _plan_reply(inbound, kind=kind, language=language, context=context, meta=meta, now=now)
+    key = provider_message_id[:100]
+    try:
+        with transaction.atomic():
+            inbound = InboundSms(
+                provider=provider,
+                provider_message_id=key,
+                from_number=(number or as_sent)[:32],
+                to_number=str(to or "")[:32],
+                body=str(body or "")[:1600],
+                received_at=now,
+                keyword=reading.keyword,
+                outcome=OUT.INBOX,
+            )
+            patients = list(_patients_with(number))
+            if len(patients) == 1:
+                inbound.patient = patients[0]
+            reply = _act(inbound, reading, patients, number=number, now=now)
+            inbound.save()
+            if reply is not None and number:
+                kind, context, meta = reply
+                language = patients[0].language if patients else (reading.language or "en")
+                _plan_reply(inbound, kind=kind, language=language, context=context, meta=meta, now=now)
+    except IntegrityError:
+        stored = InboundSms.objects.filter(provider=provider, provider_message_id=key).first()
+        if stored is None:
+            raise
+        return stored
     return inbound
 
 
@@ -93,7 +98,9 @@ def _act(inbound: InboundSms, reading, patients, *, number: str, now):
     keyword = reading.keyword
     if keyword == K.STOP:
         inbound.outcome = OUT.OPTED_OUT
-        opt_out.opt_out(number=inbound.from_number, now=now, source=f"inbound SMS {inbound.pk} ({inbound.body[:20]})")
+        opt_out.opt_out(
+            number=inbound.from_number, now=now, source=f"{inbound.provider} text {inbound.provider_message_id}"[:100]
+        )
         for patient in patients:
             reminders.on_contact_changed(patient=patient, now=now)
         # Twilio answers its opt-out words itself (and refuses to text the number after them).
@@ -156,7 +163,6 @@ def _confirm_choice(inbound, choice, patients, *, clinic, now):
             outcome=OUT.ASKED_WHICH,
             received_at__gte=now - timedelta(hours=settings.SMS_CHOICE_VALID_HOURS),
         )
-        .exclude(pk=inbound.pk)
         .order_by("-received_at", "-pk")
         .first()
     )
@@ -223,7 +229,9 @@ def reply_from_staff(*, inbound_id: int, actor, text: str, now) -> Message:
             "Keep it to 320 characters (two text messages).", code="invalid", fields={"text": "At most 320 characters."}
         )
     with transaction.atomic():
-        inbound = InboundSms.objects.select_for_update().select_related("patient").filter(pk=inbound_id).first()
+        inbound = (
+            InboundSms.objects.select_for_update(of=("self",)).select_related("patient").filter(pk=inbound_id).first()
+        )
         if inbound is None:
             raise ServiceRefusal("No such message.", code="not_found")
         if not read_phone(inbound.from_number)[0]:

@@ -163,7 +163,9 @@ def _nothing_changed(booked):
 def test_a_forged_gateway_signature_is_refused(client, booked):
     with time_machine.travel(NOW, tick=False):
         assert post_gateway(client, id="F-1", sender=NUMBER, body="C", secret="guessed").status_code == 403
-        assert post_gateway(client, id="F-2", sender=NUMBER, body="C", signature="sha256=" + "0" * 64).status_code == 403
+        assert (
+            post_gateway(client, id="F-2", sender=NUMBER, body="C", signature="sha256=" + "0" * 64).status_code == 403
+        )
         assert post_gateway(client, id="F-3", sender=NUMBER, body="C", signature="").status_code == 403
     _nothing_changed(booked)
 
@@ -188,7 +190,10 @@ def test_a_forged_or_altered_twilio_request_is_refused(client, booked):
     with time_machine.travel(NOW, tick=False):
         assert post_twilio(client, sid="SM-F1", sender=NUMBER, body="C", token="wrong").status_code == 403
         assert post_twilio(client, sid="SM-F2", sender=NUMBER, body="C", tamper={"Body": "STOP"}).status_code == 403
-        assert post_twilio(client, sid="SM-F3", sender=NUMBER, body="C", tamper={"From": "+12025550999"}).status_code == 403
+        assert (
+            post_twilio(client, sid="SM-F3", sender=NUMBER, body="C", tamper={"From": "+12025550999"}).status_code
+            == 403
+        )
     _nothing_changed(booked)
 
 
@@ -220,7 +225,9 @@ def test_the_webhooks_take_posts_only(client):
 # --- STOP, over a week of planned reminders ----------------------------------------------
 
 
-@pytest.mark.parametrize("word", ["STOP", "baja", "Unsubscribe", "stopall", "QUIT", "end", "Cancel", "revoke", "optout"])
+@pytest.mark.parametrize(
+    "word", ["STOP", "baja", "Unsubscribe", "stopall", "QUIT", "end", "Cancel", "revoke", "optout"]
+)
 def test_every_opt_out_word_stops_the_number(client, booked, word):
     inbound = _send(client, "gateway", word, at=NOW + timedelta(hours=1), id=f"S-{word}")
     assert inbound.outcome == "opted_out"
@@ -254,7 +261,9 @@ def test_stop_stops_every_later_text_to_the_number_over_the_week_until_start(
     assert planned.exists()
     assert set(planned.values_list("status", flat=True)) <= {"skipped", "cancelled"}
     assert all("STOP" in m.last_error for m in planned.filter(status="skipped"))
-    assert {"moved", "no_expression", "day_before"} <= set(planned.filter(status="skipped").values_list("kind", flat=True))
+    assert {"moved", "no_expression", "day_before"} <= set(
+        planned.filter(status="skipped").values_list("kind", flat=True)
+    )
     # Nothing reaches her in writing: the to-do lists her for a call.
     with time_machine.travel(at, tick=False):
         [item] = [i for i in patients_to_reach(now=NOW) if i.patient.pk == booked.patient_id]
@@ -280,7 +289,9 @@ def test_after_stop_her_reminders_go_by_email_when_she_has_one(client, booked, s
         run_outbox(at)
         at += timedelta(hours=1)
 
-    assert [t["idempotency_key"].split(":")[-2] for t in texts(sms_dir, to=NUMBER)] == ["prep"]  # Twilio answers STOP itself
+    assert [t["idempotency_key"].split(":")[-2] for t in texts(sms_dir, to=NUMBER)] == [
+        "prep"
+    ]  # Twilio answers STOP itself
     reminders = Message.objects.filter(subject=f"appointment:{booked.pk}", kind__in=["no_expression", "day_before"])
     assert set(reminders.values_list("channel", "recipient", "status")) == {("email", "ana@example.org", "sent")}
     assert {m.to[0] for m in mail.outbox} == {"ana@example.org"}
