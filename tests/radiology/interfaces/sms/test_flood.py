@@ -44,7 +44,6 @@ def test_two_thousand_inbound_texts_are_all_stored_and_each_answered_once(settin
         results = race(*[lambda lane=lane: gateway(lane) for lane in range(CONNECTIONS)], timeout=300)
     elapsed = time.monotonic() - started
     assert results == [[]] * CONNECTIONS
-    assert elapsed < 60, f"{FLOOD} inbound texts took {elapsed:.1f} s"
 
     assert InboundSms.objects.count() == FLOOD
     replies = Message.objects.filter(subject__startswith="sms:")
@@ -55,3 +54,5 @@ def test_two_thousand_inbound_texts_are_all_stored_and_each_answered_once(settin
     delivered = texts(sms_dir)
     assert len(delivered) == FLOOD
     assert len({t["idempotency_key"] for t in delivered}) == FLOOD
+    # Last, so that a slow machine's failure still shows that nothing was lost or doubled.
+    assert elapsed < 60, f"{FLOOD} inbound texts took {elapsed:.1f} s"
