@@ -504,3 +504,23 @@ CELERY_BEAT_SCHEDULE["dispatch-due-messages"]["schedule"] = env.float("NOTIFICAT
 # With persistent connections (DJANGO_CONN_MAX_AGE), check one before reuse: a database
 # failover or restart then costs one reconnect, not a 500.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DJANGO_CONN_HEALTH_CHECKS", default=True)
+
+# --- The patient talks back (issue 21 A, C; docs/interfaces.md "Inbound SMS") ---------------
+# The provider-neutral webhook's shared secret (HMAC-SHA256 of "<timestamp>.<raw body>");
+# empty refuses every inbound message (403) rather than accepting unsigned ones.
+SMS_INBOUND_SECRET = env.str("SMS_INBOUND_SECRET", default="")
+SMS_INBOUND_MAX_SKEW_SECONDS = env.int("SMS_INBOUND_MAX_SKEW_SECONDS", default=300)
+# Twilio signs its webhooks with the account's auth token (X-Twilio-Signature).
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+# A shared number's "which appointment?" answers (C1, C2…) count for this long.
+SMS_CHOICE_VALID_HOURS = env.int("SMS_CHOICE_VALID_HOURS", default=72)
+# Order invitations: sent for every new order when on (e.g. HL7 order intake); their link
+# lasts this long; unanswered ones go on the schedulers' to-do after this many hours.
+ORDER_INVITATIONS_AUTOMATIC = env.bool("ORDER_INVITATIONS_AUTOMATIC", default=False)
+ORDER_INVITATION_MAX_AGE_DAYS = env.int("ORDER_INVITATION_MAX_AGE_DAYS", default=14)
+ORDER_INVITATION_TODO_AFTER_HOURS = env.int("ORDER_INVITATION_TODO_AFTER_HOURS", default=72)
+CELERY_BEAT_SCHEDULE["reach-invitation-steps"] = {
+    "task": "radiology.reach_invitation_steps",
+    "schedule": 60.0,
+    "options": {"expires": 50},
+}

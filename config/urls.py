@@ -26,6 +26,8 @@ urlpatterns = [
     # DICOM MPPS steps that need a person (radiology/dicom).
     path("modality-steps/", include("radiology.interfaces.dicom.urls")),
     path("security/", include("security.urls")),
+    # The SMS gateway's inbound webhooks: public, signed (docs/interfaces.md "Inbound SMS").
+    path("sms/", include("radiology.interfaces.sms.urls")),
     path("cal/", include("radiology.interfaces.ics.urls")),  # iCalendar feeds (docs/interfaces.md)
     path("", include("monitoring.urls")),  # h-ops: /healthz, /metrics
     path("", include("radiology.urls")),

@@ -92,3 +92,18 @@ class Message(models.Model):
         from notifications.registry import kind_label
 
         return kind_label(self.kind)
+
+
+class SmsOptOut(models.Model):
+    """A number that asked for no more texts (STOP, BAJA, a carrier's opt-out word): one row
+    while it lasts; START deletes it. The outbox refuses SMS to it at send time."""
+
+    number = models.CharField(max_length=32, unique=True, help_text="E.164, as the gateway sent it.")
+    opted_out_at = models.DateTimeField()
+    source = models.CharField(max_length=100, blank=True, help_text='What said so, e.g. "inbound SMS 12 (STOP)".')
+
+    class Meta:
+        verbose_name = "SMS opt-out"
+
+    def __str__(self):
+        return f"{self.number} (since {self.opted_out_at:%Y-%m-%d %H:%M})"

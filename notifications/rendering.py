@@ -6,7 +6,7 @@ templates/notifications/messages/<kind>.email.<lang>.txt        e-mail plain tex
 templates/notifications/messages/<kind>.email.<lang>.html       e-mail HTML (optional)
 HL7 rows carry their ready-made payload instead of a template.
 
-Context values whose key ends in "_at" are ISO datetimes; they are shown in the zone named
+Context values whose key ends in "_at" are ISO datetimes (also inside a list of dicts); they are shown in the zone named
 by the "tz" value (the clinic's) and the message's language.
 """
 
@@ -35,6 +35,8 @@ def _context(values: dict) -> dict:
     for key, value in values.items():
         if key.endswith("_at") and isinstance(value, str) and value:
             value = datetime.fromisoformat(value)
+        elif isinstance(value, list):  # a list of choices, each with its own times
+            value = [_context(item) if isinstance(item, dict) else item for item in value]
         context[key] = value
     return context
 

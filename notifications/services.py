@@ -32,6 +32,7 @@ from notifications import registry, rendering
 from notifications.broker import tokens_in_broker
 from notifications.channels import LookupUnsupported, PermanentError, TransientError, get_backend
 from notifications.models import Message
+from notifications.opt_out import is_opted_out
 from notifications.quiet_hours import out_of_quiet_hours
 
 logger = logging.getLogger(__name__)
@@ -392,7 +393,7 @@ def _deliver_started(message: Message, token, now, backend) -> str:
     if message.expires_at is not None and now >= message.expires_at:
         _finish(message, token, now, status=S.SKIPPED, last_error="Too late to be useful when its turn came.")
         return "skipped"
-    reason = handlers.skip_reason(message) if handlers.skip_reason else None
+    reason = _opted_out_reason(message) or (handlers.skip_reason(message) if handlers.skip_reason else None)
     if reason:
         _finish(message, token, now, status=S.SKIPPED, last_error=reason[:500])
         return "skipped"
@@ -422,6 +423,20 @@ def _deliver_started(message: Message, token, now, backend) -> str:
     except TransientError as error:
         return _retry_or_fail(message, token, now, str(error), outcome_unknown=True)
     return _mark_sent(message, token, now, provider_id)
+
+
+# An opt-out's one confirmation ("you will get no more texts") is the only text that may go
+# to a number after its STOP: carriers expect it, and it says nothing else.
+DESPITE_OPT_OUT = "despite_opt_out"
+
+
+def _opted_out_reason(message: Message) -> str | None:
+    """Checked at send time as well as at planning: a text planned before the STOP does not go."""
+    if message.channel != Message.Channel.SMS or message.meta.get(DESPITE_OPT_OUT):
+        return None
+    if is_opted_out(message.recipient):
+        return "The number replied STOP: no texts until it replies START."
+    return None
 
 
 def send_again(*, message_id: int, now=None) -> bool:

@@ -18,9 +18,17 @@ class RadiologyConfig(AppConfig):
         post_migrate.connect(restore_sqlite_triggers, sender=self, dispatch_uid="radiology_sqlite_triggers")
         from notifications import registry
         from radiology import tasks  # noqa: F401 - registers the digest-planning task
-        from radiology.models import APPOINTMENT_PREFIX, FOLLOW_UP_PREFIX
+        from radiology.models import APPOINTMENT_PREFIX, FOLLOW_UP_PREFIX, INBOUND_SMS_PREFIX, INVITATION_PREFIX
         from radiology.selectors.subjects import describe_appointments
-        from radiology.services import follow_ups, hl7_events, outbox_hooks, reminders, staff_digests
+        from radiology.services import (
+            follow_ups,
+            hl7_events,
+            inbound_sms,
+            invitation_steps,
+            outbox_hooks,
+            reminders,
+            staff_digests,
+        )
 
         registry.register(
             APPOINTMENT_PREFIX,
@@ -32,6 +40,14 @@ class RadiologyConfig(AppConfig):
         )
         # A tracked follow-up's overdue message: still wanted only while it is open.
         registry.register(FOLLOW_UP_PREFIX, skip_reason=follow_ups.message_skip_reason, link=follow_ups.subject_link)
+        # Replies to a patient's text (a link signed at send time) and invitations to book an order.
+        registry.register(INBOUND_SMS_PREFIX, context=inbound_sms.message_context, link=inbound_sms.subject_link)
+        registry.register(
+            INVITATION_PREFIX,
+            context=invitation_steps.message_context,
+            skip_reason=invitation_steps.message_skip_reason,
+            link=invitation_steps.subject_link,
+        )
         registry.register(staff_digests.DIGEST_PREFIX, context=staff_digests.digest_context)
         registry.register_kind_labels(reminders.MESSAGE_KIND_LABELS)
         # HL7 rows carry their payload; the problems page links them to the appointment or order.

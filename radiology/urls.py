@@ -24,4 +24,6 @@ urlpatterns = [
     path("", include("radiology.pages.reports.urls")),
     # Result letters: the lists, the print queue, sending (issue 20 A).
     path("", include("radiology.pages.letters.urls")),
+    # Patients' texts that need a person (issue 21 A).
+    path("", include("radiology.pages.inbox.urls")),
 ]

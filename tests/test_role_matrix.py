@@ -64,6 +64,11 @@ ACCESS = {
     "radiology:order_detail": STAFF,
     "radiology:order_edit": {S, M},
     "radiology:order_cancel": {S, M},
+    "radiology:order_invite": {"POST": {S, M}},
+    "radiology:scheduler_todo_invitation_done": {"POST": {S, M}},
+    "radiology:sms_inbox": {S, M},
+    "radiology:sms_inbox_reply": {"POST": {S, M}},
+    "radiology:sms_inbox_handled": {"POST": {S, M}},
     "radiology:interface_messages": {S, M},
     "radiology:interface_message": {S, M},
     "dicom:needs_attention": {T, N, R},
@@ -111,6 +116,8 @@ ACCESS = {
 PUBLIC = {"login", "logout", "api:schema", "api:docs", "api:redoc", "api:not_found", "calendar_feeds:feed"}
 # FHIR clients discover the server before they log in; unknown FHIR paths are 404 for anyone.
 PUBLIC |= {"fhir:metadata", "fhir:operation", "fhir:not_found"}
+# The SMS gateway's inbound webhooks: public but signed (a forged one is 403; tests/radiology/interfaces/sms).
+PUBLIC |= {"sms:inbound", "sms:inbound_twilio"}
 # Monitoring: /healthz for load balancers, /metrics behind METRICS_TOKEN; tests/ops.
 PUBLIC |= {"healthz", "metrics"}
 

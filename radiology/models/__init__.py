@@ -26,6 +26,7 @@ from radiology.models.follow_ups import (  # noqa: F401
     Rebooking,
     StepKind,
 )
+from radiology.models.inbound import INBOUND_SMS_PREFIX, INVITATION_PREFIX, InboundSms, OrderInvitation  # noqa: F401
 from radiology.models.interfaces import CalendarFeed, InterfaceMessage, PerformedProcedureStep  # noqa: F401
 from radiology.models.letters import LetterRule, ResultLetter  # noqa: F401, E402 - after reports, which it needs
 from radiology.models.orders import AccessionCounter, Order  # noqa: F401

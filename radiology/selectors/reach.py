@@ -17,7 +17,18 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
-from radiology.models import UPCOMING, Appointment, AppointmentStatus, ContactFlag, Order, Patient, TodoNote
+from notifications.models import SmsOptOut
+from radiology.models import (
+    UPCOMING,
+    Appointment,
+    AppointmentStatus,
+    Channel,
+    ContactFlag,
+    Order,
+    OrderInvitation,
+    Patient,
+    TodoNote,
+)
 
 OPEN_ORDERS = (Order.Status.WAITING, Order.Status.SCHEDULED)
 # A galactogram she may still come to (booking's "one ahead").
@@ -47,6 +58,9 @@ REASONS = {
 }
 
 
+TEXTS_STOPPED = "Texts stopped: her number replied STOP and she has no e-mail; call her with her reminders"
+
+
 def patients_to_reach(*, now=None) -> list[ReachItem]:
     """One row per patient, with every reason she is listed for; the longest waiting first."""
     now = now or timezone.now()
@@ -54,9 +68,12 @@ def patients_to_reach(*, now=None) -> list[ReachItem]:
     was_merged_into = Exists(Patient.objects.filter(merged_into=OuterRef("pk")))
     last_merge = Patient.objects.filter(merged_into=OuterRef("pk")).order_by("-merged_at").values("merged_at")[:1]
     ahead = Count("appointments", filter=Q(appointments__status__in=AHEAD, appointments__end__gt=now))
+    # Her number replied STOP and she has no e-mail: her reminders cannot go; a person calls.
+    stopped_at = SmsOptOut.objects.filter(number=OuterRef("phone")).values("opted_out_at")[:1]
     flagged = ~Q(contact_flag="") | Q(details_flagged_at__isnull=False)
+    flagged |= Q(texts_stopped_at__isnull=False, preferred_channel=Channel.SMS, email="")
     patients = (
-        Patient.objects.annotate(ahead=ahead, last_merge=Subquery(last_merge))
+        Patient.objects.annotate(ahead=ahead, last_merge=Subquery(last_merge), texts_stopped_at=Subquery(stopped_at))
         .filter((flagged & open_order) | (was_merged_into & Q(ahead__gte=2)))
         .prefetch_related(Prefetch("todo_notes", queryset=TodoNote.objects.select_related("by")))
         .order_by("pk")
@@ -97,7 +114,22 @@ def _flags(patient: Patient) -> list[tuple[str, object]]:
         if patient.contact_flag == ContactFlag.CHECK:
             reason = f"{reason} “{patient.contact_as_sent}”"
         flags.append((reason, patient.contact_flagged_at))
+    if patient.texts_stopped_at and patient.preferred_channel == Channel.SMS and not patient.email:
+        flags.append((TEXTS_STOPPED, patient.texts_stopped_at))
     if patient.details_flagged_at and patient.missing_details:
         missing = " and ".join(patient.missing_details)
         flags.append((f"{missing[0].upper()}{missing[1:]} missing", patient.details_flagged_at))
     return flags
+
+
+def unanswered_invitations() -> list[OrderInvitation]:
+    """Invitations to book that she has not answered in ORDER_INVITATION_TODO_AFTER_HOURS (the
+    beat reached their step): a scheduler calls her. Booking the order, or marking it done,
+    takes it off. One query."""
+    return list(
+        OrderInvitation.objects.filter(
+            status=OrderInvitation.Status.OPEN, todo_reached_at__isnull=False, order__patient__deceased=False
+        )
+        .select_related("order__patient", "order__procedure")
+        .order_by("todo_due_at", "pk")
+    )

@@ -24,7 +24,7 @@ from radiology.models import (
     Room,
     StaffMember,
 )
-from radiology.services import hl7_events, order_lifecycle, rebooking, reminders
+from radiology.services import hl7_events, invitation_steps, order_lifecycle, rebooking, reminders
 from radiology.services.action_table import ACTIONS
 from radiology.services.slots import check_patient_free, fit_team, taken
 from radiology.services.transitions import check_permission
@@ -197,6 +197,7 @@ def _book_once(
         reminders.on_booked(appointment=appointment, now=now)
         hl7_events.on_booked(appointment=appointment, actor=actor, now=now)
         rebooking.on_order_booked(appointment=appointment, actor=actor, now=now)
+        invitation_steps.on_order_booked(appointment=appointment, now=now)
     return appointment
 
 

@@ -17,9 +17,10 @@ from django.utils import timezone
 
 from notifications import services as outbox
 from notifications.models import Message
-from radiology.models import Channel, EscalationRule, LoopEvent, LoopStep, Patient, Rebooking, StepKind
+from radiology.models import EscalationRule, LoopEvent, LoopStep, Patient, Rebooking, StepKind
 from radiology.services import hl7_events
 from radiology.services.reminder_timing import as_utc, plan_timing
+from radiology.services.reminders import OPTED_OUT_NO_EMAIL, patient_address
 from scheduling.clinic_time import clinic_zone
 
 P = LoopStep.Status
@@ -47,16 +48,17 @@ def patient_message(
     """A message to her, or None when she cannot be written to (died, merged away, no address)."""
     if patient.deceased:
         return None
-    sms = patient.preferred_channel == Channel.SMS
-    recipient = str(patient.phone) if sms else patient.email
+    channel, recipient, stopped = patient_address(patient)  # e-mail instead of texts after STOP
+    sms = channel == Message.Channel.SMS
     if not recipient:
         return None
     due_at, expires_at, skip = plan_timing(due=due, useful_until=None, quiet=sms, hard_limit=None, now=now)
+    skip = skip or (OPTED_OUT_NO_EMAIL if stopped else "")
     return Message(
         subject=subject,
         audience=Message.Audience.PATIENT,
         recipient=recipient,
-        channel=Message.Channel.SMS if sms else Message.Channel.EMAIL,
+        channel=channel,
         kind=kind,
         language=patient.language,
         context={

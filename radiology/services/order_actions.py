@@ -55,7 +55,8 @@ class OrderAction:
     # for pages that take the order as a parameter instead.
     url_name: str = ""
     query: str = ""
-    # "link": a button to the page; "form": the order page's own form posts to url_name.
+    # "link": a button to the page; "form": the order page's own form posts to url_name;
+    # "post": a button that posts to url_name with nothing else to fill in.
     kind: str = "link"
 
     def refusal(self, order: Order, appointment_statuses: Collection[str]) -> str | None:
@@ -73,6 +74,15 @@ _TABLE = [
         style="btn-primary",
         url_name="schedule_search",
         query="order",
+    ),
+    # She chooses her own time behind a signed link (services/order_invitations.py).
+    OrderAction(
+        "invite",
+        "radiology.book_appointment",
+        "Invite to book",
+        _waiting,
+        url_name="order_invite",
+        kind="post",
     ),
     OrderAction(
         "correct_facts", "radiology.change_order", "Correct the facts", _facts_can_change, url_name="order_edit"

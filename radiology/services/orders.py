@@ -17,7 +17,7 @@ from django.utils import timezone
 from procedures.reasons import CancelReason
 from radiology.errors import ServiceRefusal
 from radiology.models import CANCELLABLE, Order, Patient
-from radiology.services import cancellation, order_lifecycle, rebooking
+from radiology.services import cancellation, invitation_steps, order_invitations, order_lifecycle, rebooking
 from radiology.services.order_actions import ORDER_ACTIONS, appointment_statuses
 from scheduling.clinic_time import clinic_zone
 
@@ -91,7 +91,7 @@ def create_order(
     _validated(probe)
     try:
         with transaction.atomic():
-            return order_lifecycle.open_order(
+            order = order_lifecycle.open_order(
                 now=now,
                 patient=patient,
                 procedure=procedure,
@@ -99,6 +99,9 @@ def create_order(
                 created_by=actor,
                 **facts,
             )
+            # ORDER_INVITATIONS_AUTOMATIC: she is invited to choose her time with the order's arrival.
+            order_invitations.on_order_received(order=order, now=now)
+            return order
     except IntegrityError:
         if placer[1] and Order.objects.filter(placer_system=placer[0], placer_order_number=placer[1]).exists():
             raise _placer_conflict(*placer) from None  # received on another connection a moment ago
@@ -162,6 +165,7 @@ def cancel_order(*, order_id: int, reason: str, actor, now: datetime | None = No
                 now=now,
             )
         rebooking.on_order_closed(order=order, now=now, note="The order was cancelled.")
+        invitation_steps.on_order_closed(order=order, now=now, note="the order was cancelled")
     return order
 
 

@@ -47,3 +47,35 @@ def letter_path(appointment_id: int) -> str:
 
 def letter_link(appointment_id: int) -> str:
     return settings.SITE_URL.rstrip("/") + letter_path(appointment_id)
+
+
+# An invitation to book one order (issue 21 C) is signed the same way under its own salt:
+# a token made for appointment 7 is not a token for invitation 7, nor the other way round.
+INVITATION_SALT = "radiology.pages.portal.order-invitation"
+
+
+def _invitation_signer() -> signing.TimestampSigner:
+    return signing.TimestampSigner(salt=INVITATION_SALT)
+
+
+def make_invitation_token(invitation_id: int) -> str:
+    return _invitation_signer().sign(str(invitation_id)).partition(":")[2]
+
+
+def invitation_token_is_valid(*, invitation_id: int, token: str) -> bool:
+    """True only for an untampered token of this invitation, within ORDER_INVITATION_MAX_AGE_DAYS."""
+    try:
+        _invitation_signer().unsign(
+            f"{invitation_id}:{token}", max_age=timedelta(days=settings.ORDER_INVITATION_MAX_AGE_DAYS)
+        )
+    except signing.BadSignature:
+        return False
+    return True
+
+
+def invitation_path(invitation_id: int) -> str:
+    return reverse("radiology:portal:invitation", args=[invitation_id, make_invitation_token(invitation_id)])
+
+
+def invitation_link(invitation_id: int) -> str:
+    return settings.SITE_URL.rstrip("/") + invitation_path(invitation_id)

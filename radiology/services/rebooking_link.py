@@ -1,6 +1,8 @@
-"""Her link after a missed visit: the free times she may choose, and booking the one she
-chose on the same order, through the booking service (whose on_order_booked then closes the
-rebooking loop)."""
+"""Her link books a chosen time, in one place: the free times offered (the slot search, after
+the catalog's lead time) and booking the one she chose on an existing order through the
+booking service. Two links use it: after a missed visit (the rebooking loop: its
+on_order_booked closes it) and an invitation to book an order waiting to be scheduled
+(order_invitations.py). Above the booking service, so no import circle."""
 
 from datetime import datetime, timedelta
 
@@ -13,21 +15,47 @@ from radiology.services.rebooking import OFFERS, R, already_rebooked_sentence, w
 from radiology.services.slots import next_free_slots
 
 
+def free_choices(*, procedure, duration_minutes: int, patient, now: datetime, limit: int = OFFERS) -> list[datetime]:
+    """The earliest free starts she may choose herself: after the catalog's lead time (she
+    cannot give the short-notice reason a scheduler gives), in everyone's working hours,
+    never over her other appointments."""
+    after = now + timedelta(hours=procedure.min_lead_time_hours, minutes=1)
+    slots = next_free_slots(
+        procedure=procedure, duration_minutes=duration_minutes, after=after, patient=patient, limit=limit
+    )
+    return [slot.start for slot in slots]
+
+
+def book_chosen_time(
+    *, order, duration_minutes: int, start: datetime, choices: list[datetime], now: datetime
+) -> Appointment:
+    """Book the time she chose for this order (no new order), if it is still one she is
+    offered; a time no longer free is "just taken" with fresh choices. Inside the caller's
+    transaction, which holds the lock on what her link is about."""
+    if start not in choices:
+        raise ServiceRefusal.just_taken(choices)
+    return book_appointment(
+        patient=order.patient,
+        procedure=order.procedure,
+        start=start,
+        duration_minutes=duration_minutes,
+        actor=None,
+        order=order,
+        now=now,
+    )
+
+
 def rebook_choices(*, appointment: Appointment, now: datetime) -> list[datetime]:
-    """Free starts she may choose (after the catalog's lead time), through the slot search."""
+    """Free starts she may choose after a missed visit, while the rebooking waits."""
     rebooking = waiting_rebooking(appointment)
     if rebooking is None or rebooking.state not in (R.WAITING, R.FLAGGED):
         return []
-    procedure = appointment.procedure
-    after = now + timedelta(hours=procedure.min_lead_time_hours, minutes=1)
-    slots = next_free_slots(
-        procedure=procedure,
+    return free_choices(
+        procedure=appointment.procedure,
         duration_minutes=appointment.duration_minutes,
-        after=after,
         patient=appointment.patient,
-        limit=OFFERS,
+        now=now,
     )
-    return [slot.start for slot in slots]
 
 
 def rebook_by_patient(*, appointment_id: int, start: datetime, now: datetime) -> Appointment:
@@ -40,15 +68,10 @@ def rebook_by_patient(*, appointment_id: int, start: datetime, now: datetime) ->
         if rebooking.state not in (R.WAITING, R.FLAGGED):
             rebooking = Rebooking.objects.select_related("rebooked_appointment").get(pk=rebooking.pk)
             raise ServiceRefusal(already_rebooked_sentence(rebooking), code="conflict")
-        choices = rebook_choices(appointment=appointment, now=now)
-        if start not in choices:
-            raise ServiceRefusal.just_taken(choices)
-        return book_appointment(
-            patient=appointment.patient,
-            procedure=appointment.procedure,
-            start=start,
-            duration_minutes=appointment.duration_minutes,
-            actor=None,
+        return book_chosen_time(
             order=rebooking.order,
+            duration_minutes=appointment.duration_minutes,
+            start=start,
+            choices=rebook_choices(appointment=appointment, now=now),
             now=now,
         )

@@ -20,6 +20,7 @@ from django.conf import settings
 
 from notifications import services as outbox
 from notifications.models import Message
+from notifications.opt_out import is_opted_out
 from procedures.models import ReminderRule
 from procedures.reasons import CancelReason
 from radiology.models import (
@@ -61,6 +62,16 @@ MESSAGE_KIND_LABELS = {
     "letter_ready": "Result letter ready",
     "follow_up_overdue": "Follow-up overdue: please call us",
     "rebook": "Missed appointment: choose a new time",
+    "order_invitation": "Invitation to choose a time",
+    "sms_confirmed": "Answer to a text: confirmed",
+    "sms_another_time": "Answer to a text: another time (her link)",
+    "sms_which": "Answer to a text: which appointment?",
+    "sms_nothing_ahead": "Answer to a text: nothing ahead",
+    "sms_stopped": "Answer to a text: texts stopped",
+    "sms_started": "Answer to a text: texts again",
+    "sms_help": "Answer to a text: the department's number",
+    "sms_received": "Answer to a text: passed to the team",
+    "sms_staff_reply": "Staff answer to a text",
 }
 # Messages about what comes after the exam: recording the outcome does not withdraw them.
 AFTER_THE_EXAM_KINDS = {"letter_ready"}
@@ -71,7 +82,7 @@ STAFF_NOTICE_WINDOW = timedelta(hours=48)
 # --- building rows ----------------------------------------------------------------------
 
 
-def _patient_context(appointment: Appointment) -> dict:
+def patient_context(appointment: Appointment) -> dict:
     room = appointment.room
     return {
         "first_name": appointment.patient.given_name,
@@ -83,22 +94,43 @@ def _patient_context(appointment: Appointment) -> dict:
     }
 
 
+# Planned for her texts when her number replied STOP and she has no e-mail: the to-do lists
+# her to call instead (selectors/reach.py), and the row says why it did not go.
+OPTED_OUT_NO_EMAIL = "Her number replied STOP and she has no e-mail: call her (on the to-do)."
+
+
+def patient_address(patient) -> tuple[str, str, bool]:
+    """(channel, recipient, stopped) for her messages: her chosen channel, except that a
+    number that replied STOP gets no texts, so they go by e-mail if she has one; if she has
+    not they stay texts with `stopped` true, to be skipped and listed for a call."""
+    if patient.preferred_channel != Channel.SMS:
+        return Message.Channel.EMAIL, patient.email, False
+    number = str(patient.phone)
+    stopped = is_opted_out(number)
+    if stopped and patient.email:
+        return Message.Channel.EMAIL, patient.email, False
+    return Message.Channel.SMS, number, stopped
+
+
 def _patient_message(appointment, *, kind, due, useful_until, now, meta=None, hard_limit="start") -> Message:
     patient = appointment.patient
-    sms = patient.preferred_channel == Channel.SMS
+    channel, recipient, stopped = patient_address(patient)
+    sms = channel == Message.Channel.SMS
     hard_limit = as_utc(appointment.start) if hard_limit == "start" else hard_limit
     due_at, expires_at, skip = plan_timing(
         due=due, useful_until=useful_until, quiet=sms, hard_limit=hard_limit, now=now
     )
+    if stopped and not skip:
+        skip = OPTED_OUT_NO_EMAIL
     return Message(
         subject=appointment.holder,
         subject_version=appointment.version,
         audience=Message.Audience.PATIENT,
-        recipient=str(patient.phone) if sms else patient.email,
-        channel=Message.Channel.SMS if sms else Message.Channel.EMAIL,
+        recipient=recipient,
+        channel=channel,
         kind=kind,
         language=patient.language,
-        context=_patient_context(appointment),
+        context=patient_context(appointment),
         meta=meta or {},
         due_at=due_at,
         expires_at=expires_at,
@@ -252,8 +284,9 @@ def on_completed(*, appointment, now) -> None:
 
 
 def on_contact_changed(*, patient, now) -> int:
-    """Her messages not yet out follow her corrected number, address, channel and language."""
-    sms = patient.preferred_channel == Channel.SMS
+    """Her messages not yet out follow her corrected number, address, channel and language,
+    and her number's STOP or START (inbound SMS): e-mail while it is opted out, if she has one."""
+    channel, recipient, _ = patient_address(patient)
     follow_up_subjects = [
         f"{FOLLOW_UP_PREFIX}:{pk}"
         for pk in FollowUp.objects.filter(appointment__patient=patient).values_list("pk", flat=True)
@@ -262,8 +295,8 @@ def on_contact_changed(*, patient, now) -> int:
         subjects=[appointment_reference(pk) for pk in patient.appointments.values_list("pk", flat=True)]
         + follow_up_subjects,
         audience=Message.Audience.PATIENT,
-        channel=Message.Channel.SMS if sms else Message.Channel.EMAIL,
-        recipient=str(patient.phone) if sms else patient.email,
+        channel=channel,
+        recipient=recipient,
         language=patient.language,
         now=now,
     )

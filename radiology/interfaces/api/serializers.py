@@ -15,6 +15,7 @@ from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 from rest_framework.fields import ProhibitNullCharactersValidator
 
+from notifications.opt_out import opted_out_numbers
 from procedures.models import Procedure
 from radiology import rules, selectors
 from radiology.models import (
@@ -507,11 +508,25 @@ def slot_data(slot) -> dict:
 class PatientSerializer(serializers.ModelSerializer):
     phone = serializers.CharField(read_only=True, help_text="E.164, e.g. +12025550123.")
     email = OptionalEmailField(read_only=True)
+    sms_opt_out = serializers.SerializerMethodField(
+        help_text="Her number replied STOP (or a carrier's opt-out word): no texts go to it until START; "
+        "her messages go by e-mail if she has one."
+    )
 
     class Meta:
         model = Patient
-        fields = ["id", *Patient.CONTACT_FIELDS, *NEEDS_FIELDS]
+        fields = ["id", *Patient.CONTACT_FIELDS, *NEEDS_FIELDS, "sms_opt_out"]
         read_only_fields = fields
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # One query for a whole page of patients, not one each.
+        # (With many=True, DRF gives the child serializer the whole list as its instance.)
+        patients = [self.instance] if isinstance(self.instance, Patient) else list(self.instance or [])
+        self._stopped = opted_out_numbers(str(p.phone) for p in patients if p.phone)
+
+    def get_sms_opt_out(self, patient) -> bool:
+        return bool(patient.phone) and str(patient.phone) in self._stopped
 
 
 class PatientNeedsSerializer(serializers.Serializer):
@@ -564,6 +579,9 @@ class AppointmentSerializer(serializers.Serializer):
     duration = serializers.IntegerField(source="duration_minutes")
     resources = serializers.SerializerMethodField()
     version = serializers.IntegerField()
+    patient_confirmed_at = serializers.DateTimeField(
+        allow_null=True, help_text="When she said she will come (her link, or C / SÍ by text); null until then."
+    )
     lead_time_override_reason = serializers.CharField()
     cancel_reason = serializers.CharField()
     order = serializers.IntegerField(source="order_id", help_text="The order it was booked from.")

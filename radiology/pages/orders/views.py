@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +16,7 @@ from radiology.errors import ServiceRefusal
 from radiology.models import Order
 from radiology.pages.orders.forms import OrderFactsForm
 from radiology.presentation.refusals import forbidden, show_on_form
-from radiology.services import orders
+from radiology.services import order_invitations, orders
 from radiology.services.order_actions import offered_order_actions
 from scheduling.clinic_time import clinic_zone
 from security.access_log import What, record_access
@@ -74,6 +75,8 @@ def order_detail(request, pk, *, cancel_form=None, status=200):
         "appointments": appointments,
         "interface_messages": order.messages.order_by("-received_at")[:20],
         "buttons": [link for link in links.values() if link.kind == "link"],
+        "post_buttons": [link for link in links.values() if link.kind == "post"],
+        "invitations": order.invitations.select_related("sent_by").order_by("-sent_at")[:5],
         "cancel": cancel,
         "cancel_form": cancel_form or CancelOrderForm(),
     }
@@ -115,3 +118,22 @@ def order_edit(request, pk):
             return redirect(order)
     status = 400 if request.method == "POST" else 200
     return render(request, "radiology/orders/edit.html", {"order": order, "form": form}, status=status)
+
+
+@login_required
+@permission_required("radiology.book_appointment", raise_exception=True)
+@require_POST
+def order_invite(request, pk):
+    """Invite to book: she gets a signed link to choose her own time for this order."""
+    try:
+        invitation = order_invitations.invite_to_book(order_id=pk, actor=request.user, now=timezone.now())
+    except ServiceRefusal as error:
+        if error.code == "forbidden":
+            return forbidden(request, error)
+        if error.code == "not_found":
+            raise Http404(str(error)) from None
+        messages.error(request, str(error))
+    else:
+        how = "a text message" if invitation.channel == "sms" else "an e-mail"
+        messages.success(request, f"Invitation sent by {how}: she can choose her own time.")
+    return redirect("radiology:order_detail", pk)

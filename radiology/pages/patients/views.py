@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
+from notifications.opt_out import is_opted_out
 from radiology.errors import ServiceRefusal
 from radiology.models import Patient
 from radiology.pages.patients.forms import ContactForm, NeedsForm
@@ -39,7 +40,13 @@ def patient_detail(request, pk):
     except Patient.DoesNotExist:
         raise Http404("No such patient") from None
     record_access(request=request, patient_ids=[patient.pk], what=What.PATIENT_PAGE)
-    context = {"patient": patient, "history": history, "may_record_needs": may_record_needs(request.user)}
+    stopped = bool(patient.phone) and is_opted_out(str(patient.phone))
+    context = {
+        "patient": patient,
+        "history": history,
+        "may_record_needs": may_record_needs(request.user),
+        "sms_opt_out": stopped,
+    }
     return render(request, "radiology/patients/detail.html", context)
 
 

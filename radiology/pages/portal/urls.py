@@ -1,10 +1,12 @@
 from django.urls import path
 
-from radiology.pages.portal import views
+from radiology.pages.portal import invitation, views
 
 app_name = "portal"
 
 urlpatterns = [
+    # An invitation to choose a time for an order (its own signed link, issue 21 C).
+    path("invite/<int:pk>/<str:token>/", invitation.invitation, name="invitation"),
     path("<int:pk>/<str:token>/", views.home, name="home"),
     path("<int:pk>/<str:token>/confirm/", views.confirm, name="confirm"),
     path("<int:pk>/<str:token>/readiness/", views.readiness, name="readiness"),

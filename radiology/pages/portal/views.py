@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from notifications.opt_out import is_opted_out
 from radiology.encoders.letter_pdf import letter_pdf_of
 from radiology.encoders.letter_text import letter_content
 from radiology.errors import JUST_TAKEN, ServiceRefusal
@@ -31,7 +32,7 @@ from radiology.services.patient_links import make_token, patient_link, token_is_
 from scheduling.clinic_time import clinic_zone
 
 
-def _private(response):
+def private(response):
     # A phone may be shared: keep her page out of caches and the back-forward history.
     add_never_cache_headers(response)
     response["Cache-Control"] += ", private"
@@ -49,11 +50,11 @@ def patient_link_required(view):
             appointment = Appointment.objects.select_related("patient", "room", "procedure").filter(pk=pk).first()
         if appointment is None:
             with translation.override(translation.get_language_from_request(request)):
-                return _private(render(request, "portal/invalid.html", status=404))
+                return private(render(request, "portal/invalid.html", status=404))
         with translation.override(appointment.patient.language):
             response = view(request, appointment, token, *args, **kwargs)
             response.headers.setdefault("Content-Language", translation.get_language())
-        return _private(response)
+        return private(response)
 
     return wrapped
 
@@ -85,6 +86,8 @@ def home(request, appointment, token):
             "form": ReadinessForm.for_answers(answers),
             "token": token,
             "letter": released_letter(appointment.pk),
+            "texts_stopped": bool(appointment.patient.phone) and is_opted_out(str(appointment.patient.phone)),
+            "has_email": bool(appointment.patient.email),
             "rebook_open": bool(rebooking_link.rebook_choices(appointment=appointment, now=now))
             if status == services.Status.NO_SHOW or appointment.status == "did_not_proceed"
             else False,
@@ -165,7 +168,7 @@ def reschedule(request, appointment, token):
     return render(
         request,
         "portal/reschedule.html",
-        {"appointment": appointment, "days": _by_day(choices), "token": token},
+        {"appointment": appointment, "days": by_day(choices), "token": token},
         status=status,
     )
 
@@ -212,7 +215,7 @@ def rebook(request, appointment, token):
     return render(
         request,
         "portal/rebook.html",
-        {"appointment": appointment, "days": _by_day(choices), "token": token, "refused": ""},
+        {"appointment": appointment, "days": by_day(choices), "token": token, "refused": ""},
         status=status,
     )
 
@@ -223,7 +226,7 @@ def _when(local) -> str:
     return date_format(local, pgettext("patient page: day and time", "l j F, H:i"))
 
 
-def _by_day(choices):
+def by_day(choices):
     """The offered times under one heading per local day: [(day, [local start, ...]), ...]."""
     zone = clinic_zone()
     days: dict = {}

@@ -11,7 +11,8 @@ from django.views.decorators.http import require_POST
 from radiology.errors import ServiceRefusal
 from radiology.selectors import scheduler_todo
 from radiology.selectors.loops import loop_tasks
-from radiology.selectors.reach import patients_to_reach
+from radiology.selectors.reach import patients_to_reach, unanswered_invitations
+from radiology.services.invitation_steps import handle_on_todo
 from radiology.services.loop_steps import handle_todo_step
 from radiology.services.restaffing import offer_on_todo
 from radiology.services.todo import record_todo_note
@@ -27,6 +28,7 @@ def todo(request):
             "items": offer_on_todo(scheduler_todo(now=timezone.now())),
             "to_reach": patients_to_reach(),
             "loop_tasks": loop_tasks(),
+            "invitations": unanswered_invitations(),
         },
     )
 
@@ -81,4 +83,18 @@ def todo_step_done(request, pk):
         messages.error(request, error.message)
     else:
         messages.success(request, "Task done, and off the list.")
+    return redirect("radiology:scheduler_todo")
+
+
+@login_required
+@permission_required("radiology.book_appointment", raise_exception=True)
+@require_POST
+def todo_invitation_done(request, pk):
+    """An unanswered invitation dealt with (she was called; booking the order does it too)."""
+    try:
+        handle_on_todo(invitation_id=pk, actor=request.user, note=request.POST.get("note", ""))
+    except ServiceRefusal as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Invitation closed, and off the list.")
     return redirect("radiology:scheduler_todo")

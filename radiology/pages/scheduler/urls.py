@@ -15,6 +15,7 @@ urlpatterns = [
     path("todo/<int:pk>/note/", todo.todo_note, name="scheduler_todo_note"),
     path("todo/patient/<int:pk>/note/", todo.todo_patient_note, name="scheduler_todo_patient_note"),
     path("todo/step/<int:pk>/done/", todo.todo_step_done, name="scheduler_todo_step_done"),
+    path("todo/invitation/<int:pk>/done/", todo.todo_invitation_done, name="scheduler_todo_invitation_done"),
     path("appointments/<int:pk>/reschedule/", views.appointment_reschedule, name="appointment_reschedule"),
     path("appointments/<int:pk>/cancel/", views.appointment_cancel, name="appointment_cancel"),
     path("appointments/<int:pk>/staff/", restaff.appointment_restaff, name="appointment_restaff"),

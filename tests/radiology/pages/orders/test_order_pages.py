@@ -229,12 +229,12 @@ def _offered_on_the_page(page: str) -> set[str]:
     return set(re.findall(r'data-action="([a-z_]+)"', page))
 
 
-def test_the_order_page_offers_booking_correcting_and_cancelling_a_waiting_order(scheduler_client):
+def test_the_order_page_offers_booking_inviting_correcting_and_cancelling_a_waiting_order(scheduler_client):
     order = OrderFactory()
 
     page = scheduler_client.get(order.get_absolute_url()).text
 
-    assert _offered_on_the_page(page) == {"book_now", "correct_facts", "cancel"}
+    assert _offered_on_the_page(page) == {"book_now", "invite", "correct_facts", "cancel"}
     assert f'href="{reverse("radiology:order_edit", args=[order.pk])}"' in page
 
 

@@ -50,8 +50,9 @@ def test_the_todo_list_runs_a_fixed_number_of_queries(scheduler_client, django_a
         ReadinessResponseFactory(appointment=soon(), contrast_allergy=True)
 
     # 8 for the appointments' list, 1 for the (here empty) list of patients to reach, 1 for the
-    # overdue result letters, 1 for the follow-up and missed-visit calls.
-    with django_assert_max_num_queries(11):
+    # overdue result letters, 1 for the follow-up and missed-visit calls, 1 for the unanswered
+    # order invitations.
+    with django_assert_max_num_queries(12):
         response = scheduler_client.get("/todo/")
     assert response.status_code == 200
     assert response.text.count("Contrast allergy") >= 10

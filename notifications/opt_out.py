@@ -1,0 +1,37 @@
+"""Numbers that replied STOP (or a carrier's opt-out word): no SMS of any kind goes to them
+until they reply START. The outbox checks this when it sends (a text planned before the STOP
+does not go), and planners ask it when they plan (so a patient's reminders go by e-mail
+instead). It knows numbers, not people: a shared phone is opted out for everyone on it."""
+
+from django.db import IntegrityError, transaction
+
+from notifications.models import SmsOptOut
+
+
+def opt_out(*, number: str, now, source: str = "") -> bool:
+    """Record the number's opt-out; True when it is new (a second STOP changes nothing)."""
+    if not number:
+        return False
+    try:
+        with transaction.atomic():
+            SmsOptOut.objects.create(number=number, opted_out_at=now, source=source[:100])
+    except IntegrityError:
+        return False
+    return True
+
+
+def opt_in(*, number: str) -> bool:
+    """START: texts may go to the number again. True when it had been opted out."""
+    return bool(SmsOptOut.objects.filter(number=number).delete()[0])
+
+
+def is_opted_out(number: str) -> bool:
+    return bool(number) and SmsOptOut.objects.filter(number=number).exists()
+
+
+def opted_out_numbers(numbers) -> set[str]:
+    """Which of these numbers are opted out (one query for a page of them)."""
+    numbers = [n for n in set(numbers) if n]
+    if not numbers:
+        return set()
+    return set(SmsOptOut.objects.filter(number__in=numbers).values_list("number", flat=True))
