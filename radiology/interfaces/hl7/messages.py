@@ -18,7 +18,7 @@ from django.conf import settings
 from hl7apy.exceptions import HL7apyException
 from hl7apy.parser import parse_message
 
-from radiology import contact
+from radiology import contact, rules
 from radiology.models import Order
 
 ACCEPTED_VERSIONS = ("2.3", "2.3.1", "2.4", "2.5", "2.5.1")
@@ -321,9 +321,14 @@ PATIENT_LIMITS = {"mrn": "PID-3", "family_name": "PID-5.1", "given_name": "PID-5
 
 
 def _check_lengths(patient: dict) -> None:
+    """A value the record cannot hold, or a name with a control character (radiology.rules),
+    is a data type error at its PID field."""
     from radiology.models import Patient  # the record's own limits: one place for them
 
     for name, location in PATIENT_LIMITS.items():
+        problem = rules.names_problem(**{name: patient.get(name)}) if name in rules.NAME_FIELDS else None
+        if problem:
+            raise MessageRefused(f"{location}: {problem[1]}", code=DATA_TYPE_ERROR, location=location)
         value, limit = patient.get(name) or "", Patient._meta.get_field(name).max_length
         if len(value) > limit:
             raise MessageRefused(
