@@ -18,6 +18,7 @@ import logging
 import socket
 import threading
 import time
+from collections import Counter
 
 from django.conf import settings
 from django.db import close_old_connections
@@ -114,6 +115,12 @@ ABORT_INVALID_PDU = bytes([0x07, 0, 0, 0, 0, 4, 0, 0, 0x02, 0x06])
 REJECT_LIMIT_EXCEEDED = bytes([0x03, 0, 0, 0, 0, 4, 0, 0x02, 0x03, 0x02])
 
 
+# A refused connection is held this long (at most this many at once) to read what the peer
+# sends, so that it reads the rejection rather than a reset.
+TURNED_AWAY_SECONDS = 1.0
+TURNED_AWAY_HELD = 256
+
+
 class BoundedSocket(AssociationSocket):
     """pynetdicom's DUL reads a PDU as recv(6), then recv(length) with the length the peer
     wrote, on a blocking socket: the whole body is gathered in memory before anything looks
@@ -155,11 +162,27 @@ class BoundedSocket(AssociationSocket):
 
 
 class BoundedRequestHandler(RequestHandler):
+    def handle(self):
+        try:
+            super().handle()  # ends by starting the association's thread
+        except BaseException:
+            self.server.finished(self.client_address[0])
+            raise
+
     def _create_association(self):
         assoc = super()._create_association()
         # The same socket object with our reading: a second AssociationSocket would announce
         # the connection (Evt5) to the state machine twice.
         assoc.dul.socket.__class__ = BoundedSocket
+        run, server, address = assoc.run, self.server, self.client_address[0]
+
+        def run_and_count():
+            try:
+                run()
+            finally:
+                server.finished(address)
+
+        assoc.run = run_and_count  # its place is given back when the association's thread ends
         return assoc
 
 
@@ -173,6 +196,17 @@ class WorklistServer(ThreadedAssociationServer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, request_handler=BoundedRequestHandler, **kwargs)
+        # Connections let in, per address, until their association's thread ends: counted
+        # from the moment they are let in, or a burst would pass before any thread is alive.
+        self._open = Counter()
+        self._lock = threading.Lock()
+        self._turning_away: dict[socket.socket, float] = {}  # refused, their rejection sent
+
+    def finished(self, address: str) -> None:
+        with self._lock:
+            self._open[address] -= 1
+            if self._open[address] <= 0:
+                del self._open[address]
 
     def get_request(self):
         """Accept without the TLS handshake: pynetdicom does it here, in the one thread that
@@ -184,16 +218,18 @@ class WorklistServer(ThreadedAssociationServer):
         return client, address
 
     def verify_request(self, request, client_address) -> bool:
-        acceptors = [a for a in self.active_associations if a.is_acceptor]
-        here = sum(1 for a in acceptors if a.requestor.address == client_address[0])
-        # Over the total, pynetdicom itself rejects the association request (A-ASSOCIATE-RJ);
-        # far over it, the connection is turned away here so that threads stay bounded.
-        if here < settings.WORKLIST_MAX_ASSOCIATIONS_PER_ADDRESS and len(acceptors) < 2 * self.ae.maximum_associations:
-            return True
+        address = client_address[0]
+        with self._lock:
+            total, here = sum(self._open.values()), self._open[address]
+            # Over the total, pynetdicom itself rejects the association request (A-ASSOCIATE-RJ);
+            # far over it, the connection is turned away here so that threads stay bounded.
+            if here < settings.WORKLIST_MAX_ASSOCIATIONS_PER_ADDRESS and total < 2 * self.ae.maximum_associations:
+                self._open[address] += 1
+                return True
         log.warning(
             "dicom: connection from %s refused: %s associations open (%s from this address; caps %s and %s)",
-            client_address[0],
-            len(acceptors),
+            address,
+            total,
             here,
             self.ae.maximum_associations,
             settings.WORKLIST_MAX_ASSOCIATIONS_PER_ADDRESS,
@@ -201,7 +237,33 @@ class WorklistServer(ThreadedAssociationServer):
         with contextlib.suppress(OSError):
             request.setblocking(False)
             request.send(REJECT_LIMIT_EXCEEDED)
+            request.shutdown(socket.SHUT_WR)
+            if len(self._turning_away) < TURNED_AWAY_HELD:
+                self._turning_away[request] = time.monotonic() + TURNED_AWAY_SECONDS
         return False
+
+    def shutdown_request(self, request):
+        if request not in self._turning_away:
+            super().shutdown_request(request)
+
+    def service_actions(self):
+        """Between accepts: close each turned-away connection once its association request
+        has been read (or after a second). Closed at once, the kernel would answer the request
+        with a reset, and the modality might lose the rejection before reading it."""
+        super().service_actions()
+        now = time.monotonic()
+        for sock, deadline in list(self._turning_away.items()):
+            try:
+                while sock.recv(65536):
+                    pass
+                done = True  # the peer closed its side
+            except BlockingIOError:
+                done = now >= deadline
+            except OSError:
+                done = True
+            if done:
+                del self._turning_away[sock]
+                sock.close()
 
 
 HANDLERS = [
