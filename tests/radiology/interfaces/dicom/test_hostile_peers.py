@@ -4,6 +4,7 @@ elsewhere still has its C-ECHO answered within a second, and memory stays where 
 limits are the settings of docs/interfaces.md ("Limits"), made short here so that each test
 takes a few seconds."""
 
+import contextlib
 import struct
 import threading
 import time
@@ -160,10 +161,8 @@ def test_a_flood_of_connections_from_two_addresses_leaves_the_service_answering(
         # A connection every 5 ms from each address, each kept, as an attacker would; the
         # pause leaves the honest client's threads a share of this one process's GIL.
         while not stop.wait(0.005) and len(held) < 400:
-            try:
+            with contextlib.suppress(OSError):
                 held.append(connect_from(source, server, timeout=2))
-            except OSError:
-                pass
 
     flooders = [threading.Thread(target=flood, args=(s,), daemon=True) for s in (ATTACKER, SECOND_ATTACKER)]
     try:
