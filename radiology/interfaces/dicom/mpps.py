@@ -2,6 +2,7 @@
 a DICOM status out. Which attribute carries what is documented in docs/interfaces.md."""
 
 import logging
+import math
 import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -118,6 +119,18 @@ def _complications(ds: Dataset) -> list[str] | None:
     return [code.strip().lower() for code in found.group(1).split(",") if code.strip()] or None
 
 
+def _storable_json(value):
+    """The DICOM JSON with each NaN or infinity (a DS of "NaN" or "1e400") as text: JSON, and
+    so PostgreSQL's jsonb, has no such numbers, and the step would not be stored at all."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: _storable_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_storable_json(item) for item in value]
+    return value
+
+
 def report_from(ds: Dataset, *, calling_ae: str = "", strict: bool = True) -> StepReport:
     """The step as the services take it. `strict`: a date or time that is not one refuses
     the message (BadAttribute); a step stored before that rule reads it as absent."""
@@ -127,7 +140,7 @@ def report_from(ds: Dataset, *, calling_ae: str = "", strict: bool = True) -> St
     volume, volume_as_sent = _contrast_volume(ds)
     return StepReport(
         status=_text(ds, "PerformedProcedureStepStatus"),
-        attributes=ds.to_json_dict(),
+        attributes=_storable_json(ds.to_json_dict()),
         study_instance_uid=_text(scheduled, "StudyInstanceUID"),
         scheduled_step_id=_text(scheduled, "ScheduledProcedureStepID"),
         accession_number=_text(scheduled, "AccessionNumber"),
