@@ -21,7 +21,7 @@ Outcome = InterfaceMessage.Outcome
 
 
 @pytest.fixture
-def listener(settings):
+def bounded_listener(settings):
     settings.HL7_MAX_CONNECTIONS = 16
     settings.HL7_MAX_CONNECTIONS_PER_ADDRESS = 4
     settings.HL7_FRAME_SECONDS = 1
@@ -54,10 +54,10 @@ def assert_honest_order_acknowledged(port: int):
     assert ack["MSA"][1] == "AA", ack["MSA"]
 
 
-def test_idle_connections_from_one_address_leave_the_listener_to_the_ehr(listener):
-    idle = [connect_from(ATTACKER, listener) for _ in range(10)]
+def test_idle_connections_from_one_address_leave_the_listener_to_the_ehr(bounded_listener):
+    idle = [connect_from(ATTACKER, bounded_listener) for _ in range(10)]
     try:
-        assert_honest_order_acknowledged(listener)
+        assert_honest_order_acknowledged(bounded_listener)
         closed_at_once = [closed_by_peer(sock, within=0.5) for sock in idle]
         # Four are served (until the idle timeout); the other six were closed at the door.
         assert sum(answer is not None for answer in closed_at_once) == 6
@@ -66,9 +66,9 @@ def test_idle_connections_from_one_address_leave_the_listener_to_the_ehr(listene
             sock.close()
 
 
-def test_a_frame_over_1_mb_is_answered_ar_kept_as_a_row_and_the_connection_goes_on(listener):
+def test_a_frame_over_1_mb_is_answered_ar_kept_as_a_row_and_the_connection_goes_on(bounded_listener):
     before = resident_bytes()
-    client = Client(listener)
+    client = Client(bounded_listener)
     try:
         huge = order_message(control_id="HUGE1") + "NTE|1||" + "x" * 5_000_000 + "\r"
         ack = parse_ack(client.send(huge))
@@ -84,8 +84,8 @@ def test_a_frame_over_1_mb_is_answered_ar_kept_as_a_row_and_the_connection_goes_
     assert resident_bytes() - before < 30_000_000
 
 
-def test_a_frame_trickling_in_is_answered_ar_at_the_frame_time_and_closed(listener):
-    sock = connect_from(ATTACKER, listener)
+def test_a_frame_trickling_in_is_answered_ar_at_the_frame_time_and_closed(bounded_listener):
+    sock = connect_from(ATTACKER, bounded_listener)
     stop = threading.Event()
     message = frame(order_message(control_id="SLOW1").encode())
 
@@ -101,7 +101,7 @@ def test_a_frame_trickling_in_is_answered_ar_at_the_frame_time_and_closed(listen
     sender = threading.Thread(target=trickle, daemon=True)
     sender.start()
     try:
-        assert_honest_order_acknowledged(listener)
+        assert_honest_order_acknowledged(bounded_listener)
         answer = closed_by_peer(sock, within=3)
     finally:
         stop.set()
@@ -113,8 +113,8 @@ def test_a_frame_trickling_in_is_answered_ar_at_the_frame_time_and_closed(listen
     assert InterfaceMessage.objects.get(outcome=Outcome.REJECTED).detail.startswith("The message did not arrive")
 
 
-def test_a_megabyte_of_short_segments_is_answered_at_once(listener):
-    client = Client(listener)
+def test_a_megabyte_of_short_segments_is_answered_at_once(bounded_listener):
+    client = Client(bounded_listener)
     try:
         many = order_message(control_id="MANY1") + "".join(f"NTE|{n}||x\r" for n in range(70_000))
         assert 800_000 < len(many) < 1_000_000
@@ -123,16 +123,16 @@ def test_a_megabyte_of_short_segments_is_answered_at_once(listener):
     finally:
         client.close()
     assert ack["MSA"][1] == "AR" and "segments" in ack["MSA"][3]
-    assert_honest_order_acknowledged(listener)
+    assert_honest_order_acknowledged(bounded_listener)
 
 
-def test_a_flood_of_connections_from_two_addresses_leaves_the_listener_answering(listener):
+def test_a_flood_of_connections_from_two_addresses_leaves_the_listener_answering(bounded_listener):
     held, stop = [], threading.Event()
 
     def flood(source):
         while not stop.wait(0.005) and len(held) < 400:
             try:
-                held.append(connect_from(source, listener, timeout=2))
+                held.append(connect_from(source, bounded_listener, timeout=2))
             except OSError:
                 continue
 
@@ -144,7 +144,7 @@ def test_a_flood_of_connections_from_two_addresses_leaves_the_listener_answering
         while len(held) < 60 and time.monotonic() - started < 10:
             time.sleep(0.05)
         for _ in range(3):
-            assert_honest_order_acknowledged(listener)
+            assert_honest_order_acknowledged(bounded_listener)
     finally:
         stop.set()
         for flooder in flooders:
