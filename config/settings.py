@@ -324,6 +324,18 @@ WORKLIST_MODALITY_USERNAME = env.str("WORKLIST_MODALITY_USERNAME", default="moda
 WORKLIST_TLS_CERT = env.str("WORKLIST_TLS_CERT", default="")
 WORKLIST_TLS_KEY = env.str("WORKLIST_TLS_KEY", default="")
 WORKLIST_TLS_CA = env.str("WORKLIST_TLS_CA", default="")
+# What one peer can take of the worklist service (docs/interfaces.md, "Limits"): associations
+# at once (pynetdicom's default of 10 let ten idle sockets lock every modality out), and from
+# one address; a peer that has not asked for an association within WORKLIST_ACSE_TIMEOUT, or
+# is silent for WORKLIST_NETWORK_TIMEOUT, is closed; any PDU longer than WORKLIST_MAX_PDU_BYTES
+# is refused before it is read (an A-ABORT), and one must arrive within WORKLIST_PDU_SECONDS.
+WORKLIST_MAX_ASSOCIATIONS = env.int("WORKLIST_MAX_ASSOCIATIONS", default=64)
+WORKLIST_MAX_ASSOCIATIONS_PER_ADDRESS = env.int("WORKLIST_MAX_ASSOCIATIONS_PER_ADDRESS", default=8)
+WORKLIST_ACSE_TIMEOUT = env.float("WORKLIST_ACSE_TIMEOUT", default=10.0)
+WORKLIST_DIMSE_TIMEOUT = env.float("WORKLIST_DIMSE_TIMEOUT", default=30.0)
+WORKLIST_NETWORK_TIMEOUT = env.float("WORKLIST_NETWORK_TIMEOUT", default=30.0)
+WORKLIST_MAX_PDU_BYTES = env.int("WORKLIST_MAX_PDU_BYTES", default=1_048_576)
+WORKLIST_PDU_SECONDS = env.float("WORKLIST_PDU_SECONDS", default=10.0)
 # pynetdicom logs every C-FIND response at INFO: 200 lines per worklist query.
 LOGGING.setdefault("loggers", {})["pynetdicom"] = {"level": env.str("PYNETDICOM_LOG_LEVEL", default="WARNING")}
 
@@ -347,9 +359,19 @@ HL7_ADT_REGISTERS_UNKNOWN = env.bool("HL7_ADT_REGISTERS_UNKNOWN", default=False)
 # ADT: the field that says she needs an interpreter, as SEGMENT-FIELD[.COMPONENT] (e.g. ZPI-2,
 # PV2-23); Y sets the flag, N clears it. Empty: only a language we do not speak (PID-15) sets it.
 HL7_INTERPRETER_FIELD = env.str("HL7_INTERPRETER_FIELD", default="")
+# What one peer can take of the listener (docs/interfaces.md, "Limits"): a frame longer than
+# HL7_MAX_MESSAGE_BYTES, or with more than HL7_MAX_SEGMENTS segments, is refused AR and kept
+# as a row; a frame must arrive whole within HL7_FRAME_SECONDS of its first byte.
 HL7_MAX_MESSAGE_BYTES = env.int("HL7_MAX_MESSAGE_BYTES", default=1_000_000)
-# A connection silent this long is closed (interface engines reconnect).
+HL7_MAX_SEGMENTS = env.int("HL7_MAX_SEGMENTS", default=1000)
+HL7_FRAME_SECONDS = env.float("HL7_FRAME_SECONDS", default=30.0)
+# A connection silent this long between messages is closed (interface engines reconnect).
 HL7_IDLE_TIMEOUT_SECONDS = env.int("HL7_IDLE_TIMEOUT_SECONDS", default=300)
+# Connections at once, in all and from one address; more are closed when they arrive. The
+# kernel queues HL7_LISTEN_BACKLOG connections not yet accepted.
+HL7_MAX_CONNECTIONS = env.int("HL7_MAX_CONNECTIONS", default=64)
+HL7_MAX_CONNECTIONS_PER_ADDRESS = env.int("HL7_MAX_CONNECTIONS_PER_ADDRESS", default=8)
+HL7_LISTEN_BACKLOG = env.int("HL7_LISTEN_BACKLOG", default=128)
 # TLS for the listener (config/tls.py), as for the worklist: certificate, key, and the CA
 # whose certificates interface engines must present. Unset: plain MLLP.
 HL7_TLS_CERT = env.str("HL7_TLS_CERT", default="")

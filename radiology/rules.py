@@ -2,6 +2,7 @@
 defined here once. Each returns the sentence to show, or None when the input is fine, so a
 form, a serializer and a service can each raise it in their own way."""
 
+import re
 from datetime import date, datetime, timedelta
 
 from radiology.models import MRN_MESSAGE, MRN_PATTERN, Channel  # noqa: F401 - one definition, used by serializers
@@ -58,3 +59,34 @@ def unreachable(*, preferred_channel: str, phone, email: str) -> tuple[str, str]
     if preferred_channel == Channel.EMAIL and not email:
         return "email", "E-mail reminders need an e-mail address; add one or choose text messages."
     return None
+
+
+# C0 controls (CR, LF, BEL, tab, ESC …), DEL and C1: never part of a name. Carried on, a CR
+# ends an HL7 segment and a BEL or ESC corrupts a DICOM PN at the modality.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+NAME_FIELDS = {"family_name": "family name", "given_name": "given name"}
+
+
+def control_character_problem(value: str | None, *, label: str) -> str | None:
+    """A name with a control character is refused at every door (page, API, HL7): the
+    sender fixes it at the source, rather than a silent guess at what was meant."""
+    found = CONTROL_CHARACTERS.search(value or "")
+    if found is None:
+        return None
+    code, position = f"U+{ord(found.group()):04X}", found.start() + 1
+    return f"The {label} holds a control character ({code}) at position {position}; remove it."
+
+
+def names_problem(**names: str | None) -> tuple[str, str] | None:
+    """(field, sentence) for the first of family_name / given_name that holds a control character."""
+    for field, value in names.items():
+        problem = control_character_problem(value, label=NAME_FIELDS.get(field, field.replace("_", " ")))
+        if problem:
+            return field, problem
+    return None
+
+
+def without_control_characters(value: str) -> str:
+    """What is already stored, as it goes out (a worklist item, a message): each control
+    character a space, so that no record from before the rule reaches a modality with one."""
+    return " ".join(CONTROL_CHARACTERS.sub(" ", value).split()) if CONTROL_CHARACTERS.search(value) else value

@@ -18,7 +18,9 @@ reads the engine's messages through it. It knows bytes only, never HL7.
 """
 
 import socket
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from django.conf import settings
 
@@ -39,33 +41,100 @@ class FrameTooLarge(Exception):
     """A frame grew past the reader's limit without ending."""
 
 
+# What is kept of a refused frame (its MSH and a little more) to answer and record it.
+REFUSED_HEAD_BYTES = 4096
+
+
+@dataclass(frozen=True)
+class RefusedFrame:
+    """A frame the reader would not take whole: longer than `max_bytes` (`too_large`) or not
+    finished within `frame_seconds` of its start (`too_slow`). `head` is its first bytes (the
+    MSH, to address an answer), `size` how many bytes came; `ended` says whether its end
+    arrived, so that an answer can follow on the same connection."""
+
+    reason: str
+    head: bytes
+    size: int
+    ended: bool
+
+
 def frame(message: bytes) -> bytes:
     return START_BLOCK + message + END_BLOCK
 
 
-def read_frames(sock: socket.socket, *, max_bytes: int) -> Iterator[bytes]:
+def read_frames(
+    sock: socket.socket, *, max_bytes: int, frame_seconds: float | None = None, keep_refused: bool = False
+) -> Iterator[bytes | RefusedFrame]:
     """Yield each message's bytes as its frame ends, until the peer closes the connection.
-    Bytes outside a frame (keep-alive newlines) are skipped; a frame longer than `max_bytes`
-    raises FrameTooLarge; a frame split over several reads is joined."""
-    buffer = b""
+    Bytes outside a frame (keep-alive newlines) are skipped; a frame split over several reads
+    is joined. Linear in the bytes received however they are split: the end is looked for
+    only in what is new, and bytes are appended to one buffer, not copied per read.
+
+    A frame longer than `max_bytes` raises FrameTooLarge, or with `keep_refused` is read to
+    its end without being kept (memory stays at `max_bytes`) and yielded as a RefusedFrame.
+    With `frame_seconds`, a frame must end that long after it started, however slowly its
+    bytes trickle in (the socket's own timeout only bounds the silence between two reads):
+    a late one is yielded as a RefusedFrame (`too_slow`, not ended) and reading stops."""
+    buffer = bytearray()  # inside a frame: the bytes after its START_BLOCK
+    in_frame = False
+    searched = 0  # how much of buffer has been looked through for END_BLOCK
+    dropped = 0  # bytes of an oversized frame read and let go
+    head = b""
+    deadline = None
+    idle = sock.gettimeout()
     while True:
-        chunk = sock.recv(65536)
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                if not keep_refused:
+                    raise TimeoutError("the frame did not end in time")
+                yield RefusedFrame("too_slow", head or bytes(buffer[:REFUSED_HEAD_BYTES]), dropped + len(buffer), False)
+                return
+            sock.settimeout(left if idle is None else min(idle, left))
+        try:
+            chunk = sock.recv(65536)
+        except TimeoutError:
+            if deadline is not None and time.monotonic() >= deadline:
+                continue  # the frame's deadline rather than silence: answered above
+            raise
         if not chunk:
             return
         buffer += chunk
         while True:
-            start = buffer.find(START_BLOCK)
-            if start < 0:
-                buffer = b""
-                break
-            end = buffer.find(END_BLOCK, start)
+            if not in_frame:
+                start = buffer.find(START_BLOCK)
+                if start < 0:
+                    buffer.clear()
+                    break
+                del buffer[: start + 1]
+                in_frame, searched, dropped, head = True, 0, 0, b""
+                deadline = time.monotonic() + frame_seconds if frame_seconds else None
+            end = buffer.find(END_BLOCK, max(searched - 1, 0))
             if end < 0:
-                buffer = buffer[start:]
-                if len(buffer) > max_bytes:
-                    raise FrameTooLarge
+                searched = len(buffer)
+                if dropped + len(buffer) > max_bytes:
+                    if not keep_refused:
+                        raise FrameTooLarge
+                    # Keep the head to answer with and let the rest go, all but the last
+                    # byte, which may be the first half of the end mark.
+                    head = head or bytes(buffer[:REFUSED_HEAD_BYTES])
+                    dropped += len(buffer) - 1
+                    del buffer[:-1]
+                    searched = 0
                 break
-            yield buffer[start + 1 : end]
-            buffer = buffer[end + len(END_BLOCK) :]
+            size = dropped + end
+            message = bytes(buffer[:end]) if not head and size <= max_bytes else b""
+            head = head or bytes(buffer[: min(end, REFUSED_HEAD_BYTES)])
+            del buffer[: end + len(END_BLOCK)]
+            in_frame, deadline = False, None
+            sock.settimeout(idle)
+            if size <= max_bytes:
+                yield message
+            elif keep_refused:
+                yield RefusedFrame("too_large", head, size, True)
+            else:
+                raise FrameTooLarge
+            head = b""
 
 
 # --- the SIU channel -------------------------------------------------------------------

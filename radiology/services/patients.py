@@ -50,6 +50,7 @@ def register_patient(
         raise ServiceRefusal("Your role does not allow registering patients.", code="forbidden")
     mrn = mrn.strip()
     phone = phone or ""
+    _check_names(family_name=family_name, given_name=given_name)
     if not phone and not email:
         raise ServiceRefusal(
             "Give a phone number or an e-mail address so the patient receives the preparation and reminders.",
@@ -119,6 +120,7 @@ def register_or_update_patient(
     or channel, as when the contact page corrects them."""
     now = now or timezone.now()
     mrn = mrn.strip()
+    _check_names(family_name=family_name, given_name=given_name)
     existing = Patient.objects.select_for_update().filter(mrn__iexact=mrn).first()
     if existing is None:
         return _register_from_system(
@@ -224,6 +226,12 @@ def _apply_contact(patient: Patient, *, phone: str | None, email: str | None, no
     )
 
 
+def _check_names(**names) -> None:
+    problem = rules.names_problem(**names)
+    if problem:
+        raise ServiceRefusal(problem[1], code="invalid", fields={problem[0]: problem[1]})
+
+
 def _check_birth_date(birth_date) -> None:
     problem = rules.birth_date_problem(birth_date)
     if problem:
@@ -325,6 +333,7 @@ def record_patient_from_feed(
     her upcoming appointments and withdraws her pending messages (record_death)."""
     now = now or timezone.now()
     mrn = mrn.strip()
+    _check_names(family_name=family_name, given_name=given_name)
     patient = Patient.objects.select_for_update().filter(mrn__iexact=mrn).first()
     if patient is None and not register:
         return None

@@ -71,6 +71,8 @@ class StepReport:
     ended_at: datetime | None = None
     procedure_codes: list[str] = field(default_factory=list)
     contrast_volume_ml: Decimal | None = None
+    # What the modality sent when it was no volume (NaN, 1e400): named on the attention list.
+    contrast_volume_as_sent: str = ""
     complications: list[str] | None = None
     series_instance_uids: list[str] = field(default_factory=list)
     discontinuation_reason: str = ""
@@ -232,7 +234,8 @@ def _missing_outcome(step: PerformedProcedureStep, report: StepReport) -> str:
     if not step.ducts:
         missing.append("the performed procedure code (77053 or 77054)")
     if report.contrast_volume_ml is None:
-        missing.append("the contrast volume")
+        sent = report.contrast_volume_as_sent
+        missing.append(f"the contrast volume (it sent “{sent}”, no volume in ml)" if sent else "the contrast volume")
     if not report.complications:
         missing.append("the complications")
     return " and ".join(missing)

@@ -12,6 +12,7 @@ from pydicom.sequence import Sequence
 from pydicom.tag import BaseTag, Tag
 from pydicom.valuerep import PersonName
 
+from radiology import rules
 from radiology.models import Appointment, AppointmentStatus, Order, Patient
 from radiology.selectors.modality import scheduled_step_id
 
@@ -28,6 +29,8 @@ CPT_MEANING = {
 
 
 def person_name(family: str, given: str) -> str:
+    # A record stored before the control-character rule still reaches the modality clean.
+    family, given = rules.without_control_characters(family), rules.without_control_characters(given)
     return f"{family}^{given}".rstrip("^")
 
 

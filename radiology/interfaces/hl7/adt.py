@@ -24,8 +24,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
 
 from django.conf import settings
-from hl7apy.exceptions import HL7apyException
-from hl7apy.parser import parse_message
 
 from radiology.interfaces.hl7 import adt_merge
 from radiology.interfaces.hl7.messages import (
@@ -36,6 +34,7 @@ from radiology.interfaces.hl7.messages import (
     MessageRefused,
     _patient,
     _Reader,
+    parse,
 )
 from radiology.models import InterfaceMessage
 from radiology.services import patient_merge, patients
@@ -76,11 +75,7 @@ class Applied:
 
 def parse_adt_message(text: str, header: Header) -> AdtMessage:
     """The patient in an ADT message, or MessageRefused saying what is wrong."""
-    try:
-        message = parse_message(text.replace("\n", "\r"), find_groups=False)
-    except HL7apyException as error:
-        raise MessageRefused(f"The message cannot be parsed: {error}", ack_code="AR", code=DATA_TYPE_ERROR) from None
-    r = _Reader(message, text)
+    r = _Reader(parse(text), text)
     if not r.count("PID"):
         raise MessageRefused(
             "The message has no PID segment.", ack_code="AR", code=SEGMENT_SEQUENCE_ERROR, location="PID"

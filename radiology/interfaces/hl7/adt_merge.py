@@ -10,12 +10,8 @@ identifier another patient has is 205 (duplicate key). A merge already applied, 
 the department has never seen, is AA: the hospital's feed sends every patient.
 """
 
-import re
 from collections.abc import Callable
 from datetime import datetime
-
-from hl7apy.exceptions import HL7apyException
-from hl7apy.parser import parse_message
 
 from radiology.errors import ServiceRefusal
 from radiology.interfaces.hl7 import messages
@@ -25,13 +21,8 @@ from radiology.services import patient_merge
 
 def pairs(text: str) -> list[tuple[str, str]]:
     """(surviving MRN, merged-away MRN) of each PID with its MRG, in the message's order."""
-    try:
-        message = parse_message(text.replace("\n", "\r"), find_groups=False)
-    except HL7apyException as error:
-        raise MessageRefused(
-            f"The message cannot be parsed: {error}", ack_code="AR", code=messages.DATA_TYPE_ERROR
-        ) from None
-    lines = [line for line in re.split(r"[\r\n]+", text) if line.strip()]
+    message = messages.parse(text)
+    lines = messages.segment_lines(text)
     msh = [line for line in lines if line.startswith("MSH")][:1]
     groups: list[list[str]] = []
     for line in lines:

@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from notifications.channels.mllp import RefusedFrame
 from procedures.models import Procedure
 from radiology.errors import ServiceRefusal
 from radiology.interfaces.hl7 import adt, messages
@@ -92,6 +93,18 @@ def receive(data: bytes, *, peer: str = "", now: datetime | None = None) -> Repl
             location="MSH",
         )
         return _refuse(text, None, refusal, peer=peer, now=now, encoding=encoding)
+    segments = len(messages.segment_lines(text))
+    if segments > settings.HL7_MAX_SEGMENTS:
+        # Before hl7apy: its reading costs about half a millisecond a segment, so a frame of
+        # tens of thousands of short segments would hold a CPU for most of a minute.
+        refusal = MessageRefused(
+            f"The message has {segments} segments; at most {settings.HL7_MAX_SEGMENTS} are read. Send one order "
+            "or one patient event per message.",
+            ack_code="AR",
+            code=messages.APPLICATION_ERROR,
+            location="MSH",
+        )
+        return _refuse(text, header, refusal, peer=peer, now=now, encoding=encoding)
     original = _processed(header)
     if original is not None:
         return _duplicate(text, header, original, peer=peer, now=now, encoding=encoding)
@@ -124,7 +137,8 @@ def _nul_refusal(text: str) -> MessageRefused:
     """A NUL byte is no character of any HL7 character set (and the database cannot keep it):
     the sender is told where it is, so that the interface analyst can find the source."""
     before = text[: text.index("\x00")]
-    segments = re.split(r"[\r\n]+", before)
+    # Split as segment_lines splits the whole message, keeping the segment the NUL is in.
+    segments = re.split(r"\r\n?", before) if "\r" in text else before.split("\n")
     segment = segments[-1][:3] if segments and segments[-1][:3].isalnum() else "MSH"
     field = segments[-1].count("|") if segments else 0
     location = f"{segment}-{field}" if field else segment
@@ -135,6 +149,30 @@ def _nul_refusal(text: str) -> MessageRefused:
         code=messages.DATA_TYPE_ERROR,
         location=location,
     )
+
+
+REFUSED_FRAME_TEXT = {
+    "too_large": "The message is {size} bytes long; at most {limit} bytes are read. Send one order or one patient "
+    "event per message.",
+    "too_slow": "The message did not arrive whole within {seconds:g} s of its first byte ({size} bytes came).",
+}
+
+
+def receive_refused_frame(refused: RefusedFrame, *, peer: str = "", now: datetime | None = None) -> Reply:
+    """A frame the listener would not take whole (hl7.mllp: too large, or trickling in past
+    the frame time): a row on Interface messages with its first bytes, and the AR to send,
+    addressed from its MSH, which is all of it that was kept."""
+    now = now or timezone.now()
+    head = refused.head.decode("latin-1")
+    header = messages.read_header(head)
+    sentence = REFUSED_FRAME_TEXT[refused.reason].format(
+        size=refused.size, limit=settings.HL7_MAX_MESSAGE_BYTES, seconds=settings.HL7_FRAME_SECONDS
+    )
+    refusal = MessageRefused(sentence, ack_code="AR", code=messages.APPLICATION_ERROR, location="MSH" if header else "")
+    kept = f"{head}\n[... {refused.size - len(refused.head)} more bytes not kept]"
+    reply = build_ack(header, code="AR", text=refusal.text, error_code=refusal.code, location=refusal.location, now=now)
+    stored = _store(kept, header, Outcome.REJECTED, refusal.text, reply, peer=peer, now=now)
+    return Reply(reply.encode("ascii", "replace"), stored)
 
 
 def _storable(value: str) -> str:

@@ -18,7 +18,7 @@ from django.conf import settings
 from hl7apy.exceptions import HL7apyException
 from hl7apy.parser import parse_message
 
-from radiology import contact
+from radiology import contact, rules
 from radiology.models import Order
 from radiology.services.patients import spoken_language
 
@@ -106,12 +106,35 @@ class OrderMessage:
     cancel_reason: str = ""
 
 
+def segment_lines(text: str) -> list[str]:
+    """The message's segments. <CR> ends a segment (and <CR><LF>, as many engines write it); a
+    bare <LF> is then data inside a field (a comment's line break), never a segment break, so
+    text after it that looks like a segment is not read as one. Only a message with no <CR> at
+    all is taken to use <LF> as its segment separator."""
+    lines = re.split(r"\r\n?", text) if "\r" in text else text.split("\n")
+    return [line for line in lines if line.strip()]
+
+
+def for_parser(text: str) -> str:
+    """The message as hl7apy reads it (segments by <CR>): a line break kept inside a field is
+    a space to the parser, which only checks the syntax; fields are read from segment_lines."""
+    return "\r".join(line.replace("\n", " ") for line in segment_lines(text))
+
+
+def parse(text: str):
+    """hl7apy's reading of the message (syntax, encoding characters), or MessageRefused."""
+    try:
+        return parse_message(for_parser(text), find_groups=False)
+    except HL7apyException as error:
+        raise MessageRefused(f"The message cannot be parsed: {error}", ack_code="AR", code=DATA_TYPE_ERROR) from None
+
+
 def read_header(text: str) -> Header | None:
     match = re.match(r"MSH(.)", text)
     if match is None:
         return None
     separator = match.group(1)
-    first_line = re.split(r"[\r\n]", text, maxsplit=1)[0]
+    first_line = re.split(r"[\r\n]", text[:65536], maxsplit=1)[0]
     fields = [""] + first_line.split(separator)  # fields[n] is MSH-n (MSH-1 is the separator itself)
     encoding = fields[2] if len(fields) > 2 else "^~\\&"
     component = encoding[0] if encoding else "^"
@@ -181,12 +204,11 @@ class _Reader:
         self.subcomponent, self.escape = chars["SUBCOMPONENT"], chars["ESCAPE"]
         self.field_sep = chars["FIELD"]
         self.segments: dict[str, list[list[str]]] = {}
-        for line in re.split(r"[\r\n]+", text):
-            if line.strip():
-                fields = line.split(self.field_sep)
-                if fields[0] == "MSH":
-                    fields = [fields[0], self.field_sep, *fields[1:]]
-                self.segments.setdefault(fields[0], []).append(fields)
+        for line in segment_lines(text):
+            fields = line.split(self.field_sep)
+            if fields[0] == "MSH":
+                fields = [fields[0], self.field_sep, *fields[1:]]
+            self.segments.setdefault(fields[0], []).append(fields)
 
     def count(self, name: str) -> int:
         return len(self.segments.get(name, []))
@@ -245,11 +267,7 @@ class _Reader:
 
 def parse_order_message(text: str, header: Header) -> OrderMessage:
     """The order in an accepted message, or MessageRefused saying what is wrong."""
-    try:
-        message = parse_message(text.replace("\n", "\r"), find_groups=False)
-    except HL7apyException as error:
-        raise MessageRefused(f"The message cannot be parsed: {error}", ack_code="AR", code=DATA_TYPE_ERROR) from None
-    r = _Reader(message, text)
+    r = _Reader(parse(text), text)
     for name in ("PID", "ORC", "OBR"):
         if not r.count(name):
             raise MessageRefused(
@@ -304,9 +322,14 @@ PATIENT_LIMITS = {"mrn": "PID-3", "family_name": "PID-5.1", "given_name": "PID-5
 
 
 def _check_lengths(patient: dict) -> None:
+    """A value the record cannot hold, or a name with a control character (radiology.rules),
+    is a data type error at its PID field."""
     from radiology.models import Patient  # the record's own limits: one place for them
 
     for name, location in PATIENT_LIMITS.items():
+        problem = rules.names_problem(**{name: patient.get(name)}) if name in rules.NAME_FIELDS else None
+        if problem:
+            raise MessageRefused(f"{location}: {problem[1]}", code=DATA_TYPE_ERROR, location=location)
         value, limit = patient.get(name) or "", Patient._meta.get_field(name).max_length
         if len(value) > limit:
             raise MessageRefused(
@@ -418,14 +441,22 @@ def _xtn_number(xtn: list[str]) -> str:
     return xtn[0]
 
 
+# HL7 DT, or the date of a TS/DTM: YYYYMMDD, then for a TS a time and zone. A shorter value
+# ("2026023") is not read as a date with a guessed day.
+DATE_VALUE = re.compile(r"(\d{4})(\d{2})(\d{2})(?:[0-9.+-]*)")
+
+
 def _date(value: str, location: str) -> date | None:
     if not value:
         return None
+    match = DATE_VALUE.fullmatch(value.strip())
     try:
-        return date(int(value[0:4]), int(value[4:6]), int(value[6:8]))
-    except (ValueError, IndexError):
+        if match is None:
+            raise ValueError
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
         raise MessageRefused(
-            f'{location} "{value}" is not a date (YYYYMMDD).', code=DATA_TYPE_ERROR, location=location
+            f'{location} "{value[:40]}" is not a date (YYYYMMDD).', code=DATA_TYPE_ERROR, location=location
         ) from None
 
 
@@ -499,6 +530,7 @@ def _observations(r: _Reader) -> dict:
     # OBR-31, reason for study, may carry the indication; an OBX overrides it.
     reason = _reason_for_study(r)
     facts = dict(reason)
+    sides_sent = []  # as the OBX said them, for a refusal naming both
     for segment in r.segments.get("OBX", []):
         code = r.get("OBX", 3, segment=segment).upper()
         name = OBX_CODES.get(code)
@@ -523,7 +555,16 @@ def _observations(r: _Reader) -> dict:
                     code=TABLE_VALUE_NOT_FOUND,
                     location=location,
                 )
-            facts[name] = SIDES[value.upper()]
+            side = SIDES[value.upper()]
+            if facts.get(name, side) != side:
+                raise MessageRefused(
+                    f"Two side observations disagree: {sides_sent[0]} then {value} (OBX-5 (SIDE)); a galactogram "
+                    "examines one breast: send one side.",
+                    code=TABLE_VALUE_NOT_FOUND,
+                    location=location,
+                )
+            sides_sent.append(value)
+            facts[name] = side
         elif name == "lactating":
             if value.upper() not in YES_NO:
                 raise MessageRefused(

@@ -86,3 +86,12 @@ def test_a_technologist_cannot_register_patients(tech_api):
 
     assert response.status_code == 403
     assert "role" in response.json()["error"]
+
+
+@pytest.mark.parametrize(("field", "value"), [("family_name", "Lo\rpez"), ("given_name", "An\x07a")])
+def test_a_name_with_a_control_character_is_a_field_error_and_nothing_is_registered(api, field, value):
+    response = api.post("/api/v1/patients", {**NEW_PATIENT, field: value}, format="json")
+
+    assert response.status_code == 400
+    assert "control character" in response.json()["fields"][field]
+    assert not Patient.objects.exists()
