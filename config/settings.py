@@ -385,14 +385,21 @@ MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as axes asks
 
 # Log-in throttling (django-axes) on /accounts/login/ and /admin/login/.
 AUTHENTICATION_BACKENDS = ["security.throttle.LoginThrottleBackend", "django.contrib.auth.backends.ModelBackend"]
-LOGIN_FAILURES_PER_USERNAME = env.int("LOGIN_FAILURES_PER_USERNAME", default=5)
+# Counted per username and address pair (security/throttle.py): a soft, doubling wait after
+# LOGIN_BACKOFF_AFTER failures, then the hard lock.
+LOGIN_BACKOFF_AFTER = env.int("LOGIN_BACKOFF_AFTER", default=3)
+LOGIN_FAILURES_PER_PAIR = env.int("LOGIN_FAILURES_PER_PAIR", default=10)
 LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
 LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Her own unlock link (e-mailed, single use) works this long.
+LOGIN_UNLOCK_LINK_MINUTES = env.int("LOGIN_UNLOCK_LINK_MINUTES", default=30)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_FAILURE_LIMIT = "security.throttle.failure_limit"
 AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# A refused try (locked, or within the soft wait) neither counts nor extends the lock.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "security.throttle.refused_response"
 AXES_ENABLE_ADMIN = False  # managers unlock on /security/lockouts/
 AXES_VERBOSE = False
 # Behind a reverse proxy REMOTE_ADDR is the proxy: name the header the proxy sets to the

@@ -49,3 +49,26 @@ class ApiToken(AbstractAuthToken):
 
     def __str__(self):
         return f"{self.user} · {self.name} · {self.token_key}…"
+
+
+class UnlockRequest(models.Model):
+    """A staff member asked, from the refused log-in page, for a link to unlock her own
+    log-in. The link is signed at send time from this row's id (nothing secret is stored);
+    it works once (used_at, set by a conditional update) and until expires_at."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Where she asked from: the pair this unlocks, besides the address she opens the link at.
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")), name="unlock_expires_later"
+            ),
+        ]
+
+    def __str__(self):
+        return f"unlock {self.user_id} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -104,6 +104,8 @@ ACCESS = {
 PUBLIC = {"login", "logout", "api:schema", "api:docs", "api:redoc", "api:not_found", "calendar_feeds:feed"}
 # FHIR clients discover the server before they log in; unknown FHIR paths are 404 for anyone.
 PUBLIC |= {"fhir:metadata", "fhir:operation", "fhir:not_found"}
+# Her own unlock link: asked for on the refused log-in page, opened from her e-mail.
+PUBLIC |= {"unlock_login_request", "unlock_login"}
 # Monitoring: /healthz for load balancers, /metrics behind METRICS_TOKEN; tests/ops.
 PUBLIC |= {"healthz", "metrics"}
 
