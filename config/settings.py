@@ -381,6 +381,10 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
     "security.middleware.IdleSessionMiddleware",
 )
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "security.read_audit.ReadAuditMiddleware",  # every patient a staff request shows (docs/security.md)
+)
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as axes asks
 
 # Log-in throttling (django-axes) on /accounts/login/ and /admin/login/.

@@ -16,6 +16,10 @@ class SecurityConfig(AppConfig):
 
         user_logged_in.connect(start_activity_clock, dispatch_uid="security.start_activity_clock")
 
+        from security import read_audit
+
+        read_audit.connect_receivers()
+
         from notifications import registry
         from security import unlock
 

@@ -19,6 +19,14 @@ class AccessLogEntry(models.Model):
         PATIENT_SEARCH = "patient_search", "Patient search results"
         PATIENT_PAGE = "patient_page", "Patient page"
         ORDER_PAGE = "order_page", "Order page"
+        DAY_LIST = "day_list", "Day list"
+        APPOINTMENT_LIST = "appointment_list", "Appointment list"
+        ACTION_FORM = "action_form", "Procedure action form"
+        BOOKED_PAGE = "booked_page", "Booked page"
+        WEEK_GRID = "week_grid", "Week grid"
+        ADMIN = "admin", "Admin page"
+        DICOM_QUERY = "dicom_query", "DICOM worklist query"
+        STAFF_PAGE = "staff_page", "Other staff page"
 
     at = models.DateTimeField(db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
