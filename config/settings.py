@@ -20,6 +20,9 @@ PRODUCTION = DJANGO_ENV == "production"
 
 # Debug pages show settings and URL patterns: only when DJANGO_DEBUG says so (`make dev` does).
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+if PRODUCTION and DEBUG:
+    # Debug pages print settings and patient data in tracebacks: never on a production site.
+    raise environ.ImproperlyConfigured("DJANGO_DEBUG cannot be on with DJANGO_ENV=production")
 SECRET_KEY = env.str(
     "DJANGO_SECRET_KEY",
     default="" if PRODUCTION else "dev-only-insecure-key-change-me-0123456789abcdefghijklmnop",
@@ -231,6 +234,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The schema and its documentation pages for signed-in users and API tokens only.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "ENUM_NAME_OVERRIDES": {"AppointmentStatusEnum": "radiology.models.AppointmentStatus.choices"},
 }
 
@@ -490,6 +495,9 @@ INSTALLED_APPS += ["monitoring"]
 MIDDLEWARE.insert(0, "monitoring.middleware.RequestLatencyMiddleware")
 # Bearer token /metrics asks for when set (Prometheus: `authorization: {credentials: …}`).
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+if PRODUCTION and not METRICS_TOKEN:
+    # /metrics and /healthz's details would be open to anyone who can reach the site.
+    raise environ.ImproperlyConfigured("METRICS_TOKEN must be set in production (/metrics and /healthz details)")
 # Addresses of the reverse proxies in front of gunicorn (IPs or CIDR networks). A request from
 # one of them is attributed to the address it put in X-Forwarded-For (patient-page rate limit).
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
