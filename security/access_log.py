@@ -1,6 +1,7 @@
 """The read audit: who opened which patient's data (every staff page, the admin, the API and FHIR,
 DICOM worklist queries; security/read_audit.py decides which patients a request showed). One row
-per patient per opening, written in the request that showed the data; the table is append-only (only the retention purge deletes)."""
+per patient per opening, written in the request that showed the data; the table is append-only
+(only the retention purge deletes)."""
 
 from datetime import timedelta
 
