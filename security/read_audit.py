@@ -78,7 +78,8 @@ def _loaded(sender, instance, **kwargs):
     shown = _shown.get()
     if shown is None:
         return
-    patient_id = instance.pk if sender.__name__ == "Patient" else getattr(instance, "patient_id", None)
+    # Only what the query loaded: reading a deferred field here would be one query per row.
+    patient_id = instance.__dict__.get("id" if sender.__name__ == "Patient" else "patient_id")
     if patient_id is not None:
         shown.setdefault(patient_id, False)
 
