@@ -1,19 +1,19 @@
-"""gunicorn's access log without secrets: a patient link's path holds its signed token
-(/p/<id>/<token>/), which opens the patient's page; logs are read by more people than that."""
-
-import re
+"""gunicorn's logs without secrets: patient links, calendar feeds and unlock links hold their
+token in the path (security/log_redaction.py). In the access log every atom that can carry a
+path (the path, the request line, the referrer: her page's own requests name it) is masked;
+the error log ("Error handling request /p/…") goes through the same filter as Django's."""
 
 from gunicorn.glogging import Logger
 
-PATIENT_LINK = re.compile(r"^(/p/\d+/)[^/]+")
-
-
-def redact(path: str) -> str:
-    return PATIENT_LINK.sub(r"\1[token]", path)
+from security.log_redaction import RedactSecretsFilter, redact
 
 
 class RedactingLogger(Logger):
+    def setup(self, cfg):
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            log.addFilter(RedactSecretsFilter())
+
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
-        atoms["U"] = redact(atoms.get("U", ""))
-        return atoms
+        return {key: redact(value) if isinstance(value, str) else value for key, value in atoms.items()}

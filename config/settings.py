@@ -20,6 +20,9 @@ PRODUCTION = DJANGO_ENV == "production"
 
 # Debug pages show settings and URL patterns: only when DJANGO_DEBUG says so (`make dev` does).
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+if PRODUCTION and DEBUG:
+    # Debug pages print settings and patient data in tracebacks: never on a production site.
+    raise environ.ImproperlyConfigured("DJANGO_DEBUG cannot be on with DJANGO_ENV=production")
 SECRET_KEY = env.str(
     "DJANGO_SECRET_KEY",
     default="" if PRODUCTION else "dev-only-insecure-key-change-me-0123456789abcdefghijklmnop",
@@ -237,20 +240,31 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The schema and its documentation pages for signed-in users and API tokens only.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "ENUM_NAME_OVERRIDES": {"AppointmentStatusEnum": "radiology.models.AppointmentStatus.choices"},
 }
 
 # Logs carry ids and states, never names or clinical answers.
 # One format and one clock (UTC, ISO 8601) for every process: web (gunicorn's own loggers
 # too, config/gunicorn.conf.py), worker and beat (Celery logs through this root handler, not its
-# own), the listeners and runserver. config/log_format.py; honcho's prefix runs in UTC too.
+# own), the listeners and runserver (config/log_format.py). Secret addresses (patient links,
+# calendar feeds, unlock links) are masked on the handler (security/log_redaction.py): Django
+# logs the path of each 404, 429 and CSRF refusal.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"()": "config.log_format.UTCFormatter"}},
-    "filters": {"no_traceback_below_500": {"()": "config.log_format.NoTracebackBelow500"}},
+    "filters": {
+        "no_traceback_below_500": {"()": "config.log_format.NoTracebackBelow500"},
+        "redact_secrets": {"()": "security.log_redaction.RedactSecretsFilter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["no_traceback_below_500"]}
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["no_traceback_below_500", "redact_secrets"],
+        }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # runserver's request lines: Django's default gives them a format and clock of their own.
@@ -402,18 +416,29 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
     "security.middleware.IdleSessionMiddleware",
 )
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "security.read_audit.ReadAuditMiddleware",  # every patient a staff request shows (docs/security.md)
+)
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as axes asks
 
 # Log-in throttling (django-axes) on /accounts/login/ and /admin/login/.
 AUTHENTICATION_BACKENDS = ["security.throttle.LoginThrottleBackend", "django.contrib.auth.backends.ModelBackend"]
-LOGIN_FAILURES_PER_USERNAME = env.int("LOGIN_FAILURES_PER_USERNAME", default=5)
+# Counted per username and address pair (security/throttle.py): a soft, doubling wait after
+# LOGIN_BACKOFF_AFTER failures, then the hard lock.
+LOGIN_BACKOFF_AFTER = env.int("LOGIN_BACKOFF_AFTER", default=3)
+LOGIN_FAILURES_PER_PAIR = env.int("LOGIN_FAILURES_PER_PAIR", default=10)
 LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
 LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Her own unlock link (e-mailed, single use) works this long.
+LOGIN_UNLOCK_LINK_MINUTES = env.int("LOGIN_UNLOCK_LINK_MINUTES", default=30)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_FAILURE_LIMIT = "security.throttle.failure_limit"
 AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# A refused try (locked, or within the soft wait) neither counts nor extends the lock.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "security.throttle.refused_response"
 AXES_ENABLE_ADMIN = False  # managers unlock on /security/lockouts/
 AXES_VERBOSE = False
 # Behind a reverse proxy REMOTE_ADDR is the proxy: name the header the proxy sets to the
@@ -502,6 +527,9 @@ MIDDLEWARE.insert(0, "monitoring.middleware.RequestLatencyMiddleware")
 MIDDLEWARE.insert(1, "security.errors.AddressLengthMiddleware")
 # Bearer token /metrics asks for when set (Prometheus: `authorization: {credentials: …}`).
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+if PRODUCTION and not METRICS_TOKEN:
+    # /metrics and /healthz's details would be open to anyone who can reach the site.
+    raise environ.ImproperlyConfigured("METRICS_TOKEN must be set in production (/metrics and /healthz details)")
 # Addresses of the reverse proxies in front of gunicorn (IPs or CIDR networks). A request from
 # one of them is attributed to the address it put in X-Forwarded-For (patient-page rate limit).
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])

@@ -4,6 +4,8 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from security import views as security_views
+
 
 class FaviconView(RedirectView):
     """Browsers and bots ask /favicon.ico whatever the page says: one redirect, not a 404."""
@@ -17,6 +19,9 @@ class FaviconView(RedirectView):
 urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Her own unlock link, asked for on the refused log-in page (security/unlock.py).
+    path("accounts/unlock/", security_views.request_unlock, name="unlock_login_request"),
+    path("accounts/unlock/<str:token>/", security_views.use_unlock, name="unlock_login"),
     path("favicon.ico", FaviconView.as_view()),
     path("admin/", admin.site.urls),
     path("api/v1/", include("radiology.interfaces.api.urls")),

@@ -1,6 +1,7 @@
-"""The read audit: who opened which patient's data (appointment page, patient page, order page, API, CSV export, patient
-search results). One row per patient per opening, written in the request that showed the data;
-the table is append-only (only the retention purge deletes)."""
+"""The read audit: who opened which patient's data (every staff page, the admin, the API and FHIR,
+DICOM worklist queries; security/read_audit.py decides which patients a request showed). One row
+per patient per opening, written in the request that showed the data; the table is append-only
+(only the retention purge deletes)."""
 
 from datetime import timedelta
 
@@ -15,18 +16,33 @@ What = AccessLogEntry.What
 
 
 def record_access(*, request, patient_ids, what: str) -> int:
-    """Record that request.user was shown these patients' data. Returns the rows written."""
+    """Record that request.user was shown these patients' data. Returns the rows written.
+    Most views need not call it: security.read_audit records what every request loaded."""
+    from security.read_audit import mark_recorded
+
     user = request.user if request.user.is_authenticated else None
+    patient_ids = list(dict.fromkeys(patient_ids))
+    mark_recorded(patient_ids)
+    return record_rows(
+        user=user,
+        patient_ids=patient_ids,
+        what=what,
+        path=request.get_full_path(),
+        ip_address=request.META.get("REMOTE_ADDR") or None,
+    )
+
+
+def record_rows(*, user, patient_ids, what: str, path: str, ip_address: str | None, username: str = "") -> int:
     now = timezone.now()
     rows = [
         AccessLogEntry(
             at=now,
             user=user,
-            username=user.get_username() if user else "",
+            username=user.get_username() if user else username,
             patient_id=patient_id,
             what=what,
-            path=request.get_full_path()[:300],
-            ip_address=request.META.get("REMOTE_ADDR") or None,
+            path=path[:300],
+            ip_address=ip_address,
         )
         for patient_id in dict.fromkeys(patient_ids)
     ]

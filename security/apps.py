@@ -15,3 +15,13 @@ class SecurityConfig(AppConfig):
         from security.middleware import start_activity_clock
 
         user_logged_in.connect(start_activity_clock, dispatch_uid="security.start_activity_clock")
+
+        from security import read_audit
+
+        read_audit.connect_receivers()
+
+        from notifications import registry
+        from security import unlock
+
+        # The unlock e-mail's link is signed when it is sent; a used or expired one is not sent.
+        registry.register(unlock.SUBJECT, context=unlock.message_context, skip_reason=unlock.message_skip_reason)

@@ -19,6 +19,14 @@ class AccessLogEntry(models.Model):
         PATIENT_SEARCH = "patient_search", "Patient search results"
         PATIENT_PAGE = "patient_page", "Patient page"
         ORDER_PAGE = "order_page", "Order page"
+        DAY_LIST = "day_list", "Day list"
+        APPOINTMENT_LIST = "appointment_list", "Appointment list"
+        ACTION_FORM = "action_form", "Procedure action form"
+        BOOKED_PAGE = "booked_page", "Booked page"
+        WEEK_GRID = "week_grid", "Week grid"
+        ADMIN = "admin", "Admin page"
+        DICOM_QUERY = "dicom_query", "DICOM worklist query"
+        STAFF_PAGE = "staff_page", "Other staff page"
 
     at = models.DateTimeField(db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -49,3 +57,26 @@ class ApiToken(AbstractAuthToken):
 
     def __str__(self):
         return f"{self.user} · {self.name} · {self.token_key}…"
+
+
+class UnlockRequest(models.Model):
+    """A staff member asked, from the refused log-in page, for a link to unlock her own
+    log-in. The link is signed at send time from this row's id (nothing secret is stored);
+    it works once (used_at, set by a conditional update) and until expires_at."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Where she asked from: the pair this unlocks, besides the address she opens the link at.
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")), name="unlock_expires_later"
+            ),
+        ]
+
+    def __str__(self):
+        return f"unlock {self.user_id} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,16 +1,19 @@
-"""Managers' pages: the read audit and refused log-ins."""
+"""Managers' pages (the read audit, refused log-ins) and a staff member's own unlock link."""
 
 from axes.models import AccessAttempt
 from axes.utils import reset
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from radiology.models import Patient
+from security import unlock as unlock_links
 from security.access_log import access_log
+from security.throttle import client_address
 
 
 class AccessLogFilter(forms.Form):
@@ -52,3 +55,37 @@ def unlock(request):
         reset(ip=address)
     messages.success(request, "Unlocked: the next log-in is allowed.")
     return redirect("security:lockouts")
+
+
+class UnlockRequestForm(forms.Form):
+    username = forms.CharField(max_length=150)
+
+
+@require_POST
+def request_unlock(request):
+    """From the refused log-in page: e-mail her an unlock link. The answer is the same
+    whatever the username (it tells no one which usernames exist)."""
+    form = UnlockRequestForm(request.POST)
+    if form.is_valid():
+        unlock_links.request_unlock_link(
+            username=form.cleaned_data["username"], address=client_address(request) or None
+        )
+    messages.info(
+        request,
+        "If this username has an e-mail address, a link to unlock it is on its way. It works once, "
+        f"for {settings.LOGIN_UNLOCK_LINK_MINUTES} minutes.",
+    )
+    return redirect("login")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def use_unlock(request, token):
+    """Opening the link shows a button (a mail scanner following it changes nothing); the
+    button unlocks once."""
+    if request.method != "POST":
+        status = 200 if unlock_links.open_request(token) else 404
+        return render(request, "registration/unlock.html", {"valid": status == 200}, status=status)
+    if unlock_links.use_unlock_link(token=token, address=client_address(request) or None):
+        messages.success(request, "Your log-in is unlocked. Log in with your password.")
+        return redirect("login")
+    return render(request, "registration/unlock.html", {"valid": False}, status=404)

@@ -88,6 +88,10 @@ ACCESS = {
     "radiology:letter_pdf": STAFF,
     "notifications:problems": {S, M},
     "notifications:send_again": {M},
+    # The API's schema and documentation: any signed-in user (a token or a session), no role needed.
+    "api:schema": {"GET": STAFF | {"no role"}},
+    "api:docs": {"GET": STAFF | {"no role"}},
+    "api:redoc": {"GET": STAFF | {"no role"}},
     "api:slots": {"GET": STAFF},
     "api:patients": {"GET": STAFF, "POST": {S, M}},
     "api:patient": {"GET": STAFF},
@@ -111,13 +115,15 @@ ACCESS = {
     "fhir:book": {"POST": {S, M}},
     "fhir:cancel": {"POST": {S, M}},
 }
-# Not staff pages: the login itself, the patient's signed link, the public API docs.
+# Not staff pages: the login itself, the patient's signed link.
 # The calendar feed is opened by a calendar application with the secret in its address.
-PUBLIC = {"login", "logout", "api:schema", "api:docs", "api:redoc", "api:not_found", "calendar_feeds:feed"}
+PUBLIC = {"login", "logout", "api:not_found", "calendar_feeds:feed"}
 # FHIR clients discover the server before they log in; unknown FHIR paths are 404 for anyone.
 PUBLIC |= {"fhir:metadata", "fhir:operation", "fhir:not_found"}
 # The SMS gateway's inbound webhooks: public but signed (a forged one is 403; tests/radiology/interfaces/sms).
 PUBLIC |= {"sms:inbound", "sms:inbound_twilio"}
+# Her own unlock link: asked for on the refused log-in page, opened from her e-mail.
+PUBLIC |= {"unlock_login_request", "unlock_login"}
 # Monitoring: /healthz for load balancers, /metrics behind METRICS_TOKEN; tests/ops.
 PUBLIC |= {"healthz", "metrics"}
 

@@ -15,12 +15,17 @@ def describe_appointments(subjects) -> dict[str, str]:
             ids[int(number)] = subject
     words = {}
     zone = clinic_zone()
-    rows = Appointment.objects.filter(pk__in=ids).values_list(
-        "pk", "start", "patient__family_name", "patient__given_name"
+    # Instances, not values: the read audit (security/read_audit.py) sees whose names a page shows.
+    rows = (
+        Appointment.objects.filter(pk__in=ids)
+        .select_related("patient")
+        .only("pk", "start", "patient_id", "patient__family_name", "patient__given_name")
     )
-    for pk, start, family, given in rows:
-        local = start.astimezone(zone)
-        words[ids[pk]] = f"{family}, {given} — {local:%a} {local.day} {local:%b %H:%M}"
+    for row in rows:
+        local = row.start.astimezone(zone)
+        words[ids[row.pk]] = (
+            f"{row.patient.family_name}, {row.patient.given_name} — {local:%a} {local.day} {local:%b %H:%M}"
+        )
     for pk, subject in ids.items():
         words.setdefault(subject, f"Appointment {pk} (deleted)")
     return words

@@ -36,6 +36,12 @@ def cancel_appointment(
 ) -> Appointment:
     """Cancel with a coded reason (procedures.reasons.CancelReason; "other" needs a note): the
     time is freed and pending reminders are withdrawn."""
+    if reason_code == CancelReason.PATIENT_VIA_LINK and actor is not None:
+        # Only her link says that (portal.cancel_by_patient, actor None): staff at any door
+        # record what she told them ("Patient asked to cancel"), never a click she did not make.
+        raise _invalid(
+            "reason_code", "Only the patient's own link cancels as “cancelled by the patient through her link”."
+        )
     reason = coded_reason(CancelReason, reason_code, note)
     now = now or timezone.now()
     with transaction.atomic():

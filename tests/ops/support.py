@@ -10,6 +10,7 @@ PRODUCTION = {
     "DJANGO_ENV": "production",
     "DJANGO_SECRET_KEY": "a-long-random-production-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
     "DJANGO_ALLOWED_HOSTS": "imaging.example.org",
+    "METRICS_TOKEN": "a-production-monitoring-token",
 }
 
 

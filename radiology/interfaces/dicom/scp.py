@@ -28,6 +28,7 @@ from pynetdicom.transport import AssociationSocket, RequestHandler, ThreadedAsso
 
 from config import tls
 from radiology.interfaces.dicom import answers, mpps, pending
+from security import read_audit
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,12 @@ def handle_find(event):
     close_old_connections()
     try:
         identifiers = answers.replies(event.identifier, syntax=event.context.transfer_syntax)
+        read_audit.record_worklist_query(
+            identifiers=identifiers,
+            syntax=event.context.transfer_syntax,
+            calling_ae=event.assoc.requestor.ae_title,
+            address=event.assoc.requestor.address,
+        )
     except Exception:
         log.exception("Worklist C-FIND failed")
         yield UNABLE_TO_PROCESS, None

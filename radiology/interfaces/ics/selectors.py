@@ -27,6 +27,12 @@ def find_feed(*, kind: str, owner_id: int, token: str) -> CalendarFeed | None:
     return feed
 
 
+def owner_has_left(feed: CalendarFeed) -> bool:
+    """A deactivated staff member's calendar shows nothing more: the address was given to her
+    as a member of staff, and while her account is inactive she is not one."""
+    return feed.kind == CalendarFeed.Kind.STAFF and not feed.staff.user.is_active
+
+
 @dataclass(frozen=True, slots=True)
 class FeedEvent:
     """What a feed prints about one appointment (a read model: plain values, cheap to load)."""

@@ -4,7 +4,7 @@ rotated and revoked (login: clinical staff for their own, managers for the rooms
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseNotModified
+from django.http import Http404, HttpResponse, HttpResponseGone, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -27,6 +27,9 @@ def feed(request, kind, owner_id, token):
     found = selectors.find_feed(kind=kind, owner_id=owner_id, token=token)
     if found is None:
         raise Http404("No such calendar.")
+    if selectors.owner_has_left(found):
+        # 410, not 404: calendar applications stop polling an address that is gone.
+        return HttpResponseGone("This calendar is no longer available.", content_type="text/plain")
     name = selectors.feed_name(found)
     appointments = selectors.feed_events(found, now=timezone.now())
     tag = ics.etag(name=name, appointments=appointments)

@@ -28,7 +28,7 @@ from radiology.pages.portal.ratelimit import rate_limited
 from radiology.selectors.letters import released_letter
 from radiology.services import portal as services
 from radiology.services import rebooking, rebooking_link
-from radiology.services.patient_links import make_token, patient_link, token_is_valid
+from radiology.services.patient_links import Access, link_access, make_token, patient_link
 from scheduling.clinic_time import clinic_zone
 
 
@@ -39,20 +39,31 @@ def private(response):
     return response
 
 
+def shown_when_cancelled(view):
+    """A page a link given before the cancellation may still show (read-only: her page says
+    it is cancelled, her calendar file strikes the event). Every other page and every action
+    sends such a link back to her page."""
+    view.shown_when_cancelled = True
+    return view
+
+
 def patient_link_required(view):
-    """A valid, unexpired link for this appointment, or a friendly page and nothing else.
-    The view runs in the patient's language."""
+    """A valid, unexpired link for this appointment as it is now (the number, address and
+    time it was given for), or a friendly page and nothing else. The view runs in the
+    patient's language."""
 
     @wraps(view)
     def wrapped(request, pk, token, *args, **kwargs):
-        appointment = None
-        if token_is_valid(appointment_id=pk, token=token):
-            appointment = Appointment.objects.select_related("patient", "room", "procedure").filter(pk=pk).first()
-        if appointment is None:
+        appointment = Appointment.objects.select_related("patient", "room", "procedure").filter(pk=pk).first()
+        access = link_access(appointment=appointment, token=token) if appointment else None
+        if access is None:
             with translation.override(translation.get_language_from_request(request)):
                 return private(render(request, "portal/invalid.html", status=404))
         with translation.override(appointment.patient.language):
-            response = view(request, appointment, token, *args, **kwargs)
+            if access is Access.CANCELLED and not getattr(view, "shown_when_cancelled", False):
+                response = _home(appointment, token)
+            else:
+                response = view(request, appointment, token, *args, **kwargs)
             response.headers.setdefault("Content-Language", translation.get_language())
         return private(response)
 
@@ -66,6 +77,7 @@ def _home(appointment, token):
 @rate_limited
 @require_safe
 @patient_link_required
+@shown_when_cancelled
 def home(request, appointment, token):
     now = timezone.now()
     status = services.patient_status(appointment, now=now)
@@ -164,7 +176,9 @@ def reschedule(request, appointment, token):
                 messages.error(request, str(JUST_TAKEN))  # in her language, now
             else:
                 messages.success(request, _("Your appointment is moved. We are sending you the new time."))
-                return _home(appointment, token)
+                # The link was for the old time and has died with it: she carries on with one for the new.
+                moved = Appointment.objects.select_related("patient").get(pk=appointment.pk)
+                return redirect("radiology:portal:home", moved.pk, make_token(moved))
     return render(
         request,
         "portal/reschedule.html",
@@ -239,8 +253,9 @@ def by_day(choices):
 @rate_limited
 @require_safe
 @patient_link_required
+@shown_when_cancelled
 def calendar(request, appointment, token):
-    ics = appointment_calendar(appointment, link=patient_link(appointment.pk), now=timezone.now())
+    ics = appointment_calendar(appointment, link=patient_link(appointment), now=timezone.now())
     response = HttpResponse(ics, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="appointment.ics"'
     return response

@@ -3,6 +3,24 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def client(client):
+    from tests.factories import StaffMemberFactory
+
+    client.force_login(StaffMemberFactory().user)
+    return client
+
+
+@pytest.mark.parametrize("path", ["/api/v1/openapi.json", "/api/v1/docs/", "/api/v1/redoc/"])
+def test_the_schema_and_its_documentation_need_a_signed_in_user(path):
+    from django.test import Client
+
+    response = Client().get(path)
+
+    assert response.status_code in (401, 403)
+    assert "paths" not in response.text
+
+
 def test_the_openapi_schema_lists_every_endpoint(client):
     response = client.get("/api/v1/openapi.json")
 

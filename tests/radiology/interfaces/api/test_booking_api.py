@@ -158,6 +158,19 @@ def test_cancelling_frees_the_room_and_people(api, dept, patient):
     assert book(api, PatientFactory(), at(THURSDAY, 9)).status_code == 201
 
 
+def test_a_staff_token_cannot_cancel_as_the_patient_through_her_link(api, dept, patient):
+    appointment_id = book(api, patient, at(THURSDAY, 9)).json()["id"]
+
+    response = api.post(
+        f"/api/v1/appointments/{appointment_id}/cancel", {"reason_code": "patient_via_link"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "reason_code" in response.json()["fields"]
+    assert Appointment.objects.get(pk=appointment_id).status == "booked"
+    assert active_reservations(appointment_id).exists()
+
+
 def test_cancelling_twice_is_a_409_saying_it_is_already_cancelled(api, dept, patient):
     appointment_id = book(api, patient, at(THURSDAY, 9)).json()["id"]
     api.post(f"/api/v1/appointments/{appointment_id}/cancel", {"reason_code": "patient_request"}, format="json")

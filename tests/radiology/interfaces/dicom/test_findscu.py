@@ -116,3 +116,17 @@ def test_c_echo_is_answered(worklist_server, dcmtk):
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_a_worklist_query_writes_a_read_audit_row_per_patient_it_names(worklist_server, worklist_day, tmp_path):
+    from security.models import AccessLogEntry
+
+    day = worklist_day[0].strftime("%Y%m%d")
+    replies = findscu(worklist_server, [*RETURN_KEYS, f"{STEP}.ScheduledProcedureStepStartDate={day}-{day}"], tmp_path)
+
+    rows = AccessLogEntry.objects.filter(what="dicom_query").select_related("patient")
+    assert {row.patient.mrn for row in rows} == {str(r.PatientID) for r in replies}
+    assert len(replies) == 3
+    assert {(row.username, row.path, row.ip_address) for row in rows} == {
+        ("modality", "C-FIND from MODALITY", "127.0.0.1")
+    }

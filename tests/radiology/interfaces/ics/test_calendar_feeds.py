@@ -190,6 +190,29 @@ def test_only_the_current_token_opens_the_feed_and_it_is_stored_hashed(client, t
     assert client.get(new).status_code == 404
 
 
+def test_a_deactivated_staff_members_feed_is_gone(client, two_room_dept, scheduler, galactogram):
+    member = two_room_dept.technologists[0]
+    book(two_room_dept, scheduler, galactogram, FRIDAY_9)
+    path, before = staff_feed(client, member)
+    member.user.is_active = False
+    member.user.save(update_fields=["is_active"])
+
+    after = client.get(path)
+
+    assert before.status_code == 200
+    assert after.status_code == 410
+    assert b"VEVENT" not in after.content
+
+
+def test_a_rooms_feed_does_not_depend_on_who_made_it(client, two_room_dept):
+    manager = StaffMemberFactory(manager=True).user
+    path = issue_calendar_feed(actor=manager, room=two_room_dept.rooms[0])
+    manager.is_active = False
+    manager.save(update_fields=["is_active"])
+
+    assert client.get(path).status_code == 200
+
+
 def test_icalendar_and_icaljs_read_the_same_instants_across_the_dst_change(
     client, two_room_dept, scheduler, galactogram, icaljs
 ):
