@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-COUNT = int(os.environ.get("BENCH_MESSAGES", "10000"))
+TINY = os.environ.get("BENCH_TINY") == "1"  # CI: once, to prove the bench still runs
+COUNT = int(os.environ.get("BENCH_MESSAGES", "200" if TINY else "10000"))
 CORES = os.cpu_count() or 2
 
 
@@ -40,24 +41,14 @@ def main() -> int:
         return 0
     broker = bench_broker_url()
     os.environ["REDIS_URL"] = broker
-    import django
+    sys.path.insert(0, str(ROOT / "bench"))
+    from _django import bench_database
+    from django.db import connection
 
-    django.setup()
-    from django.conf import settings
-    from django.test.utils import setup_databases, teardown_databases
-
-    db_name = f"bench_dispatch_{os.getpid()}"
-    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = db_name
-    old = setup_databases(verbosity=0, interactive=False)
     sms_dir = Path(tempfile.mkdtemp(prefix="bench-sms-"))
     queue = f"bench-{uuid.uuid4().hex[:8]}"
-    try:
-        return run(broker=broker, db_name=db_name, sms_dir=sms_dir, queue=queue)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        teardown_databases(old, verbosity=0)
+    with bench_database(f"dispatch_{os.getpid()}"):
+        return run(broker=broker, db_name=connection.settings_dict["NAME"], sms_dir=sms_dir, queue=queue)
 
 
 def start_worker(*, broker, db_name, sms_dir, queue):
