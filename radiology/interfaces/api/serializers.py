@@ -687,8 +687,13 @@ class AppointmentDetailSerializer(AppointmentSerializer):
     reminders = serializers.SerializerMethodField(help_text="Planned and sent reminders.")
     report = serializers.SerializerMethodField(help_text="The radiologist's report, or null when none is written.")
 
+    # A booking's 201 answer (context just_booked): an appointment booked a moment ago has no
+    # report, letter or follow-up yet (each needs the exam done), so none is looked for.
+
     @extend_schema_field(ReportSerializer(allow_null=True))
     def get_report(self, appointment) -> dict | None:
+        if self.context.get("just_booked"):
+            return None
         record = report_record(appointment.pk)
         return ReportSerializer(record).data if record else None
 
@@ -696,6 +701,8 @@ class AppointmentDetailSerializer(AppointmentSerializer):
 
     @extend_schema_field(LetterSerializer(allow_null=True))
     def get_letter(self, appointment) -> dict | None:
+        if self.context.get("just_booked"):
+            return None
         letter = letter_selectors.letter_of_appointment(appointment.pk)
         return LetterSerializer(letter, context=self.context).data if letter is not None else None
 
@@ -713,6 +720,8 @@ class AppointmentDetailSerializer(AppointmentSerializer):
 
     @extend_schema_field(FollowUpSerializer(many=True))
     def get_follow_ups(self, appointment) -> list[dict]:
+        if self.context.get("just_booked"):
+            return []
         rows = loops.follow_ups_of([appointment.pk]).get(appointment.pk, [])
         return FollowUpSerializer(rows, many=True).data
 
