@@ -43,20 +43,7 @@ class ApiTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, token):
         user, auth_token = super().authenticate_credentials(token)
         now = timezone.now()
-        if auth_token.last_used_at is not None and auth_token.last_used_at >= now - LAST_USED_PRECISION:
-            return user, auth_token  # noted less than a minute ago: no write, not even an empty one
-        noted = ApiToken.objects.filter(pk=auth_token.pk).filter(
+        ApiToken.objects.filter(pk=auth_token.pk).filter(
             Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_PRECISION)
-        )
-        if noted.update(last_used_at=now):
-            # The user's other expired tokens, which knox would look for on every request.
-            ApiToken.objects.filter(user=user, expiry__lt=now).exclude(pk=auth_token.pk).delete()
+        ).update(last_used_at=now)
         return user, auth_token
-
-    def _cleanup_token(self, auth_token) -> bool:
-        """This token only (an expired one is deleted and refused); knox's sweep of the user's
-        other tokens, a query per request, runs above when last use is noted (once a minute)."""
-        if auth_token.expiry is not None and auth_token.expiry < timezone.now():
-            auth_token.delete()
-            return True
-        return False

@@ -2,8 +2,6 @@
 
 from rest_framework.permissions import BasePermission
 
-from radiology.permission_cache import preload_permissions
-
 
 class HasRolePermissions(BasePermission):
     """Each view lists the permissions it needs per HTTP method in `required_perms`.
@@ -18,7 +16,6 @@ class HasRolePermissions(BasePermission):
         user = request.user
         if not user or not user.is_authenticated:
             return False
-        preload_permissions(user)  # one small query for the counter, not two for the permissions
         method = "GET" if request.method in ("HEAD", "OPTIONS") else request.method
         needed = getattr(view, "required_perms", {}).get(method, [])
         missing = [perm for perm in needed if not user.has_perm(perm)]
