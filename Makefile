@@ -129,9 +129,10 @@ screenshots: dev-deps browser-deps node-deps
 ## bench: the figures are about PostgreSQL and Redis; defaults to the local ones.
 bench: export DATABASE_URL := $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/galactogram)
 bench: export REDIS_URL := $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
+## (BENCH_ARGS=--tiny: every bench once at a tiny size, as CI runs them so that none can rot)
 bench: dev-deps dicom-deps
 	$(PY) scripts/check_services.py
-	$(PY) bench/run_all.py
+	$(PY) bench/run_all.py $(BENCH_ARGS)
 
 ## install-check: a venv from requirements.txt alone, web + worker + beat in production mode,
 ## one booking over the API and its message delivered (CI runs it; needs DATABASE_URL, REDIS_URL)

@@ -12,6 +12,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # Measure what production runs: no debug mode, so templates are parsed once and cached.
 os.environ.setdefault("DJANGO_DEBUG", "false")
 
+# BENCH_TINY=1 (`bench/run_all.py --tiny`, run by CI): every bench once at a tiny size, so that a
+# bench that no longer runs fails CI; its figures mean nothing and no goal is judged.
+TINY = os.environ.get("BENCH_TINY") == "1"
+
 import django  # noqa: E402
 
 django.setup()
@@ -22,15 +26,53 @@ from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 
 @contextmanager
 def bench_database(name: str):
-    """A fresh, migrated database named test_<name>, dropped afterwards. No test-environment
-    instrumentation: templates render as in production."""
-    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = f"test_{name}"
+    """A fresh, migrated database named <DATABASE_URL's database>_<name>, dropped afterwards (so
+    two checkouts benching on one server do not drop each other's). No test-environment
+    instrumentation: templates render as in production. Under run_all on PostgreSQL the
+    database is a copy of one migrated once for the whole run (BENCH_TEMPLATE_DB)."""
+    from django.db import connection
+
+    database = settings.DATABASES["default"]
+    base = Path(str(database["NAME"])).stem if database["ENGINE"].endswith("sqlite3") else database["NAME"]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    template = os.environ.get("BENCH_TEMPLATE_DB")
+    if template and connection.vendor == "postgresql":
+        with copied_database(template, f"{base}_{name}"):
+            yield
+        return
+    database.setdefault("TEST", {})["NAME"] = f"{base}_{name}"
     old = setup_databases(verbosity=0, interactive=False, serialized_aliases=[])
     try:
         yield
     finally:
         teardown_databases(old, verbosity=0)
+
+
+@contextmanager
+def copied_database(template: str, name: str):
+    """CREATE DATABASE … TEMPLATE: a migrated database in a second instead of a migration run."""
+    from django.db import connection, connections
+
+    def run(sql):
+        with connection._nodb_cursor() as cursor:
+            cursor.execute(sql)
+
+    run(f'DROP DATABASE IF EXISTS "{name}"')
+    run(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    original = connection.settings_dict["NAME"]
+    connection.close()
+    connection.settings_dict["NAME"] = name
+    try:
+        yield
+    finally:
+        connections.close_all()
+        connection.settings_dict["NAME"] = original
+        run(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def sized(full, tiny):
+    """The bench's size, or its tiny stand-in under BENCH_TINY=1."""
+    return tiny if TINY else full
 
 
 def count_queries(fn) -> int:

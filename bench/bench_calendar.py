@@ -6,13 +6,13 @@ cached under its ETag), and revalidated (304). Prints medians, p95s, CPU time an
 import time
 from datetime import timedelta
 
-from _django import bench_database, count_queries, summary, timed
+from _django import bench_database, count_queries, sized, summary, timed
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
-EVENTS = 500
+EVENTS = sized(500, 10)
 
 
 def build():
@@ -81,7 +81,7 @@ def main():
         queries = count_queries(lambda: client.get(path))
         for _ in range(3):  # warm up: imports, the URL resolver, the connection
             client.get(path)
-        runs = 30
+        runs = sized(30, 2)
         cold = timed(lambda: (cache.clear(), client.get(path)), runs)
         warm = timed(lambda: client.get(path), runs)
         revalidated = timed(lambda: client.get(path, headers={"If-None-Match": etag}), runs)

@@ -7,14 +7,14 @@ view; the full list ≤ 2× the empty list; ≤ 10 queries."""
 import statistics
 from datetime import datetime, time, timedelta
 
-from _django import bench_database, count_queries, summary, timed
+from _django import bench_database, count_queries, sized, summary, timed
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
 from scheduling.clinic_time import clinic_zone, local_today
 
-APPOINTMENTS = 60
+APPOINTMENTS = sized(60, 6)
 
 
 def build(day):
@@ -94,7 +94,7 @@ def main():
             "poll": count_queries(poll),
             "ping": count_queries(lambda: client.get("/bench/ping/")),
         }
-        runs = 80
+        runs = sized(80, 2)
         calls = {
             "full": lambda: client.get(url),
             "empty": lambda: client.get(empty_url),

@@ -14,7 +14,7 @@ ratio (goal: ≤ 2x).
 import time as time_module
 from datetime import datetime, time, timedelta
 
-from _django import bench_database, count_queries, summary, timed
+from _django import bench_database, count_queries, sized, summary, timed
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
@@ -22,6 +22,7 @@ from django.utils import timezone
 LANES = 12
 PER_DAY = 200
 FULL_DAYS = 5
+RUNS = sized(40, 2)
 
 
 def build(first_day):
@@ -132,14 +133,14 @@ def main():
         assert len(first.json()["entry"]) == PER_DAY
         busy_queries = count_queries(day_search(busy_day))
         quiet_queries = count_queries(day_search(quiet_day))
-        day_ms = sorted(timed(day_search(busy_day), 40))
+        day_ms = sorted(timed(day_search(busy_day), RUNS))
 
         def api_day():
             return client.get(f"/api/v1/appointments?date={busy_day.isoformat()}", HTTP_ACCEPT="application/json")
 
         assert len(api_day().json()["appointments"]) == PER_DAY
-        api_day_ms = sorted(timed(api_day, 40))
-        cpu_ms = cpu_times(day_search(busy_day), 40)
+        api_day_ms = sorted(timed(api_day, RUNS))
+        cpu_ms = cpu_times(day_search(busy_day), RUNS)
         print(f"(a) Appointment?date= for a day of {PER_DAY} appointments, one page: {summary(day_ms)}")
         print(f"    of which CPU in this process (Django, mapping, JSON; load-independent): {summary(cpu_ms)}")
         print(f"    GET /api/v1/appointments?date= for the same day, for scale: {summary(api_day_ms)}")
@@ -150,8 +151,8 @@ def main():
         all_day = f"/fhir/R4/Slot?start={quiet_day}&_count=500"
         for url in (room_week, all_day):
             assert client.get(url).status_code == 200, client.get(url).content[:300]
-        print(f"(c) Slot, one room over 7 days: {summary(timed(lambda: client.get(room_week), 20))}")
-        print(f"    Slot, all {3 * LANES} schedules on one day: {summary(timed(lambda: client.get(all_day), 10))}")
+        print(f"(c) Slot, one room over 7 days: {summary(timed(lambda: client.get(room_week), RUNS))}")
+        print(f"    Slot, all {3 * LANES} schedules on one day: {summary(timed(lambda: client.get(all_day), RUNS))}")
 
         end = first_day + timedelta(days=30)
         api_url = f"/api/v1/slots?procedure=galactogram&start={first_day}&end={end}&duration=45&limit=20"
@@ -175,8 +176,8 @@ def main():
         find_starts = [e["resource"]["start"] for e in find_answer["entry"]]
         assert len(find_starts) == 20, find_answer
         assert [datetime.fromisoformat(s) for s in find_starts] == [datetime.fromisoformat(s) for s in api_starts]
-        api_ms = sorted(timed(api, 30))
-        find_ms = sorted(timed(find, 30))
+        api_ms = sorted(timed(api, RUNS))
+        find_ms = sorted(timed(find, RUNS))
         ratio = find_ms[len(find_ms) // 2] / api_ms[len(api_ms) // 2]
         print(f"(b) $find, earliest 20 starts over 30 days ({FULL_DAYS} full days first): {summary(find_ms)}")
         print(f"    GET /api/v1/slots, the same search: {summary(api_ms)}; first start {find_starts[0]}")

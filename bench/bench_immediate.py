@@ -30,7 +30,8 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = int(os.environ.get("BENCH_SAMPLES", "8"))
+TINY = os.environ.get("BENCH_TINY") == "1"  # CI: once, to prove the bench still runs
+SAMPLES = int(os.environ.get("BENCH_SAMPLES", "1" if TINY else "8"))
 
 
 def bench_broker_url() -> str:

@@ -14,14 +14,14 @@ import os
 import statistics
 from datetime import datetime, time, timedelta
 
-from _django import bench_database, count_queries, summary, timed
+from _django import bench_database, count_queries, sized, summary, timed
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
 from scheduling.clinic_time import clinic_zone, local_today
 
-EXAMS = int(os.environ.get("BENCH_LOOP_EXAMS", "20000"))
+EXAMS = int(os.environ.get("BENCH_LOOP_EXAMS", sized("20000", "100")))
 WITH_FOLLOW_UP = 5  # one exam in five
 LOST, OPEN_OVERDUE, LETTERS_DUE = 60, 60, 40
 
@@ -182,7 +182,7 @@ def main():
         }
         queries = {name: count_queries(lambda p=path: client.get(p)) for name, path in pages.items()}
         samples = {name: [] for name in pages}
-        for _ in range(25):  # round robin: each ratio compares neighbours on a drifting machine
+        for _ in range(sized(25, 1)):  # round robin: each ratio compares neighbours on a drifting machine
             for name, path in pages.items():
                 samples[name] += timed(lambda p=path: client.get(p), 1)
         # Twice the history: the query counts must not move.

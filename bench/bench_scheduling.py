@@ -14,14 +14,14 @@ import time
 from datetime import datetime, timedelta
 from datetime import time as clock
 
-from _django import bench_database, count_queries, is_postgres, summary, timed
+from _django import bench_database, count_queries, is_postgres, sized, summary, timed
 from django.db import connection
 from django.utils import timezone
 
 from scheduling.clinic_time import clinic_zone, local_today
 
-TOTAL = 5_000
-DAYS = 90
+TOTAL = sized(5_000, 200)
+DAYS = sized(90, 14)
 
 
 def build_department():
@@ -135,7 +135,7 @@ def measure_search(first_day):
     procedure = Procedure.objects.get(slug="galactogram")
     found = search_once(procedure, first_day)
     queries = count_queries(lambda: search_once(procedure, first_day))
-    samples = timed(lambda: search_once(procedure, first_day), 30)
+    samples = timed(lambda: search_once(procedure, first_day), sized(30, 2))
     return found, queries, samples
 
 
@@ -225,7 +225,7 @@ def main():
         zone = clinic_zone()
         starts = []
         day = first_day + timedelta(days=DAYS + 7)
-        while len(starts) < 400:
+        while len(starts) < sized(400, 16):
             if day.weekday() < 5:
                 starts += [
                     datetime.combine(day, clock(8), tzinfo=zone) + timedelta(minutes=m) for m in range(0, 540, 30)

@@ -24,12 +24,12 @@ from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
-from _django import bench_database, count_queries, summary
+from _django import bench_database, count_queries, sized, summary
 from django.utils import timezone
 
-ITEMS = 200
+ITEMS = sized(200, 20)
 ROOMS = 10
-RUNS = 20
+RUNS = sized(20, 1)
 
 
 def build(day):

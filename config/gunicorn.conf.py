@@ -2,7 +2,7 @@
 
 Environment: HOST (default 127.0.0.1: reachable from this machine only; put a TLS proxy in
 front, or set HOST=0.0.0.0 deliberately), PORT (8000), WEB_CONCURRENCY (workers, 2),
-GUNICORN_TIMEOUT (30 s).
+GUNICORN_TIMEOUT (30 s), GUNICORN_CONTROL_SOCKET (none unless set: see below).
 """
 
 import os
@@ -30,6 +30,12 @@ errorlog = "-"
 # The same line format and UTC clock as Django, Celery and the listeners (config/log_format.py).
 logconfig_dict = GUNICORN_LOGCONFIG
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# gunicorn's control socket (for `gunicornc`) defaults to one path per user,
+# ~/.gunicorn/gunicorn.ctl: every instance on a host would share it, the last to start taking
+# it over and the first to stop deleting it. None unless asked for, then at a path of this
+# instance's own (e.g. /run/galactogram/web-8000.ctl).
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket
 
 # prometheus-client's multi-process mode: each worker writes its counters and histograms to
 # files here; /metrics in any worker adds them up. One directory per master process.

@@ -94,7 +94,10 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=0))
+# Persistent connections by default (checked before reuse: CONN_HEALTH_CHECKS below): a new
+# PostgreSQL connection per request cost a trivial view 2.15x and a booking 1.36x (issue 24).
+# DJANGO_CONN_MAX_AGE=0 behind PgBouncer in transaction mode (docs/deploy.md).
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=60))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web, worker, beat) share one file: wait for locks rather than fail.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
@@ -551,7 +554,7 @@ CELERY_BEAT_SCHEDULE["heartbeat"] = {
 }
 # How often beat ticks the dispatcher (the two-node test shortens it; 30 s in service).
 CELERY_BEAT_SCHEDULE["dispatch-due-messages"]["schedule"] = env.float("NOTIFICATIONS_DISPATCH_SECONDS", default=30.0)
-# With persistent connections (DJANGO_CONN_MAX_AGE), check one before reuse: a database
+# With persistent connections (DJANGO_CONN_MAX_AGE, 60 s by default), check one before reuse: a database
 # failover or restart then costs one reconnect, not a 500.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DJANGO_CONN_HEALTH_CHECKS", default=True)
 

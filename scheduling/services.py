@@ -20,7 +20,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import BooleanField, DateTimeField, F, Func, Q, Value
 
 from scheduling.clinic_time import clinic_zone
 from scheduling.models import Reservation, Resource, Unavailability, WorkingHours
@@ -90,7 +90,9 @@ class _FreeTime:
             resource_id__in=self._ids, start__lt=end, end__gt=start
         ).values_list("resource_id", "start", "end"):
             self._away[rid].append((s, e))
-        reservations = Reservation.objects.filter(resource_id__in=self._ids, active=True, start__lt=end, end__gt=start)
+        reservations = Reservation.objects.filter(resource_id__in=self._ids, active=True).filter(
+            _overlapping(start, end)
+        )
         if exclude_holder:
             reservations = reservations.exclude(holder=exclude_holder)
         self._booked = defaultdict(list)
@@ -126,6 +128,34 @@ class _FreeTime:
         starts, ends = self._level(level).get(resource_id, ([], []))
         i = bisect_right(starts, start) - 1
         return i >= 0 and ends[i] >= end
+
+
+class _OverlapsPeriod(Func):
+    """PostgreSQL: the exclusion constraint's own expression, tstzrange(start, end, '[)') &&
+    the period, so the reservations are read through its GiST index (partial: WHERE active).
+    `start < end AND end > start` on the (resource, start) btree read every earlier
+    reservation, completed appointments' included: five years of history made a search 2.2x
+    slower (issue 24)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, start: datetime, end: datetime):
+        period = (Value(start, output_field=DateTimeField()), Value(end, output_field=DateTimeField()))
+        super().__init__(F("start"), F("end"), *period)
+
+    def as_sql(self, compiler, connection, **extra):
+        parts, params = [], []
+        for expression in self.source_expressions:
+            sql, more = compiler.compile(expression)
+            parts.append(sql)
+            params.extend(more)
+        return f"tstzrange({parts[0]}, {parts[1]}, '[)') && tstzrange({parts[2]}, {parts[3]}, '[)')", params
+
+
+def _overlapping(start: datetime, end: datetime) -> Q | _OverlapsPeriod:
+    if connection.vendor == "postgresql":
+        return _OverlapsPeriod(start, end)
+    return Q(start__lt=end, end__gt=start)
 
 
 def _at(day: date, wall: time, zone: ZoneInfo) -> datetime:

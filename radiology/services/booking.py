@@ -173,6 +173,7 @@ def _book_once(
         team = fit_team(
             procedure, start, duration_minutes, room=room, radiologist=radiologist, technologist=technologist
         )
+        existing_order = order is not None
         if order is None:
             order = order_lifecycle.open_order(
                 now=now, patient=patient, procedure=procedure, created_by=actor, **new_order
@@ -193,11 +194,17 @@ def _book_once(
         )
         calendar.reserve(holds=team.holds, holder=appointment.holder)
         order_lifecycle.follow_appointment(appointment=appointment)
-        log_unchanged_state(appointment, "book", actor, now, _booking_note(appointment))
+        logged = log_unchanged_state(appointment, "book", actor, now, _booking_note(appointment))
         reminders.on_booked(appointment=appointment, now=now)
         hl7_events.on_booked(appointment=appointment, actor=actor, now=now)
-        rebooking.on_order_booked(appointment=appointment, actor=actor, now=now)
-        invitation_steps.on_order_booked(appointment=appointment, now=now)
+        if existing_order:  # an order opened just now has no missed visit to rebook, no invitation
+            rebooking.on_order_booked(appointment=appointment, actor=actor, now=now)
+            invitation_steps.on_order_booked(appointment=appointment, now=now)
+    # Its whole history is the row just written: whoever shows the new appointment (the API's
+    # 201) reads it from here instead of reading the appointment back (a 13-table join).
+    history = AppointmentTransition.objects.filter(appointment=appointment)
+    history._result_cache, history._prefetch_done = [logged], True  # as prefetch_related fills it
+    appointment._prefetched_objects_cache = {"transitions": history}
     return appointment
 
 
@@ -225,7 +232,7 @@ def _her_waiting_order(patient, procedure, *, side: str) -> Order | None:
 def log_unchanged_state(appointment, action, actor, now, note):
     """The log row of a change that keeps the state (a booking, a move that needs no step back)."""
     status = appointment.status
-    AppointmentTransition.objects.create(
+    return AppointmentTransition.objects.create(
         appointment=appointment, action=action, from_status=status, to_status=status, actor=actor, at=now, note=note
     )
 

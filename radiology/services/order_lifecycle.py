@@ -14,8 +14,7 @@ scheduler) makes it cancelled. Callers hold the surrounding transaction.
 import uuid
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from radiology.errors import ServiceRefusal
@@ -35,18 +34,24 @@ EXAM_DONE = {AppointmentStatus.PERFORMED, AppointmentStatus.COMPLETED, Appointme
 
 def new_accession_number(*, now: datetime) -> str:
     day = now.astimezone(clinic_zone()).date()
-    # A conditional increment is atomic; the first number of a day creates the row, and a
-    # rival creating it at the same moment makes us retry the increment.
+    # A conditional increment is atomic (and reads the new number in the same round trip:
+    # RETURNING, PostgreSQL and SQLite alike); the first number of a day creates the row, and
+    # a rival creating it at the same moment makes us retry the increment.
+    table = AccessionCounter._meta.db_table
     for _ in range(2):
-        if AccessionCounter.objects.filter(day=day).update(last=F("last") + 1):
+        with connection.cursor() as cursor:
+            cursor.execute(f'UPDATE {table} SET "last" = "last" + 1 WHERE "day" = %s RETURNING "last"', [day])  # noqa: S608 - our table name
+            row = cursor.fetchone()
+        if row:
+            last = row[0]
             break
         try:
             with transaction.atomic():
                 AccessionCounter.objects.create(day=day, last=1)
+            last = 1
             break
         except IntegrityError:
             continue
-    last = AccessionCounter.objects.get(day=day).last
     return f"GA{day:%Y%m%d}{last:05d}"
 
 

@@ -2,7 +2,12 @@
 
 import re
 import runpy
+import socket
+import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from importlib import metadata
 from pathlib import Path
 
@@ -185,3 +190,56 @@ def test_the_access_log_masks_patient_link_tokens():
 
     assert redact("/p/42/AbC.signed-token_1:xyz/confirm/") == "/p/42/[token]/confirm/"
     assert redact("/day/2026-03-02/") == "/day/2026-03-02/"
+
+
+def test_database_connections_persist_with_health_checks_unless_told_otherwise(monkeypatch):
+    monkeypatch.delenv("DJANGO_CONN_MAX_AGE", raising=False)
+    code = (
+        "import importlib, os; import config.settings as s; d = s.DATABASES['default'];"
+        "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS']);"
+        "os.environ['DJANGO_CONN_MAX_AGE'] = '0'; d = importlib.reload(s).DATABASES['default'];"
+        "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+    )
+    result = run_python(code)
+    assert result.stdout.split() == ["60", "True", "0", "True"], result.stderr
+
+
+def _files_while_serving(home: Path, **env) -> set[str]:
+    """gunicorn as `make run` starts it, HOME at `home`: the files under `home` once it answers."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    metrics = home.parent / f"metrics-{port}"
+    server = subprocess.Popen(  # noqa: S603 - our own gunicorn
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "config/gunicorn.conf.py", "config.wsgi"],
+        cwd=ROOT,
+        env=child_env(
+            HOME=str(home), PORT=str(port), WEB_CONCURRENCY="1", PROMETHEUS_MULTIPROC_DIR=str(metrics), **env
+        ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5)  # noqa: S310 - loopback
+                break
+            except urllib.error.HTTPError:
+                break  # it answered (503 without a beat here): the server is up
+            except OSError:
+                assert time.monotonic() < deadline, "gunicorn did not answer"
+                time.sleep(0.2)
+        return {str(path.relative_to(home)) for path in home.rglob("*")}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_gunicorn_has_no_control_socket_shared_by_every_instance_on_the_host(tmp_path):
+    # gunicorn's default, ~/.gunicorn/gunicorn.ctl, is one socket per user: the last instance to
+    # start took it over, the first to stop deleted it. None unless asked for, at its own path.
+    home = tmp_path / "home"
+    home.mkdir()
+    assert _files_while_serving(home) == set()
+    assert _files_while_serving(home, GUNICORN_CONTROL_SOCKET=str(home / "web-8001.ctl")) == {"web-8001.ctl"}

@@ -146,7 +146,9 @@ def test_two_nodes_book_200_with_races_and_a_killed_worker_without_overlap_loss_
         for base in bases:
             wait_healthy(base)
 
+        began = time.monotonic()
         results = run_bookings(bases, ids, processes, env)
+        booking_seconds = time.monotonic() - began
 
         created = [body for status, body in results if status == 201]
         conflicts = [body for status, body in results if status == 409]
@@ -155,12 +157,18 @@ def test_two_nodes_book_200_with_races_and_a_killed_worker_without_overlap_loss_
         assert len(created) == BOOKINGS and len(conflicts) == RACES
 
         deliveries = wait_for_prep_messages(nodes_database, outbox, BOOKINGS)
+        delivered_seconds = time.monotonic() - began
         with psycopg.connect(nodes_database.replace("postgres://", "postgresql://", 1)) as conn:
             assert overlapping_reservations(conn) == 0
             assert conn.execute("SELECT count(*) FROM radiology_appointment").fetchone()[0] == BOOKINGS
             retried = conn.execute("SELECT count(*) FROM notifications_message WHERE attempts > 1").fetchone()[0]
             # A send cut by the SIGKILL is checked with the provider (lookup), not resent blindly.
-            print(f"two nodes: {len(created)} booked, {len(conflicts)} race losers, {retried} messages retried")
+            print(
+                f"two nodes: {len(created)} booked, {len(conflicts)} race losers, {retried} messages retried; "
+                f"{len(results) / booking_seconds:.1f} booking requests/s summed over both nodes "
+                f"({len(created) / booking_seconds:.1f} booked/s), {BOOKINGS / delivered_seconds:.1f} prep messages/s "
+                f"from the first booking to the last delivery (a worker killed on the way)"
+            )
             prep = conn.execute(
                 "SELECT idempotency_key, status FROM notifications_message WHERE kind = 'prep'"
             ).fetchall()

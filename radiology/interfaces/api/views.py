@@ -199,7 +199,12 @@ class AppointmentsView(ApiView):
             indication=data["indication"],
             indication_other=data["indication_other"],
         )
-        return appointment_response(request, appointment.pk, status_code=status.HTTP_201_CREATED)
+        # Answered from what the booking holds (its order, team, log row): nothing read back.
+        record_access(request=request, patient_ids=[appointment.patient_id], what=What.API)
+        context = {"request": request, "just_booked": True}
+        return Response(
+            s.AppointmentDetailSerializer(appointment, context=context).data, status=status.HTTP_201_CREATED
+        )
 
 
 class AppointmentDetailView(ApiView):

@@ -236,3 +236,23 @@ def test_a_slot_from_the_search_can_be_posted_back_as_offered(api, dept, patient
     assert body["resources"]["room"]["id"] == offered["room"]["id"]
     assert body["resources"]["radiologist"]["id"] == offered["radiologist"]["id"]
     assert body["resources"]["technologist"]["id"] == offered["technologist"]["id"]
+
+
+def test_a_booking_is_answered_from_what_it_holds_in_a_bounded_number_of_queries(
+    api, dept, patient, django_assert_max_num_queries
+):
+    assert book(api, PatientFactory(), at(THURSDAY, 11)).status_code == 201  # the token's last use noted
+
+    # Token (3), permissions (2), patient and procedure, the booking's own reads and writes,
+    # the read audit, the reminders (two of them the test's savepoints): no read-back.
+    with django_assert_max_num_queries(29):
+        response = book(api, patient, at(THURSDAY, 9))
+
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert [(t["action"], t["to_status"]) for t in body["transitions"]] == [("book", "booked")]
+    assert body["transitions"][0]["actor"]
+    assert {r["kind"] for r in body["reminders"]} >= {"prep"}
+    assert body["report"] is None and body["letter"] is None and body["follow_ups"] == []
+    assert body["accession_number"] == Appointment.objects.get(pk=body["id"]).order.accession_number
+    assert body == api.get(f"/api/v1/appointments/{body['id']}").json() | {"allowed_actions": body["allowed_actions"]}
