@@ -15,7 +15,7 @@ class RadiologyConfig(AppConfig):
         from radiology import tasks  # noqa: F401 - registers the digest-planning task
         from radiology.models import APPOINTMENT_PREFIX, FOLLOW_UP_PREFIX
         from radiology.selectors.subjects import describe_appointments
-        from radiology.services import follow_ups, hl7_events, outbox_hooks, reminders, staff_digests
+        from radiology.services import follow_ups, hl7_events, offers, outbox_hooks, reminders, staff_digests
 
         registry.register(
             APPOINTMENT_PREFIX,
@@ -27,6 +27,14 @@ class RadiologyConfig(AppConfig):
         )
         # A tracked follow-up's overdue message: still wanted only while it is open.
         registry.register(FOLLOW_UP_PREFIX, skip_reason=follow_ups.message_skip_reason, link=follow_ups.subject_link)
+        # An earlier-slot offer: her freshly signed offer link; still wanted only while held.
+        registry.register(
+            offers.OFFER_PREFIX,
+            context=outbox_hooks.offer_context,
+            skip_reason=offers.offer_skip_reason,
+            link=outbox_hooks.offer_link,
+        )
+        registry.register_kind_labels({"earlier_slot": "Earlier time offered"})
         registry.register(staff_digests.DIGEST_PREFIX, context=staff_digests.digest_context)
         registry.register_kind_labels(reminders.MESSAGE_KIND_LABELS)
         # HL7 rows carry their payload; the problems page links them to the appointment or order.
