@@ -320,9 +320,8 @@ def reserve(
             # An expired hold in the way is free time: release it here, or the exclusion
             # constraint (which knows only "active") would refuse us before the sweep runs.
             Reservation.objects.filter(overlap, active=True, expires_at__lte=now).update(active=False, released_at=now)
-            if connection.vendor != "postgresql":
-                if Reservation.objects.filter(overlap, active=True).exists():
-                    raise SlotTaken
+            if connection.vendor != "postgresql" and Reservation.objects.filter(overlap, active=True).exists():
+                raise SlotTaken
             return Reservation.objects.bulk_create(
                 Reservation(resource=resource, start=start, end=end, holder=holder, expires_at=expires_at)
                 for resource, start, end in ordered

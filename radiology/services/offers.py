@@ -48,7 +48,7 @@ from radiology.services.slots import find_galactogram_slots
 from scheduling import services as calendar
 from scheduling.clinic_time import clinic_zone
 
-O = SlotOffer.State
+OS = SlotOffer.State
 ROUND = OfferRound.State
 CANDIDATES_PER_STEP = 50
 OFFER_NOTE = "Earlier-slot offer accepted through her link"
@@ -125,7 +125,7 @@ def advance_round(*, round_id: int, now: datetime | None = None) -> SlotOffer | 
         )
         if offer_round is None:
             return None  # not due, closed, or another worker is on it
-        live = SlotOffer.objects.filter(round=offer_round, state=O.HELD).first()
+        live = SlotOffer.objects.filter(round=offer_round, state=OS.HELD).first()
         if live is not None:
             if live.hold_expires_at > now:
                 offer_round.next_step_at = live.hold_expires_at
@@ -153,7 +153,7 @@ def advance_round(*, round_id: int, now: datetime | None = None) -> SlotOffer | 
 
 
 def _lapse(offer: SlotOffer, now: datetime) -> None:
-    SlotOffer.objects.filter(pk=offer.pk, state=O.HELD).update(state=O.EXPIRED)
+    SlotOffer.objects.filter(pk=offer.pk, state=OS.HELD).update(state=OS.EXPIRED)
     calendar.release(holder=offer.holder, now=now)
 
 
@@ -240,13 +240,13 @@ def _locked(offer_id: int) -> tuple[OfferRound, SlotOffer]:
 def answer_state(offer: SlotOffer, *, now: datetime) -> str:
     """What her link says: "open" (she may accept), "accepted", "declined", "gone" (someone
     else has it, or it can no longer be booked), "expired" (her time to answer ran out)."""
-    if offer.state == O.ACCEPTED:
+    if offer.state == OS.ACCEPTED:
         return "accepted"
-    if offer.state == O.DECLINED:
+    if offer.state == OS.DECLINED:
         return "declined"
-    if offer.round.state == ROUND.FILLED or offer.state == O.WITHDRAWN:
+    if offer.round.state == ROUND.FILLED or offer.state == OS.WITHDRAWN:
         return "gone"
-    if offer.state == O.EXPIRED or offer.hold_expires_at <= now:
+    if offer.state == OS.EXPIRED or offer.hold_expires_at <= now:
         return "expired"
     return "open"
 
@@ -278,7 +278,7 @@ def accept_offer(*, offer_id: int, no_expression_confirmed: bool = False, now: d
         if offer.previous_start is not None:
             days = Decimal((offer.previous_start - offer.start).total_seconds() / 86400).quantize(Decimal("0.1"))
         SlotOffer.objects.filter(pk=offer.pk).update(
-            state=O.ACCEPTED, answered_at=now, appointment=appointment, days_gained=days
+            state=OS.ACCEPTED, answered_at=now, appointment=appointment, days_gained=days
         )
         OfferRound.objects.filter(pk=offer_round.pk).update(state=ROUND.FILLED, ended_at=now, next_step_at=None)
         waiting_list.fulfil(entry=offer.entry, now=now, note=f"Accepted an earlier time (offer #{offer.pk})")
@@ -318,7 +318,9 @@ def _take(offer: SlotOffer, now: datetime) -> Appointment:
         )
     except ServiceRefusal as refusal:
         if refusal.code == "conflict":  # the booking service's "just taken"
-            raise ServiceRefusal("Sorry, this time has been taken. You stay on the waiting list.", code="conflict")
+            raise ServiceRefusal(
+                "Sorry, this time has been taken. You stay on the waiting list.", code="conflict"
+            ) from None
         raise
 
 
@@ -327,8 +329,8 @@ def decline_offer(*, offer_id: int, now: datetime | None = None) -> SlotOffer:
     now = now or timezone.now()
     with transaction.atomic():
         offer_round, offer = _locked(offer_id)
-        if offer.state == O.HELD:
-            SlotOffer.objects.filter(pk=offer.pk).update(state=O.DECLINED, answered_at=now)
+        if offer.state == OS.HELD:
+            SlotOffer.objects.filter(pk=offer.pk).update(state=OS.DECLINED, answered_at=now)
             calendar.release(holder=offer.holder, now=now)
             if offer_round.state == ROUND.OPEN:
                 OfferRound.objects.filter(pk=offer_round.pk).update(next_step_at=now)
@@ -348,8 +350,8 @@ def offer_skip_reason(message) -> str | None:
     offer = SlotOffer.objects.filter(pk=offer_id(message.subject)).values("state", "hold_expires_at").first()
     if offer is None:
         return "The offer no longer exists."
-    if offer["state"] != O.HELD:
-        return f"The offer is {O(offer['state']).label.lower()}."
+    if offer["state"] != OS.HELD:
+        return f"The offer is {OS(offer['state']).label.lower()}."
     if offer["hold_expires_at"] <= timezone.now():
         return "The hold ran out before it could be sent."
     return None
