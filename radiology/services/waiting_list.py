@@ -61,7 +61,8 @@ def order_for(patient: Patient, order: Order | None = None) -> Order:
 def join_waiting_list(
     *, patient: Patient, source: str, actor=None, order: Order | None = None, now: datetime | None = None
 ) -> WaitingListEntry:
-    """Put her on the list for an order; the entry already there is kept (and returned)."""
+    """Put her on the list for an order; the entry already there is kept (and returned).
+    The entry's `just_added` says which (the API answers 201 or 200)."""
     _check_actor(actor)
     now = now or timezone.now()
     if patient.deceased or patient.merged_into_id:
@@ -69,14 +70,19 @@ def join_waiting_list(
     order = order_for(patient, order)
     existing = WaitingListEntry.objects.filter(order=order, state=W.WAITING).first()
     if existing is not None:
+        existing.just_added = False
         return existing
     try:
         with transaction.atomic():
-            return WaitingListEntry.objects.create(
+            entry = WaitingListEntry.objects.create(
                 patient=patient, order=order, source=source, added_at=now, added_by=actor
             )
+            entry.just_added = True
+            return entry
     except IntegrityError:  # a rival put her on at the same moment: one entry is kept
-        return WaitingListEntry.objects.get(order=order, state=W.WAITING)
+        entry = WaitingListEntry.objects.get(order=order, state=W.WAITING)
+        entry.just_added = False
+        return entry
 
 
 def leave_waiting_list(*, entry_id: int, actor=None, note: str = "", now: datetime | None = None) -> bool:

@@ -30,6 +30,7 @@ from radiology.models import (
     Recommendation,
     Room,
     StaffMember,
+    WaitingListEntry,
 )
 from radiology.presentation.date_range import OUT_OF_RANGE, in_range
 from radiology.selectors import letters as letter_selectors
@@ -38,6 +39,7 @@ from radiology.selectors.reports import report_record
 from radiology.services import told_table
 from radiology.services.action_table import ACTIONS, BODY_FIELDS, NAMED_ACTIONS, offered_actions
 from radiology.services.reports import MAX_FOLLOW_UP_WEEKS
+from radiology.services.waiting_list import waiting_entries
 from scheduling.clinic_time import clinic_zone
 
 MAX_RANGE_DAYS = 62
@@ -466,6 +468,39 @@ class PatientSerializer(serializers.ModelSerializer):
         model = Patient
         fields = ["id", *Patient.CONTACT_FIELDS]
         read_only_fields = fields
+
+
+class WaitingListEntrySerializer(serializers.ModelSerializer):
+    order = serializers.IntegerField(source="order_id", read_only=True)
+    accession_number = serializers.CharField(source="order.accession_number", read_only=True)
+    patient = serializers.IntegerField(source="patient_id", read_only=True)
+
+    class Meta:
+        model = WaitingListEntry
+        fields = ["id", "patient", "order", "accession_number", "source", "state", "added_at"]
+        read_only_fields = fields
+
+
+class PatientDetailSerializer(PatientSerializer):
+    """One patient, with the waiting-list entries she is on (issue 21)."""
+
+    waiting_list = serializers.SerializerMethodField()
+
+    class Meta(PatientSerializer.Meta):
+        fields = [*PatientSerializer.Meta.fields, "waiting_list"]
+        read_only_fields = fields
+
+    @extend_schema_field(WaitingListEntrySerializer(many=True))
+    def get_waiting_list(self, patient):
+        return WaitingListEntrySerializer(waiting_entries(patient), many=True).data
+
+
+class WaitingListInputSerializer(serializers.Serializer):
+    """Put her on the list (or take her off) for an order; without `order`: her next booked
+    galactogram's order, else her one order waiting to be scheduled."""
+
+    patient = IdField(what="patient", queryset=Patient.objects.all())
+    order = IdField(what="order", queryset=Order.objects.all(), required=False, allow_null=True)
 
 
 class PatientRefSerializer(serializers.Serializer):
