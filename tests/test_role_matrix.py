@@ -33,6 +33,7 @@ ACCESS = {
     "radiology:patient_search": STAFF,
     "radiology:patient_detail": STAFF,
     "radiology:patient_contact": {S, M},
+    "radiology:patient_waiting_list": {S, M},
     "radiology:appointment_reschedule": {S, M},
     "radiology:appointment_cancel": {S, M},
     "radiology:day_list": STAFF,
@@ -84,6 +85,7 @@ ACCESS = {
     "api:appointments": {"GET": STAFF, "POST": {S, M}},
     "api:appointment": {"GET": STAFF},
     "api:follow_ups": {"GET": STAFF},
+    "api:waiting_list": {"POST": {S, M}, "DELETE": {S, M}},
     "api:reschedule": {"POST": {S, M}},
     "api:cancel": {"POST": {S, M}},
     "api:transitions": {"POST": STAFF},
@@ -97,6 +99,7 @@ ACCESS = {
     "fhir:read": {"GET": STAFF},
     "fhir:find": {"GET": STAFF, "POST": STAFF},
     "fhir:book": {"POST": {S, M}},
+    "fhir:hold": {"POST": {S, M}},
     "fhir:cancel": {"POST": {S, M}},
 }
 # Not staff pages: the login itself, the patient's signed link, the public API docs.

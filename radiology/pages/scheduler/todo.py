@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from radiology.errors import ServiceRefusal
 from radiology.selectors import scheduler_todo
 from radiology.selectors.loops import loop_tasks
+from radiology.selectors.offers import offers_for_todo
 from radiology.selectors.reach import patients_to_reach
 from radiology.services.loop_steps import handle_todo_step
 from radiology.services.todo import record_todo_note
@@ -22,7 +23,12 @@ def todo(request):
     return render(
         request,
         "radiology/scheduler/todo.html",
-        {"items": scheduler_todo(now=timezone.now()), "to_reach": patients_to_reach(), "loop_tasks": loop_tasks()},
+        {
+            "items": scheduler_todo(now=timezone.now()),
+            "to_reach": patients_to_reach(),
+            "loop_tasks": loop_tasks(),
+            "offers": offers_for_todo(now=timezone.now()),
+        },
     )
 
 
