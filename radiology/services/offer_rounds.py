@@ -55,10 +55,13 @@ def plan_round(
 def start_round(*, round_id: int) -> None:
     """Ask a worker to make the round's first offer now. A broker that is down costs nothing
     but time: the round is due, and the beat's tick takes it."""
+    from django.conf import settings
+
     from radiology.tasks import advance_offer_round  # the tasks sit above the services
 
     try:
-        advance_offer_round.apply_async(args=[round_id], retry=False)
+        # The queue of the outbox's immediate deliveries: the offer's text follows at once.
+        advance_offer_round.apply_async(args=[round_id], queue=settings.NOTIFICATIONS_QUEUE, retry=False)
     except Exception:
         logger.exception("Could not enqueue offer round %s; the beat's tick takes it", round_id)
 
