@@ -37,7 +37,6 @@ __all__ = [
     "find_slots",
     "fit",
     "grid_starts",
-    "hold_expiry",
     "move",
     "release",
     "release_expired",
@@ -348,16 +347,6 @@ def release_expired(*, now: datetime, limit: int = 500) -> list[str]:
         )
         Reservation.objects.filter(pk__in=[pk for pk, _ in rows]).update(active=False, released_at=now)
     return sorted({holder for _, holder in rows})
-
-
-def hold_expiry(*, holder: str) -> datetime | None:
-    """When `holder`'s active hold lapses (None: it holds nothing that expires)."""
-    return (
-        Reservation.objects.filter(holder=holder, active=True, expires_at__isnull=False)
-        .order_by("expires_at")
-        .values_list("expires_at", flat=True)
-        .first()
-    )
 
 
 def move(*, holder: str, holds: Sequence[tuple[Resource, datetime, datetime]], now: datetime) -> list[Reservation]:
