@@ -166,3 +166,34 @@ def test_nobody_who_cannot_keep_the_window_is_offered_and_the_round_ends(booked,
     with time_machine.travel(at, tick=False):
         cancel_appointment(appointment_id=freed.pk, actor=scheduler, reason_code="patient_request", now=at)
     assert not OfferRound.objects.exists()
+
+
+def test_orders_waiting_longer_than_the_setting_join_the_list_by_themselves(galactogram, settings):
+    settings.WAITING_LIST_AUTO_AFTER_DAYS = 21
+    old = OrderFactory(procedure=galactogram, received_at=NOW - timedelta(days=30))
+    OrderFactory(procedure=galactogram, received_at=NOW - timedelta(days=3))
+    assert waiting_list.add_long_waits(now=NOW) == 1
+    assert waiting_list.add_long_waits(now=NOW) == 0  # once
+    assert WaitingListEntry.objects.get().order == old
+
+
+def test_an_opted_out_or_unreachable_patient_is_not_offered(booked, scheduler):
+    freed, (ana, beatriz, _) = booked
+    type(ana.patient).objects.filter(pk=ana.patient_id).update(
+        phone="", email="", contact_flag="no_contact", contact_flagged_at=NOW
+    )
+    with time_machine.travel(NOW, tick=False):
+        cancel_appointment(appointment_id=freed.pk, actor=scheduler, reason_code="patient_request", now=NOW)
+    beat(NOW)
+    assert SlotOffer.objects.get().patient == beatriz.patient  # Ana has no way to be told
+
+
+def test_an_offer_goes_by_email_to_a_patient_who_opted_out_of_texts_and_nowhere_without_email():
+    from radiology.contact import offer_channel
+
+    patient = PatientFactory.build(preferred_channel="sms")
+    assert offer_channel(patient) == "sms"
+    patient.sms_opt_out = True  # the flag of issue 21 A (inbound STOP), read here only
+    assert offer_channel(patient) == "email"
+    patient.email = ""
+    assert offer_channel(patient) is None
