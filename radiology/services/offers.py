@@ -289,7 +289,11 @@ def accept_offer(*, offer_id: int, no_expression_confirmed: bool = False, now: d
 def _take(offer: SlotOffer, now: datetime) -> Appointment:
     procedure = offer.round.procedure
     short = offer.start - now < timedelta(hours=procedure.min_lead_time_hours)
-    reason = "Earlier-slot offer; she confirmed no expression and can keep it so" if short else ""
+    reason = ""
+    if short:  # inside the lead time: the booking services need the reason written down
+        reason = "Earlier-slot offer accepted by the patient"
+        if offer.asks_no_expression:
+            reason += "; she confirmed no expression and can keep it so"
     team = {"room": offer.room, "radiologist": offer.radiologist, "technologist": offer.technologist}
     booked = _booked(offer.entry)
     try:
