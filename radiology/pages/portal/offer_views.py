@@ -71,7 +71,6 @@ def _offer_page(request, found: SlotOffer, token: str):
             "state": state,
             "first_name": found.patient.given_name,
             "token": token,
-            "minutes_left": max(0, int((found.hold_expires_at - now).total_seconds() // 60)),
             "appointment_link": appointment_link,
         },
         status=status,

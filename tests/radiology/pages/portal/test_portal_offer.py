@@ -40,7 +40,7 @@ def test_the_offer_page_takes_the_time_and_moves_her_appointment(client, offered
     with time_machine.travel(NOW + timedelta(minutes=3), tick=False):
         page = client.get(offer_path(offer.pk))
         assert page.status_code == 200 and b'data-testid="offer-open"' in page.content
-        assert "17 more minutes" in page.content.decode()
+        assert "We are holding this time for you until 09:20." in page.content.decode()
         taken = client.post(offer_path(offer.pk), {"answer": "accept"}, follow=True)
     assert b'data-testid="offer-accepted"' in taken.content
     assert Appointment.objects.get(pk=ana.pk).start == offer.start
