@@ -311,7 +311,17 @@ CELERY_BEAT_SCHEDULE = {
     "plan-staff-digests": {"task": "radiology.plan_staff_digests", "schedule": 600.0, "options": {"expires": 300}},
     # Follow-up escalations and rebooking steps (issue 20): due times are LoopStep rows.
     "reach-loop-steps": {"task": "radiology.reach_loop_steps", "schedule": 60.0, "options": {"expires": 50}},
+    # Earlier-slot offers (issue 21 B): expired holds released, the time offered to the next.
+    "advance-offer-rounds": {"task": "radiology.advance_offer_rounds", "schedule": 30.0, "options": {"expires": 25}},
+    "waiting-list-long-waits": {"task": "radiology.add_long_waits", "schedule": 3600.0, "options": {"expires": 600}},
 }
+# How long an offered slot is held for the patient before it goes to the next (minutes).
+OFFER_HOLD_MINUTES = env.int("OFFER_HOLD_MINUTES", default=20)
+# Orders waiting longer than this (days from the order to today, or to the booked time) go on
+# the waiting list by themselves; 0 turns that off.
+WAITING_LIST_AUTO_AFTER_DAYS = env.int("WAITING_LIST_AUTO_AFTER_DAYS", default=21)
+# How long a FHIR $hold keeps a proposal for its client (minutes).
+FHIR_HOLD_MINUTES = env.int("FHIR_HOLD_MINUTES", default=OFFER_HOLD_MINUTES)
 
 # --- FHIR R4 (radiology/fhir, docs/interfaces.md) ------------------------------------------
 # Identifier systems the EHR matches on; each hospital sets its own (OIDs as urn:oid:…).

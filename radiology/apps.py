@@ -25,6 +25,7 @@ class RadiologyConfig(AppConfig):
             hl7_events,
             inbound_sms,
             invitation_steps,
+            offers,
             outbox_hooks,
             reminders,
             staff_digests,
@@ -48,6 +49,14 @@ class RadiologyConfig(AppConfig):
             skip_reason=invitation_steps.message_skip_reason,
             link=invitation_steps.subject_link,
         )
+        # An earlier-slot offer: her freshly signed offer link; still wanted only while held.
+        registry.register(
+            offers.OFFER_PREFIX,
+            context=outbox_hooks.offer_context,
+            skip_reason=offers.offer_skip_reason,
+            link=outbox_hooks.offer_link,
+        )
+        registry.register_kind_labels({"earlier_slot": "Earlier time offered"})
         registry.register(staff_digests.DIGEST_PREFIX, context=staff_digests.digest_context)
         registry.register_kind_labels(reminders.MESSAGE_KIND_LABELS)
         # HL7 rows carry their payload; the problems page links them to the appointment or order.

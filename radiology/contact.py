@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from notifications.opt_out import is_opted_out
 from radiology.models import Channel, ContactFlag
 
 
@@ -70,3 +71,21 @@ def assess(*, phone: str, email: str, as_sent: str = "", preferred_channel: str 
     else:
         flag = ContactFlag.CLEAR
     return Reachability(preferred_channel=channel, flag=flag, as_sent=as_sent[:200])
+
+
+def offer_channel(patient) -> str | None:
+    """How an earlier-slot offer reaches her now, or None: the one rule of "reachable and not
+    opted out" (the waiting list's eligibility and the offer's message both read it).
+
+    SMS when she prefers it, has a number we can dial and has not opted out of texts; else
+    e-mail when she has an address; else nothing (a patient who died or was merged away, or
+    with no usable number or address, is not offered anything by message). The SMS opt-out
+    (issue 21 A: a number that replied STOP, notifications.opt_out) is read here for offers."""
+    if patient.deceased or patient.merged_into_id:
+        return None
+    texts_allowed = not (patient.phone and is_opted_out(str(patient.phone)))
+    if patient.phone and texts_allowed and (patient.preferred_channel == Channel.SMS or not patient.email):
+        return Channel.SMS
+    if patient.email:
+        return Channel.EMAIL
+    return None

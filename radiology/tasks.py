@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from radiology.services import invitation_steps, loop_steps, staff_digests
+from radiology.services import invitation_steps, loop_steps, offers, staff_digests, waiting_list
 
 
 @shared_task(name="radiology.plan_staff_digests", ignore_result=True)
@@ -21,3 +21,21 @@ def reach_loop_steps() -> int:
 def reach_invitation_steps() -> int:
     """Order invitations unanswered after ORDER_INVITATION_TODO_AFTER_HOURS go on the to-do (once)."""
     return invitation_steps.reach_due_invitations(now=timezone.now())
+
+
+@shared_task(name="radiology.advance_offer_round", ignore_result=True)
+def advance_offer_round(round_id: int) -> bool:
+    """Right after a round is planned (or an offer declined): its next offer, at once."""
+    return offers.advance_round(round_id=round_id, now=timezone.now()) is not None
+
+
+@shared_task(name="radiology.advance_offer_rounds", ignore_result=True)
+def advance_offer_rounds() -> int:
+    """Expired holds released, and each due round offered to the next patient."""
+    return offers.advance_due_rounds(now=timezone.now())
+
+
+@shared_task(name="radiology.add_long_waits", ignore_result=True)
+def add_long_waits() -> int:
+    """Orders waiting longer than WAITING_LIST_AUTO_AFTER_DAYS go on the waiting list."""
+    return waiting_list.add_long_waits(now=timezone.now())

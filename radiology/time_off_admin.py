@@ -11,8 +11,11 @@ its appointments handled in one step is the outage page's (radiology.services.ou
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
 
 from radiology import selectors
+from radiology.services import offer_rounds
 from scheduling.admin import ResourceAdmin, UnavailabilityAdmin, UnavailabilityInline
 from scheduling.clinic_time import to_local
 from scheduling.models import Resource, Unavailability
@@ -48,6 +51,31 @@ class TimeOffForm(forms.ModelForm):
         return data
 
 
+class OffersFreedTime:
+    """Time off that ends early, starts late or is removed gives hours back: they are offered
+    to the waiting list (radiology.services.offer_rounds), in the save's transaction."""
+
+    def save_model(self, request, obj, form, change):
+        old = _period(obj.pk)
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if old:
+                offer_rounds.on_time_off_shortened(old=old, new=(obj.start, obj.end), now=timezone.now())
+
+    def delete_model(self, request, obj):
+        old = _period(obj.pk)
+        with transaction.atomic():
+            super().delete_model(request, obj)
+            if old:
+                offer_rounds.on_time_off_shortened(old=old, new=None, now=timezone.now())
+
+
+def _period(pk):
+    if pk is None:
+        return None
+    return Unavailability.objects.filter(pk=pk).values_list("start", "end").first()
+
+
 class TimeOffInline(UnavailabilityInline):
     form = TimeOffForm
 
@@ -55,8 +83,21 @@ class TimeOffInline(UnavailabilityInline):
 class DepartmentResourceAdmin(ResourceAdmin):
     inlines = [ResourceAdmin.inlines[0], TimeOffInline]
 
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Unavailability:
+            return super().save_formset(request, form, formset, change)
+        before = {f.instance.pk: _period(f.instance.pk) for f in formset.initial_forms if f.instance.pk}
+        with transaction.atomic():
+            super().save_formset(request, form, formset, change)
+            now = timezone.now()
+            for pk, old in before.items():
+                if old:
+                    new = Unavailability.objects.filter(pk=pk).values_list("start", "end").first()
+                    if new != old:
+                        offer_rounds.on_time_off_shortened(old=old, new=new, now=now)
 
-class TimeOffAdmin(UnavailabilityAdmin):
+
+class TimeOffAdmin(OffersFreedTime, UnavailabilityAdmin):
     form = TimeOffForm
 
 

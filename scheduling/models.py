@@ -116,7 +116,9 @@ class Reservation(models.Model):
 
     PostgreSQL enforces that with an exclusion constraint (see migration
     0002_reservation_no_overlap); elsewhere the reserving service checks inside its
-    transaction.
+    transaction. A hold is a reservation with an `expires_at`: still active (so the
+    constraint keeps rivals out) until released, but free time for everyone once expired;
+    whoever reserves over an expired hold releases it first, in the same transaction.
     """
 
     resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="reservations")
@@ -126,12 +128,20 @@ class Reservation(models.Model):
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     released_at = models.DateTimeField(null=True, blank=True)
+    # A hold (an offered slot, a FHIR $hold) lapses by itself: after this moment it no longer
+    # counts as busy, even before the dispatcher's sweep releases it. Null: a booking, kept.
+    expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["start"]
         indexes = [
             models.Index(fields=["resource", "start"], name="reservation_resource_start"),
             models.Index(fields=["holder"], name="reservation_holder"),
+            models.Index(
+                fields=["expires_at"],
+                name="reservation_hold_expiry",
+                condition=Q(active=True, expires_at__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(start__lt=F("end")), name="reservation_start_before_end"),

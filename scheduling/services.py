@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import BooleanField, DateTimeField, F, Func, Q, Value
+from django.utils import timezone
 
 from scheduling.clinic_time import clinic_zone
 from scheduling.models import Reservation, Resource, Unavailability, WorkingHours
@@ -38,6 +39,7 @@ __all__ = [
     "grid_starts",
     "move",
     "release",
+    "release_expired",
     "reserve",
 ]
 
@@ -76,7 +78,7 @@ class _FreeTime:
     """Free intervals per resource over a period, loaded in three queries; each level
     (working, available, free) is worked out on first use."""
 
-    def __init__(self, resources: Iterable[Resource], start: datetime, end: datetime, *, exclude_holder=None):
+    def __init__(self, resources: Iterable[Resource], start: datetime, end: datetime, *, exclude_holder=None, now=None):
         self.zone = clinic_zone()
         self._start, self._end = start, end
         self._ids = {r.pk for r in resources}
@@ -90,8 +92,8 @@ class _FreeTime:
             resource_id__in=self._ids, start__lt=end, end__gt=start
         ).values_list("resource_id", "start", "end"):
             self._away[rid].append((s, e))
-        reservations = Reservation.objects.filter(resource_id__in=self._ids, active=True).filter(
-            _overlapping(start, end)
+        reservations = Reservation.objects.filter(
+            _live(now or timezone.now()), _overlapping(start, end), resource_id__in=self._ids, active=True
         )
         if exclude_holder:
             reservations = reservations.exclude(holder=exclude_holder)
@@ -156,6 +158,12 @@ def _overlapping(start: datetime, end: datetime) -> Q | _OverlapsPeriod:
     if connection.vendor == "postgresql":
         return _OverlapsPeriod(start, end)
     return Q(start__lt=end, end__gt=start)
+
+
+def _live(now: datetime) -> Q:
+    """Reservations that still count as busy: bookings, and holds that have not expired
+    (an expired hold is free time even before the sweep releases it)."""
+    return Q(expires_at__isnull=True) | Q(expires_at__gt=now)
 
 
 def _at(day: date, wall: time, zone: ZoneInfo) -> datetime:
@@ -313,8 +321,15 @@ def fit(
 # --- holding time ----------------------------------------------------------------------
 
 
-def reserve(*, holds: Sequence[tuple[Resource, datetime, datetime]], holder: str) -> list[Reservation]:
+def reserve(
+    *,
+    holds: Sequence[tuple[Resource, datetime, datetime]],
+    holder: str,
+    expires_at: datetime | None = None,
+    now: datetime | None = None,
+) -> list[Reservation]:
     """Hold every (resource, start, end) for `holder`, all or nothing; raise SlotTaken.
+    With `expires_at` the rows are a hold that lapses then (see Reservation).
 
     On PostgreSQL the exclusion constraint decides: a rival's overlapping insert waits for
     our commit and then fails. Rows go in in resource-id order, so two bookers wanting the
@@ -323,16 +338,20 @@ def reserve(*, holds: Sequence[tuple[Resource, datetime, datetime]], holder: str
     Call it inside the caller's transaction: a SlotTaken must roll that back.
     """
     ordered = sorted(holds, key=lambda hold: hold[0].pk)
+    now = now or timezone.now()
+    overlap = Q()
+    for resource, start, end in ordered:
+        overlap |= Q(resource=resource, start__lt=end, end__gt=start)
     try:
         with transaction.atomic(savepoint=False):
-            if connection.vendor != "postgresql":
-                overlap = Q()
-                for resource, start, end in ordered:
-                    overlap |= Q(resource=resource, start__lt=end, end__gt=start)
-                if Reservation.objects.filter(overlap, active=True).exists():
-                    raise SlotTaken
+            # An expired hold in the way is free time: release it here, or the exclusion
+            # constraint (which knows only "active") would refuse us before the sweep runs.
+            Reservation.objects.filter(overlap, active=True, expires_at__lte=now).update(active=False, released_at=now)
+            if connection.vendor != "postgresql" and Reservation.objects.filter(overlap, active=True).exists():
+                raise SlotTaken
             return Reservation.objects.bulk_create(
-                Reservation(resource=resource, start=start, end=end, holder=holder) for resource, start, end in ordered
+                Reservation(resource=resource, start=start, end=end, holder=holder, expires_at=expires_at)
+                for resource, start, end in ordered
             )
     except IntegrityError as error:
         if "reservation_no_overlap" in str(error):
@@ -343,6 +362,19 @@ def reserve(*, holds: Sequence[tuple[Resource, datetime, datetime]], holder: str
 def release(*, holder: str, now: datetime) -> int:
     """Let go of everything `holder` holds; returns how many reservations were released."""
     return Reservation.objects.filter(holder=holder, active=True).update(active=False, released_at=now)
+
+
+def release_expired(*, now: datetime, limit: int = 500) -> list[str]:
+    """The sweep (the dispatcher's tick): release holds whose time is up; returns their
+    holders, so their owners can offer the time to the next person."""
+    with transaction.atomic():
+        rows = list(
+            Reservation.objects.select_for_update(skip_locked=True)
+            .filter(active=True, expires_at__lte=now)
+            .values_list("pk", "holder")[:limit]
+        )
+        Reservation.objects.filter(pk__in=[pk for pk, _ in rows]).update(active=False, released_at=now)
+    return sorted({holder for _, holder in rows})
 
 
 def move(*, holder: str, holds: Sequence[tuple[Resource, datetime, datetime]], now: datetime) -> list[Reservation]:

@@ -34,6 +34,7 @@ ACCESS = {
     "radiology:patient_detail": STAFF,
     "radiology:patient_contact": {S, M},
     "radiology:patient_needs": {S, T, N, M},  # whoever books her or checks her in
+    "radiology:patient_waiting_list": {S, M},
     "radiology:appointment_reschedule": {S, M},
     "radiology:appointment_cancel": {S, M},
     "radiology:appointment_restaff": {S, M},
@@ -99,6 +100,7 @@ ACCESS = {
     "api:appointments": {"GET": STAFF, "POST": {S, M}},
     "api:appointment": {"GET": STAFF},
     "api:follow_ups": {"GET": STAFF},
+    "api:waiting_list": {"POST": {S, M}, "DELETE": {S, M}},
     "api:reschedule": {"POST": {S, M}},
     "api:cancel": {"POST": {S, M}},
     "api:restaff": {"GET": STAFF, "POST": {S, M}},
@@ -113,6 +115,7 @@ ACCESS = {
     "fhir:read": {"GET": STAFF},
     "fhir:find": {"GET": STAFF, "POST": STAFF},
     "fhir:book": {"POST": {S, M}},
+    "fhir:hold": {"POST": {S, M}},
     "fhir:cancel": {"POST": {S, M}},
 }
 # Not staff pages: the login itself, the patient's signed link.

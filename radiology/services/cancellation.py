@@ -13,7 +13,7 @@ from django.utils import timezone
 from procedures.reasons import CancelReason, reason_text
 from radiology.errors import ServiceRefusal
 from radiology.models import Appointment
-from radiology.services import follow_ups, hl7_events, rebooking, reminders
+from radiology.services import follow_ups, hl7_events, offer_rounds, rebooking, reminders
 from radiology.services.transitions import perform_transition
 from scheduling import services as calendar
 
@@ -57,6 +57,8 @@ def cancel_appointment(
         reminders.on_cancelled(appointment=appointment, now=now)
         hl7_events.on_cancelled(appointment=appointment, actor=actor, now=now)
         follow_ups.on_booked_appointment_ended(appointment=appointment, now=now)
+        # The freed time is offered to the waiting list (planned now, worked after commit).
+        offer_rounds.on_appointment_freed(appointment=appointment, cause=offer_rounds.C.CANCELLED, now=now)
     return appointment
 
 

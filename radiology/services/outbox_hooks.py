@@ -10,7 +10,7 @@ from notifications.models import Message
 from radiology.errors import ServiceRefusal
 from radiology.models import Appointment, AppointmentStatus, ResultLetter, appointment_id_from_reference
 from radiology.services import rebooking
-from radiology.services.patient_links import letter_link, patient_link
+from radiology.services.patient_links import letter_link, offer_link_for_patient, patient_link
 from radiology.services.transitions import perform_transition
 
 S = AppointmentStatus
@@ -83,3 +83,18 @@ def message_delivered(message) -> None:
 
 def subject_link(subject: str) -> str | None:
     return reverse("radiology:appointment_detail", args=[appointment_id_from_reference(subject)])
+
+
+def offer_context(message) -> dict:
+    """Her offer link, signed when the message goes."""
+    return {"link": offer_link_for_patient(int(message.subject.partition(":")[2]))}
+
+
+def offer_link(subject: str) -> str | None:
+    """Staff read about an offer on the appointment whose time was freed, else the to-do."""
+    from radiology.models import SlotOffer
+
+    offer = SlotOffer.objects.filter(pk=int(subject.partition(":")[2])).values("round__freed_appointment_id").first()
+    if offer and offer["round__freed_appointment_id"]:
+        return reverse("radiology:appointment_detail", args=[offer["round__freed_appointment_id"]])
+    return reverse("radiology:scheduler_todo")

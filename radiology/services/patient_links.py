@@ -143,3 +143,30 @@ def invitation_path(invitation_id: int) -> str:
 
 def invitation_link(invitation_id: int) -> str:
     return settings.SITE_URL.rstrip("/") + invitation_path(invitation_id)
+
+
+# --- an earlier-slot offer's link: signed for the offer, not an appointment (she may have none)
+
+OFFER_SALT = "radiology.pages.portal.offer-link"
+
+
+def make_offer_token(offer_id: int) -> str:
+    return signing.TimestampSigner(salt=OFFER_SALT).sign(str(offer_id)).partition(":")[2]
+
+
+def offer_token_is_valid(*, offer_id: int, token: str) -> bool:
+    try:
+        signing.TimestampSigner(salt=OFFER_SALT).unsign(
+            f"{offer_id}:{token}", max_age=timedelta(days=settings.PATIENT_LINK_MAX_AGE_DAYS)
+        )
+    except signing.BadSignature:
+        return False
+    return True
+
+
+def offer_path(offer_id: int) -> str:
+    return reverse("radiology:portal:offer", args=[offer_id, make_offer_token(offer_id)])
+
+
+def offer_link_for_patient(offer_id: int) -> str:
+    return settings.SITE_URL.rstrip("/") + offer_path(offer_id)

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from radiology.errors import ServiceRefusal
 from radiology.models import Appointment, AppointmentStatus, Room, StaffMember
-from radiology.services import hl7_events, reminders
+from radiology.services import hl7_events, offer_rounds, reminders
 from radiology.services.action_table import ACTIONS
 from radiology.services.booking import BOOKING, check_request, log_unchanged_state
 from radiology.services.slots import check_patient_free, fit_team, taken
@@ -69,7 +69,7 @@ def reschedule_appointment(
                 exclude_holder=appointment.holder,
             )
             calendar.move(holder=appointment.holder, holds=team.holds, now=now)
-            previous_start = appointment.start
+            previous_start, previous_end = appointment.start, appointment.end
             Appointment.objects.filter(pk=appointment.pk).update(
                 start=start,
                 end=end,
@@ -95,6 +95,14 @@ def reschedule_appointment(
                 log_unchanged_state(appointment, "reschedule", actor, now, moved)
             reminders.on_rescheduled(appointment=appointment, previous_start=previous_start, now=now)
             hl7_events.on_rescheduled(appointment=appointment, previous_start=previous_start, actor=actor, now=now)
+            # The time she moved away from is offered to the waiting list.
+            offer_rounds.on_appointment_freed(
+                appointment=appointment,
+                cause=offer_rounds.C.RESCHEDULED,
+                start=previous_start,
+                end=previous_end,
+                now=now,
+            )
     except calendar.SlotTaken:
         current = Appointment.objects.select_related("procedure", "patient").get(pk=appointment_id)
         raise taken(

@@ -24,7 +24,15 @@ from radiology.models import (
     ProcedureOutcome,
     StaffMember,
 )
-from radiology.services import check_in_questions, follow_ups, hl7_events, order_lifecycle, rebooking, reminders
+from radiology.services import (
+    check_in_questions,
+    follow_ups,
+    hl7_events,
+    offer_rounds,
+    order_lifecycle,
+    rebooking,
+    reminders,
+)
 from radiology.services.booking import log_unchanged_state
 from radiology.services.cancellation import coded_reason
 from radiology.services.told_table import Event
@@ -397,6 +405,14 @@ def _end_early(*, appointment_id, actor, action, event, choices, code, note, now
         hl7_events.on_ended_early(appointment=appointment, event=event, actor=actor, now=now)
         if appointment.status == AppointmentStatus.DID_NOT_PROCEED:
             rebooking.on_missed(appointment=appointment, now=now)
+            # What is left of the slot goes to the waiting list when someone could still keep
+            # the no-expression window before it (on the day, nobody can: no round is planned).
+            offer_rounds.on_appointment_freed(
+                appointment=appointment,
+                cause=offer_rounds.C.DID_NOT_PROCEED,
+                start=max(now, appointment.start),
+                now=now,
+            )
         follow_ups.on_booked_appointment_ended(appointment=appointment, now=now)
     return appointment
 

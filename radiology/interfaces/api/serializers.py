@@ -32,6 +32,7 @@ from radiology.models import (
     Recommendation,
     Room,
     StaffMember,
+    WaitingListEntry,
 )
 from radiology.presentation.date_range import OUT_OF_RANGE, in_range
 from radiology.selectors import letters as letter_selectors
@@ -41,6 +42,7 @@ from radiology.services import told_table
 from radiology.services.action_table import ACTIONS, BODY_FIELDS, NAMED_ACTIONS, offered_actions
 from radiology.services.patient_needs import NEEDS_FIELDS
 from radiology.services.reports import MAX_FOLLOW_UP_WEEKS
+from radiology.services.waiting_list import waiting_entries
 from scheduling.clinic_time import clinic_zone
 
 MAX_RANGE_DAYS = 62
@@ -543,6 +545,39 @@ class PatientNeedsSerializer(serializers.Serializer):
     access_note = serializers.CharField(
         max_length=300, required=False, allow_blank=True, default="", help_text="Other needs, as text."
     )
+
+
+class WaitingListEntrySerializer(serializers.ModelSerializer):
+    order = serializers.IntegerField(source="order_id", read_only=True)
+    accession_number = serializers.CharField(source="order.accession_number", read_only=True)
+    patient = serializers.IntegerField(source="patient_id", read_only=True)
+
+    class Meta:
+        model = WaitingListEntry
+        fields = ["id", "patient", "order", "accession_number", "source", "state", "added_at"]
+        read_only_fields = fields
+
+
+class PatientDetailSerializer(PatientSerializer):
+    """One patient, with the waiting-list entries she is on (issue 21)."""
+
+    waiting_list = serializers.SerializerMethodField()
+
+    class Meta(PatientSerializer.Meta):
+        fields = [*PatientSerializer.Meta.fields, "waiting_list"]
+        read_only_fields = fields
+
+    @extend_schema_field(WaitingListEntrySerializer(many=True))
+    def get_waiting_list(self, patient):
+        return WaitingListEntrySerializer(waiting_entries(patient), many=True).data
+
+
+class WaitingListInputSerializer(serializers.Serializer):
+    """Put her on the list (or take her off) for an order; without `order`: her next booked
+    galactogram's order, else her one order waiting to be scheduled."""
+
+    patient = IdField(what="patient", queryset=Patient.objects.all())
+    order = IdField(what="order", queryset=Order.objects.all(), required=False, allow_null=True)
 
 
 class PatientRefSerializer(serializers.Serializer):

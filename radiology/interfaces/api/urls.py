@@ -35,6 +35,7 @@ urlpatterns = [
     path("letters", views.LettersView.as_view(), name="letters"),
     path("letters/<int:pk>/pdf", views.LetterPdfView.as_view(), name="letter_pdf"),
     path("follow-ups", views.FollowUpsView.as_view(), name="follow_ups"),
+    path("waiting-list", views.WaitingListView.as_view(), name="waiting_list"),
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="schema"),
     path("docs/", docs_policy(SpectacularSwaggerView.as_view(url_name="api:schema")), name="docs"),
     path("redoc/", docs_policy(SpectacularRedocView.as_view(url_name="api:schema")), name="redoc"),

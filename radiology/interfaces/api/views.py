@@ -16,10 +16,10 @@ from radiology import selectors
 from radiology.encoders.letter_pdf import letter_pdf_of
 from radiology.interfaces.api import serializers as s
 from radiology.interfaces.api.permissions import HasRolePermissions
-from radiology.models import Appointment, Patient
+from radiology.models import Appointment, Patient, WaitingListEntry
 from radiology.selectors import letters as letter_selectors
 from radiology.selectors import loops
-from radiology.services import booking, cancellation, reports, rescheduling, restaffing, workflow
+from radiology.services import booking, cancellation, reports, rescheduling, restaffing, waiting_list, workflow
 from radiology.services.actions import run_action
 from radiology.services.patient_needs import may_record_needs, record_needs
 from radiology.services.patients import find_patients, register_patient
@@ -115,14 +115,14 @@ class PatientDetailView(ApiView):
     required_perms = {"GET": [VIEW_PATIENT]}
 
     @extend_schema(
-        operation_id="patients_retrieve", summary="One patient", responses={200: s.PatientSerializer, **ERRORS}
+        operation_id="patients_retrieve", summary="One patient", responses={200: s.PatientDetailSerializer, **ERRORS}
     )
     def get(self, request, pk):
         patient = Patient.objects.filter(pk=pk).first()
         if patient is None:
             raise NotFound(f"There is no patient with id {pk}.")
         record_access(request=request, patient_ids=[patient.pk], what=What.API)
-        return Response(s.PatientSerializer(patient).data)
+        return Response(s.PatientDetailSerializer(patient).data)
 
 
 class PatientNeedsView(ApiView):
@@ -275,6 +275,50 @@ class FollowUpsView(ApiView):
         )
         record_access(request=request, patient_ids=[f.appointment.patient_id for f in rows], what=What.API)
         return Response({"follow_ups": s.FollowUpSerializer(rows, many=True).data})
+
+
+class WaitingListView(ApiView):
+    """The earlier-slot waiting list (issue 21 B): the same service as her page and the schedulers'."""
+
+    required_perms = {"POST": [BOOK], "DELETE": [BOOK]}
+
+    @extend_schema(
+        operation_id="waiting_list_add",
+        summary="Put a patient on the waiting list for earlier times",
+        description="201 with the new entry; 200 with the one already there (one entry per order).",
+        request=s.WaitingListInputSerializer,
+        responses={201: s.WaitingListEntrySerializer, 200: s.WaitingListEntrySerializer, **ERRORS},
+    )
+    def post(self, request):
+        body = s.WaitingListInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        entry = waiting_list.join_waiting_list(
+            patient=data["patient"], order=data.get("order"), source=WaitingListEntry.Source.API, actor=request.user
+        )
+        record_access(request=request, patient_ids=[entry.patient_id], what=What.API)
+        code = status.HTTP_201_CREATED if entry.just_added else status.HTTP_200_OK
+        return Response(s.WaitingListEntrySerializer(entry).data, status=code)
+
+    @extend_schema(
+        operation_id="waiting_list_remove",
+        summary="Take a patient off the waiting list (for one order, or all of hers)",
+        request=s.WaitingListInputSerializer,
+        responses={204: None, **ERRORS},
+    )
+    def delete(self, request):
+        body = s.WaitingListInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        entries = WaitingListEntry.objects.filter(patient=data["patient"], state="waiting")
+        if data.get("order"):
+            entries = entries.filter(order=data["order"])
+        ids = list(entries.values_list("pk", flat=True))
+        if not ids:
+            raise NotFound("She is not on the waiting list.")
+        for entry_id in ids:
+            waiting_list.leave_waiting_list(entry_id=entry_id, actor=request.user, note="Taken off over the API")
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class RescheduleView(ApiView):

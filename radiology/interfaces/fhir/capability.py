@@ -10,6 +10,7 @@ OPERATIONS = {
     "Appointment": [
         ("find", "Free starts between `start` and `end` (at most 31 days) as proposed Appointments"),
         ("book", "Book one proposed Appointment as it is: 201 booked, or 409 with the next free proposals"),
+        ("hold", "Hold one proposed Appointment for this client (FHIR_HOLD_MINUTES); $book it before it lapses"),
         ("cancel", "Cancel a booked Appointment with a `reason` (POST Appointment/{id}/$cancel)"),
     ]
 }

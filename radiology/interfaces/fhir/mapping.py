@@ -35,6 +35,10 @@ CANCEL_REASON_SYSTEM = "urn:galactogram:fhir:CodeSystem:cancel-reason"
 # galactogram is booked; on a $find proposal, the galactogram she already has ahead.
 REPEAT_BOOKING_REASON = "urn:galactogram:fhir:StructureDefinition:repeat-booking-reason"
 ALREADY_BOOKED = "urn:galactogram:fhir:StructureDefinition:already-booked"
+# $hold (issue 21 D): the held proposal carries its hold's id (an identifier of this system,
+# which $book reads back) and the moment the hold lapses (an extension, valueDateTime).
+HOLD_SYSTEM = "urn:galactogram:fhir:hold"
+HOLD_EXPIRES = "urn:galactogram:fhir:StructureDefinition:hold-expires"
 _PATIENT = {"code": "pat", "display": "Patient"}
 _PROVIDER = {"code": "prov", "display": "Provider"}
 FHIR_CANCELLATION_REASON = {
@@ -401,3 +405,22 @@ def proposed_appointment(option, *, procedure: Procedure, patient=None, ahead=No
             "booking this one as well needs repeatBookingReason."
         )
     return proposal
+
+
+def held_appointment(hold, *, procedure, patient) -> dict:
+    """A $find proposal held by $hold: status "pending", the hold's id as an identifier and its
+    expiry as an extension (and in the comment, for people reading it)."""
+    held = proposed_appointment(hold, procedure=procedure, patient=patient)
+    held["status"] = "pending"
+    held["identifier"] = [{"system": HOLD_SYSTEM, "value": hold.hold_id}]
+    held["extension"] = [*held.get("extension", []), {"url": HOLD_EXPIRES, "valueDateTime": instant(hold.expires_at)}]
+    held["comment"] = f"Held for you until {instant(hold.expires_at)}: book it with $book before then."
+    return held
+
+
+def hold_id_of(appointment: dict) -> str | None:
+    """The hold a proposal sent to $book names, if any."""
+    for identifier in appointment.get("identifier") or []:
+        if isinstance(identifier, dict) and identifier.get("system") == HOLD_SYSTEM:
+            return str(identifier.get("value") or "")
+    return None

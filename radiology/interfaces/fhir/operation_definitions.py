@@ -36,6 +36,19 @@ BOOK = [
     ),
     ("return", "out", 1, "1", "Appointment", "201: the booked Appointment; 409: a Bundle with the next proposals"),
 ]
+HOLD = [
+    ("appt-resource", "in", 1, "1", "Appointment", "A proposal from $find (or send the Appointment as the body)"),
+    ("patient", "in", 0, "1", "Reference", "Patient/{id}, when the proposal does not name her"),
+    (
+        "return",
+        "out",
+        1,
+        "1",
+        "Appointment",
+        "200: the proposal held for this client, status pending, with identifier urn:galactogram:fhir:hold (send "
+        "it back to $book) and the extension urn:galactogram:fhir:StructureDefinition:hold-expires; 409: taken",
+    ),
+]
 CANCEL = [
     ("reason", "in", 1, "1", "CodeableConcept", "Why (a string, a Coding or a CodeableConcept)"),
     ("return", "out", 1, "1", "Appointment", "The cancelled Appointment"),
@@ -43,6 +56,7 @@ CANCEL = [
 OPERATIONS = {
     "find": ("Find free appointment times", False, FIND),
     "book": ("Book a proposed appointment", False, BOOK),
+    "hold": ("Hold a proposed appointment for a while", False, HOLD),
     "cancel": ("Cancel an appointment", True, CANCEL),
 }
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("OperationDefinition/<str:resource_id>", views.OperationDefinitionView.as_view(), name="operation"),
     path("Appointment/$find", views.FindView.as_view(), name="find"),
     path("Appointment/$book", views.BookView.as_view(), name="book"),
+    path("Appointment/$hold", views.HoldView.as_view(), name="hold"),
     path("Appointment/<str:resource_id>/$cancel", views.CancelView.as_view(), name="cancel"),
     path("<str:resource_type>", views.SearchView.as_view(), name="search"),
     path("<str:resource_type>/<str:resource_id>", views.ReadView.as_view(), name="read"),

@@ -7,13 +7,13 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from radiology.errors import ServiceRefusal
-from radiology.interfaces.fhir import bundle, operations, search, versions
+from radiology.interfaces.fhir import bundle, mapping, operations, search, versions
 from radiology.interfaces.fhir.capability import capability_statement
 from radiology.interfaces.fhir.http import FhirError, FhirView, action_outcome
 from radiology.interfaces.fhir.operation_definitions import operation_definition
 from radiology.interfaces.fhir.resources import RESOURCE_TYPES
 from radiology.models import Appointment
-from radiology.services import booking, cancellation
+from radiology.services import booking, cancellation, holds
 from security.access_log import What, record_access
 
 VIEW_APPOINTMENT = "radiology.view_appointment"
@@ -121,19 +121,52 @@ class FindView(FhirView):
         return Response(bundle.collection_of_proposals(request, operation="$find", proposals=proposals))
 
 
+class HoldView(FhirView):
+    """POST Appointment/$hold with one proposed Appointment from $find: held for this client."""
+
+    required_perms = {"POST": [BOOK]}
+
+    def post(self, request):
+        appointment = operations.appointment_to_book(self.resource_body(request, None))
+        arguments = operations.booking_arguments(appointment)
+        patient = arguments.pop("patient")
+        arguments.pop("order", None)
+        try:
+            hold = holds.hold_time(actor=request.user, **arguments)
+        except ServiceRefusal as exc:
+            if exc.code != "conflict":
+                raise
+            return Response(action_outcome(exc), status=409)
+        resource = mapping.held_appointment(hold, procedure=arguments["procedure"], patient=patient)
+        _audit(request, [resource])
+        return Response(resource, status=200)
+
+
 class BookView(FhirView):
-    """POST Appointment/$book with one proposed Appointment from $find."""
+    """POST Appointment/$book with one proposed Appointment from $find (or held by $hold)."""
 
     required_perms = {"POST": [BOOK]}
 
     def post(self, request):
         body = self.resource_body(request, None)
-        arguments = operations.booking_arguments(operations.appointment_to_book(body))
+        proposal = operations.appointment_to_book(body)
+        arguments = operations.booking_arguments(proposal)
+        hold_id = mapping.hold_id_of(proposal)
         try:
-            appointment = booking.book_appointment(
-                actor=request.user, repeat_booking_reason=operations.repeat_booking_reason(body), **arguments
-            )
+            if hold_id is not None:
+                appointment = holds.book_held(
+                    hold_id=hold_id,
+                    actor=request.user,
+                    repeat_booking_reason=operations.repeat_booking_reason(body),
+                    **arguments,
+                )
+            else:
+                appointment = booking.book_appointment(
+                    actor=request.user, repeat_booking_reason=operations.repeat_booking_reason(body), **arguments
+                )
         except ServiceRefusal as exc:
+            if hold_id is not None and exc.code == "conflict":
+                return Response(action_outcome(exc), status=409)  # held by another, or lapsed
             if "repeat_booking_reason" in exc.fields:
                 return Response(operations.repeat_booking_outcome(exc), status=422)
             if exc.code != "conflict":

@@ -13,10 +13,11 @@ from django.views.decorators.http import require_POST
 
 from radiology import selectors
 from radiology.errors import ServiceRefusal
-from radiology.models import PERFORMED_STATES, Appointment, CheckInChecklist, FollowUp
+from radiology.models import PERFORMED_STATES, UPCOMING, Appointment, CheckInChecklist, FollowUp
 from radiology.presentation.action_links import action_links
 from radiology.presentation.forms import AppointmentFilterForm
 from radiology.selectors import loops
+from radiology.selectors import offers as offer_selectors
 from radiology.selectors.letters import letter_of_appointment
 from radiology.selectors.reports import report_record
 from radiology.services import follow_ups as follow_up_services
@@ -103,6 +104,9 @@ def appointment_detail(request, pk):
         "close_reasons": FollowUp.CloseReason.choices,
         "may_work_follow_ups": request.user.has_perm("radiology.book_appointment"),
         "needs_new_time": selectors.needs_new_time(appointment),
+        "offers": offer_selectors.offers_of_appointment(appointment),
+        "may_work_offers": request.user.has_perm("radiology.book_appointment"),
+        "upcoming": UPCOMING,
     }
     return render(request, "radiology/appointment_detail.html", context)
 

@@ -12,6 +12,7 @@ from radiology.encoders import csv_export
 from radiology.pages.dashboard import charts, figures
 from radiology.pages.dashboard.forms import PeriodForm
 from radiology.selectors import loops
+from radiology.selectors.offers import offer_figures
 from scheduling.clinic_time import local_day_bounds, local_today
 from security.access_log import What, record_access
 
@@ -57,6 +58,8 @@ def dashboard_page(request):
         "loop": loops.loop_figures(
             start=local_day_bounds(start_day)[0], end=local_day_bounds(end_day)[1], now=timezone.now()
         ),
+        # Earlier-slot offers (issue 21 B): sent, accepted, days gained by those moved earlier.
+        "offers": offer_figures(start=local_day_bounds(start_day)[0], end=local_day_bounds(end_day)[1]),
     }
     return render(request, "radiology/dashboard/dashboard.html", context)
 

@@ -5,14 +5,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from notifications.opt_out import is_opted_out
 from radiology.errors import ServiceRefusal
-from radiology.models import Patient
+from radiology.models import Order, Patient, WaitingListEntry
 from radiology.pages.patients.forms import ContactForm, NeedsForm
 from radiology.pages.patients.selectors import patient_record
 from radiology.presentation.refusals import forbidden, show_on_form
 from radiology.selectors.search import search_patients
+from radiology.services import waiting_list
 from radiology.services.patient_needs import may_record_needs, record_needs
 from radiology.services.patients import correct_contact
 from security.access_log import What, record_access
@@ -46,8 +50,37 @@ def patient_detail(request, pk):
         "history": history,
         "may_record_needs": may_record_needs(request.user),
         "sms_opt_out": stopped,
+        "waiting_list": waiting_list.waiting_entries(patient),
     }
     return render(request, "radiology/patients/detail.html", context)
+
+
+@login_required
+@permission_required("radiology.book_appointment", raise_exception=True)
+@require_POST
+def patient_waiting_list(request, pk):
+    """A scheduler puts her on the earlier-slot waiting list (for an order, or the one the
+    service finds), or takes an entry off."""
+    patient = get_object_or_404(Patient, pk=pk)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = ""
+    try:
+        if request.POST.get("remove"):
+            entry = get_object_or_404(WaitingListEntry, pk=request.POST["remove"], patient=patient)
+            waiting_list.leave_waiting_list(entry_id=entry.pk, actor=request.user, note="Taken off by a scheduler")
+            messages.success(request, "Taken off the waiting list.")
+        else:
+            order = Order.objects.filter(pk=request.POST.get("order") or 0, patient=patient).first()
+            waiting_list.join_waiting_list(
+                patient=patient, order=order, source=WaitingListEntry.Source.SCHEDULER, actor=request.user
+            )
+            messages.success(request, "On the waiting list: she is offered freed time earlier than hers.")
+    except ServiceRefusal as refusal:
+        if refusal.code == "forbidden":
+            return forbidden(request, refusal)
+        messages.error(request, refusal.message)
+    return redirect(back or reverse("radiology:patient_detail", args=[patient.pk]))
 
 
 @login_required

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from radiology.pages.portal import invitation, views
+from radiology.pages.portal import invitation, offer_views, views
 
 app_name = "portal"
 
@@ -17,4 +17,7 @@ urlpatterns = [
     path("<int:pk>/<str:token>/appointment.ics", views.calendar, name="calendar"),
     path("<int:pk>/<str:token>/letter/", views.letter, name="letter"),
     path("<int:pk>/<str:token>/letter.pdf", views.letter_pdf, name="letter_pdf"),
+    path("<int:pk>/<str:token>/waiting-list/", offer_views.waiting_list, name="waiting_list"),
+    # An earlier-slot offer: signed for the offer (she may have no appointment yet).
+    path("offer/<int:pk>/<str:token>/", offer_views.offer, name="offer"),
 ]

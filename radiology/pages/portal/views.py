@@ -20,7 +20,7 @@ from notifications.opt_out import is_opted_out
 from radiology.encoders.letter_pdf import letter_pdf_of
 from radiology.encoders.letter_text import letter_content
 from radiology.errors import JUST_TAKEN, ServiceRefusal
-from radiology.models import Appointment
+from radiology.models import Appointment, WaitingListEntry
 from radiology.pages.portal.catalog_text import translated_lines
 from radiology.pages.portal.forms import ReadinessForm, RescheduleForm
 from radiology.pages.portal.ics import appointment_calendar
@@ -100,6 +100,7 @@ def home(request, appointment, token):
             "letter": released_letter(appointment.pk),
             "texts_stopped": bool(appointment.patient.phone) and is_opted_out(str(appointment.patient.phone)),
             "has_email": bool(appointment.patient.email),
+            "on_waiting_list": WaitingListEntry.objects.filter(order_id=appointment.order_id, state="waiting").exists(),
             "rebook_open": bool(rebooking_link.rebook_choices(appointment=appointment, now=now))
             if status == services.Status.NO_SHOW or appointment.status == "did_not_proceed"
             else False,

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from radiology.errors import ServiceRefusal
 from radiology.selectors import scheduler_todo
 from radiology.selectors.loops import loop_tasks
+from radiology.selectors.offers import offers_for_todo
 from radiology.selectors.reach import patients_to_reach, unanswered_invitations
 from radiology.services.invitation_steps import handle_on_todo
 from radiology.services.loop_steps import handle_todo_step
@@ -29,6 +30,7 @@ def todo(request):
             "to_reach": patients_to_reach(),
             "loop_tasks": loop_tasks(),
             "invitations": unanswered_invitations(),
+            "offers": offers_for_todo(now=timezone.now()),
         },
     )
 

@@ -40,7 +40,7 @@ def test_metadata_is_an_r4_capability_statement_listing_interactions_params_and_
     assert {"date", "actor", "patient", "practitioner", "location", "status", "identifier"} <= {
         p["name"] for p in resources["Appointment"]["searchParam"]
     }
-    assert {op["name"] for op in resources["Appointment"]["operation"]} == {"find", "book", "cancel"}
+    assert {op["name"] for op in resources["Appointment"]["operation"]} == {"find", "book", "hold", "cancel"}
 
 
 def test_metadata_is_readable_without_logging_in(db):
@@ -198,7 +198,7 @@ def test_the_operations_in_the_capability_statement_resolve_to_operation_definit
         definition = fhir(client, "GET", path).body
         assert definition["code"] == operation["name"]
         assert definition["url"] == operation["definition"]
-    assert client.get("/fhir/R4/OperationDefinition/Appointment-hold").status_code == 404
+    assert client.get("/fhir/R4/OperationDefinition/Appointment-waitlist").status_code == 404
 
 
 def test_a_staff_members_free_slots_leave_out_her_bookings_and_time_off(client, clock, department, scheduler):

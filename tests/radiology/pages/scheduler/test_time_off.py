@@ -106,3 +106,27 @@ def test_the_day_list_flags_a_booking_caught_by_later_time_off(client):
     row = re.search(rf'<tr[^>]*data-appointment="{caught.pk}".*?</tr>', page, re.S).group(0)
     other = re.search(rf'<tr[^>]*data-appointment="{fine.pk}".*?</tr>', page, re.S).group(0)
     assert "NEEDS NEW TIME" in row and "NEEDS NEW TIME" not in other
+
+
+def test_time_off_ended_early_offers_the_hours_it_gives_back_to_the_waiting_list(client):
+    from radiology.models import OfferRound, WaitingListEntry
+    from tests.factories import OrderFactory
+
+    order = OrderFactory()
+    WaitingListEntry.objects.create(patient=order.patient, order=order, source="scheduler", added_at=NOW)
+    radiologist = StaffMemberFactory(radiologist=True).resource
+    away = Unavailability.objects.create(resource=radiologist, start=at(3, 8), end=at(3, 17), reason="Course")
+    client.force_login(_manager())
+    data = {
+        "resource": radiologist.pk,
+        "kind": "time_off",
+        "start_0": at(3, 8).strftime("%Y-%m-%d"),
+        "start_1": "08:00:00",
+        "end_0": at(3, 8).strftime("%Y-%m-%d"),
+        "end_1": "12:00:00",
+        "reason": "Course, morning only",
+    }
+    saved = client.post(f"/admin/scheduling/unavailability/{away.pk}/change/", data)
+    assert saved.status_code == 302
+    offer_round = OfferRound.objects.get()
+    assert (offer_round.cause, offer_round.window_start, offer_round.window_end) == ("time_off", at(3, 12), at(3, 17))
