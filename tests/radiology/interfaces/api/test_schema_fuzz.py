@@ -69,6 +69,8 @@ RULES_BEYOND_THE_SCHEMA = {
     "POST /api/v1/appointments/{id}/staff",  # at least one person, free at that minute
     "POST /api/v1/appointments/{id}/transitions",
     "PUT /api/v1/patients/{id}/needs",  # an interpreter booked only when one is needed
+    "POST /api/v1/waiting-list",  # an existing patient (and her order); a body is needed
+    "DELETE /api/v1/waiting-list",  # the same, and she must be on the list
 }
 
 
