@@ -3,6 +3,7 @@ DICOM worklist queries; security/read_audit.py decides which patients a request 
 per patient per opening, written in the request that showed the data; the table is append-only
 (only the retention purge deletes)."""
 
+import contextvars
 from datetime import timedelta
 
 from django.conf import settings
@@ -14,12 +15,22 @@ from security.models import AccessLogEntry
 
 What = AccessLogEntry.What
 
+# The patients the current request has shown, each marked True once a row is written for it:
+# filled by security.read_audit (which writes the rest at the end), marked here by a view that
+# records itself, so no patient gets two rows. None outside a request the audit watches.
+SHOWN: contextvars.ContextVar[dict | None] = contextvars.ContextVar("read_audit_shown", default=None)
+
+
+def mark_recorded(patient_ids) -> None:
+    """A view recorded these itself: not again at the end of the request."""
+    shown = SHOWN.get()
+    if shown is not None:
+        shown.update(dict.fromkeys(patient_ids, True))
+
 
 def record_access(*, request, patient_ids, what: str) -> int:
     """Record that request.user was shown these patients' data. Returns the rows written.
     Most views need not call it: security.read_audit records what every request loaded."""
-    from security.read_audit import mark_recorded
-
     user = request.user if request.user.is_authenticated else None
     patient_ids = list(dict.fromkeys(patient_ids))
     mark_recorded(patient_ids)

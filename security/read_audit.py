@@ -12,14 +12,12 @@ A view may still call access_log.record_access itself (with a more precise `what
 patients it recorded are not recorded twice.
 """
 
-import contextvars
 from contextlib import contextmanager
 
 from django.db.models.signals import post_init
 
+from security.access_log import SHOWN as _shown
 from security.access_log import What, record_rows
-
-_shown: contextvars.ContextVar[dict | None] = contextvars.ContextVar("read_audit_shown", default=None)
 
 # The kind of page by URL name (then by namespace); anything else a staff member opens is a staff page.
 WHAT_BY_URL = {
@@ -65,13 +63,6 @@ def watching():
         yield _shown.get()
     finally:
         _shown.reset(token)
-
-
-def mark_recorded(patient_ids) -> None:
-    """A view recorded these itself (access_log.record_access): not again at the end."""
-    shown = _shown.get()
-    if shown is not None:
-        shown.update(dict.fromkeys(patient_ids, True))
 
 
 def _loaded(sender, instance, **kwargs):

@@ -55,13 +55,15 @@ def plan_round(
 def start_round(*, round_id: int) -> None:
     """Ask a worker to make the round's first offer now. A broker that is down costs nothing
     but time: the round is due, and the beat's tick takes it."""
+    from celery import current_app
     from django.conf import settings
 
-    from radiology.tasks import advance_offer_round  # the tasks sit above the services
-
     try:
-        # The queue of the outbox's immediate deliveries: the offer's text follows at once.
-        advance_offer_round.apply_async(args=[round_id], queue=settings.NOTIFICATIONS_QUEUE, retry=False)
+        # By name: the tasks sit above the services. The queue of the outbox's immediate
+        # deliveries, so the offer's text follows at once.
+        current_app.send_task(
+            "radiology.advance_offer_round", args=[round_id], queue=settings.NOTIFICATIONS_QUEUE, retry=False
+        )
     except Exception:
         logger.exception("Could not enqueue offer round %s; the beat's tick takes it", round_id)
 
