@@ -339,6 +339,10 @@ class CheckInChecklistFactory(factory.django.DjangoModelFactory):
     not_expressed_last_48h = True
     consent_signed = True
     side_confirmed = True
+    pregnancy = CheckInChecklist.Pregnancy.NOT_PREGNANT
+    pregnancy_settled_by = CheckInChecklist.SettledBy.ASKED
+    breastfeeding = False
+    breastfeeding_settled_by = CheckInChecklist.SettledBy.ASKED
     completed_by = factory.SubFactory(UserFactory)
     completed_at = factory.LazyFunction(timezone.now)
 
@@ -591,3 +595,94 @@ class LoopEventFactory(factory.django.DjangoModelFactory):
     follow_up = factory.SubFactory(FollowUpFactory)
     action = "opened"
     at = factory.LazyFunction(timezone.now)
+
+
+from radiology.models import InboundSms  # noqa: E402 - appended block, kept apart for merging
+
+
+class InboundSmsFactory(factory.django.DjangoModelFactory):
+    """A text a patient sent us, matched to her and kept for the inbox (issue 21 A)."""
+
+    class Meta:
+        model = InboundSms
+
+    provider = InboundSms.Provider.GATEWAY
+    provider_message_id = factory.Sequence(lambda n: f"gw-{n}")
+    patient = factory.SubFactory(PatientFactory)
+    from_number = factory.LazyAttribute(lambda o: str(o.patient.phone))
+    to_number = "+12025550100"
+    body = "What time should I arrive?"
+    received_at = factory.LazyFunction(timezone.now)
+    keyword = InboundSms.Keyword.OTHER
+    outcome = InboundSms.Outcome.INBOX
+
+
+from notifications.models import SmsOptOut  # noqa: E402 - appended block, kept apart for merging
+from radiology.models import OfferRound, OrderInvitation, SlotOffer, WaitingListEntry  # noqa: E402
+
+
+class SmsOptOutFactory(factory.django.DjangoModelFactory):
+    """A number that replied STOP."""
+
+    class Meta:
+        model = SmsOptOut
+
+    number = factory.Sequence(lambda n: f"+1202555{n % 10000:04d}")
+    opted_out_at = factory.LazyFunction(timezone.now)
+    source = "inbound SMS (STOP)"
+
+
+class OrderInvitationFactory(factory.django.DjangoModelFactory):
+    """An invitation to book a waiting order, sent by text, on the to-do after three days."""
+
+    class Meta:
+        model = OrderInvitation
+
+    order = factory.SubFactory(OrderFactory)
+    channel = "sms"
+    sent_at = factory.LazyFunction(timezone.now)
+    todo_due_at = factory.LazyAttribute(lambda o: o.sent_at + timedelta(hours=72))
+
+
+class WaitingListEntryFactory(factory.django.DjangoModelFactory):
+    """A patient on the earlier-slot waiting list for her order."""
+
+    class Meta:
+        model = WaitingListEntry
+
+    order = factory.SubFactory(OrderFactory)
+    patient = factory.SelfAttribute("order.patient")
+    source = WaitingListEntry.Source.SCHEDULER
+    added_at = factory.LazyFunction(timezone.now)
+
+
+class OfferRoundFactory(factory.django.DjangoModelFactory):
+    """Freed time being offered: 45 minutes four days ahead, given back by a cancellation."""
+
+    class Meta:
+        model = OfferRound
+
+    procedure = factory.SubFactory(ProcedureFactory)
+    duration_minutes = 45
+    window_start = factory.LazyFunction(lambda: timezone.now() + timedelta(days=4))
+    window_end = factory.LazyAttribute(lambda o: o.window_start + timedelta(minutes=45))
+    cause = OfferRound.Cause.CANCELLED
+    created_at = factory.LazyFunction(timezone.now)
+
+
+class SlotOfferFactory(factory.django.DjangoModelFactory):
+    """The round's time offered to a waiting patient, held for her for 20 minutes."""
+
+    class Meta:
+        model = SlotOffer
+
+    round = factory.SubFactory(OfferRoundFactory)
+    entry = factory.SubFactory(WaitingListEntryFactory)
+    patient = factory.SelfAttribute("entry.patient")
+    start = factory.SelfAttribute("round.window_start")
+    end = factory.SelfAttribute("round.window_end")
+    room = factory.SubFactory(RoomFactory)
+    radiologist = factory.SubFactory(StaffMemberFactory, radiologist=True)
+    technologist = factory.SubFactory(StaffMemberFactory)
+    offered_at = factory.LazyFunction(timezone.now)
+    hold_expires_at = factory.LazyAttribute(lambda o: o.offered_at + timedelta(minutes=20))

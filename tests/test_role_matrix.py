@@ -179,7 +179,7 @@ def test_each_role_gets_exactly_what_the_table_allows(client, name):
     users["no role"] = UserFactory()
     wrong = []
     for method, roles in per_method.items():
-        send = {"GET": client.get, "POST": client.post, "PUT": client.put}[method]
+        send = {"GET": client.get, "POST": client.post, "PUT": client.put, "DELETE": client.delete}[method]
         client.logout()
         response = send(path)
         if response.status_code != 405 and not _refused(response, anonymous=True):

@@ -135,7 +135,8 @@ def test_the_day_list_fits_1366_pixels_and_names_are_readable_in_30_minute_block
     waiting = page.locator(f"tr[data-appointment='{day['appointments'][7].pk}']")
     assert "waiting" in waiting.inner_text() and "Next" in waiting.inner_text()
     late = page.locator(f"tr[data-appointment='{day['appointments'][6].pk}']")
-    assert "LATE" in late.inner_text()
+    if day["live"]:  # 25 minutes past its start by the clock (before 11:00 it is still ahead)
+        assert "LATE" in late.inner_text()
     context.close()
 
 

@@ -16,7 +16,16 @@ PRODUCTION = {
 
 def child_env(**extra) -> dict:
     # Our own test process's settings must not leak into the child's.
-    dropped = {"DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_DEBUG", "DJANGO_ENV", "HOST", "DJANGO_STATIC_MANIFEST"}
+    # PROMETHEUS_MULTIPROC_DIR too: reading config/gunicorn.conf.py in a test sets it to a folder
+    # that is gone by the time a child starts, and a child's metrics would fail on it.
+    dropped = {
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+        "DJANGO_DEBUG",
+        "DJANGO_ENV",
+        "HOST",
+        "DJANGO_STATIC_MANIFEST",
+        "PROMETHEUS_MULTIPROC_DIR",
+    }
     env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(extra)
     return env

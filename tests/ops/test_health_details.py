@@ -24,7 +24,7 @@ def test_anyone_gets_the_status_and_the_names_of_failed_checks_only(client):
 def test_the_monitoring_token_gets_each_checks_details(client):
     body = client.get("/healthz", headers={"Authorization": "Bearer monitor-secret"}).json()
 
-    assert set(body["checks"]) == {"database", "broker", "beat", "outbox"}
+    assert set(body["checks"]) == {"database", "broker", "beat", "outbox", "hl7", "worklist"}
 
 
 def test_a_wrong_token_gets_the_summary(client):

@@ -78,7 +78,8 @@ def test_a_403_is_logged_as_one_line_without_a_traceback(client, db, settings):
 
     console = next(h for h in logging.getLogger().handlers if isinstance(h.formatter, UTCFormatter))
     stream = io.StringIO()
-    previous = console.setStream(stream)
+    previous = console.stream
+    console.setStream(stream)
     try:
         client.force_login(StaffMemberFactory(role="technologist").user)
         response = client.get("/schedule/")

@@ -258,7 +258,10 @@ def wait_for_sends_in_progress(database_url: str, timeout: float = 20) -> int:
 def scrape(base: str) -> dict[tuple, float]:
     from prometheus_client.parser import text_string_to_metric_families
 
-    with urllib.request.urlopen(f"{base}/metrics", timeout=30) as response:  # noqa: S310
+    request = urllib.request.Request(  # noqa: S310
+        f"{base}/metrics", headers={"Authorization": f"Bearer {PRODUCTION['METRICS_TOKEN']}"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
         text = response.read().decode()
     return {
         (sample.name, tuple(sorted(sample.labels.items()))): sample.value

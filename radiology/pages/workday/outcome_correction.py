@@ -49,5 +49,8 @@ def correct_outcome_page(request, pk):
         "title": TITLE,
         "next": appointment.get_absolute_url(),
         "no_outcome": outcome is None,
+        # The shared action template shows its form only when offered: a recorded outcome can
+        # always be corrected (the service refuses what it must).
+        "offered": outcome is not None,
     }
     return render(request, "radiology/workday/correct_outcome.html", context)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.core.signing import TimestampSigner
 
 from notifications.models import Message
 from notifications.opt_out import opt_out
@@ -20,7 +21,7 @@ from radiology.models import Appointment, Order, OrderInvitation
 from radiology.selectors.reach import unanswered_invitations
 from radiology.services import invitation_steps, order_invitations, orders
 from radiology.services.booking import book_appointment
-from radiology.services.patient_links import make_token
+from radiology.services.patient_links import SALT
 from tests.factories import OrderFactory, PatientFactory
 from tests.radiology.interfaces.sms.support import run_outbox, texts
 
@@ -113,7 +114,9 @@ def test_a_tampered_link_or_an_appointment_link_for_the_same_number_is_not_an_in
 ):
     invitation = _invite(scheduler_client, order)
     with time_machine.travel(NOW, tick=False):
-        assert client.get(f"/p/invite/{invitation.pk}/{make_token(invitation.pk)}/").status_code == 404
+        # The same id signed as an appointment's link is (its salt differs): not an invitation.
+        appointment_token = TimestampSigner(salt=SALT).sign(str(invitation.pk)).partition(":")[2]
+        assert client.get(f"/p/invite/{invitation.pk}/{appointment_token}/").status_code == 404
         assert client.get(f"/p/invite/{invitation.pk}/x:y/").status_code == 404
 
 

@@ -243,9 +243,11 @@ def test_a_booking_is_answered_from_what_it_holds_in_a_bounded_number_of_queries
 ):
     assert book(api, PatientFactory(), at(THURSDAY, 11)).status_code == 201  # the token's last use noted
 
-    # Token (3), permissions (2), patient and procedure, the booking's own reads and writes,
-    # the read audit, the reminders (two of them the test's savepoints): no read-back.
-    with django_assert_max_num_queries(29):
+    # Token (3), permissions (2), patient and procedure, her waiting orders (issue 22), the
+    # booking's own reads and writes, the freed-time and invitation hooks (issue 21), the read
+    # audit, the reminders (two of them the test's savepoints): no read-back. Issue 24's goal
+    # of 12 is not reached yet; this bound keeps it from growing unnoticed.
+    with django_assert_max_num_queries(34):
         response = book(api, patient, at(THURSDAY, 9))
 
     assert response.status_code == 201, response.json()

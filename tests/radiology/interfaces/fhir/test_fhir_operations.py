@@ -212,28 +212,33 @@ def test_book_without_a_patient_is_422(client, clock, department):
     assert "patient" in response.json()["issue"][0]["diagnostics"]
 
 
+def _coded(code: str, display: str) -> dict:
+    coding = {"system": "http://terminology.hl7.org/CodeSystem/appointment-cancellation-reason", "code": code}
+    reason = {"coding": [{**coding, "display": display}]}
+    return {"resourceType": "Parameters", "parameter": [{"name": "reason", "valueCodeableConcept": reason}]}
+
+
 def test_cancel_with_a_coded_reason_frees_the_time_through_the_service(client, clock, department, scheduler):
     appointment = book(start=at(2, 9), actor=scheduler)
-    reason = {
-        "coding": [
-            {
-                "system": "http://terminology.hl7.org/CodeSystem/appointment-cancellation-reason",
-                "code": "pat-cpp",
-                "display": "Patient: Canceled via Patient Portal",
-            }
-        ]
-    }
-    body = {"resourceType": "Parameters", "parameter": [{"name": "reason", "valueCodeableConcept": reason}]}
-    response = fhir(client, "POST", f"Appointment/{appointment.pk}/$cancel", body)
+    response = fhir(client, "POST", f"Appointment/{appointment.pk}/$cancel", _coded("pat", "Patient"))
     assert response.status_code == 200
     assert response.body["status"] == "cancelled"
-    assert response.body["cancelationReason"]["text"] == "Cancelled by the patient through her appointment link"
+    assert response.body["cancelationReason"]["text"] == "Patient asked to cancel"
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CANCELLED
-    assert appointment.cancel_reason_code == "patient_via_link"
+    assert appointment.cancel_reason_code == "patient_request"
     assert not appointment.order.appointments.filter(status="booked").exists()
     again = fhir(client, "POST", f"Appointment/{appointment.pk}/$cancel", parameters(reason="twice"))
     assert again.status_code == 422
+
+
+def test_a_client_cannot_say_the_patient_cancelled_through_her_own_link(client, clock, department, scheduler):
+    appointment = book(start=at(2, 9), actor=scheduler)
+    body = _coded("pat-cpp", "Patient: Canceled via Patient Portal")
+    response = fhir(client, "POST", f"Appointment/{appointment.pk}/$cancel", body)
+    assert response.status_code in (400, 422)
+    appointment.refresh_from_db()
+    assert appointment.status != AppointmentStatus.CANCELLED
 
 
 def test_cancel_needs_a_reason(client, clock, department, scheduler):
