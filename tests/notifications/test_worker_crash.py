@@ -23,7 +23,10 @@ pytestmark = [pytest.mark.postgres, pytest.mark.celery_worker, pytest.mark.djang
 
 def test_a_worker_killed_mid_batch_and_restarted_loses_nothing_and_sends_nothing_twice(recording_sms, settings):
     settings.NOTIFICATIONS_QUEUE = unique_queue("crash")
-    settings.NOTIFICATIONS_CLAIM_LEASE_SECONDS = 4
+    # Long enough for a worker that starts slowly on a busy machine to take its first claims
+    # before they are handed out again (a 4 s lease let the beat re-claim everything faster
+    # than a slow worker got through the stale tasks, and it never caught up).
+    settings.NOTIFICATIONS_CLAIM_LEASE_SECONDS = 15
     settings.NOTIFICATIONS_SEND_LEASE_SECONDS = 4
     count = 300
     make_due_messages(count, due_at=timezone.now() - timedelta(minutes=1))
