@@ -93,10 +93,13 @@ def test_other_addresses_are_logged_as_they_are():
     assert redact("/accounts/unlock/MQ:1t2:abc/") == "/accounts/unlock/[token]/"
 
 
-def _gunicorn_logger(tmp_path):
+def _gunicorn_logger(tmp_path, monkeypatch):
     """gunicorn's logger as config/gunicorn.conf.py sets it up, writing to files."""
     from gunicorn.config import Config
 
+    # The file sets PROMETHEUS_MULTIPROC_DIR if unset: set for this test only, or every process
+    # a later test starts would look for a metrics folder that is gone.
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
     cfg = Config()
     settings = runpy.run_path(str(ROOT / "config" / "gunicorn.conf.py"))
     for name in ("access_log_format", "logger_class"):
@@ -120,8 +123,8 @@ def _access(logger, path: str, *, referer: str = "-") -> None:
     logger.access(response, SimpleNamespace(headers=[("REFERER", referer)]), environ, timedelta(milliseconds=3))
 
 
-def test_gunicorn_logs_mask_patient_link_and_feed_tokens(tmp_path):
-    logger = _gunicorn_logger(tmp_path)
+def test_gunicorn_logs_mask_patient_link_and_feed_tokens(tmp_path, monkeypatch):
+    logger = _gunicorn_logger(tmp_path, monkeypatch)
     link, feed = "/p/7/SECRETLINK0:abc/", "/cal/staff/7/SECRETFEED0token.ics"
     # The request line and the referrer too, as an operator's own format might print them.
     logger.cfg.set("access_log_format", '%(h)s "%(r)s" %(U)s %(s)s "%(f)s"')
@@ -142,8 +145,8 @@ def test_gunicorn_logs_mask_patient_link_and_feed_tokens(tmp_path):
     assert "SECRET" not in access + errors
 
 
-def test_the_deployed_access_log_format_prints_the_masked_path(tmp_path):
-    logger = _gunicorn_logger(tmp_path)
+def test_the_deployed_access_log_format_prints_the_masked_path(tmp_path, monkeypatch):
+    logger = _gunicorn_logger(tmp_path, monkeypatch)
 
     _access(logger, "/cal/room/3/SECRETROOM0.ics")
     logger.access_log.handlers[0].flush()
