@@ -57,7 +57,9 @@ def copied_database(template: str, name: str):
         with connection._nodb_cursor() as cursor:
             cursor.execute(sql)
 
-    run(f'DROP DATABASE IF EXISTS "{name}"')
+    # WITH (FORCE): a bench's own servers (the worklist's threads, a worker) may still hold a
+    # connection to a copy left by an interrupted run, or to this one as it ends.
+    run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     run(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     original = connection.settings_dict["NAME"]
     connection.close()
@@ -67,7 +69,7 @@ def copied_database(template: str, name: str):
     finally:
         connections.close_all()
         connection.settings_dict["NAME"] = original
-        run(f'DROP DATABASE IF EXISTS "{name}"')
+        run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def sized(full, tiny):

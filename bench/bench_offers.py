@@ -158,15 +158,22 @@ def run(*, broker) -> int:
         deadline = time.perf_counter() + 30
         while (client.llen(queue) or client.hlen("unacked")) and time.perf_counter() < deadline:
             time.sleep(0.05)
+        # One weekday per sample, each a different day (a_weekday(n) maps Saturday and Sunday
+        # to the same Monday: two samples booking one time would collide).
+        days, ahead = [], 7
+        while len(days) < SAMPLES + 1:
+            if (weekday := a_weekday(ahead)) not in days:
+                days.append(weekday)
+            ahead += 1
         samples = []
         for i in range(SAMPLES):
-            day = timezone.make_aware(datetime.combine(a_weekday(7 + i), clock(9)))
+            day = timezone.make_aware(datetime.combine(days[i], clock(9)))
             samples.append(first_offer(day))
 
         # (b) twenty clicks on one live offer.
         offer = SlotOffer.objects.filter(state="held").select_related("patient").first()
         if offer is None:  # every sample's offer was answered: make one more
-            day = timezone.make_aware(datetime.combine(a_weekday(7 + SAMPLES), clock(11)))
+            day = timezone.make_aware(datetime.combine(days[SAMPLES], clock(11)))
             first_offer(day)
             offer = SlotOffer.objects.filter(state="held").select_related("patient").first()
         path = offer_path(offer.pk)
