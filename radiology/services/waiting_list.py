@@ -96,6 +96,17 @@ def leave_waiting_list(*, entry_id: int, actor=None, note: str = "", now: dateti
     )
 
 
+def leave_for(*, patient: Patient, order=None, actor=None, note: str = "", now: datetime | None = None) -> int:
+    """Take her off the list for one order, or for all of hers; how many entries ended."""
+    _check_actor(actor)
+    entries = WaitingListEntry.objects.filter(patient=patient, state=W.WAITING)
+    if order is not None:
+        entries = entries.filter(order=order)
+    return entries.update(
+        state=W.REMOVED, ended_at=now or timezone.now(), ended_note=(note.strip() or "Taken off the list")[:300]
+    )
+
+
 def fulfil(*, entry: WaitingListEntry, now: datetime, note: str) -> None:
     """She got an earlier time through an offer."""
     WaitingListEntry.objects.filter(pk=entry.pk, state=W.WAITING).update(

@@ -310,14 +310,11 @@ class WaitingListView(ApiView):
         body = s.WaitingListInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        entries = WaitingListEntry.objects.filter(patient=data["patient"], state="waiting")
-        if data.get("order"):
-            entries = entries.filter(order=data["order"])
-        ids = list(entries.values_list("pk", flat=True))
-        if not ids:
+        ended = waiting_list.leave_for(
+            patient=data["patient"], order=data.get("order"), actor=request.user, note="Taken off over the API"
+        )
+        if not ended:
             raise NotFound("She is not on the waiting list.")
-        for entry_id in ids:
-            waiting_list.leave_waiting_list(entry_id=entry_id, actor=request.user, note="Taken off over the API")
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
