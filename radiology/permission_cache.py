@@ -17,7 +17,8 @@ from datetime import date
 
 from django.contrib.auth.models import Permission
 from django.db import connection
-from django.db.models import Q
+from django.db.models import BigIntegerField, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 
 # The counter's key in radiology_dayversion (see also day_version.REFERENCE_DAY).
 PERMISSIONS_DAY = date(1, 1, 2)
@@ -43,22 +44,36 @@ def _load(user) -> frozenset[str]:
     return frozenset(_names[i] for i in ids if i in _names)
 
 
-def preload_permissions(user, *, along: tuple[str, list] | None = None):
+VERSION_SQL = ("SELECT COALESCE(MAX(version), 0) FROM radiology_dayversion WHERE day = %s", (PERMISSIONS_DAY,))
+
+
+def version_expression():
+    """The counter as an expression, for a query that fetches it along with something else
+    (the API's token lookup): then preload_permissions(user, version=…) costs no query at all."""
+    from radiology.models import DayVersion
+
+    counter = DayVersion.objects.filter(day=PERMISSIONS_DAY).values("version")[:1]
+    return Coalesce(Subquery(counter), Value(0), output_field=BigIntegerField())
+
+
+def preload_permissions(user, *, along: tuple[str, list] | None = None, version: int | None = None):
     """Fill the user's permission cache. `along` is an SQL expression of ours and its
     parameters, fetched in the same round trip as the permissions counter (the day list's
     poll asks for its fingerprint this way); its value is returned, or None when nothing
-    was fetched."""
+    was fetched. A `version` already read (version_expression()) saves the round trip."""
     if not user.is_authenticated or not user.is_active or user.is_superuser or hasattr(user, "_perm_cache"):
         return None
-    sql = "SELECT (SELECT COALESCE(MAX(version), 0) FROM radiology_dayversion WHERE day = %s)"
-    params: list = [PERMISSIONS_DAY]
-    if along:
-        sql += f", {along[0]}"
-        params += along[1]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    version, extra = int(row[0]), (row[1] if along else None)
+    extra = None
+    if version is None:
+        sql = f"SELECT ({VERSION_SQL[0]})"
+        params: list = [*VERSION_SQL[1]]
+        if along:
+            sql += f", {along[0]}"
+            params += along[1]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        version, extra = int(row[0]), (row[1] if along else None)
     kept = _kept.get(user.pk)
     if kept is None or kept[0] != version:
         # Read after the counter: permissions newer than their counter only cause a reload.

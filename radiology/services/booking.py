@@ -15,6 +15,7 @@ from django.utils import timezone
 from procedures.models import Procedure
 from radiology.errors import ServiceRefusal
 from radiology.models import (
+    ACTIVE_STATES,
     UPCOMING,
     Appointment,
     AppointmentStatus,
@@ -26,7 +27,7 @@ from radiology.models import (
 )
 from radiology.services import hl7_events, invitation_steps, order_lifecycle, rebooking, reminders
 from radiology.services.action_table import ACTIONS
-from radiology.services.slots import check_patient_free, fit_team, taken
+from radiology.services.slots import fit_team, patient_clash, room_has_unit, taken
 from radiology.services.transitions import check_permission
 from scheduling import services as calendar
 
@@ -52,7 +53,7 @@ def check_request(*, procedure, start, duration_minutes, room, radiologist, tech
             f"This is less than {procedure.min_lead_time_hours} hours away, so the patient cannot keep the "
             "no-expression window. Give a reason to book it anyway.",
         )
-    if room is not None and not room.resource.capabilities.filter(slug=procedure.room_capability).exists():
+    if room is not None and not room_has_unit(room, procedure):
         raise _invalid("room", f"{room.name} has no {procedure.room_capability} unit.")
     if radiologist is not None and radiologist.role != StaffMember.Role.RADIOLOGIST:
         raise _invalid("radiologist", f"{radiologist.name} is not a radiologist.")
@@ -60,16 +61,20 @@ def check_request(*, procedure, start, duration_minutes, room, radiologist, tech
         raise _invalid("technologist", f"{technologist.name} is not a technologist or nurse.")
 
 
-def _check_not_already_booked(patient, *, now, reason: str) -> None:
-    """Two galactograms ahead for one patient are usually a mistake (a referral booked twice):
-    refuse unless the scheduler says why, naming the one she has."""
+def _check_her_other_appointments(patient, *, start, end, now, reason: str) -> None:
+    """Her other appointments, read once: none may overlap the new one (slots.patient_clash),
+    and two galactograms ahead are usually a mistake (a referral booked twice), so another
+    one ahead is refused unless the scheduler says why, naming the one she has."""
+    ahead_states = [*UPCOMING, AppointmentStatus.CHECKED_IN]
+    others = list(
+        Appointment.objects.filter(patient=patient, status__in=ACTIVE_STATES, end__gt=min(start, now))
+        .order_by("start")
+        .only("pk", "start", "end", "status")
+    )
+    patient_clash(patient, start, end, [(a.start, a.end) for a in others])
     if reason.strip():
         return
-    ahead = (
-        Appointment.objects.filter(patient=patient, status__in=[*UPCOMING, AppointmentStatus.CHECKED_IN], end__gt=now)
-        .order_by("start")
-        .first()
-    )
+    ahead = next((a for a in others if a.status in ahead_states and a.end > now), None)
     if ahead is not None:
         message = (
             f"{patient.full_name} already has a galactogram on {ahead.local_start:%a %d %b %Y %H:%M} "
@@ -168,15 +173,20 @@ def _book_once(
         if order is not None:
             order = order_lifecycle.check_bookable(order=order, patient=patient, procedure=procedure)
         end = start + timedelta(minutes=duration_minutes)
-        check_patient_free(patient, start, end)
-        _check_not_already_booked(patient, now=now, reason=repeat_booking_reason)
+        _check_her_other_appointments(patient, start=start, end=end, now=now, reason=repeat_booking_reason)
         team = fit_team(
             procedure, start, duration_minutes, room=room, radiologist=radiologist, technologist=technologist
         )
         existing_order = order is not None
         if order is None:
+            # Born scheduled: it is booked in this same transaction (no second write to say so).
             order = order_lifecycle.open_order(
-                now=now, patient=patient, procedure=procedure, created_by=actor, **new_order
+                now=now,
+                patient=patient,
+                procedure=procedure,
+                created_by=actor,
+                status=Order.Status.SCHEDULED,
+                **new_order,
             )
         appointment = Appointment.objects.create(
             order=order,

@@ -112,9 +112,12 @@ def patient_address(patient) -> tuple[str, str, bool]:
     return Message.Channel.SMS, number, stopped
 
 
-def _patient_message(appointment, *, kind, due, useful_until, now, meta=None, hard_limit="start") -> Message:
+def _patient_message(
+    appointment, *, kind, due, useful_until, now, meta=None, hard_limit="start", address=None
+) -> Message:
+    """One message to her; `address` is patient_address() when the caller plans several."""
     patient = appointment.patient
-    channel, recipient, stopped = patient_address(patient)
+    channel, recipient, stopped = address or patient_address(patient)
     sms = channel == Message.Channel.SMS
     hard_limit = as_utc(appointment.start) if hard_limit == "start" else hard_limit
     due_at, expires_at, skip = plan_timing(
@@ -145,10 +148,11 @@ def _rule_messages(appointment: Appointment, *, anchors, now, skip_kinds=()) -> 
     rules = ReminderRule.objects.filter(
         procedure_id=appointment.procedure_id, active=True, audience=ReminderRule.Audience.PATIENT, anchor__in=anchors
     )
-    messages = []
+    messages, address = [], None
     for rule in rules:
         if rule.kind in skip_kinds:
             continue
+        address = address or patient_address(appointment.patient)  # one opt-out check for all of them
         action = ADVANCING_ACTIONS.get(rule.kind) if rule.advances_state else None
         messages.append(
             _patient_message(
@@ -159,6 +163,7 @@ def _rule_messages(appointment: Appointment, *, anchors, now, skip_kinds=()) -> 
                 now=now,
                 meta={"advance": action} if action else {},
                 hard_limit=rule_hard_limit(rule, appointment=appointment),
+                address=address,
             )
         )
     return messages

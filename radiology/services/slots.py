@@ -40,7 +40,18 @@ class TeamFit:
 # --- the team --------------------------------------------------------------------------
 
 
+def room_has_unit(room: Room, procedure: Procedure) -> bool:
+    """Whether the room has the procedure's unit; read once per room object (the booking asks
+    before its transaction and the fit again inside it)."""
+    if not hasattr(room, "_unit_slugs"):
+        room._unit_slugs = set(room.resource.capabilities.values_list("slug", flat=True))
+    return procedure.room_capability in room._unit_slugs
+
+
 def _rooms(procedure: Procedure, only: Room | None = None) -> list[Room]:
+    if only is not None and only.resource.active:
+        # The one asked for, already loaded with its resource: no query unless its units are unknown.
+        return [only] if room_has_unit(only, procedure) else []
     rooms = Room.objects.select_related("resource").filter(
         resource__active=True, resource__capabilities__slug=procedure.room_capability
     )
@@ -49,17 +60,30 @@ def _rooms(procedure: Procedure, only: Room | None = None) -> list[Room]:
     return list(rooms.order_by("name"))
 
 
+def _staff(*, radiologist, technologist) -> tuple[list[StaffMember], list[StaffMember]]:
+    """The candidates for each role: the one named (if active and of that role), or every
+    active one of it, in id order; only the roles left open are read."""
+    named = {"radiologist": radiologist, "technologist": technologist}
+    open_roles = []
+    if radiologist is None:
+        open_roles.append(StaffMember.Role.RADIOLOGIST)
+    if technologist is None:
+        open_roles += StaffMember.ASSISTING_ROLES
+    members = []
+    if open_roles:
+        staff = StaffMember.objects.select_related("resource", "user").filter(
+            role__in=open_roles, resource__active=True
+        )
+        members = list(staff.order_by("pk"))
+    members += [m for m in named.values() if m is not None and m.resource.active]
+    radiologists = [m for m in members if m.role == StaffMember.Role.RADIOLOGIST and radiologist in (None, m)]
+    assistants = [m for m in members if m.role in StaffMember.ASSISTING_ROLES and technologist in (None, m)]
+    return radiologists, assistants
+
+
 def _requirements(procedure, *, room=None, radiologist=None, technologist=None):
     rooms = _rooms(procedure, room)
-    staff = StaffMember.objects.select_related("resource", "user").filter(
-        role__in=StaffMember.CLINICAL_ROLES, resource__active=True
-    )
-    radiologists, assistants = [], []
-    for member in staff.order_by("pk"):
-        if member.role == StaffMember.Role.RADIOLOGIST and radiologist in (None, member):
-            radiologists.append(member)
-        elif member.role in StaffMember.ASSISTING_ROLES and technologist in (None, member):
-            assistants.append(member)
+    radiologists, assistants = _staff(radiologist=radiologist, technologist=technologist)
     by_resource = {r.resource_id: r for r in [*rooms, *radiologists, *assistants]}
     requirements = [
         calendar.Requirement("room", [r.resource for r in rooms], extra_minutes=procedure.turnover_minutes),
@@ -90,7 +114,12 @@ def patient_busy(patient: Patient | None, start, end, exclude: Appointment | Non
 
 
 def check_patient_free(patient, start, end, exclude=None):
-    if patient_busy(patient, start, end, exclude):
+    patient_clash(patient, start, end, patient_busy(patient, start, end, exclude))
+
+
+def patient_clash(patient, start, end, others) -> None:
+    """Refuse a time that overlaps one of her other (start, end) appointments."""
+    if any(s < end and start < e for s, e in others):
         raise _invalid("start", f"{patient.full_name} already has an appointment at that time.")
 
 
