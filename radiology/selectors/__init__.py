@@ -58,7 +58,11 @@ def appointment_with_history(pk: int) -> Appointment:
 
 
 def appointment_messages(appointment) -> list[Message]:
-    """Every planned and sent message of the appointment, oldest due first (for its page)."""
+    """Every planned and sent message of the appointment, oldest due first (for its page).
+    One just booked carries what its booking planned (booking.planned_messages)."""
+    planned = getattr(appointment, "planned_messages", None)
+    if planned is not None:
+        return planned
     return list(Message.objects.filter(subject=appointment.holder).order_by("due_at", "pk"))
 
 

@@ -205,11 +205,15 @@ def _book_once(
         calendar.reserve(holds=team.holds, holder=appointment.holder)
         order_lifecycle.follow_appointment(appointment=appointment)
         logged = log_unchanged_state(appointment, "book", actor, now, _booking_note(appointment))
-        reminders.on_booked(appointment=appointment, now=now)
+        planned = reminders.on_booked(appointment=appointment, now=now)
         hl7_events.on_booked(appointment=appointment, actor=actor, now=now)
         if existing_order:  # an order opened just now has no missed visit to rebook, no invitation
             rebooking.on_order_booked(appointment=appointment, actor=actor, now=now)
             invitation_steps.on_order_booked(appointment=appointment, now=now)
+        else:
+            # Nothing else plans messages for a new order's appointment: these are all it has,
+            # and whoever shows it (the API's 201) lists them without reading them back.
+            appointment.planned_messages = sorted(planned, key=lambda m: m.due_at)
     # Its whole history is the row just written: whoever shows the new appointment (the API's
     # 201) reads it from here instead of reading the appointment back (a 13-table join).
     history = AppointmentTransition.objects.filter(appointment=appointment)

@@ -222,11 +222,13 @@ def _staff_messages(
 # --- the hooks --------------------------------------------------------------------------
 
 
-def on_booked(*, appointment, now) -> None:
-    """Plan the patient's reminders (prep now, no-expression, day-before) and tell staff if soon."""
+def on_booked(*, appointment, now) -> list[Message]:
+    """Plan the patient's reminders (prep now, no-expression, day-before) and tell staff if soon.
+    Returns the rows planned (a new appointment has no others)."""
     messages = _rule_messages(appointment, anchors=BEFORE_START_ANCHORS, now=now)
     messages += _staff_messages(appointment, change="booked", now=now)
     outbox.schedule_messages(messages=messages)
+    return messages
 
 
 def on_rescheduled(*, appointment, previous_start, now) -> None:

@@ -8,6 +8,7 @@ and come in only with an offset or Z: a naive time is refused, never guessed.
 import re
 from decimal import Decimal
 
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
@@ -44,6 +45,7 @@ from radiology.services.patient_needs import NEEDS_FIELDS
 from radiology.services.reports import MAX_FOLLOW_UP_WEEKS
 from radiology.services.waiting_list import waiting_entries
 from scheduling.clinic_time import clinic_zone
+from scheduling.models import Resource
 
 MAX_RANGE_DAYS = 62
 MAX_SLOTS = 100
@@ -225,18 +227,88 @@ class PatientInputSerializer(serializers.Serializer):
         return value
 
 
+class _Wanted(int):
+    """A team member's id, its form checked, to be looked up with the others."""
+
+
+class TeamIdField(IdField):
+    """The room's or a person's id in a booking or a move: its form is checked here and the
+    row found by ChosenResourcesSerializer, together with the others (one query, not three)."""
+
+    def __init__(self, *, roles=None, **kwargs):
+        self.roles = roles
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict) and "id" in data:
+            data = data["id"]
+        try:
+            if isinstance(data, bool):
+                raise TypeError
+            pk = self.get_queryset().model._meta.pk.get_prep_value(data)  # as queryset.get(pk=…) reads it
+        except (TypeError, ValueError):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if not 0 < pk < 2**63:
+            self.fail("does_not_exist", pk_value=data)
+        return _Wanted(pk)
+
+
 class ChosenResourcesSerializer(serializers.Serializer):
     """Room and people a booking or a move may name (ids or the slot search's objects);
     omitted ones are chosen by the slot search. Short notice needs a reason."""
 
-    room = IdField(what="room", queryset=Room.objects.select_related("resource"), required=False, allow_null=True)
-    radiologist = staff_field(
-        role_label="radiologist", roles=[StaffMember.Role.RADIOLOGIST], required=False, allow_null=True
+    room = TeamIdField(what="room", queryset=Room.objects.all(), required=False, allow_null=True)
+    radiologist = TeamIdField(
+        what="radiologist",
+        roles=[StaffMember.Role.RADIOLOGIST],
+        queryset=StaffMember.objects.all(),
+        required=False,
+        allow_null=True,
     )
-    technologist = staff_field(
-        role_label="technologist or nurse", roles=StaffMember.ASSISTING_ROLES, required=False, allow_null=True
+    technologist = TeamIdField(
+        what="technologist or nurse",
+        roles=StaffMember.ASSISTING_ROLES,
+        queryset=StaffMember.objects.all(),
+        required=False,
+        allow_null=True,
     )
     lead_time_override_reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        wanted = {name: value[name] for name in ("room", "radiologist", "technologist") if value.get(name)}
+        if wanted:
+            value.update(self._team(wanted))
+        return value
+
+    def _team(self, wanted: dict[str, int]) -> dict:
+        """The named room and people with their calendars' rows, in one query."""
+        room_id = wanted.pop("room", None)
+        where = Q(room__pk=room_id) if room_id else Q(pk__in=[])
+        if wanted:
+            where |= Q(staff_member__pk__in=list(wanted.values()))
+        found = {}
+        for resource in Resource.objects.filter(where).select_related("room", "staff_member__user"):
+            room, member = getattr(resource, "room", None), getattr(resource, "staff_member", None)
+            if room is not None:
+                found["room", room.pk] = room
+            if member is not None:
+                found["staff", member.pk] = member
+        team, errors = {}, {}
+        if room_id:
+            team["room"] = found.get(("room", room_id))
+        for name, pk in wanted.items():
+            member = found.get(("staff", pk))
+            team[name] = member if member is not None and member.role in self.fields[name].roles else None
+        for name, row in team.items():
+            if row is None:
+                field = self.fields[name]
+                errors[name] = [
+                    field.error_messages["does_not_exist"].format(pk_value=room_id if name == "room" else wanted[name])
+                ]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return team
 
 
 class AppointmentInputSerializer(ChosenResourcesSerializer):
