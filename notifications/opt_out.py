@@ -4,6 +4,7 @@ does not go), and planners ask it when they plan (so a patient's reminders go by
 instead). It knows numbers, not people: a shared phone is opted out for everyone on it."""
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 
 from notifications.models import SmsOptOut
 
@@ -23,6 +24,12 @@ def opt_out(*, number: str, now, source: str = "") -> bool:
 def opt_in(*, number: str) -> bool:
     """START: texts may go to the number again. True when it had been opted out."""
     return bool(SmsOptOut.objects.filter(number=number).delete()[0])
+
+
+def opted_out_expression(field: str = "phone") -> Exists:
+    """Whether the row's number (`field`) is opted out, as an annotation: a page or a booking
+    that loads her anyway learns it in the same query."""
+    return Exists(SmsOptOut.objects.filter(number=OuterRef(field)))
 
 
 def is_opted_out(number: str) -> bool:

@@ -2,8 +2,8 @@
 
 Knows nothing of patients or appointments. Free time of a resource = its weekly working
 hours (local wall clock, so right on DST days) minus its unavailability minus its active
-reservations. Free time is loaded for every candidate in three queries, whatever the number
-of bookings, then worked on as sorted interval lists in memory.
+reservations. Free time is loaded for every candidate in one query (three parts, UNION ALL),
+whatever the number of bookings, then worked on as sorted interval lists in memory.
 
 The public calls: find_slots (the earliest starts in a range), fit (one start: the resources
 it would take, or why not), reserve / move / release (holding time; SlotTaken when the
@@ -20,7 +20,8 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import BooleanField, DateTimeField, F, Func, Q, Value
+from django.db.models import BooleanField, DateTimeField, F, Func, IntegerField, Q, TimeField, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from scheduling.clinic_time import clinic_zone
@@ -75,7 +76,7 @@ WORKING, AVAILABLE, FREE = "working", "available", "free"
 
 
 class _FreeTime:
-    """Free intervals per resource over a period, loaded in three queries; each level
+    """Free intervals per resource over a period, loaded in one query; each level
     (working, available, free) is worked out on first use."""
 
     def __init__(self, resources: Iterable[Resource], start: datetime, end: datetime, *, exclude_holder=None, now=None):
@@ -83,23 +84,23 @@ class _FreeTime:
         self._start, self._end = start, end
         self._ids = {r.pk for r in resources}
         self._hours = defaultdict(list)
-        for rid, weekday, s, e in WorkingHours.objects.filter(resource_id__in=self._ids).values_list(
-            "resource_id", "weekday", "start_time", "end_time"
-        ):
-            self._hours[rid].append((weekday, s, e))
         self._away = defaultdict(list)
-        for rid, s, e in Unavailability.objects.filter(
-            resource_id__in=self._ids, start__lt=end, end__gt=start
-        ).values_list("resource_id", "start", "end"):
-            self._away[rid].append((s, e))
-        reservations = Reservation.objects.filter(
-            _live(now or timezone.now()), _overlapping(start, end), resource_id__in=self._ids, active=True
-        )
-        if exclude_holder:
-            reservations = reservations.exclude(holder=exclude_holder)
         self._booked = defaultdict(list)
-        for rid, s, e in reservations.values_list("resource_id", "start", "end"):
-            self._booked[rid].append((s, e))
+        # An expired hold is free time even before the sweep releases it; one seen in the way
+        # tells reserve() to release it first (else the exclusion constraint would refuse).
+        self.expired_hold_in_way = False
+        now = now or timezone.now()
+        for kind, rid, weekday, opens, closes, s, e, expires_at in _calendar_rows(
+            self._ids, start, end, exclude_holder
+        ):
+            if kind == "hours":
+                self._hours[rid].append((weekday, opens, closes))
+            elif kind == "away":
+                self._away[rid].append((s, e))
+            elif expires_at is None or expires_at > now:
+                self._booked[rid].append((s, e))
+            else:
+                self.expired_hold_in_way = True
         self._levels: dict[str, dict[int, tuple[list[datetime], list[datetime]]]] = {}
 
     def _level(self, level: str) -> dict[int, tuple[list[datetime], list[datetime]]]:
@@ -160,10 +161,37 @@ def _overlapping(start: datetime, end: datetime) -> Q | _OverlapsPeriod:
     return Q(start__lt=end, end__gt=start)
 
 
-def _live(now: datetime) -> Q:
-    """Reservations that still count as busy: bookings, and holds that have not expired
-    (an expired hold is free time even before the sweep releases it)."""
-    return Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+def _calendar_rows(ids, start: datetime, end: datetime, exclude_holder: str | None):
+    """The resources' weekly hours, their time off overlapping [start, end) and their active
+    reservations overlapping it, in one round trip (UNION ALL), as rows of
+    (kind, resource, weekday, opens, closes, start, end, expires_at) with None where a kind has
+    no such column. Expired holds come too: the caller counts them as free."""
+    # Typed NULLs: two untyped ones in a column are text to PostgreSQL, which then refuses the third part's.
+    no_day = Cast(Value(None), IntegerField())
+    no_time = Cast(Value(None), TimeField())
+    no_moment = Cast(Value(None), DateTimeField())
+    columns = ("row_kind", "resource_id", "d", "t1", "t2", "m1", "m2", "m3")
+    hours = WorkingHours.objects.filter(resource_id__in=ids).annotate(
+        row_kind=Value("hours"),
+        d=F("weekday"),
+        t1=F("start_time"),
+        t2=F("end_time"),
+        m1=no_moment,
+        m2=no_moment,
+        m3=no_moment,
+    )
+    away = Unavailability.objects.filter(resource_id__in=ids, start__lt=end, end__gt=start).annotate(
+        row_kind=Value("away"), d=no_day, t1=no_time, t2=no_time, m1=F("start"), m2=F("end"), m3=no_moment
+    )
+    booked = Reservation.objects.filter(_overlapping(start, end), resource_id__in=ids, active=True)
+    if exclude_holder:
+        booked = booked.exclude(holder=exclude_holder)
+    booked = booked.annotate(
+        row_kind=Value("booked"), d=no_day, t1=no_time, t2=no_time, m1=F("start"), m2=F("end"), m3=F("expires_at")
+    )
+    # Each part unordered (SQLite refuses a compound statement of ordered parts).
+    parts = [part.order_by().values_list(*columns) for part in (hours, away, booked)]
+    return parts[0].union(*parts[1:], all=True).order_by()
 
 
 def _at(day: date, wall: time, zone: ZoneInfo) -> datetime:
@@ -282,6 +310,8 @@ class Fit:
     holds: tuple[tuple[Resource, datetime, datetime], ...] = ()
     refusal: Refusal | None = None
     requirement: str | None = None
+    # An expired hold lies in the slot: reserve() must release it first (see reserve).
+    expired_hold_in_way: bool = False
 
     def __bool__(self) -> bool:
         return self.slot is not None
@@ -309,7 +339,9 @@ def fit(
     chosen = _pick(requirements, start, end, free)
     if chosen is not None:
         holds = tuple((chosen[r.label], start, end + timedelta(minutes=r.extra_minutes)) for r in requirements)
-        return Fit(slot=Slot(start=start, end=end, resources=chosen), holds=holds)
+        return Fit(
+            slot=Slot(start=start, end=end, resources=chosen), holds=holds, expired_hold_in_way=free.expired_hold_in_way
+        )
     for requirement in requirements:
         held_until = end + timedelta(minutes=requirement.extra_minutes)
         if not any(free.is_free(r.pk, start, held_until, AVAILABLE) for r in requirement.candidates):
@@ -327,9 +359,11 @@ def reserve(
     holder: str,
     expires_at: datetime | None = None,
     now: datetime | None = None,
+    expired_hold_in_way: bool = True,
 ) -> list[Reservation]:
     """Hold every (resource, start, end) for `holder`, all or nothing; raise SlotTaken.
-    With `expires_at` the rows are a hold that lapses then (see Reservation).
+    With `expires_at` the rows are a hold that lapses then (see Reservation). A caller whose
+    fit() saw no expired hold in the way says so (`expired_hold_in_way=False`): one statement fewer.
 
     On PostgreSQL the exclusion constraint decides: a rival's overlapping insert waits for
     our commit and then fails. Rows go in in resource-id order, so two bookers wanting the
@@ -346,7 +380,10 @@ def reserve(
         with transaction.atomic(savepoint=False):
             # An expired hold in the way is free time: release it here, or the exclusion
             # constraint (which knows only "active") would refuse us before the sweep runs.
-            Reservation.objects.filter(overlap, active=True, expires_at__lte=now).update(active=False, released_at=now)
+            if expired_hold_in_way:
+                Reservation.objects.filter(overlap, active=True, expires_at__lte=now).update(
+                    active=False, released_at=now
+                )
             if connection.vendor != "postgresql" and Reservation.objects.filter(overlap, active=True).exists():
                 raise SlotTaken
             return Reservation.objects.bulk_create(

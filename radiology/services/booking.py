@@ -202,7 +202,7 @@ def _book_once(
             repeat_booking_reason=repeat_booking_reason.strip(),
             booked_by=actor,
         )
-        calendar.reserve(holds=team.holds, holder=appointment.holder)
+        calendar.reserve(holds=team.holds, holder=appointment.holder, expired_hold_in_way=team.expired_hold_in_way)
         order_lifecycle.follow_appointment(appointment=appointment)
         logged = log_unchanged_state(appointment, "book", actor, now, _booking_note(appointment))
         planned = reminders.on_booked(appointment=appointment, now=now)

@@ -106,7 +106,10 @@ def patient_address(patient) -> tuple[str, str, bool]:
     if patient.preferred_channel != Channel.SMS:
         return Message.Channel.EMAIL, patient.email, False
     number = str(patient.phone)
-    stopped = is_opted_out(number)
+    # Loaded with her (opt_out.opted_out_expression, as the booking API does), or asked now.
+    stopped = patient.__dict__.get("sms_opted_out")
+    if stopped is None:
+        stopped = is_opted_out(number)
     if stopped and patient.email:
         return Message.Channel.EMAIL, patient.email, False
     return Message.Channel.SMS, number, stopped

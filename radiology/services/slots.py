@@ -35,6 +35,7 @@ class TeamFit:
 
     option: SlotOption
     holds: tuple
+    expired_hold_in_way: bool = True  # reserve() releases it first (scheduling.reserve)
 
 
 # --- the team --------------------------------------------------------------------------
@@ -211,7 +212,9 @@ def fit_team(procedure, start, duration_minutes, *, room, radiologist, technolog
         exclude_holder=exclude_holder,
     )
     if answer:
-        return TeamFit(option=_option(answer.slot, by_resource), holds=answer.holds)
+        return TeamFit(
+            option=_option(answer.slot, by_resource), holds=answer.holds, expired_hold_in_way=answer.expired_hold_in_way
+        )
     if answer.refusal == calendar.Refusal.TAKEN:
         raise calendar.SlotTaken
     named = {"room": room, "radiologist": radiologist, "technologist": technologist}[answer.requirement]

@@ -8,7 +8,7 @@ and come in only with an offset or Z: a naive time is refused, never guessed.
 import re
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q, StringAgg, Subquery, Value
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
@@ -16,7 +16,7 @@ from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 from rest_framework.fields import ProhibitNullCharactersValidator
 
-from notifications.opt_out import opted_out_numbers
+from notifications.opt_out import opted_out_expression, opted_out_numbers
 from procedures.models import Procedure
 from radiology import rules, selectors
 from radiology.models import (
@@ -45,7 +45,7 @@ from radiology.services.patient_needs import NEEDS_FIELDS
 from radiology.services.reports import MAX_FOLLOW_UP_WEEKS
 from radiology.services.waiting_list import waiting_entries
 from scheduling.clinic_time import clinic_zone
-from scheduling.models import Resource
+from scheduling.models import Capability, Resource
 
 MAX_RANGE_DAYS = 62
 MAX_SLOTS = 100
@@ -288,9 +288,14 @@ class ChosenResourcesSerializer(serializers.Serializer):
         if wanted:
             where |= Q(staff_member__pk__in=list(wanted.values()))
         found = {}
-        for resource in Resource.objects.filter(where).select_related("room", "staff_member__user"):
+        # A room's units ride along (slots.room_has_unit reads them from the room).
+        units = Capability.objects.filter(resources=OuterRef("pk")).order_by().values("resources")
+        units = units.annotate(slugs=StringAgg("slug", delimiter=Value(","))).values("slugs")
+        resources = Resource.objects.filter(where).select_related("room", "staff_member__user")
+        for resource in resources.annotate(unit_slugs=Subquery(units)):
             room, member = getattr(resource, "room", None), getattr(resource, "staff_member", None)
             if room is not None:
+                room._unit_slugs = set(filter(None, (resource.unit_slugs or "").split(",")))
                 found["room", room.pk] = room
             if member is not None:
                 found["staff", member.pk] = member
@@ -326,7 +331,10 @@ class AppointmentInputSerializer(ChosenResourcesSerializer):
         allow_null=True,
         help_text="Book from this waiting order (patient and procedure then come from it).",
     )
-    patient = IdField(what="patient", queryset=Patient.objects.all(), required=False)
+    # Her number's opt-out rides along: the reminders the booking plans need it.
+    patient = IdField(
+        what="patient", queryset=Patient.objects.annotate(sms_opted_out=opted_out_expression()), required=False
+    )
     procedure = ProcedureField(required=False)
     start = AwareDateTimeField()
     duration = FriendlyIntegerField(min_value=1, max_value=240)
