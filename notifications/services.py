@@ -20,11 +20,12 @@ so whichever comes first sends a row and the other finds nothing to take.
 
 import logging
 import uuid
+from contextlib import contextmanager
 from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, Exists, F, Min, OuterRef, Q, When
 from django.utils import timezone
 
@@ -32,7 +33,7 @@ from notifications import registry, rendering
 from notifications.broker import tokens_in_broker
 from notifications.channels import LookupUnsupported, PermanentError, TransientError, get_backend
 from notifications.models import Message
-from notifications.opt_out import is_opted_out
+from notifications.opt_out import opted_out_numbers
 from notifications.quiet_hours import out_of_quiet_hours
 
 logger = logging.getLogger(__name__)
@@ -308,6 +309,30 @@ def _start_attempts(*, message_ids: list[int], token, now) -> list[Message]:
     return messages
 
 
+@contextmanager
+def _outcomes_committed_without_waiting_for_the_disk():
+    """Outcomes (sent, failed, retry, skipped) are committed with PostgreSQL's synchronous_commit
+    off: the commit returns once the server has it, without waiting for its WAL flush (a disk
+    flush per message was most of a message's cost). A worker that dies loses nothing by it.
+    Only a crash of PostgreSQL itself within the flush delay (3 × wal_writer_delay, 0.6 s by
+    default) loses the latest outcomes, and then each such row is as `_start_attempts` left
+    it, a commit that did wait: started, so the provider is asked before any resend (the
+    crash row of docs/reminders.md). Any later waiting commit (a claim, the next chunk's
+    start) flushes these first, so the next row of an order key is never claimed while the
+    end of the row before it could still be lost. Not inside a caller's transaction: a
+    setting of the session must not change how that transaction commits."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
+
+
 def _finish(message: Message, token, now, **fields) -> bool:
     return bool(
         Message.objects.filter(pk=message.pk, status=S.SENDING, claim_token=token).update(
@@ -317,13 +342,18 @@ def _finish(message: Message, token, now, **fields) -> bool:
 
 
 def _mark_sent(message: Message, token, now, provider_id: str) -> str:
+    """Recorded at once, each message on its own: a worker that dies later in its chunk leaves
+    this one sent, not to be asked about again (or, where the provider cannot be asked, resent)."""
+    on_delivered = registry.handlers_for(message.subject).on_delivered
+    if on_delivered is None:
+        # One statement is its own transaction: no BEGIN and COMMIT round trips around it.
+        sent = _finish(message, token, now, status=S.SENT, sent_at=now, provider_id=provider_id[:200], last_error="")
+        return "sent" if sent else "lost-lease"
     with transaction.atomic():
         if not _finish(message, token, now, status=S.SENT, sent_at=now, provider_id=provider_id[:200], last_error=""):
             return "lost-lease"
-        on_delivered = registry.handlers_for(message.subject).on_delivered
-        if on_delivered is not None:
-            message.status, message.sent_at, message.provider_id = S.SENT, now, provider_id
-            on_delivered(message)
+        message.status, message.sent_at, message.provider_id = S.SENT, now, provider_id
+        on_delivered(message)
     return "sent"
 
 
@@ -352,13 +382,17 @@ def deliver_messages(*, message_ids: list[int], token, now=None) -> dict[int, st
     token = uuid.UUID(str(token))
     started = _start_attempts(message_ids=message_ids, token=token, now=now or timezone.now())
     outcomes = dict.fromkeys(message_ids, "not-mine")  # withdrawn, reclaimed, or a duplicate Celery message
+    opted_out = _opted_out_numbers(started)
     backends = {}
     ended_keys = []
-    for message in started:
-        backend = backends.get(message.channel) or backends.setdefault(message.channel, get_backend(message.channel))
-        outcomes[message.pk] = _deliver_started(message, token, now or timezone.now(), backend)
-        if message.order_key and outcomes[message.pk] in ENDED:
-            ended_keys.append(message.order_key)
+    with _outcomes_committed_without_waiting_for_the_disk():
+        for message in started:
+            backend = backends.get(message.channel) or backends.setdefault(
+                message.channel, get_backend(message.channel)
+            )
+            outcomes[message.pk] = _deliver_started(message, token, now or timezone.now(), backend, opted_out)
+            if message.order_key and outcomes[message.pk] in ENDED:
+                ended_keys.append(message.order_key)
     if ended_keys:
         deliver_after_commit(message_ids=next_in_order(order_keys=ended_keys, now=now or timezone.now()))
     return outcomes
@@ -385,7 +419,7 @@ def deliver_message(*, message_id: int, token, now=None) -> str:
     return deliver_messages(message_ids=[message_id], token=token, now=now)[message_id]
 
 
-def _deliver_started(message: Message, token, now, backend) -> str:
+def _deliver_started(message: Message, token, now, backend, opted_out: set[str]) -> str:
     handlers = registry.handlers_for(message.subject)
     if message.attempts > settings.NOTIFICATIONS_MAX_ATTEMPTS:
         _finish(message, token, now, status=S.FAILED, last_error=f"Gave up after {message.attempts - 1} attempts.")
@@ -393,7 +427,7 @@ def _deliver_started(message: Message, token, now, backend) -> str:
     if message.expires_at is not None and now >= message.expires_at:
         _finish(message, token, now, status=S.SKIPPED, last_error="Too late to be useful when its turn came.")
         return "skipped"
-    reason = _opted_out_reason(message) or (handlers.skip_reason(message) if handlers.skip_reason else None)
+    reason = _opted_out_reason(message, opted_out) or (handlers.skip_reason(message) if handlers.skip_reason else None)
     if reason:
         _finish(message, token, now, status=S.SKIPPED, last_error=reason[:500])
         return "skipped"
@@ -430,11 +464,20 @@ def _deliver_started(message: Message, token, now, backend) -> str:
 DESPITE_OPT_OUT = "despite_opt_out"
 
 
-def _opted_out_reason(message: Message) -> str | None:
+def _texts_that_heed_opt_out(messages: list[Message]) -> list[Message]:
+    return [m for m in messages if m.channel == Message.Channel.SMS and not m.meta.get(DESPITE_OPT_OUT)]
+
+
+def _opted_out_numbers(messages: list[Message]) -> set[str]:
+    """The chunk's opted-out numbers, read once when its attempts have begun (one query for
+    the chunk, not one per text): a STOP stored after that reaches the chunk's later texts no
+    more than it would reach a text already handed to the gateway."""
+    return opted_out_numbers(m.recipient for m in _texts_that_heed_opt_out(messages))
+
+
+def _opted_out_reason(message: Message, opted_out: set[str]) -> str | None:
     """Checked at send time as well as at planning: a text planned before the STOP does not go."""
-    if message.channel != Message.Channel.SMS or message.meta.get(DESPITE_OPT_OUT):
-        return None
-    if is_opted_out(message.recipient):
+    if _texts_that_heed_opt_out([message]) and message.recipient in opted_out:
         return "The number replied STOP: no texts until it replies START."
     return None
 

@@ -6,8 +6,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from notifications import registry, services
+from notifications import opt_out, registry, services
 from notifications.channels import Outgoing, PermanentError, TransientError
 from notifications.channels.sms import FileSMSBackend
 from notifications.models import Message
@@ -307,6 +309,59 @@ def test_a_subject_that_no_longer_wants_the_message_has_it_skipped(sms_dir, monk
 
     message.refresh_from_db()
     assert (message.status, message.last_error) == (S.SKIPPED, "The appointment is cancelled.")
+
+
+def test_a_send_task_costs_one_query_per_message_beyond_a_few_for_its_chunk(sms_dir):
+    def queries_to_deliver(count):
+        MessageFactory.create_batch(count, due_at=NOW)
+        ids, token = claim()
+        with CaptureQueriesContext(connection) as queries:
+            assert set(services.deliver_messages(message_ids=ids, token=token, now=NOW).values()) == {"sent"}
+        return len(queries)
+
+    three, six = queries_to_deliver(3), queries_to_deliver(6)
+
+    assert six - three == 3  # the "sent" of each, and nothing else per message
+    assert three <= 3 + 6  # the chunk's start (in a savepoint here) and its numbers' opt-outs
+
+
+def test_the_opt_outs_of_a_chunk_are_read_once_and_each_text_to_a_stopped_number_is_skipped(sms_dir):
+    opt_out.opt_out(number="+12025550100", now=NOW)
+    stopped = MessageFactory(recipient="+12025550100", due_at=NOW)
+    other = MessageFactory(recipient="+12025550101", due_at=NOW)
+    confirmation = MessageFactory(recipient="+12025550100", due_at=NOW, meta={services.DESPITE_OPT_OUT: True})
+    ids, token = claim()
+
+    outcomes = services.deliver_messages(message_ids=ids, token=token, now=NOW)
+
+    assert outcomes == {stopped.pk: "skipped", other.pk: "sent", confirmation.pk: "sent"}
+    assert {sms["to"] for sms in sms_files(sms_dir)} == {"+12025550100", "+12025550101"}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_outcomes_are_committed_without_waiting_for_the_disk_and_the_session_is_given_back_as_it_was(
+    sms_dir, monkeypatch
+):
+    def synchronous_commit():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    during_the_send = []
+    monkeypatch.setitem(
+        registry._handlers,
+        "test",
+        registry.SubjectHandlers(context=lambda m: during_the_send.append(synchronous_commit()) or {}),
+    )
+    message = MessageFactory(due_at=NOW)
+    _, token = claim()
+
+    assert services.deliver_message(message_id=message.pk, token=token, now=NOW) == "sent"
+
+    assert during_the_send == ["off"]
+    assert synchronous_commit() == "on"
+    assert Message.objects.get(pk=message.pk).status == S.SENT
 
 
 def test_staff_can_send_a_failed_message_again():
