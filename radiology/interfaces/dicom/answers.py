@@ -83,21 +83,29 @@ def _encoded(dataset: Dataset, syntax: UID) -> bytes:
     return encoded
 
 
+PATIENT_ID = 0x00100020
+
+
 def _build(query: Dataset, shape: tuple, syntax: UID) -> tuple:
+    """(identifier, MRN it names) for each matching row, in the rows' order."""
     rows = list(worklist.candidates(query).values_list(*ROW_KEYS))
     query_plan = None
-    encoded = []
+    # A reply holds exactly the query's keys: it names her MRN when the query asks for it.
+    names_mrn = PATIENT_ID in query
+    answer = []
     for row in rows:
         reply = _kept(_replies, (shape, row))
         if reply is None:
             if query_plan is None:
                 names = settings.WORKLIST_NAMES_CASE_INSENSITIVE
                 query_plan = replies_plan(query, syntax=syntax, names_case_insensitive=names) or _ENGINE
-            reply = _reply(query, query_plan, item_values(dict(zip(ROW_KEYS, row, strict=True))), syntax)
+            values = item_values(dict(zip(ROW_KEYS, row, strict=True)))
+            encoded = _reply(query, query_plan, values, syntax)
+            reply = (encoded, values["PatientID"] if names_mrn else "") if encoded else _NO_MATCH
             _keep(_replies, (shape, row), reply, MAX_REPLIES)
         if reply:
-            encoded.append(reply)
-    return tuple(encoded)
+            answer.append(reply)
+    return tuple(answer)
 
 
 def _reply(query: Dataset, query_plan, values: dict, syntax: UID) -> bytes:
@@ -111,22 +119,28 @@ def _reply(query: Dataset, query_plan, values: dict, syntax: UID) -> bytes:
     return _NO_MATCH if reply is None else _encoded(reply, syntax)
 
 
-def replies(query: Dataset, *, syntax: UID = ImplicitVRLittleEndian) -> list[bytes]:
+def answer(query: Dataset, *, syntax: UID = ImplicitVRLittleEndian) -> tuple[list[bytes], list[str]]:
     """The worklist's answer to a C-FIND query: each matching reply's identifier, encoded in
-    the negotiated transfer syntax. The same matches and keys as `worklist.find`, which
-    decides them."""
+    the negotiated transfer syntax, and the MRNs (PatientID) the replies name, for the read
+    audit. The same matches and keys as `worklist.find`, which decides them."""
     syntax = UID(syntax)
     first, last = worklist.query_days(query)
     version = days_version(first=first, last=last)
     encoded_query = encode(query, syntax.is_implicit_VR, syntax.is_little_endian)
     if encoded_query is None:  # not encodable: answer it, keep nothing
-        return [_encoded(reply, syntax) for reply in worklist.find(query)]
+        found = worklist.find(query)
+        return [_encoded(reply, syntax) for reply in found], [str(reply.get("PatientID", "")) for reply in found]
     shape = (encoded_query, str(syntax), _settings_key())
     kept = _kept(_answers, (version, shape))
     if kept is None:
         kept = _build(query, shape, syntax)
         _keep(_answers, (version, shape), kept, MAX_ANSWERS)
-    return list(kept)
+    return [encoded for encoded, _ in kept], [mrn for _, mrn in kept]
+
+
+def replies(query: Dataset, *, syntax: UID = ImplicitVRLittleEndian) -> list[bytes]:
+    """The answer's identifiers alone."""
+    return answer(query, syntax=syntax)[0]
 
 
 def forget() -> None:
