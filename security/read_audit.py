@@ -6,7 +6,7 @@ from the database names its patient (a post_init receiver); a response that show
 loaded (2xx: a page, a form redisplayed with its errors, an API answer) writes one
 AccessLogEntry per patient, with the kind of page read from its URL name (WHAT_BY_URL).
 A redirect (an action done, nothing shown) writes none. The DICOM door, not HTTP, calls
-`record_shown` with the patients its worklist replies name (their MRNs), as the modality's user.
+`record_worklist_query` with the MRNs its worklist replies name, as the modality's user.
 
 A view may still call access_log.record_access itself (with a more precise `what`); the
 patients it recorded are not recorded twice.
@@ -113,20 +113,16 @@ class ReadAuditMiddleware:
         return response
 
 
-def record_worklist_query(*, identifiers: list[bytes], syntax, calling_ae: str, address: str | None) -> int:
+def record_worklist_query(*, mrns: list[str], calling_ae: str, address: str | None) -> int:
     """The DICOM door: a worklist C-FIND showed the patients its replies name (PatientID is
-    the MRN), to the modality's user (WORKLIST_MODALITY_USERNAME)."""
-    from io import BytesIO
-
+    the MRN; the worklist's answer says which, radiology.interfaces.dicom.answers), to the
+    modality's user (WORKLIST_MODALITY_USERNAME)."""
     from django.conf import settings
     from django.contrib.auth import get_user_model
-    from pynetdicom.dsutils import decode
 
     from radiology.models import Patient
 
-    shape = (syntax.is_implicit_VR, syntax.is_little_endian, syntax.is_deflated)
-    mrns = {str(decode(BytesIO(raw), *shape).get("PatientID", "")) for raw in identifiers}
-    ids = list(Patient.objects.filter(mrn__in=mrns - {""}).values_list("pk", flat=True))
+    ids = list(Patient.objects.filter(mrn__in=set(mrns) - {""}).values_list("pk", flat=True))
     if not ids:
         return 0
     user = get_user_model().objects.filter(username=settings.WORKLIST_MODALITY_USERNAME).first()

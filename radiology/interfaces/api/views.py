@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from radiology import selectors
 from radiology.encoders.letter_pdf import letter_pdf_of
 from radiology.interfaces.api import serializers as s
+from radiology.interfaces.api.appointment_list import appointment_list
 from radiology.interfaces.api.permissions import HasRolePermissions
 from radiology.models import Appointment, Patient, WaitingListEntry
 from radiology.selectors import letters as letter_selectors
@@ -164,8 +165,8 @@ class AppointmentsView(ApiView):
             appointments = appointments.filter(room=query.validated_data["room"])
         if query.validated_data.get("status"):
             appointments = appointments.filter(status=query.validated_data["status"])
-        data = s.AppointmentSerializer(appointments, many=True).data
-        record_access(request=request, patient_ids=[a.patient_id for a in appointments], what=What.API)
+        data = appointment_list(appointments)
+        record_access(request=request, patient_ids=[row["patient"]["id"] for row in data], what=What.API)
         return Response({"date": day.isoformat(), "appointments": data})
 
     @extend_schema(

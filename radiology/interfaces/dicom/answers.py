@@ -32,7 +32,10 @@ from pydicom.uid import UID, ImplicitVRLittleEndian
 from pynetdicom.dsutils import encode
 
 from radiology.interfaces.dicom import worklist
-from radiology.selectors.modality import WORKLIST_FIELDS
+from radiology.interfaces.dicom.items import ROW_KEYS, item_dataset, item_values
+from radiology.interfaces.dicom.replies import NOT_MINE
+from radiology.interfaces.dicom.replies import plan as replies_plan
+from radiology.interfaces.dicom.replies import reply as written_reply
 from radiology.services.day_version import days_version
 
 MAX_ANSWERS = 64  # distinct queries (station × date range × keys) × counter values
@@ -42,6 +45,7 @@ _answers: OrderedDict = OrderedDict()
 _replies: OrderedDict = OrderedDict()
 _lock = threading.Lock()
 _NO_MATCH = b""  # kept too: a row that does not match is not matched again
+_ENGINE = object()  # a query the replies module leaves to the matching engine
 
 
 def _settings_key() -> tuple:
@@ -79,47 +83,64 @@ def _encoded(dataset: Dataset, syntax: UID) -> bytes:
     return encoded
 
 
-def _row_values(appointment) -> tuple:
-    """The values a reply is built from, as `values_list("pk", *WORKLIST_FIELDS)` reads them."""
-    values = [appointment.pk]
-    for path in WORKLIST_FIELDS:
-        value = appointment
-        for name in path.split("__"):
-            value = getattr(value, name)
-        values.append(value)
-    return tuple(values)
+PATIENT_ID = 0x00100020
 
 
 def _build(query: Dataset, shape: tuple, syntax: UID) -> tuple:
-    appointments = worklist.candidates(query)
-    rows = list(appointments.values_list("pk", *WORKLIST_FIELDS))
-    replies = {row[0]: _kept(_replies, (shape, row)) for row in rows}
-    missing = [pk for pk, reply in replies.items() if reply is None]
-    if missing:
-        for appointment in appointments.filter(pk__in=missing):
-            reply = worklist.reply_for(appointment, query)
-            replies[appointment.pk] = _NO_MATCH if reply is None else _encoded(reply, syntax)
-            _keep(_replies, (shape, _row_values(appointment)), replies[appointment.pk], MAX_REPLIES)
-    # In the order of the rows; one gone between the two reads is left out.
-    return tuple(reply for pk, reply in replies.items() if reply)
+    """(identifier, MRN it names) for each matching row, in the rows' order."""
+    rows = list(worklist.candidates(query).values_list(*ROW_KEYS))
+    query_plan = None
+    # A reply holds exactly the query's keys: it names her MRN when the query asks for it.
+    names_mrn = PATIENT_ID in query
+    answer = []
+    for row in rows:
+        reply = _kept(_replies, (shape, row))
+        if reply is None:
+            if query_plan is None:
+                names = settings.WORKLIST_NAMES_CASE_INSENSITIVE
+                query_plan = replies_plan(query, syntax=syntax, names_case_insensitive=names) or _ENGINE
+            values = item_values(dict(zip(ROW_KEYS, row, strict=True)))
+            encoded = _reply(query, query_plan, values, syntax)
+            reply = (encoded, values["PatientID"] if names_mrn else "") if encoded else _NO_MATCH
+            _keep(_replies, (shape, row), reply, MAX_REPLIES)
+        if reply:
+            answer.append(reply)
+    return tuple(answer)
 
 
-def replies(query: Dataset, *, syntax: UID = ImplicitVRLittleEndian) -> list[bytes]:
+def _reply(query: Dataset, query_plan, values: dict, syntax: UID) -> bytes:
+    """One item's reply, written from its values; by the engine and pydicom's writer when
+    that writer does not cover it (radiology.interfaces.dicom.replies)."""
+    if query_plan is not _ENGINE:
+        reply = written_reply(query_plan, values)
+        if reply is not NOT_MINE:
+            return reply
+    reply = worklist.reply_for(item_dataset(values), query)
+    return _NO_MATCH if reply is None else _encoded(reply, syntax)
+
+
+def answer(query: Dataset, *, syntax: UID = ImplicitVRLittleEndian) -> tuple[list[bytes], list[str]]:
     """The worklist's answer to a C-FIND query: each matching reply's identifier, encoded in
-    the negotiated transfer syntax. The same matches and keys as `worklist.find`, which
-    decides them."""
+    the negotiated transfer syntax, and the MRNs (PatientID) the replies name, for the read
+    audit. The same matches and keys as `worklist.find`, which decides them."""
     syntax = UID(syntax)
     first, last = worklist.query_days(query)
     version = days_version(first=first, last=last)
     encoded_query = encode(query, syntax.is_implicit_VR, syntax.is_little_endian)
     if encoded_query is None:  # not encodable: answer it, keep nothing
-        return [_encoded(reply, syntax) for reply in worklist.find(query)]
+        found = worklist.find(query)
+        return [_encoded(reply, syntax) for reply in found], [str(reply.get("PatientID", "")) for reply in found]
     shape = (encoded_query, str(syntax), _settings_key())
     kept = _kept(_answers, (version, shape))
     if kept is None:
         kept = _build(query, shape, syntax)
         _keep(_answers, (version, shape), kept, MAX_ANSWERS)
-    return list(kept)
+    return [encoded for encoded, _ in kept], [mrn for _, mrn in kept]
+
+
+def replies(query: Dataset, *, syntax: UID = ImplicitVRLittleEndian) -> list[bytes]:
+    """The answer's identifiers alone."""
+    return answer(query, syntax=syntax)[0]
 
 
 def forget() -> None:

@@ -51,10 +51,9 @@ def handle_find(event):
         return
     close_old_connections()
     try:
-        identifiers = answers.replies(event.identifier, syntax=event.context.transfer_syntax)
+        identifiers, mrns = answers.answer(event.identifier, syntax=event.context.transfer_syntax)
         read_audit.record_worklist_query(
-            identifiers=identifiers,
-            syntax=event.context.transfer_syntax,
+            mrns=mrns,
             calling_ae=event.assoc.requestor.ae_title,
             address=event.assoc.requestor.address,
         )

@@ -55,14 +55,14 @@ def candidates(query: Dataset) -> QuerySet[Appointment]:
     return worklist_appointments(first_day=first_day, last_day=last_day, station_ae_title=exact_station)
 
 
-def reply_for(appointment: Appointment, query: Dataset) -> Dataset | None:
-    """The appointment's reply to the query, or None if it does not match."""
+def reply_for(item: Dataset, query: Dataset) -> Dataset | None:
+    """A worklist item's reply to the query, or None if it does not match."""
     case_insensitive = settings.WORKLIST_NAMES_CASE_INSENSITIVE
-    item = worklist_item(appointment)
     if matches(item, query, names_case_insensitive=case_insensitive):
         return build_reply(item, query, names_case_insensitive=case_insensitive)
     return None
 
 
 def find(query: Dataset) -> list[Dataset]:
-    return [reply for reply in (reply_for(a, query) for a in candidates(query)) if reply is not None]
+    replies = (reply_for(worklist_item(a), query) for a in candidates(query))
+    return [reply for reply in replies if reply is not None]

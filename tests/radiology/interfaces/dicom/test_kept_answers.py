@@ -131,8 +131,27 @@ def test_after_a_change_only_the_changed_rows_are_read_and_built_again(worklist_
     Patient.objects.filter(pk=worklist_day[2]["nunez"].patient_id).update(given_name="José Luis")
     with CaptureQueriesContext(connection) as reads:
         after = {str(r.AccessionNumber): r for r in answered(query)}
-    assert len(reads) == 3  # and the one changed appointment, read whole
+    assert len(reads) == 2  # the same two: the changed row is built again from the values read
     assert str(after["ACC0001"].PatientName) == "Núñez^José Luis"
     assert {acc: r.to_json_dict() for acc, r in after.items() if acc != "ACC0001"} == {
         acc: r for acc, r in before.items() if acc != "ACC0001"
     }
+
+
+def test_the_answer_names_the_mrns_its_replies_carry_for_the_read_audit(worklist_day):
+    query = the_day(worklist_day)
+    query.PatientID = ""
+
+    identifiers, mrns = answers.answer(query)
+    again_identifiers, again_mrns = answers.answer(query)  # kept
+
+    carried = [str(read_dataset(BytesIO(b), True, True).PatientID) for b in identifiers]
+    assert mrns == carried == again_mrns
+    assert again_identifiers == identifiers
+    assert len(set(mrns)) == 3
+
+
+def test_replies_without_the_patient_id_name_no_mrn(worklist_day):
+    _, mrns = answers.answer(the_day(worklist_day))
+
+    assert mrns == ["", "", ""]

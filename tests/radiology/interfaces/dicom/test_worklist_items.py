@@ -4,8 +4,9 @@ import pytest
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
-from radiology.interfaces.dicom import worklist
+from radiology.interfaces.dicom import items, worklist
 from radiology.interfaces.dicom.items import worklist_item
+from radiology.models import Order
 from tests.factories import AppointmentFactory, RoomFactory
 
 pytestmark = pytest.mark.django_db
@@ -98,3 +99,15 @@ def test_names_match_exactly_when_the_setting_turns_case_insensitivity_off(workl
     assert worklist.find(query) == []
     query.PatientName = "Smith*"
     assert {r.AccessionNumber for r in worklist.find(query)} == {"ACC0002", "ACC0003"}
+
+
+@pytest.mark.parametrize("indication", Order.Indication.values)
+def test_the_items_indication_is_the_orders_own_text(indication):
+    order = Order(indication=indication, indication_other="Lump near the areola")
+    assert items.indication_text(indication, "Lump near the areola") == order.indication_text
+
+
+@pytest.mark.parametrize(("family", "given"), [("House", "Gregory"), ("", "Only"), ("House", ""), ("", "")])
+def test_the_items_referring_physician_is_the_orders_own_name(family, given):
+    order = Order(referring_physician_family_name=family, referring_physician_given_name=given)
+    assert items.referring_physician_pn(family, given) == order.referring_physician_pn
