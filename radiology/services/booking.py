@@ -10,6 +10,7 @@ radiology.services.slots; the database's exclusion constraint has the last word.
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import FilteredRelation, Q
 from django.utils import timezone
 
 from procedures.models import Procedure
@@ -61,16 +62,43 @@ def check_request(*, procedure, start, duration_minutes, room, radiologist, tech
         raise _invalid("technologist", f"{technologist.name} is not a technologist or nurse.")
 
 
-def _check_her_other_appointments(patient, *, start, end, now, reason: str) -> None:
-    """Her other appointments, read once: none may overlap the new one (slots.patient_clash),
-    and two galactograms ahead are usually a mistake (a referral booked twice), so another
-    one ahead is refused unless the scheduler says why, naming the one she has."""
+def _lock_her(patient, procedure, *, since, with_waiting_orders: bool):
+    """Lock her row (bookings of one patient one at a time, so two clerks cannot double-book
+    her) and read, in the same round trip, her live appointments ending after `since` and,
+    when asked, her waiting orders of this procedure: (appointments, orders), each by start or
+    by age. One query of LEFT JOINs: she has a handful of each, so the rows they multiply
+    into stay a handful."""
+    her = Patient.objects.filter(pk=patient.pk).select_for_update(of=("self",))
+    her = her.annotate(live=FilteredRelation("appointments", condition=_live_since(since)))
+    # Her own id first: FOR UPDATE OF names only tables whose columns are selected.
+    fields = ["pk", "live__pk", "live__start", "live__end", "live__status"]
+    order_fields = []
+    if with_waiting_orders:
+        waiting = Q(orders__status=Order.Status.WAITING, orders__procedure=procedure)
+        her = her.annotate(waiting=FilteredRelation("orders", condition=waiting))
+        order_fields = [f.attname for f in Order._meta.concrete_fields]
+        fields += [f"waiting__{name}" for name in order_fields]
+    appointments, orders = {}, {}
+    for row in her.order_by().values_list(*fields):
+        if row[1] is not None:
+            appointments[row[1]] = Appointment.from_db(her.db, ["id", "start", "end", "status"], row[1:5])
+        if order_fields and row[5] is not None:
+            order = Order.from_db(her.db, order_fields, row[5:])
+            order.procedure = procedure  # it was filtered on: no read of it later
+            orders[order.pk] = order
+    ordered = sorted(orders.values(), key=lambda o: (o.received_at, o.pk))
+    return sorted(appointments.values(), key=lambda a: (a.start, a.pk)), ordered
+
+
+def _live_since(since):
+    return Q(appointments__status__in=ACTIVE_STATES, appointments__end__gt=since)
+
+
+def _check_her_other_appointments(patient, others, *, start, end, now, reason: str) -> None:
+    """Her other appointments (read with her lock): none may overlap the new one
+    (slots.patient_clash), and two galactograms ahead are usually a mistake (a referral booked
+    twice), so another one ahead is refused unless the scheduler says why, naming the one she has."""
     ahead_states = [*UPCOMING, AppointmentStatus.CHECKED_IN]
-    others = list(
-        Appointment.objects.filter(patient=patient, status__in=ACTIVE_STATES, end__gt=min(start, now))
-        .order_by("start")
-        .only("pk", "start", "end", "status")
-    )
     patient_clash(patient, start, end, [(a.start, a.end) for a in others])
     if reason.strip():
         return
@@ -166,14 +194,13 @@ def _book_once(
     new_order,
 ) -> Appointment:
     with transaction.atomic():
-        # Serialise bookings of one patient so two clerks cannot double-book her.
-        Patient.objects.select_for_update().filter(pk=patient.pk).exists()
+        end = start + timedelta(minutes=duration_minutes)
+        others, waiting = _lock_her(patient, procedure, since=min(start, now), with_waiting_orders=order is None)
         if order is None:
-            order = _her_waiting_order(patient, procedure, side=new_order["side"])
+            order = _her_waiting_order(patient, waiting, side=new_order["side"])
         if order is not None:
             order = order_lifecycle.check_bookable(order=order, patient=patient, procedure=procedure)
-        end = start + timedelta(minutes=duration_minutes)
-        _check_her_other_appointments(patient, start=start, end=end, now=now, reason=repeat_booking_reason)
+        _check_her_other_appointments(patient, others, start=start, end=end, now=now, reason=repeat_booking_reason)
         team = fit_team(
             procedure, start, duration_minutes, room=room, radiologist=radiologist, technologist=technologist
         )
@@ -205,7 +232,7 @@ def _book_once(
         calendar.reserve(holds=team.holds, holder=appointment.holder, expired_hold_in_way=team.expired_hold_in_way)
         order_lifecycle.follow_appointment(appointment=appointment)
         logged = log_unchanged_state(appointment, "book", actor, now, _booking_note(appointment))
-        planned = reminders.on_booked(appointment=appointment, now=now)
+        planned = reminders.on_booked(appointment=appointment, now=now, created_now=True)
         hl7_events.on_booked(appointment=appointment, actor=actor, now=now)
         if existing_order:  # an order opened just now has no missed visit to rebook, no invitation
             rebooking.on_order_booked(appointment=appointment, actor=actor, now=now)
@@ -230,12 +257,12 @@ def waiting_orders(patient, procedure=None) -> list[Order]:
     return list(orders.order_by("received_at", "pk"))
 
 
-def _her_waiting_order(patient, procedure, *, side: str) -> Order | None:
+def _her_waiting_order(patient, waiting: list[Order], *, side: str) -> Order | None:
     """A booking without an order books her waiting order of this procedure rather than making
     another: the EHR's order keeps its accession and placer numbers and leaves the queue. One
     that fits (the side asked for, or any side when none was) is taken; of several the
     scheduler must choose, so the refusal names them; none that fits makes a new order."""
-    fitting = [o for o in waiting_orders(patient, procedure) if not side or o.side in (side, "")]
+    fitting = [o for o in waiting if not side or o.side in (side, "")]
     if len(fitting) <= 1:
         return fitting[0] if fitting else None
     names = ", ".join(o.accession_number for o in fitting)

@@ -225,12 +225,14 @@ def _staff_messages(
 # --- the hooks --------------------------------------------------------------------------
 
 
-def on_booked(*, appointment, now) -> list[Message]:
+def on_booked(*, appointment, now, created_now: bool = False) -> list[Message]:
     """Plan the patient's reminders (prep now, no-expression, day-before) and tell staff if soon.
-    Returns the rows planned (a new appointment has no others)."""
+    Returns the rows planned (a new appointment has no others). Planning again plans nothing
+    more; `created_now` (the booking's own transaction made the appointment, so none of its
+    rows can exist yet) spares the outbox looking."""
     messages = _rule_messages(appointment, anchors=BEFORE_START_ANCHORS, now=now)
     messages += _staff_messages(appointment, change="booked", now=now)
-    outbox.schedule_messages(messages=messages)
+    outbox.schedule_messages(messages=messages, new_subject=created_now)
     return messages
 
 
