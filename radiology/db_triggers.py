@@ -1,5 +1,5 @@
 """Running a migration's trigger SQL on the database in use (PostgreSQL or SQLite): the change
-counters' triggers (migrations 0014, 0016, 0017) are written once per vendor."""
+counters' triggers (migrations 0014, 0016, 0017, 0030) are written once per vendor."""
 
 
 def run_for_vendor(schema_editor, *, postgres: str, sqlite: list[str]) -> None:
@@ -18,6 +18,7 @@ TRIGGER_MIGRATIONS = (
     "radiology.migrations.0014_day_versions_todo_notes_search",
     "radiology.migrations.0016_reference_and_order_versions",
     "radiology.migrations.0017_permission_version",
+    "radiology.migrations.0030_catalog_version",
 )
 
 

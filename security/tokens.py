@@ -51,19 +51,22 @@ class ApiTokenAuthentication(TokenAuthentication):
     knox itself reads every other token of the user on each request to delete the expired ones
     (issue_token does that now) and writes the time of use each time; here the time of use is
     written only when it is more than LAST_USED_PRECISION old, so an API client's requests
-    cost one read, not three statements; her permissions come with it (radiology.permission_cache)."""
+    cost one read, not three statements; her permissions come with it (radiology.permission_cache),
+    and the procedure catalog's change counter (radiology.catalog_cache)."""
 
     def authenticate_credentials(self, token):
         invalid = exceptions.AuthenticationFailed(_("Invalid token."))
         text = token.decode("utf-8", errors="replace")
         now = timezone.now()
-        from radiology.permission_cache import preload_permissions, version_expression  # the wiring's cache
+        from radiology import catalog_cache  # the wiring's caches
+        from radiology.permission_cache import preload_permissions, version_expression
 
         candidates = (
             ApiToken.objects.filter(token_key=text[: CONSTANTS.TOKEN_KEY_LENGTH])
             .select_related("user")
-            # Her permissions' counter rides along: her permissions then cost no query of their own.
-            .annotate(permissions_version=version_expression())
+            # Her permissions' counter rides along: her permissions then cost no query of their own;
+            # so does the catalog's, read by a booking's procedure field (request.auth.catalog_version).
+            .annotate(permissions_version=version_expression(), catalog_version=catalog_cache.version_expression())
         )
         for auth_token in candidates:
             try:

@@ -40,14 +40,15 @@ def _isolated_outbox(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _fresh_process_caches():
-    # Worklist answers and permissions are kept under the database's change counters; a test
+    # Worklist answers, permissions and the catalog are kept under the database's change counters; a test
     # database is flushed or rolled back between tests and its counters start again, which a
     # live service never sees.
-    from radiology import permission_cache
+    from radiology import catalog_cache, permission_cache
     from radiology.interfaces.dicom import answers
 
     answers.forget()
     permission_cache.forget()
+    catalog_cache.forget()
 
 
 @pytest.fixture(autouse=True)

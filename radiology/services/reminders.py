@@ -148,9 +148,16 @@ def _patient_message(
 
 
 def _rule_messages(appointment: Appointment, *, anchors, now, skip_kinds=()) -> list[Message]:
-    rules = ReminderRule.objects.filter(
-        procedure_id=appointment.procedure_id, active=True, audience=ReminderRule.Audience.PATIENT, anchor__in=anchors
-    )
+    kept = getattr(appointment.procedure, "catalog_rules", None)  # radiology.catalog_cache's copy
+    if kept is not None:
+        rules = [r for r in kept if r.active and r.audience == ReminderRule.Audience.PATIENT and r.anchor in anchors]
+    else:
+        rules = ReminderRule.objects.filter(
+            procedure_id=appointment.procedure_id,
+            active=True,
+            audience=ReminderRule.Audience.PATIENT,
+            anchor__in=anchors,
+        )
     messages, address = [], None
     for rule in rules:
         if rule.kind in skip_kinds:

@@ -18,7 +18,7 @@ from rest_framework.fields import ProhibitNullCharactersValidator
 
 from notifications.opt_out import opted_out_expression, opted_out_numbers
 from procedures.models import Procedure
-from radiology import rules, selectors
+from radiology import catalog_cache, rules, selectors
 from radiology.models import (
     AppointmentStatus,
     AppointmentTransition,
@@ -136,7 +136,14 @@ class ProcedureField(serializers.SlugRelatedField):
         # refuses to even compare) is not looked up.
         if not isinstance(data, str) or not re.fullmatch(SLUG_PATTERN, data):
             self.fail("invalid")
-        return super().to_internal_value(data)
+        # A token request knows the catalog's counter: the process's copy then answers.
+        version = getattr(getattr(self.context.get("request"), "auth", None), "catalog_version", None)
+        if version is None:
+            return super().to_internal_value(data)
+        procedure = catalog_cache.active_procedure(data, version=version)
+        if procedure is None:
+            self.fail("does_not_exist", slug_name="slug", value=data)
+        return procedure
 
 
 class IdField(serializers.PrimaryKeyRelatedField):

@@ -181,7 +181,7 @@ class AppointmentsView(ApiView):
         responses={201: s.AppointmentDetailSerializer, **CONFLICT},
     )
     def post(self, request):
-        body = s.AppointmentInputSerializer(data=request.data)
+        body = s.AppointmentInputSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         data = body.validated_data
         appointment = booking.book_appointment(
