@@ -103,6 +103,7 @@ class _FreeTime:
             else:
                 self.expired_hold_in_way = True
         self._levels: dict[str, dict[int, tuple[list[datetime], list[datetime]]]] = {}
+        self._by_hours: dict[tuple, list[Interval]] = {}
 
     def _level(self, level: str) -> dict[int, tuple[list[datetime], list[datetime]]]:
         if level not in self._levels:
@@ -117,7 +118,14 @@ class _FreeTime:
         return self._levels[level]
 
     def _working(self, blocks) -> list[Interval]:
-        """Working-hours intervals (UTC) for each local day touching the period."""
+        """Working-hours intervals (UTC) for each local day touching the period; worked out
+        once for resources with the same weekly hours (most of a department's)."""
+        key = tuple(sorted(blocks))
+        if key not in self._by_hours:
+            self._by_hours[key] = self._working_days(key)
+        return self._by_hours[key]
+
+    def _working_days(self, blocks) -> list[Interval]:
         if not hasattr(self, "_days"):
             day = self._start.astimezone(self.zone).date() - timedelta(days=1)
             last = self._end.astimezone(self.zone).date()
