@@ -1,0 +1,56 @@
+"""The one load behind every search and fit: PostgreSQL's written-out query gives exactly the
+rows of the portable ORM one (which SQLite runs), edges included."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+
+from scheduling import services
+from tests.factories import ReservationFactory, ResourceFactory, UnavailabilityFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+NY = ZoneInfo("America/New_York")
+START = datetime(2027, 1, 11, 0, tzinfo=NY)  # Monday
+END = START + timedelta(days=7)
+
+
+def rows(function, ids, exclude_holder=None):
+    return sorted(tuple(row) for row in function(ids, START, END, exclude_holder))
+
+
+def test_postgres_and_portable_loads_give_the_same_rows():
+    assert connection.vendor == "postgresql"
+    room, doctor, elsewhere = ResourceFactory(), ResourceFactory(), ResourceFactory()
+    UnavailabilityFactory(resource=doctor, start=START + timedelta(days=1), end=START + timedelta(days=2))
+    UnavailabilityFactory(resource=doctor, start=START - timedelta(days=3), end=START)  # ends as the period starts
+    UnavailabilityFactory(resource=elsewhere, start=START + timedelta(days=1), end=START + timedelta(days=2))
+    inside = START + timedelta(days=2, hours=10)
+    ReservationFactory(resource=room, start=inside, end=inside + timedelta(minutes=45), holder="appointment:1")
+    ReservationFactory(resource=doctor, start=inside, end=inside + timedelta(minutes=45), holder="appointment:1")
+    ReservationFactory(
+        resource=room, start=END - timedelta(minutes=30), end=END + timedelta(minutes=15)
+    )  # across the end
+    ReservationFactory(resource=doctor, start=END, end=END + timedelta(minutes=45))  # starts as it ends
+    ReservationFactory(
+        resource=room,
+        start=inside - timedelta(hours=2),
+        end=inside - timedelta(hours=1),
+        active=False,
+        released_at=inside,
+    )
+    ReservationFactory(
+        resource=doctor, start=inside + timedelta(hours=1), end=inside + timedelta(hours=2), expires_at=inside
+    )
+    ids = {room.pk, doctor.pk}
+
+    written_out = rows(services._calendar_rows_postgres, ids)
+    assert written_out == rows(services._calendar_rows_portable, ids)
+    assert sorted(kind for kind, *_ in written_out).count("booked") == 4  # the expired hold too
+    assert sorted(kind for kind, *_ in written_out).count("away") == 1
+    assert {rid for _, rid, *_ in written_out} == ids
+    assert rows(services._calendar_rows_postgres, ids, "appointment:1") == rows(
+        services._calendar_rows_portable, ids, "appointment:1"
+    )
+    assert len(rows(services._calendar_rows_postgres, ids, "appointment:1")) == len(written_out) - 2
