@@ -16,10 +16,8 @@ import copy
 import threading
 from datetime import date
 
-from django.db.models import BigIntegerField, Subquery, Value
-from django.db.models.functions import Coalesce
-
 from procedures.models import Procedure, ReminderRule
+from radiology.permission_cache import counter_expression
 
 # The counter's key in radiology_dayversion (see also permission_cache.PERMISSIONS_DAY).
 CATALOG_DAY = date(1, 1, 3)
@@ -28,12 +26,9 @@ _kept: dict[str, tuple[int, Procedure | None]] = {}
 _lock = threading.Lock()
 
 
-def version_expression():
-    """The counter as an expression, for a query that fetches it along with something else."""
-    from radiology.models import DayVersion
-
-    counter = DayVersion.objects.filter(day=CATALOG_DAY).values("version")[:1]
-    return Coalesce(Subquery(counter), Value(0), output_field=BigIntegerField())
+def counter():
+    """The catalog's counter as an annotation, for a query that fetches it along with something else."""
+    return counter_expression(CATALOG_DAY)
 
 
 def active_procedure(slug: str, *, version: int) -> Procedure | None:

@@ -59,14 +59,14 @@ class ApiTokenAuthentication(TokenAuthentication):
         text = token.decode("utf-8", errors="replace")
         now = timezone.now()
         from radiology import catalog_cache  # the wiring's caches
-        from radiology.permission_cache import preload_permissions, version_expression
+        from radiology.permission_cache import permissions_counter, preload_permissions
 
         candidates = (
             ApiToken.objects.filter(token_key=text[: CONSTANTS.TOKEN_KEY_LENGTH])
             .select_related("user")
             # Her permissions' counter rides along: her permissions then cost no query of their own;
             # so does the catalog's, read by a booking's procedure field (request.auth.catalog_version).
-            .annotate(permissions_version=version_expression(), catalog_version=catalog_cache.version_expression())
+            .annotate(permissions_version=permissions_counter(), catalog_version=catalog_cache.counter())
         )
         for auth_token in candidates:
             try:

@@ -62,30 +62,35 @@ def check_request(*, procedure, start, duration_minutes, room, radiologist, tech
         raise _invalid("technologist", f"{technologist.name} is not a technologist or nurse.")
 
 
+# What choosing among her waiting orders needs; the one chosen is read whole, and locked, by
+# order_lifecycle.check_bookable.
+# (In the model's field order: from_db expects the values so.)
+_ORDER_CHOICE = [
+    f.attname for f in Order._meta.concrete_fields if f.attname in {"id", "side", "accession_number", "received_at"}
+]
+_LIVE = [f.attname for f in Appointment._meta.concrete_fields if f.attname in {"id", "start", "end", "status"}]
+
+
 def _lock_her(patient, procedure, *, since, with_waiting_orders: bool):
     """Lock her row (bookings of one patient one at a time, so two clerks cannot double-book
     her) and read, in the same round trip, her live appointments ending after `since` and,
     when asked, her waiting orders of this procedure: (appointments, orders), each by start or
-    by age. One query of LEFT JOINs: she has a handful of each, so the rows they multiply
-    into stay a handful."""
+    by age, with the few fields choosing needs. One query of LEFT JOINs: she has a handful of
+    each, so the rows they multiply into stay a handful."""
     her = Patient.objects.filter(pk=patient.pk).select_for_update(of=("self",))
     her = her.annotate(live=FilteredRelation("appointments", condition=_live_since(since)))
     # Her own id first: FOR UPDATE OF names only tables whose columns are selected.
-    fields = ["pk", "live__pk", "live__start", "live__end", "live__status"]
-    order_fields = []
+    fields = ["pk", *(f"live__{name}" for name in _LIVE)]
     if with_waiting_orders:
         waiting = Q(orders__status=Order.Status.WAITING, orders__procedure=procedure)
         her = her.annotate(waiting=FilteredRelation("orders", condition=waiting))
-        order_fields = [f.attname for f in Order._meta.concrete_fields]
-        fields += [f"waiting__{name}" for name in order_fields]
+        fields += [f"waiting__{name}" for name in _ORDER_CHOICE]
     appointments, orders = {}, {}
     for row in her.order_by().values_list(*fields):
         if row[1] is not None:
-            appointments[row[1]] = Appointment.from_db(her.db, ["id", "start", "end", "status"], row[1:5])
-        if order_fields and row[5] is not None:
-            order = Order.from_db(her.db, order_fields, row[5:])
-            order.procedure = procedure  # it was filtered on: no read of it later
-            orders[order.pk] = order
+            appointments[row[1]] = Appointment.from_db(her.db, _LIVE, row[1:5])
+        if with_waiting_orders and row[5] is not None:
+            orders[row[5]] = Order.from_db(her.db, _ORDER_CHOICE, row[5:])
     ordered = sorted(orders.values(), key=lambda o: (o.received_at, o.pk))
     return sorted(appointments.values(), key=lambda a: (a.start, a.pk)), ordered
 

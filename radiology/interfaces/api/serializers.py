@@ -8,7 +8,7 @@ and come in only with an offset or Z: a naive time is refused, never guessed.
 import re
 from decimal import Decimal
 
-from django.db.models import OuterRef, Q, StringAgg, Subquery, Value
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
@@ -45,7 +45,7 @@ from radiology.services.patient_needs import NEEDS_FIELDS
 from radiology.services.reports import MAX_FOLLOW_UP_WEEKS
 from radiology.services.waiting_list import waiting_entries
 from scheduling.clinic_time import clinic_zone
-from scheduling.models import Capability, Resource
+from scheduling.models import Resource
 
 MAX_RANGE_DAYS = 62
 MAX_SLOTS = 100
@@ -295,15 +295,14 @@ class ChosenResourcesSerializer(serializers.Serializer):
         if wanted:
             where |= Q(staff_member__pk__in=list(wanted.values()))
         found = {}
-        # A room's units ride along (slots.room_has_unit reads them from the room).
-        units = Capability.objects.filter(resources=OuterRef("pk")).order_by().values("resources")
-        units = units.annotate(slugs=StringAgg("slug", delimiter=Value(","))).values("slugs")
+        # A room's units ride along, a row each (slots.room_has_unit reads them from the room):
+        # a join compiles in half the time of a subquery that aggregates them.
         resources = Resource.objects.filter(where).select_related("room", "staff_member__user")
-        for resource in resources.annotate(unit_slugs=Subquery(units)):
+        for resource in resources.annotate(unit_slug=F("capabilities__slug")):
             room, member = getattr(resource, "room", None), getattr(resource, "staff_member", None)
             if room is not None:
-                room._unit_slugs = set(filter(None, (resource.unit_slugs or "").split(",")))
-                found["room", room.pk] = room
+                room = found.setdefault(("room", room.pk), room)
+                room._unit_slugs = getattr(room, "_unit_slugs", set()) | {resource.unit_slug} - {None}
             if member is not None:
                 found["staff", member.pk] = member
         team, errors = {}, {}
