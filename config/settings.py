@@ -101,6 +101,15 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", d
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web, worker, beat) share one file: wait for locks rather than fail.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
+    "DJANGO_DB_PREPARED_STATEMENTS", default=True
+):
+    # Server-side binding, and a statement run a fifth time on a connection is prepared: the
+    # same few dozen statements make every booking and page, and PostgreSQL then neither parses
+    # nor plans them again. Bookings over HTTP 91-95/s -> 109-114/s (bench_http_booking, issue
+    # 24). Off (DJANGO_DB_PREPARED_STATEMENTS=false) behind a PgBouncer in transaction mode older
+    # than 1.21 or without max_prepared_statements (docs/deploy.md).
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"server_side_binding": True, "prepare_threshold": 5})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
