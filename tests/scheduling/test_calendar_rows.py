@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from scheduling import services
 from tests.factories import ReservationFactory, ResourceFactory, UnavailabilityFactory
@@ -54,3 +54,22 @@ def test_postgres_and_portable_loads_give_the_same_rows():
         services._calendar_rows_portable, ids, "appointment:1"
     )
     assert len(rows(services._calendar_rows_postgres, ids, "appointment:1")) == len(written_out) - 2
+
+
+def test_no_reservation_lasts_over_a_day_which_the_load_relies_on():
+    # The written-out load reads a window's reservations from its start less a day.
+    resource = ResourceFactory()
+    ReservationFactory(resource=resource, start=START, end=START + timedelta(days=1))
+    with pytest.raises(IntegrityError, match="reservation_at_most_a_day"), transaction.atomic():
+        ReservationFactory(resource=resource, start=END, end=END + timedelta(days=1, minutes=1))
+
+
+def test_a_day_long_reservation_started_the_day_before_is_in_the_window():
+    resource = ResourceFactory()
+    ReservationFactory(
+        resource=resource, start=START - timedelta(days=1) + timedelta(minutes=1), end=START + timedelta(minutes=1)
+    )
+    ids = {resource.pk}
+
+    assert [kind for kind, *_ in rows(services._calendar_rows_postgres, ids)].count("booked") == 1
+    assert rows(services._calendar_rows_postgres, ids) == rows(services._calendar_rows_portable, ids)
