@@ -7,7 +7,7 @@ import contextvars
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -43,22 +43,27 @@ def record_access(*, request, patient_ids, what: str) -> int:
     )
 
 
+# One statement run for each patient (psycopg sends them in one round trip): the ORM's
+# bulk_create built a model instance and prepared seven values per row, 3.4 ms for a day list
+# of 60 patients against 1.5 ms so (issue 24). Append-only rows nothing reads back.
+_INSERT = (
+    f"INSERT INTO {AccessLogEntry._meta.db_table} (at, user_id, username, patient_id, what, path, ip_address) "  # noqa: S608 - our table
+    "VALUES (%s, %s, %s, %s, %s, %s, %s)"
+)
+
+
 def record_rows(*, user, patient_ids, what: str, path: str, ip_address: str | None, username: str = "") -> int:
-    now = timezone.now()
-    rows = [
-        AccessLogEntry(
-            at=now,
-            user=user,
-            username=user.get_username() if user else username,
-            patient_id=patient_id,
-            what=what,
-            path=path[:300],
-            ip_address=ip_address,
-        )
-        for patient_id in dict.fromkeys(patient_ids)
-    ]
-    AccessLogEntry.objects.bulk_create(rows)
-    return len(rows)
+    ids = list(dict.fromkeys(patient_ids))
+    if not ids:
+        return 0
+    field = AccessLogEntry._meta.get_field
+    # The values as the ORM would store them on this database (a UTC moment, an address).
+    at = field("at").get_db_prep_value(timezone.now(), connection)
+    address = field("ip_address").get_db_prep_value(ip_address, connection)
+    row = (at, user.pk if user else None, user.get_username() if user else username)
+    with connection.cursor() as cursor:
+        cursor.executemany(_INSERT, [(*row, pid, what, path[:300], address) for pid in ids])
+    return len(ids)
 
 
 def access_log(*, patient_id: int | None = None, username: str = "") -> QuerySet[AccessLogEntry]:
