@@ -49,17 +49,15 @@ def schedule_messages(*, messages: list[Message], new_subject: bool = False) -> 
     sent if it rolls back); rows due later wait for the tick.
 
     new_subject: the rows are about something created in the caller's transaction (a new
-    appointment), so no key can exist yet: a plain insert, which returns the rows' ids, and
-    no second query for the due ones' (a clash would still be refused by the unique key)."""
+    appointment), so no key can exist yet: a plain insert, which returns the rows' ids
+    (PostgreSQL and SQLite), and no second query for the due ones' (a clash would still be
+    refused by the unique key)."""
     now = timezone.now()
     if new_subject:
         Message.objects.bulk_create(messages)
-        if all(message.pk is not None for message in messages):
-            due = [m.pk for m in messages if m.due_at <= now and m.status == S.SCHEDULED]
-            deliver_after_commit(message_ids=due)
-            return
-    else:
-        Message.objects.bulk_create(messages, ignore_conflicts=True)
+        deliver_after_commit(message_ids=[m.pk for m in messages if m.due_at <= now and m.status == S.SCHEDULED])
+        return
+    Message.objects.bulk_create(messages, ignore_conflicts=True)
     due_keys = [message.idempotency_key for message in messages if message.due_at <= now]
     if due_keys:
         # bulk_create(ignore_conflicts=True) does not return primary keys on PostgreSQL.

@@ -17,7 +17,7 @@ import threading
 from datetime import date
 
 from procedures.models import Procedure, ReminderRule
-from radiology.permission_cache import counter_expression
+from radiology.services.day_version import counter_expression
 
 # The counter's key in radiology_dayversion (see also permission_cache.PERMISSIONS_DAY).
 CATALOG_DAY = date(1, 1, 3)

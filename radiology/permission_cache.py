@@ -17,8 +17,10 @@ from datetime import date
 
 from django.contrib.auth.models import Permission
 from django.db import connection
-from django.db.models import BigIntegerField, Q
+from django.db.models import Q
 from django.db.models.expressions import RawSQL
+
+from radiology.services.day_version import counter_expression, counter_sql
 
 # The counter's key in radiology_dayversion (see also day_version.REFERENCE_DAY).
 PERMISSIONS_DAY = date(1, 1, 2)
@@ -44,20 +46,7 @@ def _load(user) -> frozenset[str]:
     return frozenset(_names[i] for i in ids if i in _names)
 
 
-def counter_sql(day: date) -> tuple[str, tuple]:
-    """A change counter of radiology_dayversion (0 before its first change), as SQL and parameters."""
-    return "SELECT COALESCE(MAX(version), 0) FROM radiology_dayversion WHERE day = %s", (day,)
-
-
 VERSION_SQL = counter_sql(PERMISSIONS_DAY)
-
-
-def counter_expression(day: date) -> RawSQL:
-    """A counter as an annotation, for a query that fetches it along with something else (the
-    API's token lookup). Raw SQL: compiling the same as a Subquery cost the token lookup more
-    than running it."""
-    sql, params = counter_sql(day)
-    return RawSQL(f"({sql})", params, output_field=BigIntegerField())  # noqa: S611 - our own SQL, the day bound
 
 
 def permissions_counter() -> RawSQL:

@@ -6,38 +6,12 @@ process's copy for no query while the counter stands still."""
 
 from django.db import migrations
 
-from radiology.db_triggers import run_for_vendor
+from radiology.db_triggers import CounterTriggers, run_for_vendor
 
 TABLES = ("procedures_procedure", "procedures_reminderrule")
-
-POSTGRES_UP = """
-CREATE OR REPLACE FUNCTION radiology_catalog_bump() RETURNS trigger AS $$
-BEGIN
-  PERFORM radiology_bump_days('0001-01-03'::date);
-  RETURN NULL;
-END $$ LANGUAGE plpgsql;
-""" + "".join(
-    f"CREATE TRIGGER {table}_bumps_catalog AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE\n"
-    f"  ON {table} FOR EACH STATEMENT EXECUTE FUNCTION radiology_catalog_bump();\n"
-    for table in TABLES
-)
-POSTGRES_DOWN = "".join(f"DROP TRIGGER IF EXISTS {t}_bumps_catalog ON {t};\n" for t in TABLES) + (
-    "DROP FUNCTION IF EXISTS radiology_catalog_bump();\n"
-)
-_BUMP = (
-    "INSERT INTO radiology_dayversion (day, version) VALUES ('0001-01-03', 1) "
-    "ON CONFLICT(day) DO UPDATE SET version = version + 1;"
-)
-SQLITE_UP = [
-    f"CREATE TRIGGER {table}_bumps_catalog_{op.lower()} AFTER {op} ON {table} BEGIN {_BUMP} END;"
-    for table in TABLES
-    for op in ("INSERT", "UPDATE", "DELETE")
-]
-SQLITE_DOWN = [
-    f"DROP TRIGGER IF EXISTS {table}_bumps_catalog_{op.lower()};"
-    for table in TABLES
-    for op in ("INSERT", "UPDATE", "DELETE")
-]
+_TRIGGERS = CounterTriggers(name="catalog", day="0001-01-03", tables=TABLES)
+POSTGRES_UP, POSTGRES_DOWN = _TRIGGERS.POSTGRES_UP, _TRIGGERS.POSTGRES_DOWN
+SQLITE_UP, SQLITE_DOWN = _TRIGGERS.SQLITE_UP, _TRIGGERS.SQLITE_DOWN
 
 
 def create_triggers(apps, schema_editor):

@@ -148,16 +148,11 @@ def _patient_message(
 
 
 def _rule_messages(appointment: Appointment, *, anchors, now, skip_kinds=()) -> list[Message]:
-    kept = getattr(appointment.procedure, "catalog_rules", None)  # radiology.catalog_cache's copy
-    if kept is not None:
-        rules = [r for r in kept if r.active and r.audience == ReminderRule.Audience.PATIENT and r.anchor in anchors]
-    else:
-        rules = ReminderRule.objects.filter(
-            procedure_id=appointment.procedure_id,
-            active=True,
-            audience=ReminderRule.Audience.PATIENT,
-            anchor__in=anchors,
-        )
+    # The procedure's few rules: radiology.catalog_cache's copy when the booking has one.
+    every = getattr(appointment.procedure, "catalog_rules", None)
+    if every is None:
+        every = ReminderRule.objects.filter(procedure_id=appointment.procedure_id)
+    rules = [r for r in every if r.active and r.audience == ReminderRule.Audience.PATIENT and r.anchor in anchors]
     messages, address = [], None
     for rule in rules:
         if rule.kind in skip_kinds:
