@@ -26,10 +26,29 @@ def opt_in(*, number: str) -> bool:
     return bool(SmsOptOut.objects.filter(number=number).delete()[0])
 
 
+# The attribute a row loaded with_opt_out() carries; known_opt_out() reads it.
+_LOADED = "sms_opted_out"
+
+
 def opted_out_expression(field: str = "phone") -> Exists:
     """Whether the row's number (`field`) is opted out, as an annotation: a page or a booking
     that loads her anyway learns it in the same query."""
     return Exists(SmsOptOut.objects.filter(number=OuterRef(field)))
+
+
+def with_opt_out(queryset, field: str = "phone"):
+    """The rows, each knowing whether its number is opted out (read by known_opt_out)."""
+    return queryset.annotate(**{_LOADED: opted_out_expression(field)})
+
+
+def remember_opt_out(row, stopped: bool) -> None:
+    """For a row read another way (values, raw SQL) with opted_out_expression alongside."""
+    row.__dict__[_LOADED] = stopped
+
+
+def known_opt_out(row) -> bool | None:
+    """Whether the row's number is opted out, when it was loaded with it; None when not."""
+    return row.__dict__.get(_LOADED)
 
 
 def is_opted_out(number: str) -> bool:

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import FilteredRelation, Q
 from django.utils import timezone
 
+from notifications.opt_out import opted_out_expression, remember_opt_out
 from procedures.models import Procedure
 from radiology.errors import ServiceRefusal
 from radiology.models import (
@@ -69,30 +70,37 @@ _ORDER_CHOICE = [
     f.attname for f in Order._meta.concrete_fields if f.attname in {"id", "side", "accession_number", "received_at"}
 ]
 _LIVE = [f.attname for f in Appointment._meta.concrete_fields if f.attname in {"id", "start", "end", "status"}]
+_HER = [f.attname for f in Patient._meta.concrete_fields]
 
 
-def _lock_her(patient, procedure, *, since, with_waiting_orders: bool):
+def _lock_her(patient_id: int, procedure, *, since, with_waiting_orders: bool):
     """Lock her row (bookings of one patient one at a time, so two clerks cannot double-book
-    her) and read, in the same round trip, her live appointments ending after `since` and,
-    when asked, her waiting orders of this procedure: (appointments, orders), each by start or
-    by age, with the few fields choosing needs. One query of LEFT JOINs: she has a handful of
-    each, so the rows they multiply into stay a handful."""
-    her = Patient.objects.filter(pk=patient.pk).select_for_update(of=("self",))
-    her = her.annotate(live=FilteredRelation("appointments", condition=_live_since(since)))
-    # Her own id first: FOR UPDATE OF names only tables whose columns are selected.
-    fields = ["pk", *(f"live__{name}" for name in _LIVE)]
+    her) and read, in the same round trip, the row itself (whole, with whether her number
+    replied STOP, for the reminders), her live appointments ending after `since` and, when
+    asked, her waiting orders of this procedure: (her, appointments, orders), her None when
+    there is no such patient, the others by start or by age, with the few fields choosing
+    needs. One query of LEFT JOINs: she has a handful of each, so the rows they multiply
+    into stay a handful."""
+    her = Patient.objects.filter(pk=patient_id).select_for_update(of=("self",))
+    live = FilteredRelation("appointments", condition=_live_since(since))
+    her = her.annotate(stopped=opted_out_expression(), live=live)
+    fields = [*_HER, "stopped", *(f"live__{name}" for name in _LIVE)]
     if with_waiting_orders:
         waiting = Q(orders__status=Order.Status.WAITING, orders__procedure=procedure)
         her = her.annotate(waiting=FilteredRelation("orders", condition=waiting))
         fields += [f"waiting__{name}" for name in _ORDER_CHOICE]
-    appointments, orders = {}, {}
+    patient, appointments, orders = None, {}, {}
+    live, waiting = len(_HER) + 1, len(_HER) + 1 + len(_LIVE)
     for row in her.order_by().values_list(*fields):
-        if row[1] is not None:
-            appointments[row[1]] = Appointment.from_db(her.db, _LIVE, row[1:5])
-        if with_waiting_orders and row[5] is not None:
-            orders[row[5]] = Order.from_db(her.db, _ORDER_CHOICE, row[5:])
+        if patient is None:
+            patient = Patient.from_db(her.db, _HER, row[: len(_HER)])
+            remember_opt_out(patient, row[len(_HER)])
+        if row[live] is not None:
+            appointments[row[live]] = Appointment.from_db(her.db, _LIVE, row[live:waiting])
+        if with_waiting_orders and row[waiting] is not None:
+            orders[row[waiting]] = Order.from_db(her.db, _ORDER_CHOICE, row[waiting:])
     ordered = sorted(orders.values(), key=lambda o: (o.received_at, o.pk))
-    return sorted(appointments.values(), key=lambda a: (a.start, a.pk)), ordered
+    return patient, sorted(appointments.values(), key=lambda a: (a.start, a.pk)), ordered
 
 
 def _live_since(since):
@@ -118,7 +126,7 @@ def _check_her_other_appointments(patient, others, *, start, end, now, reason: s
 
 def book_appointment(
     *,
-    patient: Patient,
+    patient: Patient | int,
     procedure: Procedure,
     start: datetime,
     duration_minutes: int,
@@ -139,7 +147,9 @@ def book_appointment(
     procedure is taken (of several, the scheduler chooses), and only when she has none is an
     order created from what the scheduler entered (side, indication), so every appointment
     has an accession number and a Study Instance UID. A patient who already has a galactogram ahead is booked
-    again only with a `repeat_booking_reason` (the existing one is named in the refusal)."""
+    again only with a `repeat_booking_reason` (the existing one is named in the refusal).
+    `patient` may be her id alone: she is read, whole, under the booking's lock (the
+    appointment returned carries that row), and an id of no one is refused as the field's."""
     check_permission(actor, BOOKING)
     now = now or timezone.now()
     new_order = {"side": side, "indication": indication, "indication_other": indication_other.strip()}
@@ -200,7 +210,12 @@ def _book_once(
 ) -> Appointment:
     with transaction.atomic():
         end = start + timedelta(minutes=duration_minutes)
-        others, waiting = _lock_her(patient, procedure, since=min(start, now), with_waiting_orders=order is None)
+        patient_id = patient if isinstance(patient, int) else patient.pk
+        patient, others, waiting = _lock_her(
+            patient_id, procedure, since=min(start, now), with_waiting_orders=order is None
+        )
+        if patient is None:
+            raise _invalid("patient", f"There is no patient with id {patient_id}.")
         if order is None:
             order = _her_waiting_order(patient, waiting, side=new_order["side"])
         if order is not None:

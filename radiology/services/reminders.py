@@ -20,7 +20,7 @@ from django.conf import settings
 
 from notifications import services as outbox
 from notifications.models import Message
-from notifications.opt_out import is_opted_out
+from notifications.opt_out import is_opted_out, known_opt_out
 from procedures.models import ReminderRule
 from procedures.reasons import CancelReason
 from radiology.models import (
@@ -106,8 +106,8 @@ def patient_address(patient) -> tuple[str, str, bool]:
     if patient.preferred_channel != Channel.SMS:
         return Message.Channel.EMAIL, patient.email, False
     number = str(patient.phone)
-    # Loaded with her (opt_out.opted_out_expression, as the booking API does), or asked now.
-    stopped = patient.__dict__.get("sms_opted_out")
+    # Loaded with her (as the booking reads her under its lock), or asked now.
+    stopped = known_opt_out(patient)
     if stopped is None:
         stopped = is_opted_out(number)
     if stopped and patient.email:

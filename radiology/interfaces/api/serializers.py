@@ -16,7 +16,7 @@ from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 from rest_framework.fields import ProhibitNullCharactersValidator
 
-from notifications.opt_out import opted_out_expression, opted_out_numbers
+from notifications.opt_out import opted_out_numbers
 from procedures.models import Procedure
 from radiology import catalog_cache, rules, selectors
 from radiology.models import (
@@ -146,14 +146,17 @@ class ProcedureField(serializers.SlugRelatedField):
         return procedure
 
 
+def unwrapped_id(data):
+    """The id of an `{"id": ..., ...}` object (as the slot search returns them), or the data."""
+    return data["id"] if isinstance(data, dict) and "id" in data else data
+
+
 class IdField(serializers.PrimaryKeyRelatedField):
     """An id that must exist; the message names what was looked for. Also takes the
     `{"id": ..., ...}` object the slot search returned, so a client can post a slot back."""
 
     def to_internal_value(self, data):
-        if isinstance(data, dict) and "id" in data:
-            data = data["id"]
-        return super().to_internal_value(data)
+        return super().to_internal_value(unwrapped_id(data))
 
     def __init__(self, *, what: str, **kwargs):
         self.what = what
@@ -234,21 +237,14 @@ class PatientInputSerializer(serializers.Serializer):
         return value
 
 
-class _Wanted(int):
-    """A team member's id, its form checked, to be looked up with the others."""
-
-
-class TeamIdField(IdField):
-    """The room's or a person's id in a booking or a move: its form is checked here and the
-    row found by ChosenResourcesSerializer, together with the others (one query, not three)."""
-
-    def __init__(self, *, roles=None, **kwargs):
-        self.roles = roles
-        super().__init__(**kwargs)
+class UnreadIdField(IdField):
+    """An id whose form is checked here and whose row is read later, where it is read anyway:
+    the booking reads the patient under its lock, ChosenResourcesSerializer the room and
+    people together (one query, not three). Its value is the id; an id of no one is refused
+    there, with this field's message."""
 
     def to_internal_value(self, data):
-        if isinstance(data, dict) and "id" in data:
-            data = data["id"]
+        data = unwrapped_id(data)
         try:
             if isinstance(data, bool):
                 raise TypeError
@@ -257,7 +253,15 @@ class TeamIdField(IdField):
             self.fail("incorrect_type", data_type=type(data).__name__)
         if not 0 < pk < 2**63:
             self.fail("does_not_exist", pk_value=data)
-        return _Wanted(pk)
+        return pk
+
+
+class TeamIdField(UnreadIdField):
+    """The room's or a person's id in a booking or a move, with the roles that may fill it."""
+
+    def __init__(self, *, roles=None, **kwargs):
+        self.roles = roles
+        super().__init__(**kwargs)
 
 
 class ChosenResourcesSerializer(serializers.Serializer):
@@ -337,10 +341,8 @@ class AppointmentInputSerializer(ChosenResourcesSerializer):
         allow_null=True,
         help_text="Book from this waiting order (patient and procedure then come from it).",
     )
-    # Her number's opt-out rides along: the reminders the booking plans need it.
-    patient = IdField(
-        what="patient", queryset=Patient.objects.annotate(sms_opted_out=opted_out_expression()), required=False
-    )
+    # Read by the booking, under its lock, with her number's opt-out (the reminders need it).
+    patient = UnreadIdField(what="patient", queryset=Patient.objects.all(), required=False)
     procedure = ProcedureField(required=False)
     start = AwareDateTimeField()
     duration = FriendlyIntegerField(min_value=1, max_value=240)

@@ -96,6 +96,30 @@ def test_booking_inside_48_hours_without_a_reason_names_the_reason_field(api, de
     assert not Appointment.objects.exists()
 
 
+@pytest.mark.parametrize("given", [987654, {"id": 987654}])
+def test_booking_a_patient_who_is_not_there_names_the_patient_field_and_writes_nothing(api, dept, given):
+    body = {"patient": given, "procedure": "galactogram", "start": at(THURSDAY, 9).isoformat(), "duration": 45}
+
+    response = api.post("/api/v1/appointments", body, format="json")
+
+    assert response.status_code == 400, response.json()
+    assert response.json()["fields"]["patient"] == "There is no patient with id 987654."
+    assert not Appointment.objects.exists()
+    assert not Reservation.objects.exists()
+
+
+def test_a_booking_plans_her_texts_by_e_mail_when_her_number_replied_stop(api, dept):
+    from notifications.opt_out import opt_out
+
+    patient = PatientFactory(email="her@example.org", preferred_channel="sms")
+    opt_out(number=str(patient.phone), now=NOW)
+
+    response = book(api, patient, at(THURSDAY, 9))
+
+    assert response.status_code == 201, response.json()
+    assert {r["channel"] for r in response.json()["reminders"]} == {"email"}
+
+
 def test_booking_inside_48_hours_with_a_reason_is_recorded(api, dept, patient):
     tomorrow = NOW.date() + timedelta(days=1)
 
