@@ -26,7 +26,8 @@ def opt_in(*, number: str) -> bool:
     return bool(SmsOptOut.objects.filter(number=number).delete()[0])
 
 
-# The attribute a row loaded with_opt_out() carries; known_opt_out() reads it.
+# Where a row read with opted_out_expression() keeps the answer (remember_opt_out), for
+# known_opt_out() to read.
 _LOADED = "sms_opted_out"
 
 
@@ -36,13 +37,8 @@ def opted_out_expression(field: str = "phone") -> Exists:
     return Exists(SmsOptOut.objects.filter(number=OuterRef(field)))
 
 
-def with_opt_out(queryset, field: str = "phone"):
-    """The rows, each knowing whether its number is opted out (read by known_opt_out)."""
-    return queryset.annotate(**{_LOADED: opted_out_expression(field)})
-
-
 def remember_opt_out(row, stopped: bool) -> None:
-    """For a row read another way (values, raw SQL) with opted_out_expression alongside."""
+    """Note on a row read with opted_out_expression() alongside whether its number is opted out."""
     row.__dict__[_LOADED] = stopped
 
 
