@@ -27,7 +27,7 @@ from radiology.models import (
     Room,
     StaffMember,
 )
-from radiology.services import hl7_events, invitation_steps, order_lifecycle, rebooking, reminders
+from radiology.services import hl7_events, invitation_steps, order_lifecycle, order_opening, rebooking, reminders
 from radiology.services.action_table import ACTIONS
 from radiology.services.slots import fit_team, patient_clash, room_has_unit, taken
 from radiology.services.transitions import check_permission
@@ -227,7 +227,7 @@ def _book_once(
         existing_order = order is not None
         if order is None:
             # Born scheduled: it is booked in this same transaction (no second write to say so).
-            order = order_lifecycle.open_order(
+            order = order_opening.open_order(
                 now=now,
                 patient=patient,
                 procedure=procedure,

@@ -1,8 +1,4 @@
-"""An order's identifiers and how its status follows its appointments.
-
-The accession number ("GA" + clinic-local date + a 5-digit serial of that day, 15
-characters: DICOM SH allows 16) and the Study Instance UID ("2.25." + a random UUID as an
-integer, PS3.5 B.2) are made once, when the order is created, and never change.
+"""How an order's status follows its appointments (its identifiers: order_opening).
 
 Status: waiting until an appointment is booked, scheduled while one is live, completed
 when it is completed; when an appointment ends without the exam (cancelled by the
@@ -11,16 +7,11 @@ with the same identifiers. Only cancelling the order itself (the EHR's CA/OC, or
 scheduler) makes it cancelled. Callers hold the surrounding transaction.
 """
 
-import uuid
-from datetime import datetime
-
-from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from radiology.errors import ServiceRefusal
-from radiology.models import AccessionCounter, Appointment, AppointmentStatus, Order
+from radiology.models import Appointment, AppointmentStatus, Order
 from radiology.services.order_actions import ORDER_ACTIONS
-from scheduling.clinic_time import clinic_zone
 
 # Appointment states that end the visit without the exam: the order goes back to the queue.
 ENDED_WITHOUT_EXAM = {
@@ -30,41 +21,6 @@ ENDED_WITHOUT_EXAM = {
     AppointmentStatus.DID_NOT_PROCEED,
 }
 EXAM_DONE = {AppointmentStatus.PERFORMED, AppointmentStatus.COMPLETED, AppointmentStatus.FOLLOW_UP}
-
-
-def new_accession_number(*, now: datetime) -> str:
-    day = now.astimezone(clinic_zone()).date()
-    # A conditional increment is atomic (and reads the new number in the same round trip:
-    # RETURNING, PostgreSQL and SQLite alike); the first number of a day creates the row, and
-    # a rival creating it at the same moment makes us retry the increment.
-    table = AccessionCounter._meta.db_table
-    for _ in range(2):
-        with connection.cursor() as cursor:
-            cursor.execute(f'UPDATE {table} SET "last" = "last" + 1 WHERE "day" = %s RETURNING "last"', [day])  # noqa: S608 - our table name
-            row = cursor.fetchone()
-        if row:
-            last = row[0]
-            break
-        try:
-            with transaction.atomic():
-                AccessionCounter.objects.create(day=day, last=1)
-            last = 1
-            break
-        except IntegrityError:
-            continue
-    return f"GA{day:%Y%m%d}{last:05d}"
-
-
-def new_study_instance_uid() -> str:
-    return f"2.25.{uuid.uuid4().int}"
-
-
-def open_order(*, now: datetime, **fields) -> Order:
-    """Insert an order with fresh identifiers (validation is the caller's)."""
-    fields.setdefault("received_at", now)
-    return Order.objects.create(
-        accession_number=new_accession_number(now=now), study_instance_uid=new_study_instance_uid(), **fields
-    )
 
 
 def follow_appointment(*, appointment: Appointment) -> None:

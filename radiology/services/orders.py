@@ -3,7 +3,7 @@ these), and the schedulers' work queue.
 
 An order is the referral an appointment is booked from. `actor=None` is the system (the
 HL7 listener acting for the EHR); a person needs the order permissions of their role.
-Identifiers and the status that follows appointments: radiology.services.order_lifecycle.
+Identifiers: radiology.services.order_opening; the status that follows appointments: order_lifecycle.
 """
 
 from dataclasses import dataclass
@@ -17,7 +17,14 @@ from django.utils import timezone
 from procedures.reasons import CancelReason
 from radiology.errors import ServiceRefusal
 from radiology.models import CANCELLABLE, Order, Patient
-from radiology.services import cancellation, invitation_steps, order_invitations, order_lifecycle, rebooking
+from radiology.services import (
+    cancellation,
+    invitation_steps,
+    order_invitations,
+    order_lifecycle,
+    order_opening,
+    rebooking,
+)
 from radiology.services.order_actions import ORDER_ACTIONS, appointment_statuses
 from scheduling.clinic_time import clinic_zone
 
@@ -91,7 +98,7 @@ def create_order(
     _validated(probe)
     try:
         with transaction.atomic():
-            order = order_lifecycle.open_order(
+            order = order_opening.open_order(
                 now=now,
                 patient=patient,
                 procedure=procedure,

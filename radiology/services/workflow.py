@@ -29,7 +29,7 @@ from radiology.services import (
     follow_ups,
     hl7_events,
     offer_rounds,
-    order_lifecycle,
+    order_opening,
     rebooking,
     reminders,
 )
@@ -424,7 +424,7 @@ def _repeat_order(appointment, *, actor, now):
     """A repeat ductogram waits in the work queue as a new order with the first one's facts:
     the schedulers (or "book now") give it a time, and the booking plans its reminders."""
     first = appointment.order
-    return order_lifecycle.open_order(
+    return order_opening.open_order(
         now=now,
         patient=appointment.patient,
         procedure=appointment.procedure,
