@@ -20,7 +20,6 @@ exclusion constraint says a rival was first). Everything named with a leading un
 the engine's own.
 """
 
-import itertools
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -101,7 +100,7 @@ class _FreeTime:
         self.expired_hold_in_way = False
         now = now or timezone.now()
         for kind, rid, weekday, opens, closes, s, e, expires_at in _calendar_rows(
-            self._ids, start, end, exclude_holder
+            self._ids, start, end, exclude_holder, now
         ):
             if kind == "hours":
                 self._hours[rid].append((weekday, opens, closes))
@@ -162,14 +161,17 @@ class _FreeTime:
         return i >= 0 and ends[i] >= end
 
 
-def _calendar_rows(ids, start: datetime, end: datetime, exclude_holder: str | None):
-    """The resources' weekly hours, their time off overlapping [start, end) and their active
+def _calendar_rows(ids, start: datetime, end: datetime, exclude_holder: str | None, now: datetime):
+    """The resources' weekly hours, their time off overlapping [start, end) and their
     reservations overlapping it, in one round trip (UNION ALL), as rows of
     (kind, resource, weekday, opens, closes, start, end, expires_at) with None where a kind has
-    no such column. Expired holds come too: the caller counts them as free."""
+    no such column. A resource's live reservations come merged: one row per stretch of
+    back-to-back or overlapping ones (a busy day is a few rows, not one per booking, and the
+    free time left is the same). Holds expired by `now` come one by one, with their
+    expires_at: the caller counts them as free."""
     if connection.vendor == "postgresql":
-        return _calendar_rows_postgres(ids, start, end, exclude_holder)
-    return _calendar_rows_portable(ids, start, end, exclude_holder)
+        return _calendar_rows_postgres(ids, start, end, exclude_holder, now)
+    return _calendar_rows_portable(ids, start, end, exclude_holder, now)
 
 
 # PostgreSQL, written out: every slot search and every booking runs it, and building it through
@@ -181,7 +183,13 @@ def _calendar_rows(ids, start: datetime, end: datetime, exclude_holder: str | No
 # No reservation lasts over a day (constraint, migration 0005), so a window's are those
 # starting from its start less a day: a tight range of the btree, flat in history. One
 # bigint[] for the ids keeps the text the same whatever their number (psycopg caches and
-# prepares it), typed as the column (psycopg would send int2[]).
+# prepares it), typed as the column (psycopg would send int2[]). range_agg merges a
+# resource's live ones: at 240 resources a week is ~7,700 reservations, and turning each
+# into Python datetimes was a third of a search (bench_earliest 1.57x -> 1.26x its floor).
+_WINDOW_RESERVATIONS = f"""
+  FROM {Reservation._meta.db_table} WHERE resource_id = ANY(%(ids)s::bigint[]) AND active
+   AND "start" >= %(start)s - interval '1 day' AND "start" < %(end)s AND "end" > %(start)s
+   AND holder IS DISTINCT FROM %(holder)s"""  # noqa: S608 - our own table name; the values are bound
 _CALENDAR_SQL = f"""
 SELECT 'hours', resource_id, weekday, start_time, end_time,
        NULL::timestamptz, NULL::timestamptz, NULL::timestamptz
@@ -191,22 +199,25 @@ SELECT 'away', resource_id, NULL::integer, NULL::time, NULL::time, "start", "end
   FROM {Unavailability._meta.db_table}
  WHERE resource_id = ANY(%(ids)s::bigint[]) AND "start" < %(end)s AND "end" > %(start)s
 UNION ALL
-SELECT 'booked', resource_id, NULL::integer, NULL::time, NULL::time, "start", "end", expires_at
-  FROM {Reservation._meta.db_table} WHERE resource_id = ANY(%(ids)s::bigint[]) AND active
-   AND "start" >= %(start)s - interval '1 day' AND "start" < %(end)s AND "end" > %(start)s
-   AND holder IS DISTINCT FROM %(holder)s
+SELECT 'booked', resource_id, NULL::integer, NULL::time, NULL::time, lower(busy), upper(busy), NULL::timestamptz
+  FROM (SELECT resource_id, unnest(range_agg(tstzrange("start", "end", '[)'))) AS busy {_WINDOW_RESERVATIONS}
+           AND (expires_at IS NULL OR expires_at > %(now)s)
+         GROUP BY resource_id) AS merged
+UNION ALL
+SELECT 'booked', resource_id, NULL::integer, NULL::time, NULL::time, "start", "end", expires_at {_WINDOW_RESERVATIONS}
+   AND expires_at <= %(now)s
 """  # noqa: S608 - our own table names; the values are bound
 
 
-def _calendar_rows_postgres(ids, start, end, exclude_holder):
-    params = {"ids": list(ids), "start": start, "end": end, "holder": exclude_holder or None}
+def _calendar_rows_postgres(ids, start, end, exclude_holder, now):
+    params = {"ids": list(ids), "start": start, "end": end, "holder": exclude_holder or None, "now": now}
     with connection.cursor() as cursor:
         cursor.execute(_CALENDAR_SQL, params)
         return cursor.fetchall()
 
 
-def _calendar_rows_portable(ids, start: datetime, end: datetime, exclude_holder: str | None):
-    """The same rows through the ORM (SQLite; tests hold the two equal on PostgreSQL)."""
+def _calendar_rows_portable(ids, start: datetime, end: datetime, exclude_holder: str | None, now: datetime):
+    """The same rows through the ORM and _merge (SQLite; tests hold the two equal on PostgreSQL)."""
     # Typed NULLs: two untyped ones in a column are text to PostgreSQL, which then refuses the third part's.
     no_day = Cast(Value(None), IntegerField())
     no_time = Cast(Value(None), TimeField())
@@ -232,7 +243,16 @@ def _calendar_rows_portable(ids, start: datetime, end: datetime, exclude_holder:
     )
     # Each part unordered (SQLite refuses a compound statement of ordered parts).
     parts = [part.order_by().values_list(*columns) for part in (hours, away, booked)]
-    return parts[0].union(*parts[1:], all=True).order_by()
+    rows, live = [], defaultdict(list)
+    for row in parts[0].union(*parts[1:], all=True).order_by():
+        kind, rid, *_, s, e, expires_at = row
+        if kind == "booked" and (expires_at is None or expires_at > now):
+            live[rid].append((s, e))
+        else:
+            rows.append(tuple(row))
+    for rid, intervals in live.items():
+        rows += [("booked", rid, None, None, None, s, e, None) for s, e in _merge(sorted(intervals))]
+    return rows
 
 
 def _at(day: date, wall: time, zone: ZoneInfo) -> datetime:
@@ -257,7 +277,9 @@ def _subtract(free: list[Interval], busy: list[Interval]) -> list[Interval]:
         while first < len(busy) and busy[first][1] <= s:
             first += 1
         cursor = s
-        for bs, be in itertools.islice(busy, first, None):
+        # By index: islice would step through the `first` skipped ones again for every interval.
+        for i in range(first, len(busy)):
+            bs, be = busy[i]
             if bs >= e:
                 break
             if be <= cursor:
