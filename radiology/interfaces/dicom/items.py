@@ -95,7 +95,8 @@ def item_values(row: dict) -> dict:
     # Never blank on the modality's screen: a missing side is said, not hidden.
     side = row["order__side"]
     breast = f"{_label(Order, 'side', side)} breast" if side else "breast (side not given)"
-    local_start, local_end = row["start"].astimezone(clinic_zone()), row["end"].astimezone(clinic_zone())
+    zone = clinic_zone()
+    local_start, local_end = row["start"].astimezone(zone), row["end"].astimezone(zone)
     ducts = expected_ducts(row["order__discharge_ducts"])
     birth_date = row["patient__birth_date"]
 
@@ -114,10 +115,10 @@ def item_values(row: dict) -> dict:
         "ScheduledStationAETitle": row["room__ae_title"],
         "ScheduledStationName": room_name[:16],
         "ScheduledProcedureStepLocation": room_name[:64],
-        "ScheduledProcedureStepStartDate": local_start.strftime("%Y%m%d"),
-        "ScheduledProcedureStepStartTime": local_start.strftime("%H%M%S"),
-        "ScheduledProcedureStepEndDate": local_end.strftime("%Y%m%d"),
-        "ScheduledProcedureStepEndTime": local_end.strftime("%H%M%S"),
+        "ScheduledProcedureStepStartDate": _da(local_start),
+        "ScheduledProcedureStepStartTime": _tm(local_start),
+        "ScheduledProcedureStepEndDate": _da(local_end),
+        "ScheduledProcedureStepEndTime": _tm(local_end),
         "ScheduledPerformingPhysicianName": staff_person_name(
             username=row["radiologist__user__username"],
             first_name=row["radiologist__user__first_name"],
@@ -134,7 +135,7 @@ def item_values(row: dict) -> dict:
         "PatientName": person_name(row["patient__family_name"], row["patient__given_name"]),
         "PatientID": row["patient__mrn"],
         "IssuerOfPatientID": settings.WORKLIST_ISSUER_OF_PATIENT_ID,
-        "PatientBirthDate": birth_date.strftime("%Y%m%d") if birth_date else "",
+        "PatientBirthDate": _da(birth_date) if birth_date else "",
         "PatientSex": SEX.get(row["patient__sex"], ""),
         "Allergies": "Contrast allergy" if row["patient__contrast_allergy"] else "",
         "AccessionNumber": accession_number,
@@ -152,6 +153,15 @@ def item_values(row: dict) -> dict:
         "RequestedProcedureCodeSequence": [code()],
         "ScheduledProcedureStepSequence": [step],
     }
+
+
+# DICOM DA and TM. %-formatting: strftime was a third of item_values (5 a row, 200 rows a C-FIND).
+def _da(day) -> str:
+    return "%04d%02d%02d" % (day.year, day.month, day.day)  # noqa: UP031
+
+
+def _tm(moment) -> str:
+    return "%02d%02d%02d" % (moment.hour, moment.minute, moment.second)  # noqa: UP031
 
 
 def item_dataset(values: dict) -> Dataset:

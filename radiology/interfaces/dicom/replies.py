@@ -21,6 +21,7 @@ the two byte-identical.
 
 import struct
 from dataclasses import dataclass
+from functools import cached_property
 
 from pydicom.dataset import Dataset
 from pydicom.uid import UID
@@ -68,6 +69,11 @@ class Plan:
     explicit_vr: bool
     names_case_insensitive: bool
 
+    @cached_property
+    def by_tag(self) -> dict[int, Key]:
+        """Its keys by tag: an item's elements are read for these alone (and its character set)."""
+        return {key.tag: key for key in self.keys}
+
 
 def plan(query: Dataset, *, syntax: UID, names_case_insensitive: bool) -> Plan | None:
     """The query read once, or None when its answer is not this writer's."""
@@ -109,7 +115,7 @@ def _plan(query: Dataset, *, explicit_vr: bool, names_case_insensitive: bool) ->
 def reply(query_plan: Plan, values: dict) -> bytes | None:
     """The encoded reply of one item (items.item_values) to the planned query: its bytes,
     NO_MATCH, or NOT_MINE."""
-    item = _elements(values)
+    item = _elements(values, query_plan)
     try:
         if not _matches(query_plan, item):
             return NO_MATCH
@@ -121,18 +127,34 @@ def reply(query_plan: Plan, values: dict) -> bytes | None:
         return NOT_MINE
 
 
-def _elements(values: dict) -> dict:
-    """{tag: (VR, value)}: a sequence's value a list of such dicts, a name a PersonName (as
-    items.dataset makes it: the engine compares and pydicom writes that)."""
+def _elements(values: dict, query_plan: Plan | None) -> dict:
+    """{tag: (VR, value)} of the item's elements the plan reads (None: all of them, for a
+    sequence returned whole), a sequence's value a list of such dicts. A name stays the text
+    items.person_name wrote: matching compares that text, and in UTF-8 it is written as
+    pydicom writes the PersonName made of it (test_replies holds the bytes equal)."""
+    wanted = None if query_plan is None else query_plan.by_tag
     elements = {}
     for keyword, value in values.items():
-        tag, vr = tag_and_vr(keyword)
+        tag, vr = _tag_and_vr(keyword)
+        if wanted is not None and tag not in wanted and tag != CHARACTER_SET_TAG:
+            continue  # not asked for: neither matched nor returned
         if vr == "SQ":
-            value = [_elements(sub) for sub in value]
-        elif vr == "PN":
-            value = PersonName(value)
-        elements[int(tag)] = (vr, value)
+            key = wanted[tag] if wanted is not None else None
+            value = [_elements(sub, None if key is None or key.whole else key.item) for sub in value]
+        elements[tag] = (vr, value)
     return elements
+
+
+_TAGS: dict[str, tuple[int, str]] = {}
+
+
+def _tag_and_vr(keyword: str) -> tuple[int, str]:
+    """items.tag_and_vr as (int, VR), from a plain dict: an item has some 35 keywords."""
+    found = _TAGS.get(keyword)
+    if found is None:
+        tag, vr = tag_and_vr(keyword)
+        found = _TAGS[keyword] = (int(tag), vr)
+    return found
 
 
 def _matches(query_plan: Plan, item: dict) -> bool:
@@ -208,7 +230,7 @@ def _value(vr: str, value, encoding: str) -> bytes:
         encoded = value.encode([encoding])
     elif not isinstance(value, str):
         raise _NotMine
-    elif vr in TEXT_IN_CHARACTER_SET:
+    elif vr in TEXT_IN_CHARACTER_SET or vr == "PN":
         encoded = value.encode(encoding)
     elif vr in PLAIN_TEXT or vr == "UI":
         if len(value) % 2:
