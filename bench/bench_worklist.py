@@ -181,9 +181,12 @@ def reference_server(day, tmp: Path):
 
 
 def main():
+    from django.conf import settings
+    from django.db import connection
     from pydicom.dataset import Dataset
     from pydicom.sequence import Sequence
 
+    from config.db_pool import pool_connections
     from radiology.interfaces.dicom import answers, scp
     from radiology.models import Patient
     from scheduling.clinic_time import clinic_zone
@@ -206,6 +209,8 @@ def main():
             patient.given_name = "José María" if patient.given_name == "José" else "José"
             patient.save(update_fields=["given_name"])
 
+        # As `manage.py worklist_scp` serves: its association threads' connections pooled.
+        pooled = pool_connections(max_size=settings.WORKLIST_DB_POOL_SIZE)
         server = scp.start(bind="127.0.0.1", port=0, ae_title="GALACTO", block=False)
         port = server.server_address[1]
         tls_server, tls_options = start_over_tls(Path(tmp))
@@ -275,6 +280,10 @@ def main():
             f"database queries: {one_room} for one room ({ITEMS // ROOMS} items), {all_rooms} for all {ITEMS} items, "
             f"{repeated} for a repeated query"
         )
+        pool = f"a pool of at most {settings.WORKLIST_DB_POOL_SIZE}" if pooled else "one per association thread"
+        print(f"database connections of the SCP: {pool}")
+        if pooled:
+            connection.close_pool()  # before the database is dropped
 
 
 if __name__ == "__main__":

@@ -378,6 +378,10 @@ WORKLIST_DIMSE_TIMEOUT = env.float("WORKLIST_DIMSE_TIMEOUT", default=30.0)
 WORKLIST_NETWORK_TIMEOUT = env.float("WORKLIST_NETWORK_TIMEOUT", default=30.0)
 WORKLIST_MAX_PDU_BYTES = env.int("WORKLIST_MAX_PDU_BYTES", default=1_048_576)
 WORKLIST_PDU_SECONDS = env.float("WORKLIST_PDU_SECONDS", default=10.0)
+# The worklist service's database connections, lent to its association threads from a pool
+# of at most this many (config/db_pool.py; PostgreSQL only): an association waits for one
+# rather than open its own. 0: a connection per association thread (behind PgBouncer).
+WORKLIST_DB_POOL_SIZE = env.int("WORKLIST_DB_POOL_SIZE", default=8)
 # pynetdicom logs every C-FIND response at INFO: 200 lines per worklist query.
 LOGGING.setdefault("loggers", {})["pynetdicom"] = {"level": env.str("PYNETDICOM_LOG_LEVEL", default="WARNING")}
 

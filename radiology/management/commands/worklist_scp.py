@@ -1,6 +1,7 @@
 """`manage.py worklist_scp`: the DICOM Modality Worklist (C-FIND) and MPPS service.
 
-Settings: WORKLIST_AE_TITLE, WORKLIST_BIND, WORKLIST_PORT, WORKLIST_TLS_* (see docs/interfaces.md).
+Settings: WORKLIST_AE_TITLE, WORKLIST_BIND, WORKLIST_PORT, WORKLIST_TLS_* (see docs/interfaces.md),
+WORKLIST_DB_POOL_SIZE (its threads' database connections come from a pool: config/db_pool.py).
 """
 
 import signal
@@ -9,6 +10,7 @@ import threading
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from config.db_pool import pool_connections
 from monitoring.liveness import Liveness
 from radiology.interfaces.dicom import scp
 
@@ -27,6 +29,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Worklist/MPPS SCP {title} on {bind or settings.WORKLIST_BIND}:{port or settings.WORKLIST_PORT} ({over})"
         )
+        pool_connections(max_size=settings.WORKLIST_DB_POOL_SIZE)
         server = scp.start(bind=bind, port=port, ae_title=title, block=False)
         # SIGTERM (supervisord, systemd) and Ctrl-C stop accepting and close the server cleanly,
         # so the heartbeat is removed: stopped on purpose is not the same as dead.
