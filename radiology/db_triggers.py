@@ -52,6 +52,7 @@ TRIGGER_MIGRATIONS = (
     "radiology.migrations.0016_reference_and_order_versions",
     "radiology.migrations.0017_permission_version",
     "radiology.migrations.0030_catalog_version",
+    "radiology.migrations.0031_team_version",
 )
 
 

@@ -52,21 +52,27 @@ class ApiTokenAuthentication(TokenAuthentication):
     (issue_token does that now) and writes the time of use each time; here the time of use is
     written only when it is more than LAST_USED_PRECISION old, so an API client's requests
     cost one read, not three statements; her permissions come with it (radiology.permission_cache),
-    and the procedure catalog's change counter (radiology.catalog_cache)."""
+    and the change counters of the procedure catalog (radiology.catalog_cache) and of the
+    department's team (radiology.team_cache)."""
 
     def authenticate_credentials(self, token):
         invalid = exceptions.AuthenticationFailed(_("Invalid token."))
         text = token.decode("utf-8", errors="replace")
         now = timezone.now()
-        from radiology import catalog_cache  # the wiring's caches
+        from radiology import catalog_cache, team_cache  # the wiring's caches
         from radiology.permission_cache import permissions_counter, preload_permissions
 
         candidates = (
             ApiToken.objects.filter(token_key=text[: CONSTANTS.TOKEN_KEY_LENGTH])
             .select_related("user")
             # Her permissions' counter rides along: her permissions then cost no query of their own;
-            # so does the catalog's, read by a booking's procedure field (request.auth.catalog_version).
-            .annotate(permissions_version=permissions_counter(), catalog_version=catalog_cache.counter())
+            # so do the catalog's and the team's, read by a booking's procedure and team fields
+            # (request.auth.catalog_version, .team_version).
+            .annotate(
+                permissions_version=permissions_counter(),
+                catalog_version=catalog_cache.counter(),
+                team_version=team_cache.counter(),
+            )
         )
         for auth_token in candidates:
             try:

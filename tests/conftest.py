@@ -40,15 +40,16 @@ def _isolated_outbox(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _fresh_process_caches():
-    # Worklist answers, permissions and the catalog are kept under the database's change counters; a test
+    # Worklist answers, permissions, the catalog and the team are kept under the database's change counters; a test
     # database is flushed or rolled back between tests and its counters start again, which a
     # live service never sees.
-    from radiology import catalog_cache, permission_cache
+    from radiology import catalog_cache, permission_cache, team_cache
     from radiology.interfaces.dicom import answers
 
     answers.forget()
     permission_cache.forget()
     catalog_cache.forget()
+    team_cache.forget()
 
 
 @pytest.fixture(autouse=True)

@@ -27,6 +27,7 @@ LOAD_NO_ROWS = {
     "radiology.migrations.0025_result_letters.sync_groups",
     "radiology.migrations.0026_follow_ups_and_rebooking.sync_groups",
     "radiology.migrations.0030_catalog_version.create_triggers",
+    "radiology.migrations.0031_team_version.create_triggers",
     "scheduling.migrations.0002_reservation_no_overlap.add_constraint",
     "scheduling.migrations.0005_reservation_at_most_a_day.add_constraint",
     "security.migrations.0002_hash_old_tokens_and_manager_permissions.hash_old_tokens",
