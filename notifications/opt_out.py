@@ -37,6 +37,12 @@ def opted_out_expression(field: str = "phone") -> Exists:
     return Exists(SmsOptOut.objects.filter(number=OuterRef(field)))
 
 
+def opted_out_sql(column: str) -> str:
+    """opted_out_expression() written out, for a statement written out (booking._lock_her on
+    PostgreSQL): `column` is the qualified, quoted column of the row's number."""
+    return f"EXISTS (SELECT 1 FROM {SmsOptOut._meta.db_table} WHERE number = {column})"  # noqa: S608 - our own names
+
+
 def remember_opt_out(row, stopped: bool) -> None:
     """Note on a row read with opted_out_expression() alongside whether its number is opted out."""
     row.__dict__[_LOADED] = stopped
