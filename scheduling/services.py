@@ -106,7 +106,7 @@ class _FreeTime:
                 self._hours[rid].append((weekday, opens, closes))
             elif kind == "away":
                 self._away[rid].append((s, e))
-            elif expires_at is None or expires_at > now:
+            elif expires_at is None:  # live: _calendar_rows gives expiry only to holds expired by now
                 self._booked[rid].append((s, e))
             else:
                 self.expired_hold_in_way = True

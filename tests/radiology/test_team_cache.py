@@ -8,13 +8,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
 from radiology import team_cache
 from radiology.models import StaffMember
 from scheduling.clinic_time import clinic_zone
-from security.tokens import issue_token
 from tests.factories import PatientFactory
+from tests.radiology.interfaces.api.conftest import client_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
@@ -24,10 +23,7 @@ THURSDAY = NOW.date() + timedelta(days=3)
 
 @pytest.fixture
 def api(scheduler):
-    client = APIClient()
-    _, token = issue_token(user=scheduler, name="tests")
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    return client
+    return client_for(scheduler)  # with a token: its lookup brings the counters
 
 
 def book(api, dept, hour):

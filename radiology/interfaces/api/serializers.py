@@ -135,13 +135,19 @@ class ProcedureField(serializers.SlugRelatedField):
         if not isinstance(data, str) or not re.fullmatch(SLUG_PATTERN, data):
             self.fail("invalid")
         # A token request knows the catalog's counter: the process's copy then answers.
-        version = getattr(getattr(self.context.get("request"), "auth", None), "catalog_version", None)
+        version = token_counter(self.context, "catalog_version")
         if version is None:
             return super().to_internal_value(data)
         procedure = catalog_cache.active_procedure(data, version=version)
         if procedure is None:
             self.fail("does_not_exist", slug_name="slug", value=data)
         return procedure
+
+
+def token_counter(context: dict, name: str) -> int | None:
+    """A change counter the API token's lookup fetched with it (security.tokens), or None when
+    the request came without a token (a session): the caller then reads for itself."""
+    return getattr(getattr(context.get("request"), "auth", None), name, None)
 
 
 def unwrapped_id(data):
@@ -294,7 +300,7 @@ class ChosenResourcesSerializer(serializers.Serializer):
         """The named room and people with their calendars' rows: the process's copy when the
         token brought the team's counter (radiology.team_cache), else one query."""
         room_id = wanted.pop("room", None)
-        version = getattr(getattr(self.context.get("request"), "auth", None), "team_version", None)
+        version = token_counter(self.context, "team_version")
         found = team_cache.named(room_id, wanted.values(), version=version)
         team, errors = {}, {}
         if room_id:
